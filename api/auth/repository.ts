@@ -1,0 +1,61 @@
+/** SQL for api_keys. */
+import type { Kysely, Transaction } from 'kysely';
+import type { DB, Role } from '../../db/schema.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+/** The active (not revoked) key with this hash. */
+export function findActiveKeyByHash(db: Db, hash: string) {
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'name', 'role', 'rep_id'])
+    .where('key_hash', '=', hash)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export function insertKey(
+  db: Db,
+  row: { name: string; role: Role; key_hash: string; key_prefix: string; rep_id: number | null },
+) {
+  return db
+    .insertInto('api_keys')
+    .values(row)
+    .returning(['id', 'name', 'role', 'key_prefix', 'rep_id', 'created_at'])
+    .executeTakeFirstOrThrow();
+}
+
+export function listKeys(db: Db) {
+  return db
+    .selectFrom('api_keys')
+    .select([
+      'id',
+      'name',
+      'role',
+      'key_prefix',
+      'rep_id',
+      'created_at',
+      'last_used_at',
+      'revoked_at',
+    ])
+    .orderBy('id')
+    .execute();
+}
+
+export function revokeKey(db: Db, id: number) {
+  return db
+    .updateTable('api_keys')
+    .set({ revoked_at: new Date() })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .returning(['id'])
+    .executeTakeFirst();
+}
+
+export async function countKeys(db: Db): Promise<number> {
+  const r = await db
+    .selectFrom('api_keys')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}

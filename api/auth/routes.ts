@@ -1,0 +1,85 @@
+/** /api/v1/me and the admin-only /api/v1/api-keys endpoints. */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import { notFound } from '../errors.ts';
+import type { RouteRegistry } from '../route.ts';
+import {
+  apiKeyDto,
+  createdKeyDto,
+  createKeyBody,
+  idParams,
+  meDto,
+  toApiKeyDto,
+} from './schemas.ts';
+import { createApiKey, listKeys, revokeKey } from './service.ts';
+
+const ALL_ROLES = ['admin', 'manager', 'staff', 'analyst', 'executive'] as const;
+
+export function authRoutes(ctx: AppContext, registry: RouteRegistry): Router {
+  const router = Router();
+  const tag = 'auth';
+
+  registry.add(
+    router,
+    {
+      method: 'get',
+      path: '/me',
+      summary: 'The caller (API key) and its role',
+      tag,
+      roles: ALL_ROLES,
+      response: meDto,
+    },
+    ({ principal }) => principal,
+  );
+
+  registry.add(
+    router,
+    {
+      method: 'get',
+      path: '/api-keys',
+      summary: 'List API keys (never the secrets)',
+      tag,
+      roles: ['admin'],
+      response: z.array(apiKeyDto),
+    },
+    async () => (await listKeys(ctx.ops.db)).map(toApiKeyDto),
+  );
+
+  registry.add(
+    router,
+    {
+      method: 'post',
+      path: '/api-keys',
+      summary: 'Create an API key; the key is in this answer only',
+      tag,
+      roles: ['admin'],
+      body: createKeyBody,
+      response: createdKeyDto,
+      status: 201,
+    },
+    async ({ body }) => {
+      const created = await createApiKey(ctx.ops.db, body);
+      return { ...toApiKeyDto(created), key: created.key };
+    },
+  );
+
+  registry.add(
+    router,
+    {
+      method: 'delete',
+      path: '/api-keys/:id',
+      summary: 'Revoke an API key',
+      tag,
+      roles: ['admin'],
+      params: idParams,
+      status: 204,
+    },
+    async ({ params }) => {
+      const r = await revokeKey(ctx.ops.db, params.id);
+      if (!r) throw notFound('active API key', params.id);
+      return undefined;
+    },
+  );
+  return router;
+}

@@ -1,0 +1,62 @@
+/** Request/response shapes for API keys. */
+import { z } from 'zod';
+import { ROLES } from '../../db/schema.ts';
+
+export const roleSchema = z
+  .enum(ROLES as [string, ...string[]])
+  .transform((r) => r as (typeof ROLES)[number]);
+
+export const createKeyBody = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  role: roleSchema,
+  repId: z.number().int().positive().nullable().optional(),
+});
+
+export const apiKeyDto = z.object({
+  id: z.number(),
+  name: z.string(),
+  role: z.string(),
+  prefix: z.string(),
+  repId: z.number().nullable(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+
+export const createdKeyDto = apiKeyDto.extend({
+  key: z.string().describe('shown once; store it now'),
+});
+
+export const idParams = z.object({ id: z.coerce.number().int().positive() });
+
+export const meDto = z.object({
+  keyId: z.number(),
+  name: z.string(),
+  role: z.string(),
+  repId: z.number().nullable(),
+});
+
+type KeyRow = {
+  id: number;
+  name: string;
+  role: string;
+  key_prefix: string;
+  rep_id: number | null;
+  created_at: Date;
+  last_used_at?: Date | null;
+  revoked_at?: Date | null;
+};
+
+/** Row → DTO. */
+export function toApiKeyDto(r: KeyRow): z.infer<typeof apiKeyDto> {
+  return {
+    id: r.id,
+    name: r.name,
+    role: r.role,
+    prefix: r.key_prefix,
+    repId: r.rep_id,
+    createdAt: r.created_at.toISOString(),
+    lastUsedAt: r.last_used_at?.toISOString() ?? null,
+    revokedAt: r.revoked_at?.toISOString() ?? null,
+  };
+}

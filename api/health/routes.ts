@@ -1,0 +1,56 @@
+/** GET /health: is the operational database and the warehouse answering. */
+import { Router } from 'express';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import type { RouteRegistry } from '../route.ts';
+import { pingWarehouse } from '../../warehouse/duckdb.ts';
+
+const healthSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  database: z.object({
+    ok: z.boolean(),
+    kind: z.enum(['postgres', 'embedded']),
+    error: z.string().optional(),
+  }),
+  warehouse: z.object({ ok: z.boolean(), configured: z.boolean(), error: z.string().optional() }),
+});
+
+async function check(fn: () => Promise<unknown>): Promise<{ ok: boolean; error?: string }> {
+  try {
+    await fn();
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export function healthRoutes(ctx: AppContext, registry: RouteRegistry): Router {
+  const router = Router();
+  registry.add(
+    router,
+    {
+      method: 'get',
+      path: '/health',
+      summary: 'Database and warehouse status',
+      tag: 'system',
+      roles: 'public',
+      response: healthSchema,
+      mount: '',
+    },
+    async ({ res }) => {
+      const database = await check(() => sql`SELECT 1`.execute(ctx.ops.db));
+      const warehouse = ctx.warehouse
+        ? await check(() => pingWarehouse(ctx.warehouse!))
+        : { ok: true };
+      const ok = database.ok && warehouse.ok;
+      res.status(ok ? 200 : 503);
+      return {
+        status: ok ? 'ok' : 'degraded',
+        database: { ...database, kind: ctx.ops.kind },
+        warehouse: { ...warehouse, configured: Boolean(ctx.warehouse) },
+      };
+    },
+  );
+  return router;
+}

@@ -1,0 +1,98 @@
+/**
+ * The single Express error handler: every failure leaves as application/problem+json
+ * (RFC 9457) with `type`, `title`, `status`, `detail`, `instance`, and `errors` naming fields.
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+import { AppError, type FieldError } from './errors.ts';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** zod issues → field errors with dotted paths ("lines.0.quantity"). */
+export function zodFieldErrors(err: ZodError, prefix?: string): FieldError[] {
+  return err.issues.map((i) => ({
+    field: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)',
+    message: i.message,
+  }));
+}
+
+/** PostgreSQL constraint errors that reach here are the client's fault, not a 500. */
+function fromPostgres(e: { code?: string; detail?: string; constraint?: string; column?: string }) {
+  switch (e.code) {
+    case '23505':
+      return new AppError('conflict', e.detail ?? 'duplicate value', { constraint: e.constraint });
+    case '23503':
+      return new AppError('unprocessable', e.detail ?? 'a referenced record does not exist', {
+        constraint: e.constraint,
+      });
+    case '23514':
+    case '23502':
+    case '22003':
+    case '22P02':
+      return new AppError(
+        'unprocessable',
+        e.detail ?? `value not allowed (${e.constraint ?? e.column ?? e.code})`,
+        {
+          constraint: e.constraint,
+        },
+      );
+    default:
+      return undefined;
+  }
+}
+
+/** Map anything thrown to an AppError, or undefined for a genuine bug (500). */
+export function toAppError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  if (err instanceof ZodError) {
+    const errors = zodFieldErrors(err);
+    return new AppError(
+      'bad_request',
+      `invalid request: ${errors.map((e) => e.field).join(', ')}`,
+      { errors },
+    );
+  }
+  const e = err as { type?: string; status?: number; code?: string; message?: string };
+  // body-parser failures carry a `type`.
+  if (e?.type === 'entity.parse.failed') return new AppError('bad_request', 'malformed JSON body');
+  if (e?.type === 'entity.too.large')
+    return new AppError('payload_too_large', 'request body is too large');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
+    return new AppError('unsupported_media_type', e.message ?? 'unsupported encoding');
+  if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return fromPostgres(e as never);
+  return undefined;
+}
+
+/** Sends problem+json for `err`; logs 500s with their stack. */
+export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const app = toAppError(err);
+  const status = app?.status ?? 500;
+  if (!app) req.log?.error({ err }, 'unhandled error');
+  const body = {
+    type: app ? `https://salesops.dev/problems/${app.code}` : 'about:blank',
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail: app?.message ?? 'internal error; the request id identifies it in the server log',
+    instance: req.originalUrl,
+    requestId: req.id,
+    ...(app?.extra ?? {}),
+  };
+  if (res.headersSent) return;
+  res.status(status).type('application/problem+json').send(JSON.stringify(body));
+};
+
+/** Unknown routes → 404 problem. */
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError('not_found', `no route for ${req.method} ${req.path}`));
+};

@@ -1,0 +1,78 @@
+/**
+ * The only reader of process.env. Parsed with zod once, frozen, and passed down:
+ * library code never looks at the environment, so tests can build any config they need.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .min(1)
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  SALESOPS_DATA_DIR: z.string().trim().min(1).default('./data'),
+  PORT: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .default(3000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  SALESOPS_TIMEZONE: z.string().trim().min(1).default('UTC'),
+});
+
+/** Validated, frozen runtime configuration. */
+export interface Config {
+  /** Real PostgreSQL when set; undefined means the embedded PGlite default. */
+  readonly databaseUrl: string | undefined;
+  /** Folder that holds the PGlite data folder and the DuckDB warehouse file. */
+  readonly dataDir: string;
+  readonly pgliteDir: string;
+  readonly warehousePath: string;
+  /** Folder the warehouse may read (ingest temp files) — the DuckDB sandbox allows only these. */
+  readonly ingestTempDir: string;
+  readonly exportDir: string;
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** Time zone that business dates (order day, month) are computed in. */
+  readonly timezone: string;
+}
+
+/** Thrown when an environment variable is invalid; the message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Build a Config from an env-like record (process.env by default, anything in tests). */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings count as unset, as a shell user expects from `PORT= npm start`.
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''),
+  );
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`${name}: ${issue.message} (got ${JSON.stringify(env[name])})`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.SALESOPS_DATA_DIR);
+  return Object.freeze({
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    pgliteDir: path.join(dataDir, 'pglite'),
+    warehousePath: path.join(dataDir, 'warehouse.duckdb'),
+    ingestTempDir: path.join(dataDir, 'tmp'),
+    exportDir: path.join(dataDir, 'exports'),
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    timezone: e.SALESOPS_TIMEZONE,
+  });
+}

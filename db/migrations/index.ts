@@ -1,0 +1,10 @@
+/**
+ * Every migration, in order. A static list (not a folder scan) so it works the same under tsx,
+ * vitest and any bundler. Add a file `NNNN_name.ts` and a line here.
+ */
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_operational_schema.ts';
+
+export const migrations: Record<string, Migration> = {
+  '0001_operational_schema': m0001,
+};

@@ -1,0 +1,53 @@
+/** Real PostgreSQL (DATABASE_URL): a pg pool; COPY FROM streams through pg-copy-streams. */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { OperationalDb } from './operational.ts';
+import { pgTypes } from './pg-types.ts';
+import type { DB } from './schema.ts';
+import { copyStatement, describeConnectError } from './copy-sql.ts';
+
+/** Open a pool on DATABASE_URL and check it answers; a failure names the host, not a trace. */
+export async function openPostgres(
+  url: string,
+  options: { max?: number } = {},
+): Promise<OperationalDb> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    types: pgTypes,
+    max: options.max ?? 20,
+    connectionTimeoutMillis: 10_000,
+  });
+  pool.on('error', () => {
+    /* idle client errors surface on the next query; do not crash the process */
+  });
+  const u = new URL(url);
+  const description = `PostgreSQL ${u.hostname}:${u.port || 5432}${u.pathname}`;
+  try {
+    await pool.query('SELECT 1');
+  } catch (e) {
+    await pool.end().catch(() => {});
+    throw describeConnectError(e, `DATABASE_URL (${description})`);
+  }
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: 'postgres',
+    pool,
+    db,
+    description,
+    async copyFromCsv(table, columns, chunks) {
+      const client = await pool.connect();
+      try {
+        const sink = client.query(copyFrom(copyStatement(table, columns)));
+        await pipeline(Readable.from(chunks as AsyncIterable<string>), sink);
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await db.destroy(); // ends the pool too
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * `salesops start`: migrate, load demo data on an empty database, make the first admin key,
+ * open the warehouse, then serve the API (and, as later issues add them, the scheduler and the
+ * dashboards) until SIGINT/SIGTERM.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './api/app.ts';
+import { countKeys, createApiKey } from './api/auth/service.ts';
+import type { AppContext } from './api/context.ts';
+import type { Config } from './config.ts';
+import { advertiseFolderUrl, releaseFolderLock } from './db/folder-lock.ts';
+import { createLogger } from './logger.ts';
+import { CliError, openMigratedDb, openWarehouseOrExplain } from './runtime.ts';
+
+export interface StartOptions {
+  demo: boolean;
+  /** Where user-facing lines go (stdout); logs go through pino. */
+  print: (line: string) => void;
+}
+
+/** A started server, for tests and for shutdown. */
+export interface RunningServer {
+  url: string;
+  adminKey?: string;
+  close(): Promise<void>;
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE')
+        reject(new CliError(`PORT ${port} is already in use on ${host}; set PORT to a free port.`));
+      else if (e.code === 'EACCES')
+        reject(new CliError(`PORT ${port} needs privileges on ${host}; use a port above 1023.`));
+      else reject(e);
+    });
+    server.listen(port, host, () => resolve());
+  });
+}
+
+export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
+  const logger = createLogger(config);
+  const ops = await openMigratedDb(config, 'start');
+  let warehouse;
+  try {
+    warehouse = await openWarehouseOrExplain(config, 'start');
+  } catch (e) {
+    await ops.close();
+    throw e;
+  }
+
+  let adminKey: string | undefined;
+  if ((await countKeys(ops.db)) === 0) {
+    adminKey = (await createApiKey(ops.db, { name: 'first admin', role: 'admin' })).key;
+  }
+
+  const ctx: AppContext = { config, ops, warehouse, logger };
+  const server = http.createServer(createApp(ctx));
+  try {
+    await listen(server, config.port, config.host);
+  } catch (e) {
+    warehouse.close();
+    await ops.close();
+    throw e;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  if (!config.databaseUrl) advertiseFolderUrl(config.dataDir, url);
+
+  options.print(`salesops is running at ${url} (${ops.description}; warehouse ${warehouse.path})`);
+  options.print(
+    `  API:      ${url}/api/v1  ·  OpenAPI: ${url}/api/v1/openapi.json  ·  health: ${url}/health`,
+  );
+  if (adminKey) {
+    options.print(
+      '  First start: an admin API key was created. Store it now, it is not shown again:',
+    );
+    options.print(`  ${adminKey}`);
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      warehouse.close();
+      await ops.close();
+      releaseFolderLock(config.dataDir);
+    })());
+  return { url, adminKey, close };
+}

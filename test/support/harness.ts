@@ -1,0 +1,150 @@
+/**
+ * The shared test harness: the real Express app over HTTP on port 0, on a real operational
+ * database (a fresh PostgreSQL database, or embedded PGlite in a temp folder) and a real DuckDB
+ * warehouse in a temp folder. `describeBoth` runs one suite against both databases.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { describe, inject } from 'vitest';
+import { loadConfig, type Config } from '../../config.ts';
+import { createApp } from '../../api/app.ts';
+import { createApiKey } from '../../api/auth/service.ts';
+import type { AppContext } from '../../api/context.ts';
+import { openEmbedded } from '../../db/embedded.ts';
+import { releaseFolderLock } from '../../db/folder-lock.ts';
+import { migrateToLatest } from '../../db/migrate.ts';
+import type { OperationalDb } from '../../db/operational.ts';
+import { openPostgres } from '../../db/postgres.ts';
+import type { Role } from '../../db/schema.ts';
+import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
+import { createTestDatabase } from './postgres.ts';
+
+export type DbKind = 'postgres' | 'embedded';
+
+/** A running test environment. */
+export interface TestEnv {
+  kind: DbKind;
+  config: Config;
+  ops: OperationalDb;
+  warehouse: Warehouse;
+  ctx: AppContext;
+  baseUrl: string;
+  /** One API key per role (admin, manager, staff, analyst, executive). */
+  keys: Record<Role, string>;
+  /** fetch against the app; `key` is a role name or a raw key; JSON body in, parsed JSON out. */
+  request(method: string, urlPath: string, opts?: RequestOptions): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  key?: Role | string | null;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+/** Temp folder removed by the caller's close(). */
+export function tempDir(prefix = 'salesops-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Open a migrated operational database of `kind` (fresh each time). */
+export async function openTestDb(
+  kind: DbKind,
+  dataDir: string,
+): Promise<{ ops: OperationalDb; dispose: () => Promise<void> }> {
+  if (kind === 'postgres') {
+    const tdb = await createTestDatabase();
+    const ops = await openPostgres(tdb.url);
+    await migrateToLatest(ops.db);
+    return {
+      ops,
+      dispose: async () => {
+        await ops.close();
+        await tdb.drop();
+      },
+    };
+  }
+  const ops = await openEmbedded(path.join(dataDir, 'pglite'));
+  await migrateToLatest(ops.db);
+  return { ops, dispose: () => ops.close() };
+}
+
+/** Start the real app on a real database of `kind`, with one key per role. */
+export async function startTestEnv(kind: DbKind): Promise<TestEnv> {
+  const dataDir = tempDir();
+  const config = loadConfig({ SALESOPS_DATA_DIR: dataDir, LOG_LEVEL: 'silent', PORT: '0' });
+  const { ops, dispose } = await openTestDb(kind, dataDir);
+  const warehouse = await openWarehouse(config, 'test');
+  const logger = pino({ level: 'silent' });
+  const ctx: AppContext = { config, ops, warehouse, logger };
+  const server = http.createServer(createApp(ctx));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const keys = {} as Record<Role, string>;
+  for (const role of ['admin', 'manager', 'staff', 'analyst', 'executive'] as const) {
+    keys[role] = (await createApiKey(ops.db, { name: `test-${role}`, role })).key;
+  }
+
+  const request = async (
+    method: string,
+    urlPath: string,
+    opts: RequestOptions = {},
+  ): Promise<TestResponse> => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    const key = opts.key === undefined ? 'admin' : opts.key;
+    if (key) headers.authorization = `Bearer ${key in keys ? keys[key as Role] : key}`;
+    let body: string | undefined = opts.rawBody;
+    if (opts.body !== undefined) body = JSON.stringify(opts.body);
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const res = await fetch(baseUrl + urlPath, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: parsed, text };
+  };
+
+  return {
+    kind,
+    config,
+    ops,
+    warehouse,
+    ctx,
+    baseUrl,
+    keys,
+    request,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      warehouse.close();
+      await dispose();
+      releaseFolderLock(dataDir);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Run `suite` once per database: embedded PGlite always, PostgreSQL when reachable
+ * (the global setup says when it is skipped, and CI requires it).
+ */
+export function describeBoth(name: string, suite: (kind: DbKind) => void): void {
+  const kinds: DbKind[] = inject('pgAvailable') ? ['postgres', 'embedded'] : ['embedded'];
+  for (const kind of kinds) describe(`${name} [${kind}]`, () => suite(kind));
+}

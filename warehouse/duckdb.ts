@@ -1,0 +1,71 @@
+/**
+ * The DuckDB warehouse: one instance per file per process (fromCache), owned by the process
+ * that runs the API and the scheduler. Locked down at open, because analysts share this
+ * read-write instance: only the ingest temp folder and the export folder are reachable, no
+ * extension can be installed or loaded, and nobody can undo that with SET.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { Config } from '../config.ts';
+import { acquireFolderLock } from '../db/folder-lock.ts';
+
+export interface Warehouse {
+  readonly path: string;
+  readonly instance: DuckDBInstance;
+  /** A new connection on the shared instance; the caller closes it (closeSync). */
+  connect(): Promise<DuckDBConnection>;
+  close(): void;
+}
+
+function sqlString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+/** Open (creating if needed) the warehouse file named by the config, locked down. */
+export async function openWarehouse(
+  config: Pick<Config, 'warehousePath' | 'ingestTempDir' | 'exportDir' | 'dataDir' | 'timezone'>,
+  command = 'start',
+): Promise<Warehouse> {
+  acquireFolderLock(config.dataDir, command);
+  for (const dir of [path.dirname(config.warehousePath), config.ingestTempDir, config.exportDir]) {
+    fs.mkdirSync(dir, { recursive: true });
+  }
+  const instance = await DuckDBInstance.fromCache(config.warehousePath, {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  });
+  const setup = await instance.connect();
+  try {
+    // Trailing slashes: allowed_directories matches by prefix, so /data/tmp must not admit /data/tmpx.
+    const dirs = [config.ingestTempDir, config.exportDir].map((d) =>
+      sqlString(path.resolve(d) + path.sep),
+    );
+    await setup.run(`SET GLOBAL TimeZone = ${sqlString(config.timezone)}`);
+    await setup.run(`SET allowed_directories = [${dirs.join(', ')}]`);
+    await setup.run('SET enable_external_access = false');
+    await setup.run('SET lock_configuration = true');
+  } catch (e) {
+    // Already locked: a second open of the cached instance in this process. Nothing to do.
+    if (!/lock_configuration|configuration has been locked/i.test(String(e))) throw e;
+  } finally {
+    setup.closeSync();
+  }
+  return {
+    path: config.warehousePath,
+    instance,
+    connect: () => instance.connect(),
+    close: () => instance.closeSync(),
+  };
+}
+
+/** True when the warehouse answers a trivial query. */
+export async function pingWarehouse(w: Warehouse): Promise<boolean> {
+  const c = await w.connect();
+  try {
+    await c.run('SELECT 1');
+    return true;
+  } finally {
+    c.closeSync();
+  }
+}
