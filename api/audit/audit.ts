@@ -1,0 +1,54 @@
+/**
+ * The audit log: who (API key), what (entity, id, JSON diff of the change), when — written in
+ * the same transaction as the change itself, so an audited write can never be half-recorded.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import type { Principal } from '../auth/principal.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+/** {field: {from, to}} for every field whose JSON value differs; `before` null for creates. */
+export function diffRecords(
+  before: Record<string, unknown> | null | undefined,
+  after: Record<string, unknown> | null | undefined,
+): Record<string, { from: unknown; to: unknown }> {
+  const out: Record<string, { from: unknown; to: unknown }> = {};
+  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  for (const k of keys) {
+    if (k === 'updated_at' || k === 'updatedAt') continue; // changes on every write; noise
+    const from = normalise(before?.[k]);
+    const to = normalise(after?.[k]);
+    if (JSON.stringify(from) !== JSON.stringify(to)) out[k] = { from, to };
+  }
+  return out;
+}
+
+function normalise(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString();
+  return v === undefined ? null : v;
+}
+
+/** Append one audit row inside the caller's transaction. */
+export async function recordAudit(
+  db: Db,
+  entry: {
+    principal: Principal | null | undefined;
+    entity: string;
+    entityId: string | number;
+    action: string;
+    before?: Record<string, unknown> | null;
+    after?: Record<string, unknown> | null;
+  },
+): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({
+      api_key_id: entry.principal?.keyId ?? null,
+      entity: entry.entity,
+      entity_id: String(entry.entityId),
+      action: entry.action,
+      diff: JSON.stringify(diffRecords(entry.before, entry.after)),
+    })
+    .execute();
+}

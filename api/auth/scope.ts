@@ -1,0 +1,34 @@
+/**
+ * Team scoping. Staff and managers see only customers (and their orders, activities,
+ * opportunities) owned by reps of their own team, plus customers that have no owner rep.
+ * admin, analyst and executive see everything. A staff/manager key not tied to a rep sees only
+ * unowned customers. Out-of-scope records answer 404, not 403, so their existence does not leak.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import type { Principal } from './principal.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+/** The owner-rep ids the principal may see, or null when unrestricted. */
+export async function visibleRepIds(db: Db, principal: Principal): Promise<number[] | null> {
+  if (principal.role !== 'staff' && principal.role !== 'manager') return null;
+  if (principal.repId == null) return [];
+  const me = await db
+    .selectFrom('sales_reps')
+    .select('team_id')
+    .where('id', '=', principal.repId)
+    .executeTakeFirst();
+  if (!me?.team_id) return [principal.repId];
+  const reps = await db
+    .selectFrom('sales_reps')
+    .select('id')
+    .where('team_id', '=', me.team_id)
+    .execute();
+  return reps.map((r) => r.id);
+}
+
+/** May the principal see a record owned by `ownerRepId` (null = unowned)? */
+export function canSeeOwner(visible: number[] | null, ownerRepId: number | null): boolean {
+  return visible === null || ownerRepId === null || visible.includes(ownerRepId);
+}
