@@ -17,6 +17,11 @@ import {
   readConfig,
 } from './runtime.ts';
 import { startServer } from './server.ts';
+import { ingestCommand, type IngestCommandOptions } from './ingest/command.ts';
+import { registerModelCommands } from './models/engine/commands.ts';
+import { registerImportCommand } from './ingest/import/command.ts';
+import { DEFAULT_DEMO_ORDERS, DemoTargetNotEmptyError, loadDemo } from './db/demo/index.ts';
+import { demoProgressPrinter } from './db/demo/progress.ts';
 
 const print = (line: string) => process.stdout.write(line + '\n');
 const note = (line: string) => process.stderr.write(line + '\n');
@@ -60,6 +65,48 @@ program
     } finally {
       await ops.close();
     }
+  });
+
+program
+  .command('demo')
+  .description('load the demo data set into an empty database (deterministic for a seed)')
+  .option('--orders <n>', 'number of orders over the two years', positiveInt, DEFAULT_DEMO_ORDERS)
+  .option('--seed <s>', 'random seed', positiveInt, 1)
+  .action(async (opts: { orders: number; seed: number }) => {
+    const ops = await openMigratedDb(readConfig(), 'demo');
+    try {
+      const t0 = Date.now();
+      const s = await loadDemo(ops, {
+        orders: opts.orders,
+        seed: opts.seed,
+        onProgress: demoProgressPrinter(),
+      });
+      print(
+        `loaded ${s.orders} orders, ${s.orderLines} order lines, ${s.customers} customers, ${s.products} products ` +
+          `into ${ops.description} in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
+      );
+    } catch (e) {
+      if (e instanceof DemoTargetNotEmptyError) throw new CliError(e.message);
+      throw e;
+    } finally {
+      await ops.close();
+    }
+  });
+
+program
+  .command('ingest')
+  .description('copy the operational tables into the warehouse (incremental after the first run)')
+  .option('--full', 'recopy the tables whole instead of merging changes')
+  .option('--tables <names>', 'only these tables, comma-separated')
+  .option('--status', 'show the latest runs instead of running one')
+  .option('--key <key>', 'admin or manager API key, to hand the run to a running server')
+  .action(async (opts: IngestCommandOptions) => {
+    const tty = process.stderr.isTTY;
+    await ingestCommand(readConfig(), opts, {
+      print,
+      note: (line) => note(tty ? `\r\x1b[K${line}` : line),
+      live: tty ? (text) => process.stderr.write(`\r\x1b[K${text}`) : undefined,
+    });
   });
 
 const keys = program.command('keys').description('API keys');
@@ -174,6 +221,9 @@ program
     print(problems ? `${problems} problem(s) found` : 'all good');
     process.exitCode = problems ? 1 : 0;
   });
+
+registerModelCommands(program, print);
+registerImportCommand(program, print, note);
 
 try {
   await program.parseAsync(process.argv);

@@ -11,6 +11,9 @@ import type { AppContext } from './api/context.ts';
 import type { Config } from './config.ts';
 import { advertiseFolderUrl, releaseFolderLock } from './db/folder-lock.ts';
 import { createLogger } from './logger.ts';
+import { loadDemo, DEFAULT_DEMO_ORDERS } from './db/demo/index.ts';
+import { isEmptyForDemo } from './db/demo/empty.ts';
+import { demoProgressPrinter } from './db/demo/progress.ts';
 import { CliError, openMigratedDb, openWarehouseOrExplain } from './runtime.ts';
 
 export interface StartOptions {
@@ -48,6 +51,22 @@ export async function startServer(config: Config, options: StartOptions): Promis
   } catch (e) {
     await ops.close();
     throw e;
+  }
+
+  if (options.demo && (await isEmptyForDemo(ops))) {
+    options.print(
+      `Empty database: loading the demo data set (${DEFAULT_DEMO_ORDERS} orders over two years)…`,
+    );
+    const t0 = Date.now();
+    const summary = await loadDemo(ops, {
+      orders: DEFAULT_DEMO_ORDERS,
+      seed: 1,
+      onProgress: demoProgressPrinter(),
+    });
+    options.print(
+      `Demo loaded in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${summary.customers} customers, ${summary.products} products, ` +
+        `${summary.orders} orders, ${summary.orderLines} order lines (${summary.from} … ${summary.to}).`,
+    );
   }
 
   let adminKey: string | undefined;

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import express, { Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth/middleware.ts';
+import { idempotency } from './idempotency/middleware.ts';
 import type { AppContext } from './context.ts';
 import { healthRoutes } from './health/routes.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -38,6 +39,7 @@ export function createApp(ctx: AppContext): express.Express {
   );
   app.use(express.json({ limit: BODY_LIMIT, strict: false }));
   app.use(authenticate(ctx.ops.db));
+  app.use(idempotency(ctx.ops.db));
 
   app.use(healthRoutes(ctx, registry));
   const api = Router();

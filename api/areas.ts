@@ -5,8 +5,37 @@
 import type { Router } from 'express';
 import type { AppContext } from './context.ts';
 import type { RouteRegistry } from './route.ts';
+import { activityRoutes } from './activities/routes.ts';
+import { followupRoutes } from './activities/followup/routes.ts';
+import { auditRoutes } from './audit/routes.ts';
 import { authRoutes } from './auth/routes.ts';
+import { catalogRoutes } from './catalog/routes.ts';
+import { inventoryRoutes } from './inventory/routes.ts';
+import { customerRoutes } from './customers/routes.ts';
+import { opportunityRoutes } from './opportunities/routes.ts';
+import { orderRoutes } from './orders/routes.ts';
+import { teamRoutes } from './teams/routes.ts';
+import { modelRoutes } from './models/routes.ts';
+import { reportRoutes } from './reports/routes.ts';
+import { ingestRoutes } from './ingest/routes.ts';
 
 export type AreaRouter = (ctx: AppContext, registry: RouteRegistry) => Router;
 
-export const areaRouters: AreaRouter[] = [authRoutes];
+export const areaRouters: AreaRouter[] = [
+  authRoutes,
+  catalogRoutes,
+  inventoryRoutes,
+  orderRoutes,
+  // CRM, pipeline, teams, audit
+  customerRoutes,
+  activityRoutes,
+  followupRoutes,
+  opportunityRoutes,
+  teamRoutes,
+  auditRoutes,
+  // SQL models and the reports built on them
+  modelRoutes,
+  reportRoutes,
+  // warehouse ingest run log
+  ingestRoutes,
+];

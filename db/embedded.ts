@@ -8,7 +8,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { pgliteCopyToCsv } from './copy-out.ts';
 import { copyStatement } from './copy-sql.ts';
+import { keepExtendedQueryTurns } from './pglite-queue.ts';
 import type { OperationalDb } from './operational.ts';
 import { pgTypes } from './pg-types.ts';
 import type { DB } from './schema.ts';
@@ -35,6 +37,7 @@ export async function openEmbedded(
     port: 0,
     maxConnections: 100,
   });
+  keepExtendedQueryTurns(server);
   await server.start();
   const pool = new pg.Pool({
     connectionString: `postgres://postgres@${server.getServerConn()}/postgres`,
@@ -68,6 +71,7 @@ export async function openEmbedded(
       }
       await flush();
     },
+    copyToCsv: (selectSql, sink) => pgliteCopyToCsv(pglite, selectSql, sink),
     async close() {
       await db.destroy();
       await server.stop();

@@ -24,5 +24,20 @@ export interface OperationalDb {
     columns: readonly string[],
     chunks: AsyncIterable<string> | Iterable<string>,
   ): Promise<void>;
+  /**
+   * Bulk-read: `COPY (selectSql) TO STDOUT (FORMAT csv)`, handing the CSV to `sink` chunk by
+   * chunk; resolves with the row count. `sink` is called synchronously and must consume each chunk
+   * at once (e.g. fs.writeSync) without keeping it — the embedded database produces the whole
+   * result in one synchronous burst and reuses its buffer, so this is what keeps memory flat.
+   * Values are formatted by the session's settings (TimeZone, DateStyle).
+   * PostgreSQL: runs on `client` when given (e.g. inside your REPEATABLE READ snapshot), else on a
+   * pooled connection. Embedded: runs in PGlite's single session (in-process, no socket), i.e.
+   * inside whatever transaction is open there — hold one on a pool client to pin a snapshot.
+   */
+  copyToCsv(
+    selectSql: string,
+    sink: (chunk: Uint8Array) => void,
+    options?: { client?: pg.PoolClient },
+  ): Promise<number>;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { OperationalDb } from './operational.ts';
 import { pgTypes } from './pg-types.ts';
 import type { DB } from './schema.ts';
@@ -44,6 +44,22 @@ export async function openPostgres(
         await pipeline(Readable.from(chunks as AsyncIterable<string>), sink);
       } finally {
         client.release();
+      }
+    },
+    async copyToCsv(selectSql, sink, options) {
+      const client = options?.client ?? (await pool.connect());
+      let failure: Error | undefined;
+      try {
+        const source = client.query(copyTo(`COPY (${selectSql}) TO STDOUT (FORMAT csv)`));
+        for await (const chunk of source) sink(chunk as Buffer);
+        return source.rowCount;
+      } catch (e) {
+        failure = e as Error;
+        throw e;
+      } finally {
+        // A connection abandoned mid-COPY cannot be reused: release(err) destroys it. A caller's
+        // own client is the caller's to discard.
+        if (!options?.client) client.release(failure);
       }
     },
     async close() {

@@ -112,6 +112,29 @@ export interface ActivitiesTable extends Timestamps, SoftDelete {
   cause_key: string | null;
 }
 
+export type FollowupTrigger = 'order_delivered' | 'customer_created' | 'opportunity_idle';
+
+/** A follow-up automation rule (api/activities/followup); condition/action are JSON objects. */
+export interface FollowupRulesTable extends Timestamps, SoftDelete {
+  id: Id;
+  name: string;
+  trigger: FollowupTrigger;
+  condition: ColumnType<unknown, string | undefined, string>;
+  action: ColumnType<unknown, string, string>;
+  active: Generated<boolean>;
+}
+
+/** What an opportunity would sell; becomes the draft order's lines when it is won. */
+export interface OpportunityLinesTable extends Timestamps {
+  id: Id;
+  opportunity_id: number;
+  line_no: number;
+  product_id: number;
+  quantity: number;
+  unit_price: Numeric;
+  discount: NumericDefault;
+}
+
 export interface QuotasTable extends Timestamps, SoftDelete {
   id: Id;
   rep_id: number | null;
@@ -315,6 +338,19 @@ export interface AuditLogTable extends Timestamps {
   at: Stamp;
 }
 
+/** Stored Idempotency-Key answers (api/idempotency); status_code null while in progress. */
+export interface IdempotencyKeysTable extends Timestamps {
+  api_key_id: number;
+  key: string;
+  method: string;
+  path: string;
+  request_hash: string;
+  status_code: number | null;
+  content_type: string | null;
+  response_body: string | null;
+  completed_at: NullableStamp;
+}
+
 export interface DeletedRowsTable extends Timestamps {
   id: Id;
   table_name: string;
@@ -331,6 +367,8 @@ export interface DB {
   opportunities: OpportunitiesTable;
   opportunity_stage_history: OpportunityStageHistoryTable;
   activities: ActivitiesTable;
+  followup_rules: FollowupRulesTable;
+  opportunity_lines: OpportunityLinesTable;
   quotas: QuotasTable;
   product_categories: ProductCategoriesTable;
   products: ProductsTable;
@@ -349,4 +387,5 @@ export interface DB {
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
   deleted_rows: DeletedRowsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

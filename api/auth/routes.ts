@@ -58,8 +58,8 @@ export function authRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       response: createdKeyDto,
       status: 201,
     },
-    async ({ body }) => {
-      const created = await createApiKey(ctx.ops.db, body);
+    async ({ body, principal }) => {
+      const created = await createApiKey(ctx.ops.db, body, principal);
       return { ...toApiKeyDto(created), key: created.key };
     },
   );
@@ -75,8 +75,8 @@ export function authRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       params: idParams,
       status: 204,
     },
-    async ({ params }) => {
-      const r = await revokeKey(ctx.ops.db, params.id);
+    async ({ params, principal }) => {
+      const r = await revokeKey(ctx.ops.db, params.id, principal);
       if (!r) throw notFound('active API key', params.id);
       return undefined;
     },

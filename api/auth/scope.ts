@@ -4,7 +4,7 @@
  * admin, analyst and executive see everything. A staff/manager key not tied to a rep sees only
  * unowned customers. Out-of-scope records answer 404, not 403, so their existence does not leak.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { Principal } from './principal.ts';
 
@@ -31,4 +31,32 @@ export async function visibleRepIds(db: Db, principal: Principal): Promise<numbe
 /** May the principal see a record owned by `ownerRepId` (null = unowned)? */
 export function canSeeOwner(visible: number[] | null, ownerRepId: number | null): boolean {
   return visible === null || ownerRepId === null || visible.includes(ownerRepId);
+}
+
+/**
+ * What a principal may see, loaded once per request before any transaction opens.
+ * `team`: owner reps whose customers, activities (and orders) are visible.
+ * `pipeline`: owner reps whose opportunities are visible — staff see only their own pipeline.
+ * null = unrestricted. Unowned records are visible to anyone who can read the area.
+ */
+export interface Scope {
+  team: number[] | null;
+  pipeline: number[] | null;
+}
+
+/** Load the principal's Scope (one or two small queries; none for unrestricted roles). */
+export async function loadScope(db: Db, principal: Principal): Promise<Scope> {
+  const team = await visibleRepIds(db, principal);
+  if (principal.role !== 'staff') return { team, pipeline: team };
+  return { team, pipeline: principal.repId == null ? [] : [principal.repId] };
+}
+
+/**
+ * SQL condition "`column` is null or one of `reps`" (true when unrestricted), for list queries
+ * that must apply the same rule as canSeeOwner.
+ */
+export function ownerVisible(column: string, reps: number[] | null): RawBuilder<SqlBool> {
+  if (reps === null) return sql<SqlBool>`true`;
+  if (reps.length === 0) return sql<SqlBool>`${sql.ref(column)} IS NULL`;
+  return sql<SqlBool>`(${sql.ref(column)} IS NULL OR ${sql.ref(column)} = ANY(${reps}::bigint[]))`;
 }

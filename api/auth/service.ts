@@ -1,35 +1,68 @@
-/** Creating, listing and revoking API keys; used by the CLI and the api-keys endpoints. */
+/**
+ * Creating, listing and revoking API keys; used by the CLI and the api-keys endpoints. Creating
+ * and revoking are audited (the CLI's principal is null: whoever holds the data folder).
+ */
 import type { Kysely } from 'kysely';
 import type { DB, Role } from '../../db/schema.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { AppError } from '../errors.ts';
 import { generateKey } from './keys.ts';
+import type { Principal } from './principal.ts';
 import * as repo from './repository.ts';
 
 /** Create a key; the secret is returned here once and never again. */
 export async function createApiKey(
   db: Kysely<DB>,
   input: { name: string; role: Role; repId?: number | null },
+  principal: Principal | null = null,
 ) {
-  if (input.repId != null) {
-    const rep = await db
-      .selectFrom('sales_reps')
-      .select('id')
-      .where('id', '=', input.repId)
-      .executeTakeFirst();
-    if (!rep)
-      throw new AppError('unprocessable', `sales rep ${input.repId} does not exist`, {
-        errors: [{ field: 'repId', message: 'unknown sales rep' }],
-      });
-  }
-  const material = generateKey();
-  const row = await repo.insertKey(db, {
-    name: input.name,
-    role: input.role,
-    key_hash: material.hash,
-    key_prefix: material.prefix,
-    rep_id: input.repId ?? null,
+  return db.transaction().execute(async (trx) => {
+    if (input.repId != null) {
+      const rep = await trx
+        .selectFrom('sales_reps')
+        .select('id')
+        .where('id', '=', input.repId)
+        .executeTakeFirst();
+      if (!rep)
+        throw new AppError('unprocessable', `sales rep ${input.repId} does not exist`, {
+          errors: [{ field: 'repId', message: 'unknown sales rep' }],
+        });
+    }
+    const material = generateKey();
+    const row = await repo.insertKey(trx, {
+      name: input.name,
+      role: input.role,
+      key_hash: material.hash,
+      key_prefix: material.prefix,
+      rep_id: input.repId ?? null,
+    });
+    await recordAudit(trx, {
+      principal,
+      entity: 'api_key',
+      entityId: row.id,
+      action: 'create',
+      after: { name: row.name, role: row.role, prefix: row.key_prefix, repId: row.rep_id },
+    });
+    return { ...row, key: material.key };
   });
-  return { ...row, key: material.key };
 }
 
-export { listKeys, revokeKey, countKeys } from './repository.ts';
+/** Revoke an active key; undefined when there is none with that id. */
+export async function revokeKey(db: Kysely<DB>, id: number, principal: Principal | null = null) {
+  return db.transaction().execute(async (trx) => {
+    const r = await repo.revokeKey(trx, id);
+    if (r) {
+      await recordAudit(trx, {
+        principal,
+        entity: 'api_key',
+        entityId: id,
+        action: 'revoke',
+        before: { revoked: false },
+        after: { revoked: true },
+      });
+    }
+    return r;
+  });
+}
+
+export { listKeys, countKeys } from './repository.ts';

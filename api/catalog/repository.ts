@@ -1,0 +1,223 @@
+/** SQL for categories, products, price history and price lists. */
+import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
+import type {
+  DB,
+  PriceListItemsTable,
+  PriceListsTable,
+  ProductCategoriesTable,
+  ProductsTable,
+} from '../../db/schema.ts';
+import type { PriceCandidate } from './price.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+export function listCategories(db: Db) {
+  return db
+    .selectFrom('product_categories')
+    .selectAll()
+    .where('deleted_at', 'is', null)
+    .orderBy('name')
+    .execute();
+}
+
+export function findCategory(db: Db, id: number) {
+  return db
+    .selectFrom('product_categories')
+    .selectAll()
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export function insertCategory(db: Db, row: Insertable<ProductCategoriesTable>) {
+  return db.insertInto('product_categories').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export function updateCategory(db: Db, id: number, set: Updateable<ProductCategoriesTable>) {
+  return db
+    .updateTable('product_categories')
+    .set(set)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Products page by id, with optional text search, category and active filters. */
+export function listProducts(
+  db: Db,
+  f: { afterId?: number; limit: number; q?: string; categoryId?: number; active?: boolean },
+) {
+  let q = db.selectFrom('products').selectAll().where('deleted_at', 'is', null);
+  if (f.afterId !== undefined) q = q.where('id', '>', f.afterId);
+  if (f.categoryId !== undefined) q = q.where('category_id', '=', f.categoryId);
+  if (f.active !== undefined) q = q.where('active', '=', f.active);
+  if (f.q) {
+    const like = `%${f.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+    q = q.where((eb) => eb.or([eb('name', 'ilike', like), eb('sku', 'ilike', like)]));
+  }
+  return q.orderBy('id').limit(f.limit).execute();
+}
+
+export function findProduct(db: Db, id: number, opts: { forUpdate?: boolean } = {}) {
+  let q = db
+    .selectFrom('products')
+    .selectAll()
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null);
+  if (opts.forUpdate) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+export function insertProduct(db: Db, row: Insertable<ProductsTable>) {
+  return db.insertInto('products').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export function updateProduct(db: Db, id: number, set: Updateable<ProductsTable>) {
+  return db
+    .updateTable('products')
+    .set(set)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function insertPriceHistory(
+  db: Db,
+  row: { product_id: number; list_price: string; cost: string | null; valid_from: Date },
+) {
+  return db.insertInto('product_price_history').values(row).execute();
+}
+
+export function listPriceHistory(db: Db, productId: number) {
+  return db
+    .selectFrom('product_price_history')
+    .selectAll()
+    .where('product_id', '=', productId)
+    .orderBy('valid_from', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+/** The list price in force at `at` (latest history row from before it), if any. */
+export function listPriceAt(db: Db, productId: number, at: Date) {
+  return db
+    .selectFrom('product_price_history')
+    .select(['list_price'])
+    .where('product_id', '=', productId)
+    .where('valid_from', '<=', at)
+    .orderBy('valid_from', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export function listPriceLists(db: Db) {
+  return db
+    .selectFrom('price_lists')
+    .selectAll()
+    .where('deleted_at', 'is', null)
+    .orderBy('id')
+    .execute();
+}
+
+export function findPriceList(db: Db, id: number) {
+  return db
+    .selectFrom('price_lists')
+    .selectAll()
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export function insertPriceList(db: Db, row: Insertable<PriceListsTable>) {
+  return db.insertInto('price_lists').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export function updatePriceList(db: Db, id: number, set: Updateable<PriceListsTable>) {
+  return db
+    .updateTable('price_lists')
+    .set(set)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function listPriceListItems(db: Db, priceListId: number) {
+  return db
+    .selectFrom('price_list_items')
+    .selectAll()
+    .where('price_list_id', '=', priceListId)
+    .where('deleted_at', 'is', null)
+    .orderBy('product_id')
+    .orderBy('min_quantity')
+    .orderBy('id')
+    .execute();
+}
+
+export function findPriceListItem(db: Db, priceListId: number, id: number) {
+  return db
+    .selectFrom('price_list_items')
+    .selectAll()
+    .where('id', '=', id)
+    .where('price_list_id', '=', priceListId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export function insertPriceListItem(db: Db, row: Insertable<PriceListItemsTable>) {
+  return db.insertInto('price_list_items').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export function updatePriceListItem(db: Db, id: number, set: Updateable<PriceListItemsTable>) {
+  return db
+    .updateTable('price_list_items')
+    .set(set)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Items of active, undeleted price lists for these products, for the price resolver. */
+export async function priceCandidates(
+  db: Db,
+  productIds: readonly number[],
+): Promise<Map<number, PriceCandidate[]>> {
+  const out = new Map<number, PriceCandidate[]>();
+  if (productIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('price_list_items as i')
+    .innerJoin('price_lists as l', 'l.id', 'i.price_list_id')
+    .select([
+      'i.id',
+      'i.product_id',
+      'i.price_list_id',
+      'l.name as list_name',
+      'i.customer_group',
+      'i.min_quantity',
+      'i.unit_price',
+      'i.valid_from',
+      'i.valid_to',
+    ])
+    .where('i.product_id', 'in', [...productIds])
+    .where('i.deleted_at', 'is', null)
+    .where('l.deleted_at', 'is', null)
+    .where('l.active', '=', true)
+    .execute();
+  for (const r of rows) {
+    const list = out.get(r.product_id) ?? [];
+    list.push({
+      id: r.id,
+      priceListId: r.price_list_id,
+      priceListName: r.list_name,
+      customerGroup: r.customer_group,
+      minQuantity: r.min_quantity,
+      unitPrice: r.unit_price,
+      validFrom: r.valid_from,
+      validTo: r.valid_to,
+    });
+    out.set(r.product_id, list);
+  }
+  return out;
+}

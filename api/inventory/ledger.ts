@@ -1,0 +1,206 @@
+/**
+ * The only writer of stock. Every change is a row in `stock_movements` and the same delta on
+ * `stock_levels`, in the caller's transaction, so the ledger always sums to the levels.
+ * Levels are locked with SELECT … FOR UPDATE in (product, warehouse) order — the oversell guard,
+ * and a fixed order so two transactions never wait on each other in a cycle. A movement that takes
+ * available stock from above a reorder point to at or below it raises a `stock.low` alert and
+ * order-event in the same transaction.
+ */
+import { sql, type Selectable, type Transaction } from 'kysely';
+import type { DB, MovementType, StockMovementsTable } from '../../db/schema.ts';
+import { AppError } from '../errors.ts';
+
+/** One ledger entry to write. */
+export interface MovementInput {
+  productId: number;
+  warehouseId: number;
+  type: MovementType;
+  onHandDelta: number;
+  reservedDelta: number;
+  referenceType?: string | null;
+  referenceId?: number | null;
+  reason?: string | null;
+}
+
+/** Stock that a movement set would take below zero or below what is reserved. */
+export interface Shortage {
+  productId: number;
+  warehouseId: number;
+  requested: number;
+  available: number;
+}
+
+/** A level after the movements. */
+export interface LevelAfter {
+  productId: number;
+  warehouseId: number;
+  onHand: number;
+  reserved: number;
+  available: number;
+}
+
+/** Result of applyMovements. */
+export interface LedgerResult {
+  movements: Selectable<StockMovementsTable>[];
+  levels: LevelAfter[];
+  alertIds: number[];
+}
+
+const keyOf = (p: number, w: number) => `${p}:${w}`;
+
+/**
+ * Write `movements` and their level changes, or throw 409 listing every shortage and write
+ * nothing. `actorKeyId` is recorded on movements and events; `orderId` ties a stock.low event
+ * to the order that caused it.
+ */
+export async function applyMovements(
+  trx: Transaction<DB>,
+  movements: readonly MovementInput[],
+  ctx: { actorKeyId: number | null; orderId?: number | null },
+): Promise<LedgerResult> {
+  if (movements.length === 0) return { movements: [], levels: [], alertIds: [] };
+  const deltas = new Map<string, { p: number; w: number; onHand: number; reserved: number }>();
+  for (const m of movements) {
+    const k = keyOf(m.productId, m.warehouseId);
+    const d = deltas.get(k) ?? { p: m.productId, w: m.warehouseId, onHand: 0, reserved: 0 };
+    d.onHand += m.onHandDelta;
+    d.reserved += m.reservedDelta;
+    deltas.set(k, d);
+  }
+  const keys = [...deltas.values()].sort((a, b) => a.p - b.p || a.w - b.w);
+
+  // Stock arriving somewhere new needs a level row to land on.
+  const arriving = keys.filter((k) => k.onHand > 0);
+  if (arriving.length > 0) {
+    await trx
+      .insertInto('stock_levels')
+      .values(arriving.map((k) => ({ product_id: k.p, warehouse_id: k.w })))
+      .onConflict((oc) => oc.columns(['product_id', 'warehouse_id']).doNothing())
+      .execute();
+  }
+
+  const locked = await trx
+    .selectFrom('stock_levels as sl')
+    .leftJoin('reorder_rules as rr', (j) =>
+      j
+        .onRef('rr.product_id', '=', 'sl.product_id')
+        .onRef('rr.warehouse_id', '=', 'sl.warehouse_id')
+        .on('rr.deleted_at', 'is', null),
+    )
+    .select([
+      'sl.product_id',
+      'sl.warehouse_id',
+      'sl.on_hand',
+      'sl.reserved',
+      'rr.id as rule_id',
+      'rr.reorder_point',
+      'rr.reorder_quantity',
+    ])
+    .where((eb) =>
+      eb(
+        eb.refTuple('sl.product_id', 'sl.warehouse_id'),
+        'in',
+        keys.map((k) => eb.tuple(k.p, k.w)),
+      ),
+    )
+    .orderBy('sl.product_id')
+    .orderBy('sl.warehouse_id')
+    .forUpdate('sl')
+    .execute();
+  const current = new Map(locked.map((r) => [keyOf(r.product_id, r.warehouse_id), r]));
+
+  const shortages: Shortage[] = [];
+  const levels: LevelAfter[] = [];
+  for (const k of keys) {
+    const row = current.get(keyOf(k.p, k.w));
+    const onHand = (row?.on_hand ?? 0) + k.onHand;
+    const reserved = (row?.reserved ?? 0) + k.reserved;
+    if (onHand < 0 || reserved < 0 || reserved > onHand) {
+      const available = (row?.on_hand ?? 0) - (row?.reserved ?? 0);
+      // What the caller tried to take out of available stock.
+      const requested = Math.max(k.reserved - k.onHand, -k.onHand, 0);
+      shortages.push({ productId: k.p, warehouseId: k.w, requested, available });
+    }
+    levels.push({
+      productId: k.p,
+      warehouseId: k.w,
+      onHand,
+      reserved,
+      available: onHand - reserved,
+    });
+  }
+  if (shortages.length > 0) {
+    throw new AppError('conflict', 'not enough available stock', {
+      shortages,
+      errors: shortages.map((s) => ({
+        field: `stock.${s.productId}.${s.warehouseId}`,
+        message: `product ${s.productId} in warehouse ${s.warehouseId}: ${s.requested} needed, ${s.available} available`,
+      })),
+    });
+  }
+
+  const values = sql.join(
+    keys.map((k) => sql`(${k.p}::bigint, ${k.w}::bigint, ${k.onHand}::int, ${k.reserved}::int)`),
+  );
+  await sql`
+    UPDATE stock_levels sl
+    SET on_hand = sl.on_hand + v.d_on_hand, reserved = sl.reserved + v.d_reserved
+    FROM (VALUES ${values}) AS v(product_id, warehouse_id, d_on_hand, d_reserved)
+    WHERE sl.product_id = v.product_id AND sl.warehouse_id = v.warehouse_id`.execute(trx);
+
+  const written = await trx
+    .insertInto('stock_movements')
+    .values(
+      movements.map((m) => ({
+        product_id: m.productId,
+        warehouse_id: m.warehouseId,
+        movement_type: m.type,
+        on_hand_delta: m.onHandDelta,
+        reserved_delta: m.reservedDelta,
+        reference_type: m.referenceType ?? null,
+        reference_id: m.referenceId ?? null,
+        reason: m.reason ?? null,
+        created_by_key_id: ctx.actorKeyId,
+      })),
+    )
+    .returningAll()
+    .execute();
+
+  const alertIds: number[] = [];
+  for (const level of levels) {
+    const row = current.get(keyOf(level.productId, level.warehouseId));
+    if (!row || row.reorder_point === null || row.rule_id === null) continue;
+    const before = row.on_hand - row.reserved;
+    if (!(before > row.reorder_point && level.available <= row.reorder_point)) continue;
+    const payload = {
+      productId: level.productId,
+      warehouseId: level.warehouseId,
+      available: level.available,
+      reorderPoint: row.reorder_point,
+      reorderQuantity: row.reorder_quantity,
+      reorderRuleId: row.rule_id,
+    };
+    const alert = await trx
+      .insertInto('alerts')
+      .values({
+        kind: 'stock.low',
+        product_id: level.productId,
+        warehouse_id: level.warehouseId,
+        message: `product ${level.productId} in warehouse ${level.warehouseId}: ${level.available} available, reorder point ${row.reorder_point}; reorder ${row.reorder_quantity}`,
+        payload: JSON.stringify(payload),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('order_events')
+      .values({
+        order_id: ctx.orderId ?? null,
+        event_type: 'stock.low',
+        payload: JSON.stringify({ ...payload, alertId: alert.id }),
+        actor_key_id: ctx.actorKeyId,
+      })
+      .execute();
+    alertIds.push(alert.id);
+  }
+  return { movements: written, levels, alertIds };
+}

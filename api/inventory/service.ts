@@ -1,0 +1,233 @@
+/** Inventory rules: warehouses, manual stock movements, reorder rules and alerts. */
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { recordAudit } from '../audit/audit.ts';
+import type { Principal } from '../auth/principal.ts';
+import { unknownReference } from '../catalog/service.ts';
+import { AppError, notFound } from '../errors.ts';
+import { applyMovements, type MovementInput } from './ledger.ts';
+import * as repo from './repository.ts';
+import type { MovementBody } from './schemas.ts';
+import { withLockingTransaction } from './transaction.ts';
+
+async function requireProduct(trx: Transaction<DB>, id: number, field = 'productId') {
+  const p = await trx
+    .selectFrom('products')
+    .select('id')
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!p) throw unknownReference(field, 'product', id);
+}
+
+async function requireWarehouse(trx: Transaction<DB>, id: number, field = 'warehouseId') {
+  if (!(await repo.findWarehouse(trx, id))) throw unknownReference(field, 'warehouse', id);
+}
+
+export async function createWarehouse(
+  db: Kysely<DB>,
+  principal: Principal,
+  input: { code: string; name: string; city?: string | null; active?: boolean },
+) {
+  return db.transaction().execute(async (trx) => {
+    const row = await repo.insertWarehouse(trx, input);
+    await recordAudit(trx, {
+      principal,
+      entity: 'warehouse',
+      entityId: row.id,
+      action: 'create',
+      after: row,
+    });
+    return row;
+  });
+}
+
+export async function updateWarehouse(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: number,
+  input: { code?: string; name?: string; city?: string | null; active?: boolean },
+) {
+  return db.transaction().execute(async (trx) => {
+    const before = await repo.findWarehouse(trx, id);
+    if (!before) throw notFound('warehouse', id);
+    const after = await repo.updateWarehouse(trx, id, input);
+    await recordAudit(trx, {
+      principal,
+      entity: 'warehouse',
+      entityId: id,
+      action: 'update',
+      before,
+      after,
+    });
+    return after;
+  });
+}
+
+/** The ledger entries for a receipt, an adjustment or a transfer. */
+function movementsFor(body: MovementBody): MovementInput[] {
+  switch (body.type) {
+    case 'receipt':
+      return [
+        {
+          ...body,
+          type: 'receipt',
+          onHandDelta: body.quantity,
+          reservedDelta: 0,
+          referenceType: 'manual',
+        },
+      ];
+    case 'adjustment':
+      return [
+        {
+          ...body,
+          type: 'adjustment',
+          onHandDelta: body.quantity,
+          reservedDelta: 0,
+          referenceType: 'manual',
+        },
+      ];
+    case 'transfer':
+      return [
+        {
+          productId: body.productId,
+          warehouseId: body.fromWarehouseId,
+          type: 'transfer_out',
+          onHandDelta: -body.quantity,
+          reservedDelta: 0,
+          referenceType: 'transfer',
+          reason: body.reason,
+        },
+        {
+          productId: body.productId,
+          warehouseId: body.toWarehouseId,
+          type: 'transfer_in',
+          onHandDelta: body.quantity,
+          reservedDelta: 0,
+          referenceType: 'transfer',
+          reason: body.reason,
+        },
+      ];
+  }
+}
+
+/** POST stock/movements: receipt, adjustment (reason required) or transfer. */
+export async function recordMovement(db: Kysely<DB>, principal: Principal, body: MovementBody) {
+  return withLockingTransaction(db, async (trx) => {
+    await requireProduct(trx, body.productId);
+    if (body.type === 'transfer') {
+      await requireWarehouse(trx, body.fromWarehouseId, 'fromWarehouseId');
+      await requireWarehouse(trx, body.toWarehouseId, 'toWarehouseId');
+    } else {
+      await requireWarehouse(trx, body.warehouseId);
+    }
+    const result = await applyMovements(trx, movementsFor(body), { actorKeyId: principal.keyId });
+    for (const m of result.movements) {
+      await recordAudit(trx, {
+        principal,
+        entity: 'stock_movement',
+        entityId: m.id,
+        action: m.movement_type,
+        after: m,
+      });
+    }
+    return result;
+  });
+}
+
+export async function createReorderRule(
+  db: Kysely<DB>,
+  principal: Principal,
+  input: {
+    productId: number;
+    warehouseId: number;
+    reorderPoint: number;
+    reorderQuantity: number;
+    leadTimeDays?: number | null;
+  },
+) {
+  return db.transaction().execute(async (trx) => {
+    await requireProduct(trx, input.productId);
+    await requireWarehouse(trx, input.warehouseId);
+    const row = await repo.upsertReorderRule(trx, {
+      product_id: input.productId,
+      warehouse_id: input.warehouseId,
+      reorder_point: input.reorderPoint,
+      reorder_quantity: input.reorderQuantity,
+      lead_time_days: input.leadTimeDays ?? null,
+    });
+    if (!row)
+      throw new AppError(
+        'conflict',
+        `a reorder rule for product ${input.productId} in warehouse ${input.warehouseId} exists; change it instead`,
+      );
+    await recordAudit(trx, {
+      principal,
+      entity: 'reorder_rule',
+      entityId: row.id,
+      action: 'create',
+      after: row,
+    });
+    return row;
+  });
+}
+
+export async function updateReorderRule(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: number,
+  input: {
+    reorderPoint?: number;
+    reorderQuantity?: number;
+    leadTimeDays?: number | null;
+    deleted?: boolean;
+  },
+) {
+  return db.transaction().execute(async (trx) => {
+    const before = await repo.findReorderRule(trx, id);
+    if (!before) throw notFound('reorder rule', id);
+    const after = await repo.updateReorderRule(trx, id, {
+      reorder_point: input.reorderPoint,
+      reorder_quantity: input.reorderQuantity,
+      lead_time_days: input.leadTimeDays,
+      ...(input.deleted ? { deleted_at: new Date() } : {}),
+    });
+    await recordAudit(trx, {
+      principal,
+      entity: 'reorder_rule',
+      entityId: id,
+      action: input.deleted ? 'delete' : 'update',
+      before,
+      after,
+    });
+    return after;
+  });
+}
+
+/** POST alerts/{id}/acknowledge; 409 when it already is. */
+export async function acknowledgeAlert(db: Kysely<DB>, principal: Principal, id: number) {
+  return db.transaction().execute(async (trx) => {
+    const before = await repo.findAlert(trx, id);
+    if (!before) throw notFound('alert', id);
+    if (before.acknowledged_at)
+      throw new AppError(
+        'conflict',
+        `alert ${id} was acknowledged at ${before.acknowledged_at.toISOString()}`,
+      );
+    const after = await trx
+      .updateTable('alerts')
+      .set({ acknowledged_at: new Date(), acknowledged_by_key_id: principal.keyId })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, {
+      principal,
+      entity: 'alert',
+      entityId: id,
+      action: 'acknowledge',
+      before,
+      after,
+    });
+    return after;
+  });
+}

@@ -1,0 +1,254 @@
+/**
+ * Order actions: confirm (rules, reservation), approve, ship (reservation → deduction), deliver,
+ * cancel (releases the reservation), return (stock back, totals adjusted). Each runs in one
+ * transaction that locks the order row first and the stock rows after it, and writes the status,
+ * the ledger, an order event and an audit row together — or nothing.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { DB, OrderStatus, Role } from '../../db/schema.ts';
+import { recordAudit } from '../audit/audit.ts';
+import type { Principal } from '../auth/principal.ts';
+import { canSeeOwner, visibleRepIds } from '../auth/scope.ts';
+import { AppError, notFound, type FieldError } from '../errors.ts';
+import { applyMovements, type MovementInput } from '../inventory/ledger.ts';
+import { withLockingTransaction } from '../inventory/transaction.ts';
+import { orderTotals } from './money.ts';
+import * as repo from './repository.ts';
+import { evaluateRules, type OrderRule } from './rules.ts';
+import { loadOrderDto } from './service.ts';
+import { RESERVING, nextStatus, type OrderAction } from './state-machine.ts';
+
+type Locked = NonNullable<Awaited<ReturnType<typeof repo.lockOrder>>>;
+type Line = Awaited<ReturnType<typeof repo.findLines>>[number];
+
+/** Timestamp column set when an order enters each status. */
+const STAMP: Partial<
+  Record<
+    OrderStatus,
+    'confirmed_at' | 'shipped_at' | 'delivered_at' | 'cancelled_at' | 'returned_at'
+  >
+> = {
+  confirmed: 'confirmed_at',
+  shipped: 'shipped_at',
+  delivered: 'delivered_at',
+  cancelled: 'cancelled_at',
+  returned: 'returned_at',
+};
+
+const EVENT: Record<OrderAction, string> = {
+  confirm: 'order.confirmed',
+  approve: 'order.approved',
+  ship: 'order.shipped',
+  deliver: 'order.delivered',
+  cancel: 'order.cancelled',
+  return: 'order.returned',
+};
+
+/** Lock the order, check scope and that `action` is allowed; 404 / 409 otherwise. */
+async function lockForAction(
+  trx: Transaction<DB>,
+  principal: Principal,
+  id: number,
+  action: OrderAction,
+  needsApproval = false,
+) {
+  const order = await repo.lockOrder(trx, id);
+  if (!order || !canSeeOwner(await visibleRepIds(trx, principal), order.customer_owner_rep_id))
+    throw notFound('order', id);
+  const next = nextStatus(order.status, action, needsApproval);
+  if (!next.ok) throw new AppError('conflict', next.message, { from: order.status, to: next.to });
+  return { order, to: next.to };
+}
+
+/** One ledger entry per line, all against the order's warehouse. */
+function lineMovements(
+  order: Locked,
+  lines: readonly { product_id: number; quantity: number }[],
+  type: 'reservation' | 'release' | 'shipment' | 'return',
+  reason?: string,
+): MovementInput[] {
+  const sign = { reservation: [0, 1], release: [0, -1], shipment: [-1, -1], return: [1, 0] }[type];
+  return lines.map((l) => ({
+    productId: l.product_id,
+    warehouseId: order.warehouse_id!,
+    type,
+    onHandDelta: sign[0]! * l.quantity,
+    reservedDelta: sign[1]! * l.quantity,
+    referenceType: 'order',
+    referenceId: order.id,
+    reason: reason ?? null,
+  }));
+}
+
+/** Status change, event and audit row for an action that passed its checks. */
+async function recordTransition(
+  trx: Transaction<DB>,
+  principal: Principal,
+  order: Locked,
+  action: OrderAction,
+  to: OrderStatus,
+  extra: { set?: Record<string, unknown>; payload?: unknown } = {},
+) {
+  const now = new Date();
+  const stamp = STAMP[to];
+  const after = await trx
+    .updateTable('orders')
+    .set({
+      status: to,
+      ...(stamp ? { [stamp]: now } : {}),
+      ...(action === 'approve' ? { approved_at: now } : {}),
+      ...extra.set,
+    })
+    .where('id', '=', order.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await repo.insertEvent(trx, {
+    order_id: order.id,
+    event_type: to === 'pending_approval' ? 'order.pending_approval' : EVENT[action],
+    from_status: order.status,
+    to_status: to,
+    payload: extra.payload,
+    actor_key_id: principal.keyId,
+  });
+  const {
+    customer_owner_rep_id,
+    customer_blocked,
+    customer_credit_limit,
+    creator_role,
+    ...before
+  } = order;
+  await recordAudit(trx, { principal, entity: 'order', entityId: order.id, action, before, after });
+}
+
+/** POST orders/{id}/confirm: rules (422 listing every failure), reservation (409 on shortage). */
+export function confirmOrder(db: Kysely<DB>, principal: Principal, id: number) {
+  return withLockingTransaction(db, async (trx) => {
+    const { order } = await lockForAction(trx, principal, id, 'confirm');
+    if (order.warehouse_id === null)
+      throw new AppError('unprocessable', 'the order has no warehouse to reserve stock in', {
+        errors: [{ field: 'warehouseId', message: 'create a warehouse first' }],
+      });
+    const lines = await repo.findLines(trx, id);
+    const rules = (await repo.activeRules(trx)) as OrderRule[];
+    let openTotal = '0';
+    if (order.customer_credit_limit !== null && rules.some((r) => r.kind === 'credit_limit')) {
+      await repo.lockCustomer(trx, order.customer_id); // two confirms cannot both use the headroom
+      openTotal = await repo.openUnpaidTotal(trx, order.customer_id, id);
+    }
+    const outcome = evaluateRules(rules, {
+      role: (order.creator_role as Role | null) ?? principal.role,
+      orderTotal: order.total,
+      lines: lines.map((l) => ({ lineNo: l.line_no, discount: l.discount })),
+      customer: { blocked: order.customer_blocked, creditLimit: order.customer_credit_limit },
+      openTotal,
+    });
+    if (outcome.failures.length > 0) {
+      throw new AppError(
+        'unprocessable',
+        `order rules failed: ${outcome.failures.map((f) => f.ruleId).join(', ')}`,
+        {
+          failedRules: outcome.failures,
+          errors: outcome.failures.map((f) => ({ field: `rules.${f.ruleId}`, message: f.message })),
+        },
+      );
+    }
+    const to: OrderStatus = outcome.approvals.length > 0 ? 'pending_approval' : 'confirmed';
+    await applyMovements(trx, lineMovements(order, lines, 'reservation'), {
+      actorKeyId: principal.keyId,
+      orderId: id,
+    });
+    await recordTransition(trx, principal, order, 'confirm', to, {
+      payload: outcome.approvals.length ? { approvalRules: outcome.approvals } : undefined,
+    });
+    return loadOrderDto(trx, principal, id);
+  });
+}
+
+/** approve, ship, deliver, cancel: move the order and the stock its status holds. */
+export function transitionOrder(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: number,
+  action: 'approve' | 'ship' | 'deliver' | 'cancel',
+  reason?: string,
+) {
+  return withLockingTransaction(db, async (trx) => {
+    const { order, to } = await lockForAction(trx, principal, id, action);
+    const lines = await repo.findLines(trx, id);
+    const ctx = { actorKeyId: principal.keyId, orderId: id };
+    if (action === 'ship') await applyMovements(trx, lineMovements(order, lines, 'shipment'), ctx);
+    if (action === 'cancel' && RESERVING.includes(order.status))
+      await applyMovements(trx, lineMovements(order, lines, 'release', reason), ctx);
+    await recordTransition(trx, principal, order, action, to, {
+      payload: reason ? { reason } : undefined,
+    });
+    return loadOrderDto(trx, principal, id);
+  });
+}
+
+/** POST orders/{id}/return: given quantities of given lines come back into stock. */
+export function returnOrder(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: number,
+  body: { lines: { lineId: number; quantity: number }[]; reason?: string },
+) {
+  return withLockingTransaction(db, async (trx) => {
+    const { order, to } = await lockForAction(trx, principal, id, 'return');
+    const lines = await repo.findLines(trx, id);
+    const byId = new Map(lines.map((l) => [l.id, l]));
+    const requested = new Map<number, number>();
+    for (const r of body.lines)
+      requested.set(r.lineId, (requested.get(r.lineId) ?? 0) + r.quantity);
+    const bad: FieldError[] = [];
+    body.lines.forEach((r, i) => {
+      const line = byId.get(r.lineId);
+      if (!line)
+        bad.push({ field: `lines.${i}.lineId`, message: `line ${r.lineId} is not on order ${id}` });
+      else if (requested.get(r.lineId)! > line.quantity - line.returned_quantity)
+        bad.push({
+          field: `lines.${i}.quantity`,
+          message: `only ${line.quantity - line.returned_quantity} of line ${line.line_no} can still be returned`,
+        });
+    });
+    if (bad.length) throw new AppError('unprocessable', 'invalid return', { errors: bad });
+
+    const returned: (Line & { back: number })[] = [...requested].map(([lineId, back]) => ({
+      ...byId.get(lineId)!,
+      back,
+    }));
+    await applyMovements(
+      trx,
+      lineMovements(
+        order,
+        returned.map((l) => ({ product_id: l.product_id, quantity: l.back })),
+        'return',
+        body.reason,
+      ),
+      { actorKeyId: principal.keyId, orderId: id },
+    );
+    for (const l of returned) {
+      await trx
+        .updateTable('order_lines')
+        .set({ returned_quantity: l.returned_quantity + l.back })
+        .where('id', '=', l.id)
+        .execute();
+    }
+    const totals = orderTotals(
+      lines.map((l) => ({
+        quantity: l.quantity,
+        unitPrice: l.unit_price,
+        discount: l.discount,
+        returnedQuantity: l.returned_quantity + (requested.get(l.id) ?? 0),
+      })),
+    );
+    await recordTransition(trx, principal, order, 'return', to, {
+      set: { returned_total: totals.returnedTotal, total: totals.total },
+      payload: {
+        lines: returned.map((l) => ({ lineId: l.id, productId: l.product_id, quantity: l.back })),
+        reason: body.reason ?? null,
+      },
+    });
+    return loadOrderDto(trx, principal, id);
+  });
+}

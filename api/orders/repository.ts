@@ -1,0 +1,159 @@
+/** SQL for orders, their lines, events and rules. */
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import type { DB, OrderLinesTable, OrderStatus, OrdersTable } from '../../db/schema.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+/** Statuses whose total counts against the credit limit while unpaid. */
+const OPEN_STATUSES: OrderStatus[] = [
+  'pending_approval',
+  'confirmed',
+  'shipped',
+  'delivered',
+  'returned',
+];
+
+/** The order with what confirm/cancel need about its customer and creator, row-locked. */
+export function lockOrder(db: Db, id: number) {
+  return db
+    .selectFrom('orders as o')
+    .innerJoin('customers as c', 'c.id', 'o.customer_id')
+    .leftJoin('api_keys as k', 'k.id', 'o.created_by_key_id')
+    .selectAll('o')
+    .select([
+      'c.owner_rep_id as customer_owner_rep_id',
+      'c.blocked as customer_blocked',
+      'c.credit_limit as customer_credit_limit',
+      'k.role as creator_role',
+    ])
+    .where('o.id', '=', id)
+    .where('o.deleted_at', 'is', null)
+    .forUpdate('o')
+    .executeTakeFirst();
+}
+
+/** Serialises credit-limit checks per customer. */
+export function lockCustomer(db: Db, id: number) {
+  return db.selectFrom('customers').select('id').where('id', '=', id).forUpdate().execute();
+}
+
+export function findOrder(db: Db, id: number) {
+  return db
+    .selectFrom('orders as o')
+    .innerJoin('customers as c', 'c.id', 'o.customer_id')
+    .selectAll('o')
+    .select('c.owner_rep_id as customer_owner_rep_id')
+    .where('o.id', '=', id)
+    .where('o.deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export function findLines(db: Db, orderId: number) {
+  return db
+    .selectFrom('order_lines')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .orderBy('line_no')
+    .execute();
+}
+
+export function findEvents(db: Db, orderId: number) {
+  return db
+    .selectFrom('order_events')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .orderBy('id')
+    .execute();
+}
+
+/** Σ total of the customer's other open, unpaid orders. */
+export async function openUnpaidTotal(db: Db, customerId: number, exceptOrderId: number) {
+  const r = await db
+    .selectFrom('orders')
+    .select(sql<string>`coalesce(sum(total), 0)::text`.as('total'))
+    .where('customer_id', '=', customerId)
+    .where('id', '<>', exceptOrderId)
+    .where('status', 'in', OPEN_STATUSES)
+    .where('paid_at', 'is', null)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return r.total;
+}
+
+export function activeRules(db: Db) {
+  return db
+    .selectFrom('order_rules')
+    .select(['id', 'kind', 'params'])
+    .where('active', '=', true)
+    .orderBy('id')
+    .execute();
+}
+
+/** Insert a draft with the next order number (SO-000001…). */
+export function insertOrder(db: Db, row: Omit<Insertable<OrdersTable>, 'number'>) {
+  return db
+    .insertInto('orders')
+    .values({
+      ...row,
+      number: sql<string>`'SO-' || lpad(nextval('order_number_seq')::text, 6, '0')`,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function insertLines(db: Db, rows: Insertable<OrderLinesTable>[]) {
+  return db.insertInto('order_lines').values(rows).returningAll().execute();
+}
+
+export function insertEvent(
+  db: Db,
+  e: {
+    order_id: number;
+    event_type: string;
+    from_status: string | null;
+    to_status: string | null;
+    payload?: unknown;
+    actor_key_id: number | null;
+  },
+) {
+  return db
+    .insertInto('order_events')
+    .values({ ...e, payload: JSON.stringify(e.payload ?? {}) })
+    .execute();
+}
+
+/** Orders page (summary rows) with filters; `visible` limits to customers of these owner reps. */
+export function listOrders(
+  db: Db,
+  f: {
+    visible: number[] | null;
+    status?: OrderStatus;
+    customerId?: number;
+    repId?: number;
+    from?: Date;
+    to?: Date;
+    afterId?: number;
+    limit: number;
+  },
+) {
+  let q = db
+    .selectFrom('orders as o')
+    .innerJoin('customers as c', 'c.id', 'o.customer_id')
+    .selectAll('o')
+    .where('o.deleted_at', 'is', null);
+  if (f.visible !== null) {
+    const visible = f.visible;
+    q = q.where((eb) =>
+      visible.length > 0
+        ? eb.or([eb('c.owner_rep_id', 'is', null), eb('c.owner_rep_id', 'in', visible)])
+        : eb('c.owner_rep_id', 'is', null),
+    );
+  }
+  if (f.status) q = q.where('o.status', '=', f.status);
+  if (f.customerId !== undefined) q = q.where('o.customer_id', '=', f.customerId);
+  if (f.repId !== undefined) q = q.where('o.rep_id', '=', f.repId);
+  if (f.from) q = q.where('o.ordered_at', '>=', f.from);
+  if (f.to) q = q.where('o.ordered_at', '<', f.to);
+  if (f.afterId !== undefined) q = q.where('o.id', '>', f.afterId);
+  return q.orderBy('o.id').limit(f.limit).execute();
+}

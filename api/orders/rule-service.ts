@@ -1,0 +1,115 @@
+/** Order rules as data: list, create, change, delete (each audited). */
+import type { Kysely } from 'kysely';
+import type { DB, OrderRuleKind } from '../../db/schema.ts';
+import { recordAudit } from '../audit/audit.ts';
+import type { Principal } from '../auth/principal.ts';
+import { AppError, notFound } from '../errors.ts';
+import { RULE_PARAMS } from './rules.ts';
+
+export function listRules(db: Kysely<DB>) {
+  return db.selectFrom('order_rules').selectAll().orderBy('id').execute();
+}
+
+export async function getRule(db: Kysely<DB>, id: string) {
+  const r = await db.selectFrom('order_rules').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!r) throw notFound('order rule', id);
+  return r;
+}
+
+export async function createRule(
+  db: Kysely<DB>,
+  principal: Principal,
+  input: {
+    id: string;
+    kind: OrderRuleKind;
+    params: Record<string, unknown>;
+    active?: boolean;
+    description?: string | null;
+  },
+) {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('order_rules')
+      .values({
+        id: input.id,
+        kind: input.kind,
+        params: JSON.stringify(RULE_PARAMS[input.kind].parse(input.params)),
+        active: input.active,
+        description: input.description ?? null,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new AppError('conflict', `order rule ${input.id} already exists`);
+    await recordAudit(trx, {
+      principal,
+      entity: 'order_rule',
+      entityId: row.id,
+      action: 'create',
+      after: row,
+    });
+    return row;
+  });
+}
+
+export async function updateRule(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: string,
+  input: { params?: Record<string, unknown>; active?: boolean; description?: string | null },
+) {
+  return db.transaction().execute(async (trx) => {
+    const before = await trx
+      .selectFrom('order_rules')
+      .selectAll()
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!before) throw notFound('order rule', id);
+    let params: string | undefined;
+    if (input.params !== undefined) {
+      const r = RULE_PARAMS[before.kind].safeParse(input.params);
+      if (!r.success)
+        throw new AppError('bad_request', `invalid params for a ${before.kind} rule`, {
+          errors: r.error.issues.map((i) => ({
+            field: ['body', 'params', ...i.path.map(String)].join('.'),
+            message: i.message,
+          })),
+        });
+      params = JSON.stringify(r.data);
+    }
+    const after = await trx
+      .updateTable('order_rules')
+      .set({ params, active: input.active, description: input.description })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, {
+      principal,
+      entity: 'order_rule',
+      entityId: id,
+      action: 'update',
+      before,
+      after,
+    });
+    return after;
+  });
+}
+
+export async function deleteRule(db: Kysely<DB>, principal: Principal, id: string) {
+  await db.transaction().execute(async (trx) => {
+    const before = await trx
+      .deleteFrom('order_rules')
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    if (!before) throw notFound('order rule', id);
+    await recordAudit(trx, {
+      principal,
+      entity: 'order_rule',
+      entityId: id,
+      action: 'delete',
+      before,
+    });
+  });
+}

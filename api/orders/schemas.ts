@@ -1,0 +1,230 @@
+/** Request/response shapes for orders, order actions and order rules. */
+import type { Selectable } from 'kysely';
+import { z } from 'zod';
+import type {
+  OrderEventsTable,
+  OrderLinesTable,
+  OrderRulesTable,
+  OrdersTable,
+} from '../../db/schema.ts';
+import { instantInput, priceInput } from '../catalog/schemas.ts';
+import { formatPrice } from './money.ts';
+import { RULE_PARAMS } from './rules.ts';
+
+export { idParams } from '../catalog/schemas.ts';
+
+const id = z.number().int().positive();
+const STATUSES = [
+  'draft',
+  'pending_approval',
+  'confirmed',
+  'shipped',
+  'delivered',
+  'cancelled',
+  'returned',
+] as const;
+
+/** A fraction 0–1 with ≤ 4 decimals. */
+export const fractionInput = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v).trim())
+  .refine((v) => /^(0(\.\d{1,4})?|1(\.0{1,4})?)$/.test(v), {
+    message: 'must be a fraction between 0 and 1 with at most 4 decimals',
+  });
+
+export const createOrderBody = z.strictObject({
+  customerId: id,
+  repId: id.nullable().optional(),
+  warehouseId: id.optional(),
+  notes: z.string().max(2000).nullable().optional(),
+  lines: z
+    .array(
+      z.strictObject({
+        productId: id,
+        quantity: z.number().int().min(1).max(1_000_000),
+        unitPrice: priceInput.optional(),
+        discount: fractionInput.optional(),
+      }),
+    )
+    .min(1)
+    .max(500),
+});
+export type CreateOrderBody = z.infer<typeof createOrderBody>;
+
+export const returnBody = z.strictObject({
+  lines: z
+    .array(z.strictObject({ lineId: id, quantity: z.number().int().min(1).max(1_000_000) }))
+    .min(1)
+    .max(500),
+  reason: z.string().trim().min(1).max(500).optional(),
+});
+export const cancelBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
+
+export const orderQuery = z.object({
+  status: z.enum(STATUSES).optional(),
+  customerId: z.coerce.number().int().positive().optional(),
+  repId: z.coerce.number().int().positive().optional(),
+  from: instantInput.optional(),
+  to: instantInput.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const orderLineDto = z.object({
+  id: z.number(),
+  lineNo: z.number(),
+  productId: z.number(),
+  quantity: z.number(),
+  unitPrice: z.string(),
+  discount: z.string(),
+  lineTotal: z.string(),
+  returnedQuantity: z.number(),
+});
+export const orderEventDto = z.object({
+  id: z.number(),
+  type: z.string(),
+  fromStatus: z.string().nullable(),
+  toStatus: z.string().nullable(),
+  payload: z.unknown(),
+  occurredAt: z.string(),
+});
+export const orderSummaryDto = z.object({
+  id: z.number(),
+  number: z.string(),
+  customerId: z.number(),
+  repId: z.number().nullable(),
+  warehouseId: z.number().nullable(),
+  status: z.enum(STATUSES),
+  currency: z.string(),
+  subtotal: z.string(),
+  discountTotal: z.string(),
+  returnedTotal: z.string(),
+  total: z.string(),
+  source: z.string(),
+  notes: z.string().nullable(),
+  orderedAt: z.string(),
+  confirmedAt: z.string().nullable(),
+  approvedAt: z.string().nullable(),
+  shippedAt: z.string().nullable(),
+  deliveredAt: z.string().nullable(),
+  cancelledAt: z.string().nullable(),
+  returnedAt: z.string().nullable(),
+  paidAt: z.string().nullable(),
+});
+export const orderDto = orderSummaryDto.extend({
+  lines: z.array(orderLineDto),
+  events: z.array(orderEventDto),
+});
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+export function toOrderSummaryDto(o: Selectable<OrdersTable>): z.infer<typeof orderSummaryDto> {
+  return {
+    id: o.id,
+    number: o.number,
+    customerId: o.customer_id,
+    repId: o.rep_id,
+    warehouseId: o.warehouse_id,
+    status: o.status,
+    currency: o.currency,
+    subtotal: o.subtotal,
+    discountTotal: o.discount_total,
+    returnedTotal: o.returned_total,
+    total: o.total,
+    source: o.source,
+    notes: o.notes,
+    orderedAt: o.ordered_at.toISOString(),
+    confirmedAt: iso(o.confirmed_at),
+    approvedAt: iso(o.approved_at),
+    shippedAt: iso(o.shipped_at),
+    deliveredAt: iso(o.delivered_at),
+    cancelledAt: iso(o.cancelled_at),
+    returnedAt: iso(o.returned_at),
+    paidAt: iso(o.paid_at),
+  };
+}
+
+export function toOrderDto(
+  o: Selectable<OrdersTable>,
+  lines: Selectable<OrderLinesTable>[],
+  events: Selectable<OrderEventsTable>[],
+): z.infer<typeof orderDto> {
+  return {
+    ...toOrderSummaryDto(o),
+    lines: lines.map((l) => ({
+      id: l.id,
+      lineNo: l.line_no,
+      productId: l.product_id,
+      quantity: l.quantity,
+      unitPrice: formatPrice(l.unit_price),
+      discount: l.discount,
+      lineTotal: l.line_total,
+      returnedQuantity: l.returned_quantity,
+    })),
+    events: events.map((e) => ({
+      id: e.id,
+      type: e.event_type,
+      fromStatus: e.from_status,
+      toStatus: e.to_status,
+      payload: e.payload,
+      occurredAt: e.occurred_at.toISOString(),
+    })),
+  };
+}
+
+// --- order rules ---
+const ruleKind = z.enum([
+  'credit_limit',
+  'max_discount',
+  'approval_above_total',
+  'minimum_order_value',
+  'blocked_customer',
+]);
+export const ruleIdParams = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a slug like "credit-limit"'),
+});
+export const createRuleBody = z
+  .strictObject({
+    id: ruleIdParams.shape.id,
+    kind: ruleKind,
+    params: z.record(z.string(), z.unknown()).default({}),
+    active: z.boolean().optional(),
+    description: z.string().max(500).nullable().optional(),
+  })
+  .superRefine((b, ctx) => checkParams(b.kind, b.params, ctx));
+export const updateRuleBody = z.strictObject({
+  params: z.record(z.string(), z.unknown()).optional(),
+  active: z.boolean().optional(),
+  description: z.string().max(500).nullable().optional(),
+});
+
+/** Report parameter problems of `kind` as issues under `params`. */
+export function checkParams(
+  kind: keyof typeof RULE_PARAMS,
+  params: unknown,
+  ctx: { addIssue: (i: { code: 'custom'; message: string; path: PropertyKey[] }) => void },
+) {
+  const r = RULE_PARAMS[kind].safeParse(params);
+  if (r.success) return;
+  for (const i of r.error.issues)
+    ctx.addIssue({ code: 'custom', message: i.message, path: ['params', ...i.path] });
+}
+
+export const ruleDto = z.object({
+  id: z.string(),
+  kind: ruleKind,
+  params: z.unknown(),
+  active: z.boolean(),
+  description: z.string().nullable(),
+  updatedAt: z.string(),
+});
+export function toRuleDto(r: Selectable<OrderRulesTable>): z.infer<typeof ruleDto> {
+  return {
+    id: r.id,
+    kind: r.kind,
+    params: r.params,
+    active: r.active,
+    description: r.description,
+    updatedAt: r.updated_at.toISOString(),
+  };
+}

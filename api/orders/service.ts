@@ -1,0 +1,189 @@
+/** Orders: creating drafts (prices resolved, discount caps checked), reading and listing. */
+import type { Kysely, Transaction } from 'kysely';
+import type { DB, OrderStatus } from '../../db/schema.ts';
+import { recordAudit } from '../audit/audit.ts';
+import type { Principal } from '../auth/principal.ts';
+import { canSeeOwner, visibleRepIds } from '../auth/scope.ts';
+import { resolvePrices, unknownReference } from '../catalog/service.ts';
+import { AppError, notFound, type FieldError } from '../errors.ts';
+import { defaultWarehouse, findWarehouse } from '../inventory/repository.ts';
+import { compareDecimal, formatExact, lineNet, orderTotals } from './money.ts';
+import * as repo from './repository.ts';
+import { discountCap, type OrderRule } from './rules.ts';
+import { toOrderDto, type CreateOrderBody } from './schemas.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+/** Roles that may set a unit price themselves instead of the resolved one. */
+const PRICE_OVERRIDE_ROLES = ['admin', 'manager'];
+
+/** The full order (lines, events) as the API shows it; 404 when missing or out of scope. */
+export async function loadOrderDto(db: Db, principal: Principal, id: number) {
+  const order = await repo.findOrder(db, id);
+  if (!order || !canSeeOwner(await visibleRepIds(db, principal), order.customer_owner_rep_id))
+    throw notFound('order', id);
+  const [lines, events] = [await repo.findLines(db, id), await repo.findEvents(db, id)];
+  return toOrderDto(order, lines, events);
+}
+
+/** POST orders: a draft priced from the price lists unless a manager/admin sets unitPrice. */
+export async function createOrder(db: Kysely<DB>, principal: Principal, body: CreateOrderBody) {
+  return db.transaction().execute(async (trx) => {
+    const customer = await trx
+      .selectFrom('customers')
+      .select(['id', 'owner_rep_id', 'customer_group'])
+      .where('id', '=', body.customerId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    // Out of scope looks exactly like missing, so existence does not leak.
+    if (!customer || !canSeeOwner(await visibleRepIds(trx, principal), customer.owner_rep_id))
+      throw unknownReference('customerId', 'customer', body.customerId);
+    if (body.repId != null) {
+      const rep = await trx
+        .selectFrom('sales_reps')
+        .select('id')
+        .where('id', '=', body.repId)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      if (!rep) throw unknownReference('repId', 'sales rep', body.repId);
+    }
+    let warehouseId: number | null = null;
+    if (body.warehouseId !== undefined) {
+      if (!(await findWarehouse(trx, body.warehouseId)))
+        throw unknownReference('warehouseId', 'warehouse', body.warehouseId);
+      warehouseId = body.warehouseId;
+    } else {
+      warehouseId = (await defaultWarehouse(trx))?.id ?? null;
+    }
+
+    const productIds = [...new Set(body.lines.map((l) => l.productId))];
+    const products = await trx
+      .selectFrom('products')
+      .select(['id', 'list_price', 'cost', 'active'])
+      .where('id', 'in', productIds)
+      .where('deleted_at', 'is', null)
+      .execute();
+    const byId = new Map(products.map((p) => [p.id, p]));
+    const bad: FieldError[] = [];
+    body.lines.forEach((l, i) => {
+      const p = byId.get(l.productId);
+      if (!p)
+        bad.push({ field: `lines.${i}.productId`, message: `unknown product ${l.productId}` });
+      else if (!p.active)
+        bad.push({ field: `lines.${i}.productId`, message: `product ${l.productId} is inactive` });
+    });
+    if (bad.length)
+      throw new AppError('unprocessable', 'some lines name unusable products', { errors: bad });
+
+    if (!PRICE_OVERRIDE_ROLES.includes(principal.role)) {
+      const overridden = body.lines.flatMap((l, i) =>
+        l.unitPrice !== undefined
+          ? [
+              {
+                field: `lines.${i}.unitPrice`,
+                message: 'only a manager or admin may set the price',
+              },
+            ]
+          : [],
+      );
+      if (overridden.length)
+        throw new AppError('forbidden', `role ${principal.role} may not override unit prices`, {
+          errors: overridden,
+        });
+    }
+    const rules = (await repo.activeRules(trx)) as OrderRule[];
+    const cap = discountCap(rules, principal.role);
+    if (cap !== null) {
+      const over = body.lines.flatMap((l, i) =>
+        l.discount !== undefined && compareDecimal(l.discount, cap) > 0
+          ? [
+              {
+                field: `lines.${i}.discount`,
+                message: `above the ${cap} cap for role ${principal.role}`,
+              },
+            ]
+          : [],
+      );
+      if (over.length)
+        throw new AppError('unprocessable', `discount above the cap for role ${principal.role}`, {
+          errors: over,
+          failedRules: rules
+            .filter((r) => r.kind === 'max_discount')
+            .map((r) => ({ ruleId: r.id, kind: r.kind, message: `discount above ${cap}` })),
+        });
+    }
+
+    const quantities = new Map<number, number>();
+    for (const l of body.lines)
+      quantities.set(l.productId, (quantities.get(l.productId) ?? 0) + l.quantity);
+    const prices = await resolvePrices(
+      trx,
+      products,
+      quantities,
+      customer.customer_group,
+      new Date(),
+    );
+    const lines = body.lines.map((l, i) => {
+      const unitPrice = l.unitPrice ?? prices.get(l.productId)!.unitPrice;
+      const discount = l.discount ?? '0';
+      return {
+        line_no: i + 1,
+        product_id: l.productId,
+        quantity: l.quantity,
+        unit_price: unitPrice,
+        discount,
+        line_total: formatExact(lineNet(l.quantity, unitPrice, discount)),
+        unit_cost: byId.get(l.productId)!.cost,
+      };
+    });
+    const totals = orderTotals(
+      lines.map((l) => ({ quantity: l.quantity, unitPrice: l.unit_price, discount: l.discount })),
+    );
+    const order = await repo.insertOrder(trx, {
+      customer_id: customer.id,
+      rep_id: body.repId !== undefined ? body.repId : (principal.repId ?? customer.owner_rep_id),
+      warehouse_id: warehouseId,
+      notes: body.notes ?? null,
+      subtotal: totals.subtotal,
+      discount_total: totals.discountTotal,
+      total: totals.total,
+      created_by_key_id: principal.keyId,
+    });
+    await repo.insertLines(
+      trx,
+      lines.map((l) => ({ ...l, order_id: order.id })),
+    );
+    await repo.insertEvent(trx, {
+      order_id: order.id,
+      event_type: 'order.created',
+      from_status: null,
+      to_status: 'draft',
+      actor_key_id: principal.keyId,
+    });
+    await recordAudit(trx, {
+      principal,
+      entity: 'order',
+      entityId: order.id,
+      action: 'create',
+      after: order,
+    });
+    return loadOrderDto(trx, principal, order.id);
+  });
+}
+
+/** GET orders with filters, scoped to the caller's team. */
+export async function listOrders(
+  db: Kysely<DB>,
+  principal: Principal,
+  f: {
+    status?: OrderStatus;
+    customerId?: number;
+    repId?: number;
+    from?: Date;
+    to?: Date;
+    afterId?: number;
+    limit: number;
+  },
+) {
+  return repo.listOrders(db, { ...f, visible: await visibleRepIds(db, principal) });
+}

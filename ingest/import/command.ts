@@ -1,0 +1,53 @@
+/** The `salesops import DIR [--skip-bad-rows]` command. */
+import type { Command } from 'commander';
+import { CliError, openMigratedDb, readConfig } from '../../runtime.ts';
+import { importDirectory, ImportError } from './import.ts';
+
+/** Bad rows listed one per line before the rest are counted. */
+const LIST_AT_MOST = 200;
+
+/** Add `import` to the CLI. `print` is stdout (the summary), `note` stderr (progress). */
+export function registerImportCommand(
+  program: Command,
+  print: (line: string) => void,
+  note: (line: string) => void,
+): void {
+  program
+    .command('import <dir>')
+    .description(
+      'load historical CSV files (categories, customers, teams, reps, products, orders, order_lines) in one transaction',
+    )
+    .option('--skip-bad-rows', 'import the good rows and leave out (and list) the bad ones')
+    .action(async (dir: string, opts: { skipBadRows?: boolean }) => {
+      const ops = await openMigratedDb(readConfig(), 'import');
+      try {
+        const report = await importDirectory(ops, dir, {
+          skipBadRows: opts.skipBadRows,
+          progress: note,
+        });
+        for (const b of report.badRows.slice(0, LIST_AT_MOST))
+          print(`bad row ${b.file}:${b.line}: ${b.reason}`);
+        if (report.badRows.length > LIST_AT_MOST)
+          print(`… and ${report.badRows.length - LIST_AT_MOST} more bad rows`);
+        for (const f of report.files)
+          print(
+            `${f.file}: ${f.rows} rows, ${f.inserted} inserted, ${f.updated} updated, ${f.bad} bad`,
+          );
+        if (!report.committed) {
+          process.exitCode = 1;
+          print(
+            `nothing imported: ${report.badRows.length} bad row(s); fix them or run again with --skip-bad-rows`,
+          );
+        } else {
+          print(
+            `imported in ${report.seconds} s${report.badRows.length ? ` (${report.badRows.length} bad rows left out)` : ''}`,
+          );
+        }
+      } catch (e) {
+        if (e instanceof ImportError) throw new CliError(e.message);
+        throw e;
+      } finally {
+        await ops.close();
+      }
+    });
+}

@@ -1,0 +1,226 @@
+/**
+ * `salesops import DIR`: historical CSV files → operational tables, in one transaction.
+ *
+ * 1. Each file is read as a stream, every cell checked in Node (types, required, repeats of the
+ *    key) and the good rows COPYed into an UNLOGGED staging table — COPY runs before the
+ *    transaction, because on PGlite it goes through /dev/blob in-process and must not overlap an
+ *    open socket transaction (on PostgreSQL it streams through pg-copy-streams).
+ * 2. One transaction then checks references in SQL (unknown customer, team, sku…) and upserts
+ *    file by file in dependency order. Any bad row rolls everything back unless --skip-bad-rows,
+ *    which leaves bad rows out and imports the rest.
+ * 3. Staging tables are dropped whatever happened.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { sql } from 'kysely';
+import type { OperationalDb } from '../../db/operational.ts';
+import { csvField, readCsv } from './csv.ts';
+import { dropLines, referenceProblems, upsertFile, type UpsertCounts } from './load.ts';
+import { checkCell, FILES, sqlType, type FileSpec } from './specs.ts';
+
+/** A row that was not imported, and why. */
+export interface BadRow {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+/** What happened to one file. */
+export interface FileReport extends UpsertCounts {
+  file: string;
+  rows: number;
+  bad: number;
+}
+
+/** The outcome of a run: committed is false when bad rows stopped it. */
+export interface ImportReport {
+  files: FileReport[];
+  badRows: BadRow[];
+  committed: boolean;
+  seconds: number;
+}
+
+/** Raised for problems with the run as a whole (no such folder, no files, broken CSV). */
+export class ImportError extends Error {
+  override name = 'ImportError';
+}
+
+class BadRowsFound extends Error {}
+
+const ROWS_PER_CHUNK = 5_000;
+
+/** Import the known CSV files found in `dir`. */
+export async function importDirectory(
+  ops: OperationalDb,
+  dir: string,
+  opts: { skipBadRows?: boolean; progress?: (line: string) => void } = {},
+): Promise<ImportReport> {
+  const started = Date.now();
+  const progress = opts.progress ?? (() => {});
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new ImportError(`${dir} is not a folder`);
+  const present = FILES.filter((f) => fs.existsSync(path.join(dir, f.file)));
+  if (present.length === 0)
+    throw new ImportError(
+      `no importable files in ${dir} (expected ${FILES.map((f) => f.file).join(', ')})`,
+    );
+
+  const run = `${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const staged: { spec: FileSpec; stage: string; report: FileReport }[] = [];
+  const badRows: BadRow[] = [];
+  try {
+    for (const spec of present) {
+      const stage = `import_${run}_${spec.name}`;
+      const report = await stageFile(
+        ops,
+        path.join(dir, spec.file),
+        spec,
+        stage,
+        badRows,
+        progress,
+      );
+      if (report) staged.push({ spec, stage, report });
+    }
+    progress(`loading ${staged.length} file(s) in one transaction…`);
+    let committed = true;
+    try {
+      await ops.db.transaction().execute(async (trx) => {
+        for (const { spec, stage, report } of staged) {
+          const problems = await referenceProblems(trx, spec, stage);
+          for (const [line, reason] of problems) badRows.push({ file: spec.file, line, reason });
+          report.bad += problems.size;
+          await dropLines(trx, stage, [...problems.keys()]);
+          Object.assign(report, await upsertFile(trx, spec, stage));
+          progress(
+            `${spec.file}: ${report.inserted} inserted, ${report.updated} updated, ${report.bad} bad (${secondsSince(started)} s)`,
+          );
+        }
+        if (badRows.length > 0 && !opts.skipBadRows) throw new BadRowsFound();
+      });
+    } catch (e) {
+      if (!(e instanceof BadRowsFound)) throw e;
+      committed = false;
+    }
+    badRows.sort(
+      (a, b) =>
+        FILES.findIndex((f) => f.file === a.file) - FILES.findIndex((f) => f.file === b.file) ||
+        a.line - b.line,
+    );
+    return {
+      files: staged.map((s) => (committed ? s.report : { ...s.report, inserted: 0, updated: 0 })),
+      badRows,
+      committed,
+      seconds: Number(secondsSince(started)),
+    };
+  } finally {
+    for (const { stage } of staged)
+      await sql`DROP TABLE IF EXISTS ${sql.table(stage)}`.execute(ops.db);
+  }
+}
+
+function secondsSince(t: number): string {
+  return ((Date.now() - t) / 1000).toFixed(1);
+}
+
+/** Check and COPY one file into `stage`; undefined when the header itself is unusable. */
+async function stageFile(
+  ops: OperationalDb,
+  file: string,
+  spec: FileSpec,
+  stage: string,
+  badRows: BadRow[],
+  progress: (line: string) => void,
+): Promise<FileReport | undefined> {
+  const records = readCsv(file);
+  const header = await records.next();
+  const names = header.done ? [] : header.value.cells.map((c: string) => c.trim());
+  const missing = spec.columns.filter((c) => !names.includes(c.name)).map((c) => c.name);
+  if (missing.length > 0) {
+    badRows.push({ file: spec.file, line: 1, reason: `missing column(s): ${missing.join(', ')}` });
+    return undefined;
+  }
+  const extra = names.filter((n) => !spec.columns.some((c) => c.name === n));
+  if (extra.length) progress(`${spec.file}: ignoring column(s) ${extra.join(', ')}`);
+  const index = spec.columns.map((c) => names.indexOf(c.name));
+  const keyIndex = spec.key.map((k) => spec.columns.findIndex((c) => c.name === k));
+
+  await sql`DROP TABLE IF EXISTS ${sql.table(stage)}`.execute(ops.db);
+  await sql`CREATE UNLOGGED TABLE ${sql.table(stage)} (line integer NOT NULL, ${sql.join(
+    spec.columns.map((c) => sql`${sql.id(c.name)} ${sql.raw(sqlType(c.type))}`),
+  )})`.execute(ops.db);
+
+  const report: FileReport = { file: spec.file, rows: 0, bad: 0, inserted: 0, updated: 0 };
+  const seen = new Map<string, number>();
+  async function* chunks(): AsyncGenerator<string> {
+    let out: string[] = [];
+    try {
+      for await (const rec of records) {
+        report.rows++;
+        if (report.rows % 100_000 === 0)
+          progress(`${spec.file}: ${report.rows.toLocaleString('en')} rows read`);
+        const reason = checkRow(
+          rec.cells,
+          names.length,
+          index,
+          spec,
+          keyIndex,
+          seen,
+          rec.line,
+          out,
+        );
+        if (reason) {
+          report.bad++;
+          badRows.push({ file: spec.file, line: rec.line, reason });
+        }
+        if (out.length >= ROWS_PER_CHUNK) {
+          yield out.join('');
+          out = [];
+        }
+      }
+    } catch (e) {
+      throw new ImportError(`${spec.file}: ${(e as Error).message}`);
+    }
+    if (out.length) yield out.join('');
+  }
+  await ops.copyFromCsv(stage, ['line', ...spec.columns.map((c) => c.name)], chunks());
+  await sql`ANALYZE ${sql.table(stage)}`.execute(ops.db); // fresh statistics for the join plans
+  progress(
+    `${spec.file}: ${report.rows.toLocaleString('en')} rows checked and staged, ${report.bad} bad`,
+  );
+  return report;
+}
+
+/** Check one record; pushes its COPY line to `out` and returns null, or returns the reason. */
+function checkRow(
+  cells: string[],
+  width: number,
+  index: number[],
+  spec: FileSpec,
+  keyIndex: number[],
+  seen: Map<string, number>,
+  line: number,
+  out: string[],
+): string | null {
+  if (cells.length !== width) return `expected ${width} cells, found ${cells.length}`;
+  const values: (string | null)[] = [];
+  for (let i = 0; i < spec.columns.length; i++) {
+    const col = spec.columns[i]!;
+    const raw = cells[index[i]!]!.trim();
+    if (raw === '') {
+      if (col.required) return `${col.name} is required`;
+      values.push(null);
+      continue;
+    }
+    const r = checkCell(col.type, raw);
+    if ('error' in r) return `${col.name}: ${r.error}`;
+    values.push(r.ok);
+  }
+  if (keyIndex.length > 0) {
+    const key = keyIndex.map((k) => values[k]).join('\u0000');
+    const first = seen.get(key);
+    if (first !== undefined) return `${spec.key.join('+')} ${key} repeats line ${first}`;
+    seen.set(key, line);
+  }
+  out.push(`${line},${values.map(csvField).join(',')}\n`);
+  return null;
+}

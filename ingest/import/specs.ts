@@ -1,0 +1,150 @@
+/**
+ * The import's files, in load order, with their columns and how each cell is checked. A cell that
+ * fails becomes a bad row with a reason; a valid one is normalised for COPY (decimals as text,
+ * timestamps as ISO UTC — a date without a time is midnight UTC).
+ */
+
+/** How a cell is checked and what SQL type its staging column has. */
+export type CellType =
+  'text' | 'email' | 'money' | 'price' | 'fraction' | 'quantity' | 'instant' | 'status';
+
+export interface ColumnSpec {
+  name: string;
+  type: CellType;
+  required?: boolean;
+}
+
+export interface FileSpec {
+  file: string;
+  /** Short name for the staging table and messages. */
+  name: 'categories' | 'customers' | 'teams' | 'reps' | 'products' | 'orders' | 'order_lines';
+  columns: ColumnSpec[];
+  /** Columns whose values identify a row (upsert key); a repeat in one file is a bad row. */
+  key: string[];
+}
+
+const t = (name: string, required = false): ColumnSpec => ({ name, type: 'text', required });
+
+/** Every importable file, in the order they load. */
+export const FILES: FileSpec[] = [
+  { file: 'categories.csv', name: 'categories', columns: [t('name', true)], key: ['name'] },
+  {
+    file: 'customers.csv',
+    name: 'customers',
+    columns: [
+      t('code', true),
+      t('name', true),
+      { name: 'email', type: 'email' },
+      t('phone'),
+      t('city'),
+      t('country'),
+      t('customer_group'),
+      { name: 'credit_limit', type: 'money' },
+    ],
+    key: ['code'],
+  },
+  { file: 'teams.csv', name: 'teams', columns: [t('name', true)], key: ['name'] },
+  {
+    file: 'reps.csv',
+    name: 'reps',
+    columns: [t('code', true), t('name', true), { name: 'email', type: 'email' }, t('team')],
+    key: ['code'],
+  },
+  {
+    file: 'products.csv',
+    name: 'products',
+    columns: [
+      t('sku', true),
+      t('name', true),
+      t('category'),
+      { name: 'list_price', type: 'price', required: true },
+      { name: 'cost', type: 'price' },
+    ],
+    key: ['sku'],
+  },
+  {
+    file: 'orders.csv',
+    name: 'orders',
+    columns: [
+      t('number', true),
+      t('customer_code', true),
+      t('rep_code'),
+      { name: 'ordered_at', type: 'instant', required: true },
+      { name: 'status', type: 'status', required: true },
+      { name: 'shipped_at', type: 'instant' },
+    ],
+    key: ['number'],
+  },
+  {
+    file: 'order_lines.csv',
+    name: 'order_lines',
+    columns: [
+      t('order_number', true),
+      t('sku', true),
+      { name: 'quantity', type: 'quantity', required: true },
+      { name: 'unit_price', type: 'price', required: true },
+      { name: 'discount', type: 'fraction' },
+    ],
+    key: [],
+  },
+];
+
+/** SQL type of a staging column. */
+export function sqlType(type: CellType): string {
+  switch (type) {
+    case 'money':
+    case 'price':
+    case 'fraction':
+      return 'numeric';
+    case 'quantity':
+      return 'integer';
+    case 'instant':
+      return 'timestamptz';
+    default:
+      return 'text';
+  }
+}
+
+const STATUSES = new Set(['confirmed', 'shipped', 'delivered', 'cancelled']);
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const INSTANT =
+  /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/;
+
+/** Check one non-empty cell: the normalised value, or an error message. */
+export function checkCell(type: CellType, value: string): { ok: string } | { error: string } {
+  switch (type) {
+    case 'text':
+      return value.length <= 500 ? { ok: value } : { error: 'longer than 500 characters' };
+    case 'email':
+      return EMAIL.test(value) ? { ok: value } : { error: `not an email address: ${value}` };
+    case 'money':
+      return /^\d{1,12}(\.\d{1,2})?$/.test(value)
+        ? { ok: value }
+        : { error: `not an amount ≥ 0 with at most 2 decimals: ${value}` };
+    case 'price':
+      return /^\d{1,10}(\.\d{1,4})?$/.test(value)
+        ? { ok: value }
+        : { error: `not a price ≥ 0 with at most 4 decimals: ${value}` };
+    case 'fraction':
+      return /^(0(\.\d{1,4})?|1(\.0{1,4})?|\.\d{1,4})$/.test(value)
+        ? { ok: value.startsWith('.') ? `0${value}` : value }
+        : { error: `not a fraction between 0 and 1: ${value}` };
+    case 'quantity':
+      return /^\d{1,9}$/.test(value) && Number(value) > 0
+        ? { ok: value }
+        : { error: `not a whole quantity > 0: ${value}` };
+    case 'instant': {
+      if (!INSTANT.test(value)) return { error: `not an ISO date or timestamp: ${value}` };
+      const withZone =
+        /(Z|[+-]\d{2}(:?\d{2})?)$/.test(value) || value.length === 10 ? value : `${value}Z`;
+      const d = new Date(value.length === 10 ? `${value}T00:00:00Z` : withZone.replace(' ', 'T'));
+      return Number.isNaN(d.getTime())
+        ? { error: `not a valid date: ${value}` }
+        : { ok: d.toISOString() };
+    }
+    case 'status':
+      return STATUSES.has(value)
+        ? { ok: value }
+        : { error: `status must be confirmed, shipped, delivered or cancelled: ${value}` };
+  }
+}
