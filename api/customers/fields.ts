@@ -1,0 +1,97 @@
+/**
+ * Request field schemas shared by the CRM, pipeline and teams areas (customers, activities,
+ * opportunities, teams), so "an id", "money" and "a date" are validated the same way everywhere.
+ */
+import { z } from 'zod';
+
+/** A database id: positive and within bigint/JS-safe range (bigger ids are a 400, not a 500). */
+export const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** `/:id` path parameter. */
+export const idParams = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 53),
+});
+
+/** Query parameter holding an id. */
+export const idQuery = z.coerce
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 53);
+
+/** Money ≥ 0 with at most 2 decimals, as a string or number; kept as a decimal string. */
+export const moneyInput = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v).trim())
+  .refine((v) => /^\d{1,12}(\.\d{1,2})?$/.test(v), {
+    message: 'must be an amount ≥ 0 with at most 2 decimals, e.g. "1234.50"',
+  });
+
+/** A fraction between 0 and 1 with at most 4 decimals (probability, discount). */
+export const fractionInput = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v).trim())
+  .refine((v) => /^(0(\.\d{1,4})?|1(\.0{1,4})?)$/.test(v), {
+    message: 'must be a number between 0 and 1 with at most 4 decimals',
+  });
+
+/** A unit price ≥ 0 with at most 4 decimals. */
+export const priceInput = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v).trim())
+  .refine((v) => /^\d{1,10}(\.\d{1,4})?$/.test(v), {
+    message: 'must be a price ≥ 0 with at most 4 decimals',
+  });
+
+/** A calendar date 'YYYY-MM-DD' that exists. */
+export const dateInput = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((v) => {
+    const d = new Date(`${v}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(v);
+  }, 'not a real calendar date');
+
+/** A point in time: ISO date-time with offset (or a bare date, meaning midnight UTC). */
+export const instantInput = z
+  .string()
+  .trim()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2}))?$/,
+    'must be an ISO date-time with offset, e.g. 2026-05-01T09:00:00Z',
+  )
+  .transform((v) => new Date(v.length === 10 ? `${v}T00:00:00Z` : v))
+  .refine(
+    (d) => !Number.isNaN(d.getTime()) && Math.abs(d.getFullYear()) < 10000,
+    'not a valid time',
+  );
+
+/** Optional free text: trimmed, empty → null. */
+export function optionalText(max: number) {
+  return z
+    .string()
+    .trim()
+    .max(max)
+    .transform((v) => (v === '' ? null : v))
+    .nullable()
+    .optional();
+}
+
+/** Required short text. */
+export function requiredText(max: number) {
+  return z.string().trim().min(1).max(max);
+}
+
+/** ISO string of a Date, or null. */
+export function iso(d: Date | null | undefined): string | null {
+  return d ? d.toISOString() : null;
+}
+
+/** Boolean query flag: "true"/"false"/"1"/"0". */
+export const flagQuery = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');

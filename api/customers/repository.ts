@@ -1,0 +1,162 @@
+/** SQL for customers and contacts. Plain functions over a Kysely or a transaction. */
+import { sql, type Insertable, type Kysely, type Transaction, type Updateable } from 'kysely';
+import type { ContactsTable, CustomersTable, DB } from '../../db/schema.ts';
+import { ownerVisible } from '../auth/scope.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+/** Order statuses that still need work (shown as the customer's open orders). */
+export const OPEN_ORDER_STATUSES = ['draft', 'pending_approval', 'confirmed', 'shipped'] as const;
+/** Statuses that are not revenue (METRICS.md: revenue order). */
+export const NON_REVENUE_STATUSES = ['draft', 'pending_approval', 'cancelled'] as const;
+
+/** The customer with this id; soft-deleted ones only when `deleted` is true. */
+export function findCustomer(db: Db, id: number, opts: { deleted?: boolean } = {}) {
+  let q = db.selectFrom('customers').selectAll().where('id', '=', id);
+  q = opts.deleted ? q.where('deleted_at', 'is not', null) : q.where('deleted_at', 'is', null);
+  return q.executeTakeFirst();
+}
+
+/** Another customer (deleted or not) already holding `code`. */
+export function findByCode(db: Db, code: string, exceptId?: number) {
+  let q = db
+    .selectFrom('customers')
+    .select(['id', 'code', 'name', 'deleted_at'])
+    .where('code', '=', code);
+  if (exceptId) q = q.where('id', '<>', exceptId);
+  return q.executeTakeFirst();
+}
+
+/** Another active customer holding `email`, compared case-insensitively like the unique index. */
+export function findByEmail(db: Db, email: string, exceptId?: number) {
+  let q = db
+    .selectFrom('customers')
+    .select(['id', 'code', 'name', 'deleted_at'])
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .where('deleted_at', 'is', null);
+  if (exceptId) q = q.where('id', '<>', exceptId);
+  return q.executeTakeFirst();
+}
+
+export function insertCustomer(db: Db, row: Insertable<CustomersTable>) {
+  return db.insertInto('customers').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export function updateCustomer(db: Db, id: number, set: Updateable<CustomersTable>) {
+  return db
+    .updateTable('customers')
+    .set(set)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Filters of the customer list; all optional. */
+export interface CustomerFilters {
+  q?: string;
+  group?: string;
+  tag?: string;
+  country?: string;
+  ownerRepId?: number;
+  deleted?: boolean;
+}
+
+/** One page (limit + 1 rows) of visible customers after id `after`, by id. */
+export function listCustomers(
+  db: Db,
+  f: CustomerFilters,
+  team: number[] | null,
+  after: number | undefined,
+  limit: number,
+) {
+  let q = db
+    .selectFrom('customers')
+    .selectAll()
+    .where(ownerVisible('owner_rep_id', team))
+    .where('deleted_at', f.deleted ? 'is not' : 'is', null);
+  if (after !== undefined) q = q.where('id', '>', after);
+  if (f.q) {
+    const like = `%${f.q.replace(/[\\%_]/g, '\\$&')}%`;
+    q = q.where((eb) =>
+      eb.or((['code', 'name', 'email', 'phone', 'city'] as const).map((c) => eb(c, 'ilike', like))),
+    );
+  }
+  if (f.group) q = q.where('customer_group', '=', f.group);
+  if (f.country) q = q.where(sql<string>`lower(country)`, '=', f.country.toLowerCase());
+  if (f.tag) q = q.where(sql<boolean>`tags @> ARRAY[${f.tag}]::text[]`, '=', true);
+  if (f.ownerRepId) q = q.where('owner_rep_id', '=', f.ownerRepId);
+  return q
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
+}
+
+/** How many of the customer's orders are still open. */
+export async function countOpenOrders(db: Db, customerId: number): Promise<number> {
+  const r = await db
+    .selectFrom('orders')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('customer_id', '=', customerId)
+    .where('deleted_at', 'is', null)
+    .where('status', 'in', OPEN_ORDER_STATUSES)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+// --- contacts ---
+
+export function listContacts(db: Db, customerId: number) {
+  return db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('deleted_at', 'is', null)
+    .orderBy('is_primary', 'desc')
+    .orderBy('id')
+    .execute();
+}
+
+export function findContact(db: Db, customerId: number, contactId: number) {
+  return db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('id', '=', contactId)
+    .where('customer_id', '=', customerId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export function insertContact(db: Db, row: Insertable<ContactsTable>) {
+  return db.insertInto('contacts').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export function updateContact(db: Db, id: number, set: Updateable<ContactsTable>) {
+  return db
+    .updateTable('contacts')
+    .set(set)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Clear the primary flag on the customer's other contacts (one primary per customer). */
+export function clearOtherPrimaries(db: Db, customerId: number, keepId: number) {
+  return db
+    .updateTable('contacts')
+    .set({ is_primary: false })
+    .where('customer_id', '=', customerId)
+    .where('id', '<>', keepId)
+    .where('is_primary', '=', true)
+    .returning(['id'])
+    .execute();
+}
+
+/** A live contact by id alone (activities reference contacts directly). */
+export function findContactById(db: Db, contactId: number) {
+  return db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('id', '=', contactId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+}

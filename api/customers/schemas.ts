@@ -1,0 +1,176 @@
+/** Request/response shapes for customers, contacts, the customer picture and the timeline. */
+import type { Selectable } from 'kysely';
+import { z } from 'zod';
+import type { ContactsTable, CustomersTable } from '../../db/schema.ts';
+import { activityDto } from '../activities/schemas.ts';
+import { opportunityDto } from '../opportunities/schemas.ts';
+import { pageSchema, paginationQuery } from '../pagination.ts';
+import { flagQuery, id, iso, moneyInput, optionalText, requiredText } from './fields.ts';
+
+const email = z
+  .union([z.literal('').transform(() => null), z.email().max(320)])
+  .nullable()
+  .optional();
+
+const customerFields = {
+  code: requiredText(50),
+  name: requiredText(200),
+  email,
+  phone: optionalText(50),
+  address: optionalText(500),
+  city: optionalText(100),
+  country: optionalText(100),
+  group: optionalText(100),
+  creditLimit: moneyInput.nullable().optional(),
+  tags: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
+  ownerRepId: id.nullable().optional(),
+  blocked: z.boolean().optional(),
+};
+
+export const customerBody = z.strictObject(customerFields);
+export const customerPatch = z.strictObject(customerFields).partial();
+export type CustomerInput = z.output<typeof customerPatch>;
+
+export const customerListQuery = paginationQuery.extend({
+  q: z.string().trim().max(200).optional().describe('search code, name, email, phone, city'),
+  group: z.string().max(100).optional(),
+  tag: z.string().max(50).optional(),
+  country: z.string().max(100).optional(),
+  owner: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 53)
+    .optional()
+    .describe('owner rep id'),
+  deleted: flagQuery.optional().describe('true: list soft-deleted customers instead'),
+});
+export type CustomerListQuery = z.output<typeof customerListQuery>;
+
+export const customerDto = z.object({
+  id: z.number(),
+  code: z.string(),
+  name: z.string(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  address: z.string().nullable(),
+  city: z.string().nullable(),
+  country: z.string().nullable(),
+  group: z.string().nullable(),
+  creditLimit: z.string().nullable(),
+  tags: z.array(z.string()),
+  ownerRepId: z.number().nullable(),
+  blocked: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  deletedAt: z.string().nullable(),
+});
+export type CustomerDto = z.infer<typeof customerDto>;
+export const customerPage = pageSchema(customerDto);
+
+export const contactBody = z.strictObject({
+  name: requiredText(200),
+  role: optionalText(100),
+  email,
+  phone: optionalText(50),
+  primary: z.boolean().optional(),
+});
+export const contactPatch = contactBody.partial();
+export type ContactInput = z.output<typeof contactPatch>;
+export const contactParams = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 53),
+  contactId: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 53),
+});
+
+export const contactDto = z.object({
+  id: z.number(),
+  customerId: z.number(),
+  name: z.string(),
+  role: z.string().nullable(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  primary: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ContactDto = z.infer<typeof contactDto>;
+
+const openOrderDto = z.object({
+  id: z.number(),
+  number: z.string(),
+  status: z.string(),
+  total: z.string(),
+  orderedAt: z.string(),
+});
+
+/** GET customers/{id}: the customer's whole picture. */
+export const customerPictureDto = customerDto.extend({
+  contacts: z.array(contactDto),
+  openOrders: z.array(openOrderDto),
+  lifetimeRevenue: z.string().describe('Σ line revenue of revenue orders (METRICS.md)'),
+  revenueOrders: z.number(),
+  lastOrderDate: z.string().nullable().describe('date of the last revenue order, business zone'),
+  openActivities: z.array(activityDto),
+  opportunities: z.array(opportunityDto),
+});
+export type CustomerPictureDto = z.infer<typeof customerPictureDto>;
+
+export const timelineQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(300).optional(),
+});
+export const timelineItem = z.object({
+  kind: z.enum(['activity', 'order', 'order_event']),
+  id: z.number(),
+  at: z.string(),
+  summary: z.string(),
+  orderId: z.number().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+});
+export type TimelineItem = z.infer<typeof timelineItem>;
+export const timelinePage = pageSchema(timelineItem);
+
+/** Row → DTO. */
+export function toCustomerDto(r: Selectable<CustomersTable>): CustomerDto {
+  return {
+    id: r.id,
+    code: r.code,
+    name: r.name,
+    email: r.email,
+    phone: r.phone,
+    address: r.address,
+    city: r.city,
+    country: r.country,
+    group: r.customer_group,
+    creditLimit: r.credit_limit,
+    tags: r.tags,
+    ownerRepId: r.owner_rep_id,
+    blocked: r.blocked,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    deletedAt: iso(r.deleted_at),
+  };
+}
+
+/** Row → DTO. */
+export function toContactDto(r: Selectable<ContactsTable>): ContactDto {
+  return {
+    id: r.id,
+    customerId: r.customer_id,
+    name: r.name,
+    role: r.role,
+    email: r.email,
+    phone: r.phone,
+    primary: r.is_primary,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}

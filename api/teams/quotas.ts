@@ -1,0 +1,147 @@
+/**
+ * Quotas: a target amount for a rep or a team and a calendar period. Managers set them for their
+ * own team; one quota per target, period type and period (a second is a 409 naming the first).
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { recordAudit } from '../audit/audit.ts';
+import type { Principal } from '../auth/principal.ts';
+import { visibleRepIds } from '../auth/scope.ts';
+import { AppError, notFound } from '../errors.ts';
+import { alignmentProblem, periodEnd, periodsOverlap } from './periods.ts';
+import * as repo from './repository.ts';
+import { toQuotaDto, type QuotaCreate, type QuotaDto } from './schemas.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+const unprocessable = (field: string, message: string) =>
+  new AppError('unprocessable', `${field}: ${message}`, {
+    errors: [{ field: `body.${field}`, message }],
+  });
+
+/** The reps and teams whose quotas a principal sees (null = all). */
+export async function quotaScope(db: Db, principal: Principal) {
+  const reps = await visibleRepIds(db, principal);
+  if (reps === null) return null;
+  return { reps, teams: await repo.teamsOfReps(db, reps) };
+}
+type QuotaScope = Awaited<ReturnType<typeof quotaScope>>;
+
+function quotaVisible(scope: QuotaScope, q: { rep_id: number | null; team_id: number | null }) {
+  if (scope === null) return true;
+  return q.rep_id !== null ? scope.reps.includes(q.rep_id) : scope.teams.includes(q.team_id!);
+}
+
+export async function getQuota(db: Db, scope: QuotaScope, id: number): Promise<QuotaDto> {
+  const q = await repo.findQuota(db, id);
+  if (!q || !quotaVisible(scope, q)) throw notFound('quota', id);
+  return toQuotaDto(q);
+}
+
+export async function createQuota(db: Kysely<DB>, principal: Principal, input: QuotaCreate) {
+  const scope = await quotaScope(db, principal);
+  const misaligned = alignmentProblem(input.periodType, input.periodStart);
+  if (misaligned) throw unprocessable('periodStart', misaligned);
+  return db.transaction().execute(async (trx) => {
+    if (input.repId !== undefined) {
+      if (
+        !(await repo.findRep(trx, input.repId)) ||
+        !quotaVisible(scope, { rep_id: input.repId, team_id: null })
+      ) {
+        throw unprocessable(
+          'repId',
+          `sales rep ${input.repId} does not exist${scope ? ' in your team' : ''}`,
+        );
+      }
+    } else if (
+      !(await repo.findTeam(trx, input.teamId!)) ||
+      !quotaVisible(scope, { rep_id: null, team_id: input.teamId! })
+    ) {
+      throw unprocessable(
+        'teamId',
+        `team ${input.teamId} does not exist${scope ? ' (or is not yours)' : ''}`,
+      );
+    }
+    // Any live quota of the same target and period type whose days overlap this one's.
+    const yearBefore = `${String(Number(input.periodStart.slice(0, 4)) - 1).padStart(4, '0')}${input.periodStart.slice(4)}`;
+    const candidates = await repo.quotasOfTarget(
+      trx,
+      input,
+      input.periodType,
+      yearBefore,
+      periodEnd(input.periodType, input.periodStart),
+    );
+    const clash = candidates.find((c) =>
+      periodsOverlap(
+        { type: c.period_type, start: c.period_start },
+        { type: input.periodType, start: input.periodStart },
+      ),
+    );
+    if (clash) {
+      const target =
+        input.repId !== undefined ? `sales rep ${input.repId}` : `team ${input.teamId}`;
+      throw new AppError(
+        'conflict',
+        `${target} already has quota ${clash.id} for the ${clash.period_type} starting ${clash.period_start}`,
+        {
+          errors: [{ field: 'body.periodStart', message: `overlaps quota ${clash.id}` }],
+          conflictingQuota: toQuotaDto(clash),
+        },
+      );
+    }
+    const row = await repo.insertQuota(trx, {
+      rep_id: input.repId ?? null,
+      team_id: input.teamId ?? null,
+      period_type: input.periodType,
+      period_start: input.periodStart,
+      amount: input.amount,
+    });
+    const dto = toQuotaDto(row);
+    await recordAudit(trx, {
+      principal,
+      entity: 'quota',
+      entityId: row.id,
+      action: 'create',
+      after: dto,
+    });
+    return dto;
+  });
+}
+
+export async function updateQuota(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: number,
+  amount: string,
+) {
+  const scope = await quotaScope(db, principal);
+  return db.transaction().execute(async (trx) => {
+    const before = await getQuota(trx, scope, id);
+    const dto = toQuotaDto(await repo.updateQuota(trx, id, { amount }));
+    await recordAudit(trx, {
+      principal,
+      entity: 'quota',
+      entityId: id,
+      action: 'update',
+      before,
+      after: dto,
+    });
+    return dto;
+  });
+}
+
+export async function deleteQuota(db: Kysely<DB>, principal: Principal, id: number) {
+  const scope = await quotaScope(db, principal);
+  await db.transaction().execute(async (trx) => {
+    const before = await getQuota(trx, scope, id);
+    await repo.updateQuota(trx, id, { deleted_at: new Date() });
+    await recordAudit(trx, {
+      principal,
+      entity: 'quota',
+      entityId: id,
+      action: 'delete',
+      before,
+      after: null,
+    });
+  });
+}

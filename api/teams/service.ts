@@ -1,0 +1,186 @@
+/**
+ * Reps and teams: who sells, in which team. Reference data that admins maintain (quotas are in
+ * ./quotas.ts).
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { recordAudit } from '../audit/audit.ts';
+import type { Principal } from '../auth/principal.ts';
+import { AppError, notFound } from '../errors.ts';
+import * as repo from './repository.ts';
+import { toRepDto, toTeamDto, type RepInput, type TeamInput } from './schemas.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+const unprocessable = (field: string, message: string) =>
+  new AppError('unprocessable', `${field}: ${message}`, {
+    errors: [{ field: `body.${field}`, message }],
+  });
+
+/**
+ * Check that `repId` may own a record written by a caller whose team scope is `team` (null =
+ * unrestricted): the rep exists, is active and, for scoped callers, is in their team. 422 naming
+ * `field` otherwise — an out-of-team rep reads as unknown, so other teams do not leak.
+ */
+export async function assertAssignableRep(
+  db: Db,
+  team: number[] | null,
+  repId: number,
+  field: string,
+): Promise<void> {
+  const rep = await repo.findRep(db, repId);
+  if (!rep || (team !== null && !team.includes(repId))) {
+    throw unprocessable(field, `sales rep ${repId} does not exist${team ? ' in your team' : ''}`);
+  }
+  if (!rep.active) throw unprocessable(field, `sales rep ${repId} (${rep.code}) is inactive`);
+}
+
+async function checkRepRefs(db: Db, input: RepInput, selfId?: number) {
+  if (input.teamId != null && !(await repo.findTeam(db, input.teamId))) {
+    throw unprocessable('teamId', `team ${input.teamId} does not exist`);
+  }
+  if (input.managerRepId != null) {
+    if (input.managerRepId === selfId)
+      throw unprocessable('managerRepId', 'a rep cannot manage themself');
+    if (!(await repo.findRep(db, input.managerRepId))) {
+      throw unprocessable('managerRepId', `sales rep ${input.managerRepId} does not exist`);
+    }
+  }
+  if (input.code !== undefined) {
+    const other = await repo.findRepByCode(db, input.code, selfId);
+    if (other) {
+      throw new AppError(
+        'conflict',
+        `code ${input.code} is already used by sales rep ${other.id} (${other.name})`,
+        {
+          errors: [{ field: 'body.code', message: 'already used' }],
+          conflictingRep: other,
+        },
+      );
+    }
+  }
+}
+
+export async function createRep(
+  db: Kysely<DB>,
+  principal: Principal,
+  input: RepInput & { code: string; name: string },
+) {
+  return db.transaction().execute(async (trx) => {
+    await checkRepRefs(trx, input);
+    const row = await repo.insertRep(trx, {
+      code: input.code,
+      name: input.name,
+      email: input.email ?? null,
+      team_id: input.teamId ?? null,
+      manager_rep_id: input.managerRepId ?? null,
+      active: input.active ?? true,
+    });
+    const dto = toRepDto(row);
+    await recordAudit(trx, {
+      principal,
+      entity: 'sales_rep',
+      entityId: row.id,
+      action: 'create',
+      after: dto,
+    });
+    return dto;
+  });
+}
+
+export async function updateRep(db: Kysely<DB>, principal: Principal, id: number, input: RepInput) {
+  return db.transaction().execute(async (trx) => {
+    const before = await repo.findRep(trx, id);
+    if (!before) throw notFound('sales rep', id);
+    await checkRepRefs(trx, input, id);
+    const row = await repo.updateRep(trx, id, {
+      code: input.code,
+      name: input.name,
+      email: input.email,
+      team_id: input.teamId,
+      manager_rep_id: input.managerRepId,
+      active: input.active,
+    });
+    const dto = toRepDto(row);
+    await recordAudit(trx, {
+      principal,
+      entity: 'sales_rep',
+      entityId: id,
+      action: 'update',
+      before: toRepDto(before),
+      after: dto,
+    });
+    return dto;
+  });
+}
+
+async function checkTeam(db: Db, input: TeamInput, selfId?: number) {
+  if (input.managerRepId != null && !(await repo.findRep(db, input.managerRepId))) {
+    throw unprocessable('managerRepId', `sales rep ${input.managerRepId} does not exist`);
+  }
+  if (input.name !== undefined) {
+    const other = await repo.findTeamByName(db, input.name, selfId);
+    if (other) {
+      throw new AppError('conflict', `name ${input.name} is already used by team ${other.id}`, {
+        errors: [{ field: 'body.name', message: 'already used' }],
+        conflictingTeam: other,
+      });
+    }
+  }
+}
+
+export async function createTeam(
+  db: Kysely<DB>,
+  principal: Principal,
+  input: TeamInput & { name: string },
+) {
+  return db.transaction().execute(async (trx) => {
+    await checkTeam(trx, input);
+    const row = await repo.insertTeam(trx, {
+      name: input.name,
+      manager_rep_id: input.managerRepId ?? null,
+    });
+    const dto = toTeamDto(row);
+    await recordAudit(trx, {
+      principal,
+      entity: 'team',
+      entityId: row.id,
+      action: 'create',
+      after: dto,
+    });
+    return dto;
+  });
+}
+
+export async function updateTeam(
+  db: Kysely<DB>,
+  principal: Principal,
+  id: number,
+  input: TeamInput,
+) {
+  return db.transaction().execute(async (trx) => {
+    const before = await repo.findTeam(trx, id);
+    if (!before) throw notFound('team', id);
+    await checkTeam(trx, input, id);
+    const row = await repo.updateTeam(trx, id, {
+      name: input.name,
+      manager_rep_id: input.managerRepId,
+    });
+    const dto = toTeamDto(row);
+    await recordAudit(trx, {
+      principal,
+      entity: 'team',
+      entityId: id,
+      action: 'update',
+      before: toTeamDto(before),
+      after: dto,
+    });
+    return dto;
+  });
+}
+
+export async function getTeam(db: Db, id: number) {
+  const team = await repo.findTeam(db, id);
+  if (!team) throw notFound('team', id);
+  return { ...toTeamDto(team), members: (await repo.teamMembers(db, id)).map(toRepDto) };
+}
