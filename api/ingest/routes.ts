@@ -1,0 +1,66 @@
+/**
+ * /api/v1/ingest/runs: the warehouse ingest's run log, and starting a run in the server that owns
+ * the warehouse (how `salesops ingest` hands a run over when the server holds the data folder).
+ * Reading: analysts and managers (they judge how fresh the warehouse is). Starting: managers,
+ * since a run briefly holds up writers on the embedded database; admins always.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import { notFound } from '../errors.ts';
+import type { RouteRegistry } from '../route.ts';
+import { runDto, runIdParams, runsQuery, startedRunDto, startRunBody } from './schemas.ts';
+import { oneRun, recentRuns, startIngestRun } from './service.ts';
+
+export function ingestRoutes(ctx: AppContext, registry: RouteRegistry): Router {
+  const router = Router();
+  const tag = 'ingest';
+
+  registry.add(
+    router,
+    {
+      method: 'get',
+      path: '/ingest/runs',
+      summary: 'Recent warehouse ingest runs, newest first, with their tables',
+      tag,
+      roles: ['manager', 'analyst'],
+      query: runsQuery,
+      response: z.array(runDto),
+    },
+    ({ query }) => recentRuns(ctx, query.limit),
+  );
+
+  registry.add(
+    router,
+    {
+      method: 'get',
+      path: '/ingest/runs/:id',
+      summary: 'One ingest run; while it runs, the tables done so far',
+      tag,
+      roles: ['manager', 'analyst'],
+      params: runIdParams,
+      response: runDto,
+    },
+    async ({ params }) => {
+      const run = await oneRun(ctx, params.id);
+      if (!run) throw notFound('ingest run', params.id);
+      return run;
+    },
+  );
+
+  registry.add(
+    router,
+    {
+      method: 'post',
+      path: '/ingest/runs',
+      summary: 'Start an ingest run in the background (409 while one runs)',
+      tag,
+      roles: ['manager'],
+      body: startRunBody,
+      response: startedRunDto,
+      status: 202,
+    },
+    async ({ body }) => ({ ...(await startIngestRun(ctx, body)), status: 'running' as const }),
+  );
+  return router;
+}

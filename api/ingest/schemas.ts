@@ -1,0 +1,59 @@
+/** Request/response shapes for the ingest run log and starting a run. */
+import { z } from 'zod';
+
+export const startRunBody = z.strictObject({
+  full: z.boolean().optional().describe('recopy every selected table whole'),
+  tables: z
+    .array(z.string().trim().min(1).max(200))
+    .max(500)
+    .optional()
+    .describe('only these tables (default: every table)'),
+});
+
+export const runsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
+
+export const runIdParams = z.object({ id: z.coerce.number().int().positive() });
+
+const runTableDto = z.object({
+  table: z.string(),
+  mode: z.string().nullable(),
+  reason: z.string().nullable(),
+  status: z.string().nullable(),
+  rowsRead: z.number().nullable(),
+  rowsMerged: z.number().nullable(),
+  rowsDeleted: z.number().nullable(),
+  rowCount: z.number().nullable(),
+  durationMs: z.number().nullable(),
+  watermark: z.string().nullable(),
+  note: z.string().nullable(),
+  error: z.string().nullable(),
+});
+
+const liveTableDto = z.object({
+  table: z.string(),
+  rows: z.number().describe('rows loaded so far'),
+  elapsedMs: z.number(),
+  done: z.boolean(),
+});
+
+export const runDto = z.object({
+  runId: z.number(),
+  status: z.string().describe('running, succeeded, failed or interrupted'),
+  mode: z.string(),
+  requestedTables: z.array(z.string()).nullable(),
+  source: z.string().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  snapshotBound: z.string().nullable().describe('watermark the run leaves: the snapshot time'),
+  tablesCopied: z.number().nullable(),
+  rowsRead: z.number().nullable(),
+  rowsMerged: z.number().nullable(),
+  rowsDeleted: z.number().nullable(),
+  error: z.string().nullable(),
+  warnings: z.array(z.string()),
+  tables: z.array(runTableDto),
+  progress: z.array(liveTableDto).optional().describe('while running: tables so far'),
+});
+
+export const startedRunDto = z.object({ runId: z.number(), status: z.literal('running') });

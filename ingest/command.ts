@@ -1,0 +1,171 @@
+/**
+ * `salesops ingest [--full] [--tables a,b] [--status] [--key KEY]`. Runs in this process when the
+ * data folder is free; when `salesops start` holds it (PGlite and DuckDB allow one process per
+ * folder), hands the run to that server over HTTP with an admin or manager key, or says plainly
+ * how to.
+ */
+import type { Config } from '../config.ts';
+import { readFolderLock, type LockInfo } from '../db/folder-lock.ts';
+import { CliError, openMigratedDb, openWarehouseOrExplain } from '../runtime.ts';
+import { IngestBusyError, IngestRequestError, TableFailure } from './errors.ts';
+import { summaryLine, tableLine, terminalProgress } from './progress.ts';
+import { runIngest } from './run.ts';
+import type { TableResult } from './state.ts';
+import { listRuns, type RunSummary } from './status.ts';
+
+/** Options as commander parses them. */
+export interface IngestCommandOptions {
+  full?: boolean;
+  tables?: string;
+  status?: boolean;
+  key?: string;
+}
+
+/** Where the command writes: results to stdout, progress to stderr. */
+export interface CommandIo {
+  print(line: string): void;
+  note(line: string): void;
+  /** Overwrite the current stderr line (TTY only). */
+  live?(text: string): void;
+}
+
+const POLL_MS = 500;
+
+/** Run the command. Throws CliError for everything the user should read as one line. */
+export async function ingestCommand(
+  config: Config,
+  opts: IngestCommandOptions,
+  io: CommandIo,
+): Promise<void> {
+  const tables = opts.tables
+    ?.split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const owner = readFolderLock(config.dataDir);
+  if (owner && owner.pid !== process.pid) return handOver(owner, config, opts, tables, io);
+
+  if (opts.status) {
+    const warehouse = await openWarehouseOrExplain(config, 'ingest --status');
+    try {
+      printRuns(await listRuns(warehouse, { limit: 10 }), io);
+    } finally {
+      warehouse.close();
+    }
+    return;
+  }
+
+  const ops = await openMigratedDb(config, 'ingest');
+  try {
+    const warehouse = await openWarehouseOrExplain(config, 'ingest');
+    try {
+      const r = await runIngest(
+        ops,
+        warehouse,
+        { tempDir: config.ingestTempDir, full: opts.full, tables },
+        terminalProgress(io.note, io.live),
+      );
+      io.print(summaryLine(r.runId, r.tables, r.durationMs));
+    } catch (e) {
+      if (e instanceof IngestBusyError || e instanceof IngestRequestError) {
+        throw new CliError(e.message);
+      }
+      if (e instanceof TableFailure) {
+        throw new CliError(
+          `ingest failed at ${e.message} — nothing was committed; the warehouse keeps the previous run's data`,
+        );
+      }
+      throw e;
+    } finally {
+      warehouse.close();
+    }
+  } finally {
+    await ops.close();
+  }
+}
+
+/** Let the server that holds the data folder do it. */
+async function handOver(
+  owner: LockInfo,
+  config: Config,
+  opts: IngestCommandOptions,
+  tables: string[] | undefined,
+  io: CommandIo,
+): Promise<void> {
+  const held =
+    `The data folder ${config.dataDir} is held by "salesops ${owner.command}" (pid ${owner.pid})` +
+    (owner.url ? ` serving ${owner.url}` : '');
+  if (!owner.url) throw new CliError(`${held}. Stop it first, then run salesops ingest again.`);
+  if (!opts.key) {
+    throw new CliError(
+      `${held}. Hand the run to it: salesops ingest --key <admin or manager API key> ` +
+        `(or POST ${owner.url}/api/v1/ingest/runs).`,
+    );
+  }
+  const call = async (method: string, urlPath: string, body?: unknown) => {
+    const res = await fetch(`${owner.url}/api/v1${urlPath}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${opts.key}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    if (!res.ok) {
+      throw new CliError(
+        `the server at ${owner.url} answered ${res.status}: ${String(json.detail ?? res.statusText)}`,
+      );
+    }
+    return json;
+  };
+  if (opts.status) {
+    printRuns((await call('GET', '/ingest/runs?limit=10')) as unknown as RunSummary[], io);
+    return;
+  }
+  const started = await call('POST', '/ingest/runs', { full: opts.full, tables });
+  const runId = Number(started.runId);
+  io.note(`ingest run #${runId} started by the server at ${owner.url}`);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    const run = (await call('GET', `/ingest/runs/${runId}`)) as unknown as RunSummary;
+    if (run.status === 'running') continue;
+    printRuns([run], io);
+    if (run.status !== 'succeeded')
+      throw new CliError(`ingest run #${runId} ${run.status}: ${run.error ?? ''}`);
+    return;
+  }
+}
+
+/** Runs as text, newest first, with the tables that did something. */
+function printRuns(runs: readonly RunSummary[], io: CommandIo): void {
+  if (!runs.length) io.print('no ingest runs yet');
+  for (const r of runs) {
+    io.print(
+      `#${r.runId}  ${r.status.padEnd(11)} ${r.mode.padEnd(11)} ${r.startedAt}  ` +
+        `${r.durationMs === null ? '' : `${(r.durationMs / 1000).toFixed(2)} s  `}` +
+        `${r.rowsRead ?? 0} read, ${r.rowsMerged ?? 0} merged, ${r.rowsDeleted ?? 0} deleted` +
+        (r.error ? `  error: ${r.error}` : ''),
+    );
+    for (const t of r.tables) {
+      if (t.mode === 'incremental' && !t.rowsRead && !t.rowsDeleted && t.status === 'succeeded')
+        continue;
+      io.print(tableLine(toResult(t)) + (t.status !== 'succeeded' ? `  [${t.status}]` : ''));
+    }
+    for (const w of r.warnings) io.print(`  warning: ${w}`);
+  }
+}
+
+function toResult(t: RunSummary['tables'][number]): TableResult {
+  return {
+    table: t.table,
+    mode: t.mode === 'incremental' ? 'incremental' : 'full',
+    reason: t.reason ?? '',
+    status: 'succeeded',
+    rowsRead: t.rowsRead ?? 0,
+    rowsMerged: t.rowsMerged ?? 0,
+    rowsDeleted: t.rowsDeleted ?? 0,
+    rowCount: t.rowCount,
+    durationMs: t.durationMs ?? 0,
+    watermark: t.watermark,
+  };
+}

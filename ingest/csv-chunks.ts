@@ -1,0 +1,113 @@
+/**
+ * Cuts one COPY's CSV into files of about `targetBytes`, always at a row boundary, so DuckDB can
+ * load file k while PostgreSQL is still producing file k+1. Measured on 1 M order lines: one
+ * temp file loaded after the COPY reached 0.54–0.65 × the raw COPY rate; 16 MiB files loaded as
+ * they close reached ~0.85 ×. Disk use stays at a few files when DuckDB keeps up.
+ *
+ * Row boundaries: PostgreSQL quotes any field holding a quote, comma or newline, and doubles
+ * quotes inside, so a newline ends a row exactly when the quotes before it (since the row began)
+ * are even in number. Writes are synchronous because the embedded database delivers its output
+ * in one synchronous burst (see OperationalDb.copyToCsv).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+const QUOTE = 0x22;
+const NEWLINE = 0x0a;
+
+/** Whether we are inside quotes after `buf[from, to)`, starting from `inside`. */
+export function quoteParity(buf: Uint8Array, from: number, to: number, inside: boolean): boolean {
+  let i = buf.indexOf(QUOTE, from);
+  while (i >= 0 && i < to) {
+    inside = !inside;
+    i = buf.indexOf(QUOTE, i + 1);
+  }
+  return inside;
+}
+
+/** Writes CSV into numbered files under `dir`, handing each finished file to `onFile`. */
+export class CsvChunkWriter {
+  private fd: number | undefined;
+  private file = '';
+  private bytes = 0;
+  private inQuotes = false;
+  private index = 0;
+  /** Files written so far. */
+  files = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly prefix: string,
+    private readonly targetBytes: number,
+    private readonly onFile: (file: string) => void,
+  ) {}
+
+  /** Append a slice of CSV (any split, even mid-row). */
+  write(chunk: Uint8Array): void {
+    let rest = chunk;
+    for (;;) {
+      const cut = this.findCut(rest);
+      if (cut < 0) {
+        this.append(rest);
+        this.inQuotes = quoteParity(rest, 0, rest.length, this.inQuotes);
+        return;
+      }
+      this.append(rest.subarray(0, cut + 1));
+      this.close();
+      rest = rest.subarray(cut + 1);
+      if (rest.length === 0) return;
+    }
+  }
+
+  /** Close the last file (if any rows went into it). */
+  finish(): void {
+    if (this.inQuotes) throw new Error('CSV ended inside a quoted field');
+    this.close();
+  }
+
+  /** Close and delete the file being written, after a failure. */
+  discard(): void {
+    if (this.fd === undefined) return;
+    fs.closeSync(this.fd);
+    fs.rmSync(this.file, { force: true });
+    this.fd = undefined;
+  }
+
+  /** Index in `buf` of the newline to cut after, or -1 when this file is not full yet. */
+  private findCut(buf: Uint8Array): number {
+    let from = Math.max(0, this.targetBytes - this.bytes - 1);
+    if (from >= buf.length) return -1;
+    let inside = quoteParity(buf, 0, from, this.inQuotes);
+    for (;;) {
+      const nl = buf.indexOf(NEWLINE, from);
+      if (nl < 0) return -1;
+      inside = quoteParity(buf, from, nl, inside);
+      if (!inside) return nl;
+      from = nl + 1;
+    }
+  }
+
+  private append(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    if (this.fd === undefined) {
+      this.file = path.join(
+        this.dir,
+        `${this.prefix}-${String(this.index++).padStart(5, '0')}.csv`,
+      );
+      this.fd = fs.openSync(this.file, 'w');
+      this.bytes = 0;
+    }
+    let off = 0;
+    while (off < bytes.length) off += fs.writeSync(this.fd, bytes, off);
+    this.bytes += bytes.length;
+  }
+
+  private close(): void {
+    if (this.fd === undefined) return;
+    fs.closeSync(this.fd);
+    this.fd = undefined;
+    this.inQuotes = false;
+    this.files++;
+    this.onFile(this.file);
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * What the warehouse must never receive. Analysts get read-only SQL on the warehouse, so anything
+ * that would let them act as someone else stays in PostgreSQL. Checked by name, so a table or
+ * column another area adds later is covered the day it appears; the run log lists what was left
+ * out (`raw._ingest_state.excluded_columns`).
+ */
+
+/** Whole tables left out, with the reason shown when someone asks for one with --tables. */
+const DENIED_TABLES: ReadonlyMap<string, string> = new Map([
+  // Cached HTTP responses: replaying POST /api-keys returns the new key in clear.
+  ['idempotency_keys', 'cached API responses can contain one-time secrets'],
+]);
+
+/** Table name patterns left out: migration bookkeeping and the ingest's own log names. */
+const DENIED_TABLE_PATTERNS: readonly RegExp[] = [/^kysely_migration/, /^_ingest/, /secret/i];
+
+/** Column name patterns left out in every table: secrets, their hashes, credentials. */
+const DENIED_COLUMN_PATTERNS: readonly RegExp[] = [
+  /secret/i,
+  /password/i,
+  /(^|_)hash$/i, // api_keys.key_hash, webhooks.secret_hash, …
+  /(^|_)(token|api_key|private_key)$/i,
+];
+
+/** Extra columns left out by exact table.column (none yet beyond the patterns). */
+const DENIED_COLUMNS: ReadonlySet<string> = new Set<string>([]);
+
+/** Why `table` is not copied, or undefined when it is. */
+export function tableDenial(table: string): string | undefined {
+  const listed = DENIED_TABLES.get(table);
+  if (listed) return listed;
+  const pattern = DENIED_TABLE_PATTERNS.find((p) => p.test(table));
+  return pattern ? `name matches ${pattern}` : undefined;
+}
+
+/** True when `table.column` must not be copied. */
+export function isColumnDenied(table: string, column: string): boolean {
+  return (
+    DENIED_COLUMNS.has(`${table}.${column}`) || DENIED_COLUMN_PATTERNS.some((p) => p.test(column))
+  );
+}

@@ -1,0 +1,105 @@
+/**
+ * The PostgreSQL reads of a run, all on the run's snapshot: row counts for the check after
+ * merging, then each table's COPY cut into CSV chunk files that the loader picks up as they
+ * appear (see csv-chunks.ts for why files, and why several per table).
+ */
+import type { SourceTable } from './catalog.ts';
+import { CsvChunkWriter } from './csv-chunks.ts';
+import { TableFailure } from './errors.ts';
+import type { TableJob } from './loader.ts';
+import { backfillColumns } from './loader.ts';
+import { ident, literal } from './quote.ts';
+import type { Snapshot } from './source.ts';
+import type { ColumnPlan } from './types.ts';
+
+/** One piece of work for the loader. */
+export type ChunkItem =
+  | { job: TableJob; kind: 'rows' | 'backfill'; file: string }
+  | { job: TableJob; kind: 'end'; rowsRead: number };
+
+const source = (t: SourceTable) => `public.${ident(t.name)}`;
+const selectList = (cols: readonly ColumnPlan[]) =>
+  cols.map((c) => `${c.extract} AS ${ident(c.name)}`).join(', ');
+
+/** The SELECT a job's COPY runs: every copied column, changed rows only when incremental. */
+export function rowsSelect(job: TableJob): string {
+  const where =
+    job.mode === 'incremental' && job.from !== undefined
+      ? ` WHERE "updated_at" >= ${literal(job.from)}::timestamptz`
+      : '';
+  return `SELECT ${selectList(job.table.columns)} FROM ${source(job.table)}${where}`;
+}
+
+/** Key and added columns of every row, to fill columns that appeared since the last run. */
+export function backfillSelect(job: TableJob): string {
+  return `SELECT ${selectList(backfillColumns(job))} FROM ${source(job.table)}`;
+}
+
+/**
+ * Fill in what the plan needs from the snapshot: where incremental reads start (watermark − lag,
+ * computed by PostgreSQL to keep microseconds) and the row count the merge must reproduce.
+ */
+export async function resolveIncremental(
+  snapshot: Snapshot,
+  jobs: readonly TableJob[],
+  watermarks: ReadonlyMap<string, string>,
+  safetyLagMs: number,
+): Promise<void> {
+  for (const job of jobs) {
+    if (job.mode !== 'incremental') continue;
+    const wm = watermarks.get(job.table.name)!;
+    const [r] = await snapshot.query<{ start_at: string; n: string }>(`
+      SELECT to_char((${literal(wm)}::timestamptz - interval '${Math.max(0, Math.round(safetyLagMs))} milliseconds')
+               AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS start_at,
+             (SELECT count(*) FROM ${source(job.table)})::text AS n`);
+    job.from = r!.start_at;
+    job.sourceCount = Number(r!.n);
+  }
+}
+
+/** Where and how extractJobs writes, and whom it tells. */
+export interface ExtractTarget {
+  dir: string;
+  chunkBytes: number;
+  push: (item: ChunkItem) => void;
+  onStart: (job: TableJob) => void;
+  /** Stops the extraction at the next chunk file once aborted (the loader failed). */
+  signal: AbortSignal;
+  step: (name: string) => Promise<void>;
+}
+
+/** COPY every job's rows (and back-fills) into chunk files, announcing each file and table end. */
+export async function extractJobs(
+  snapshot: Snapshot,
+  jobs: readonly TableJob[],
+  target: ExtractTarget,
+): Promise<void> {
+  const { dir, chunkBytes, push, signal } = target;
+  for (const job of jobs) {
+    const copy = async (kind: 'rows' | 'backfill', sql: string) => {
+      const writer = new CsvChunkWriter(dir, `${job.index}-${kind}`, chunkBytes, (file) => {
+        signal.throwIfAborted();
+        push({ job, kind, file });
+      });
+      try {
+        const rows = await snapshot.copy(sql, (chunk) => writer.write(chunk));
+        writer.finish();
+        return rows;
+      } catch (e) {
+        writer.discard();
+        throw e;
+      }
+    };
+    signal.throwIfAborted();
+    target.onStart(job);
+    let rowsRead: number;
+    try {
+      rowsRead = await copy('rows', rowsSelect(job));
+      if (job.added.length) await copy('backfill', backfillSelect(job));
+    } catch (e) {
+      throw signal.aborted ? e : TableFailure.of(job.table.name, e);
+    }
+    push({ job, kind: 'end', rowsRead });
+    await target.step(`extracted:${job.table.name}`);
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The run log and watermarks, kept in the warehouse itself (`raw._ingest_runs`,
+ * `raw._ingest_run_tables`, `raw._ingest_state`) so they commit in the same DuckDB transaction as
+ * the data they describe: after a crash the watermark can never be ahead of the rows.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { StoredColumn } from './drift.ts';
+
+/** What a run did to one table. */
+export interface TableResult {
+  table: string;
+  mode: 'full' | 'incremental';
+  /** Why this mode (first copy, --full, schema change, no primary key, …). */
+  reason: string;
+  status: 'succeeded' | 'failed' | 'rolled back';
+  rowsRead: number;
+  rowsMerged: number;
+  rowsDeleted: number;
+  /** Rows in the warehouse table afterwards. */
+  rowCount: number | null;
+  durationMs: number;
+  /** The watermark this run leaves for the table (UTC text); null when it failed. */
+  watermark: string | null;
+  /** Notes worth a look: columns added, reconciliation, text-typed columns. */
+  note?: string;
+  error?: string;
+}
+
+/** The remembered state of one table. */
+export interface TableState {
+  table: string;
+  watermark: string;
+  columns: StoredColumn[];
+  primaryKey: string[];
+}
+
+const DDL = `
+  CREATE SCHEMA IF NOT EXISTS raw;
+  CREATE TABLE IF NOT EXISTS raw._ingest_runs (
+    run_id BIGINT NOT NULL, status VARCHAR NOT NULL, mode VARCHAR NOT NULL,
+    requested_tables VARCHAR[], source VARCHAR, started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ, duration_ms BIGINT, snapshot_bound TIMESTAMPTZ,
+    tables_copied INTEGER, rows_read BIGINT, rows_merged BIGINT, rows_deleted BIGINT,
+    error VARCHAR, warnings VARCHAR[]);
+  CREATE TABLE IF NOT EXISTS raw._ingest_run_tables (
+    run_id BIGINT NOT NULL, table_name VARCHAR NOT NULL, mode VARCHAR, reason VARCHAR,
+    status VARCHAR, rows_read BIGINT, rows_merged BIGINT, rows_deleted BIGINT, row_count BIGINT,
+    duration_ms BIGINT, watermark TIMESTAMPTZ, note VARCHAR, error VARCHAR);
+  CREATE TABLE IF NOT EXISTS raw._ingest_state (
+    table_name VARCHAR NOT NULL, watermark TIMESTAMPTZ, columns JSON, primary_key VARCHAR[],
+    excluded_columns VARCHAR[], last_run_id BIGINT, last_mode VARCHAR, rows_read BIGINT,
+    rows_merged BIGINT, rows_deleted BIGINT, row_count BIGINT, duration_ms BIGINT,
+    status VARCHAR, error VARCHAR, updated_at TIMESTAMPTZ);`;
+
+/** Create the `raw` schema and the log tables if needed. */
+export async function ensureLogTables(conn: DuckDBConnection): Promise<void> {
+  await conn.run(DDL);
+}
+
+/**
+ * Open a run record. Runs still marked 'running' are from a process that died (we hold the locks
+ * now), so they become 'interrupted'.
+ */
+export async function openRunRecord(
+  conn: DuckDBConnection,
+  run: { mode: string; tables: readonly string[] | undefined; source: string },
+): Promise<number> {
+  await conn.run('BEGIN');
+  try {
+    await conn.run(`UPDATE raw._ingest_runs SET status = 'interrupted',
+      error = 'the process stopped before the run finished; nothing of it was committed'
+      WHERE status = 'running'`);
+    const r = await conn.runAndReadAll(
+      'SELECT coalesce(max(run_id), 0) + 1 AS id FROM raw._ingest_runs',
+    );
+    const runId = Number(r.getRowObjects()[0]!.id);
+    await conn.run(
+      `INSERT INTO raw._ingest_runs (run_id, status, mode, requested_tables, source, started_at)
+       VALUES ($1, 'running', $2, CAST(CAST($3 AS JSON) AS VARCHAR[]), $4, CAST($5 AS TIMESTAMPTZ))`,
+      [runId, run.mode, JSON.stringify(run.tables ?? null), run.source, new Date().toISOString()],
+    );
+    await conn.run('COMMIT');
+    return runId;
+  } catch (e) {
+    await conn.run('ROLLBACK').catch(() => {});
+    throw e;
+  }
+}
+
+/** Remembered state per table. */
+export async function readStates(conn: DuckDBConnection): Promise<Map<string, TableState>> {
+  const r = await conn.runAndReadAll(`
+    SELECT table_name, CAST(watermark AS VARCHAR) AS watermark, CAST(columns AS VARCHAR) AS columns,
+           primary_key
+    FROM raw._ingest_state`);
+  const states = new Map<string, TableState>();
+  for (const row of r.getRowObjectsJson()) {
+    states.set(String(row.table_name), {
+      table: String(row.table_name),
+      watermark: String(row.watermark),
+      columns: JSON.parse(String(row.columns)) as StoredColumn[],
+      primaryKey: (row.primary_key as string[] | null) ?? [],
+    });
+  }
+  return states;
+}
+
+/** Names of the tables that exist in the `raw` schema. */
+export async function rawTables(conn: DuckDBConnection): Promise<Set<string>> {
+  const r = await conn.runAndReadAll(
+    `SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' AND database_name = current_database()`,
+  );
+  return new Set(r.getRowObjects().map((row) => String(row.table_name)));
+}
+
+/** Per-table rows of a run, and (for committed tables) their new state. Inside the caller's transaction. */
+export async function recordTables(
+  conn: DuckDBConnection,
+  runId: number,
+  results: readonly TableResult[],
+  states: ReadonlyMap<
+    string,
+    { columns: StoredColumn[]; primaryKey: string[]; excluded: string[] }
+  >,
+): Promise<void> {
+  for (const t of results) {
+    await conn.run(
+      `INSERT INTO raw._ingest_run_tables VALUES
+       ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CAST($11 AS TIMESTAMPTZ), $12, $13)`,
+      [
+        runId,
+        t.table,
+        t.mode,
+        t.reason,
+        t.status,
+        t.rowsRead,
+        t.rowsMerged,
+        t.rowsDeleted,
+        t.rowCount,
+        t.durationMs,
+        t.watermark,
+        t.note ?? null,
+        t.error ?? null,
+      ],
+    );
+    const shape = states.get(t.table);
+    if (t.status !== 'succeeded' || !shape) continue;
+    await conn.run('DELETE FROM raw._ingest_state WHERE table_name = $1', [t.table]);
+    await conn.run(
+      `INSERT INTO raw._ingest_state VALUES ($1, CAST($2 AS TIMESTAMPTZ), CAST($3 AS JSON),
+         CAST(CAST($4 AS JSON) AS VARCHAR[]), CAST(CAST($5 AS JSON) AS VARCHAR[]), $6, $7, $8, $9,
+         $10, $11, $12, 'succeeded', NULL, CAST($13 AS TIMESTAMPTZ))`,
+      [
+        t.table,
+        t.watermark,
+        JSON.stringify(shape.columns),
+        JSON.stringify(shape.primaryKey),
+        JSON.stringify(shape.excluded),
+        runId,
+        t.mode,
+        t.rowsRead,
+        t.rowsMerged,
+        t.rowsDeleted,
+        t.rowCount,
+        t.durationMs,
+        new Date().toISOString(),
+      ],
+    );
+  }
+}
+
+/** Close the run record (inside the data transaction on success, on its own after a failure). */
+export async function closeRunRecord(
+  conn: DuckDBConnection,
+  runId: number,
+  outcome: {
+    status: 'succeeded' | 'failed';
+    bound: string | null;
+    results: readonly TableResult[];
+    error?: string;
+    warnings: readonly string[];
+  },
+): Promise<void> {
+  const sum = (f: (t: TableResult) => number) =>
+    outcome.results.filter((t) => t.status === 'succeeded').reduce((n, t) => n + f(t), 0);
+  await conn.run(
+    // now() would be the transaction's start in DuckDB, so the end time comes from here.
+    `UPDATE raw._ingest_runs SET status = $2, finished_at = CAST($10 AS TIMESTAMPTZ),
+       duration_ms = epoch_ms(CAST($10 AS TIMESTAMPTZ)) - epoch_ms(started_at),
+       snapshot_bound = CAST($3 AS TIMESTAMPTZ), tables_copied = $4, rows_read = $5,
+       rows_merged = $6, rows_deleted = $7, error = $8,
+       warnings = CAST(CAST($9 AS JSON) AS VARCHAR[])
+     WHERE run_id = $1`,
+    [
+      runId,
+      outcome.status,
+      outcome.bound,
+      outcome.results.filter((t) => t.status === 'succeeded').length,
+      sum((t) => t.rowsRead),
+      sum((t) => t.rowsMerged),
+      sum((t) => t.rowsDeleted),
+      outcome.error ?? null,
+      JSON.stringify(outcome.warnings),
+      new Date().toISOString(),
+    ],
+  );
+}
