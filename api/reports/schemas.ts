@@ -1,0 +1,127 @@
+/** Request and response shapes of the report endpoints (the OpenAPI document is built from these). */
+import { z } from 'zod';
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
+  .refine((s) => !Number.isNaN(Date.parse(s + 'T00:00:00Z')), 'not a calendar date');
+const id = z.coerce.number().int().positive();
+const format = z.enum(['json', 'csv']).default('json');
+
+export const SALES_GROUPS = [
+  'year',
+  'month',
+  'day',
+  'category',
+  'product',
+  'customer',
+  'rep',
+  'team',
+  'country',
+] as const;
+export type SalesGroup = (typeof SALES_GROUPS)[number];
+
+export const salesQuery = z
+  .object({
+    groupBy: z.enum(SALES_GROUPS).default('month'),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    category: id.optional(),
+    team: id.optional(),
+    format,
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from is after to', path: ['to'] });
+
+/** Money leaves the API as a decimal string with 2 places, rounded half away from zero. */
+const money = z.string().regex(/^-?\d+\.\d{2}$/);
+
+export const salesRow = z.object({
+  /** Period text (2026, 2026-03, 2026-03-31), an id, or a country; null when the lines have none. */
+  key: z.union([z.string(), z.number()]).nullable(),
+  label: z.string().nullable(),
+  revenue: money,
+  orders: z.number().int(),
+  units: z.number().int(),
+});
+export type SalesRow = z.infer<typeof salesRow>;
+
+export const salesReport = z.object({
+  groupBy: z.enum(SALES_GROUPS),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  category: z.number().nullable(),
+  team: z.number().nullable(),
+  rows: z.array(salesRow),
+});
+
+export const teamQuery = z.object({
+  /** 2026-03 (month), 2026-Q1 (quarter) or 2026 (year); default: this month. */
+  period: z
+    .string()
+    .regex(/^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$/, 'YYYY-MM, YYYY-Qn or YYYY')
+    .optional(),
+  team: id.optional(),
+  format,
+});
+
+export const teamRow = z.object({
+  level: z.enum(['team', 'rep']),
+  teamId: z.number().nullable(),
+  teamName: z.string().nullable(),
+  repId: z.number().nullable(),
+  repName: z.string().nullable(),
+  revenue: money,
+  orders: z.number().int(),
+  quota: money.nullable(),
+  attainment: z.number().nullable(),
+  pipelineValue: money,
+  weightedPipeline: money,
+  won: z.number().int(),
+  lost: z.number().int(),
+  winRate: z.number().nullable(),
+  averageDealSize: money.nullable(),
+  salesCycleDays: z.number().nullable(),
+  activitiesDone: z.number().int(),
+});
+export type TeamRow = z.infer<typeof teamRow>;
+
+export const teamReport = z.object({
+  period: z.string(),
+  periodType: z.enum(['month', 'quarter', 'year']),
+  rows: z.array(teamRow),
+});
+
+export const inventoryQuery = z.object({
+  warehouse: id.optional(),
+  category: id.optional(),
+  belowReorderPoint: z.enum(['true', 'false']).optional(),
+  format,
+});
+
+export const inventoryRow = z.object({
+  productId: z.number(),
+  sku: z.string().nullable(),
+  productName: z.string().nullable(),
+  categoryName: z.string().nullable(),
+  warehouseId: z.number(),
+  warehouseCode: z.string().nullable(),
+  onHand: z.number().int(),
+  reserved: z.number().int(),
+  available: z.number().int(),
+  unitsShipped30d: z.number().int(),
+  unitsShipped90d: z.number().int(),
+  avgDailyDemand30d: z.number(),
+  avgDailyDemand90d: z.number(),
+  daysOfCover30d: z.number().nullable(),
+  daysOfCover90d: z.number().nullable(),
+  reorderPoint: z.number().int().nullable(),
+  reorderQuantity: z.number().int().nullable(),
+  belowReorderPoint: z.boolean().nullable(),
+  suggestedReorderQuantity: z.number().int().nullable(),
+});
+export type InventoryRow = z.infer<typeof inventoryRow>;
+
+export const inventoryReport = z.object({
+  asOf: z.string().nullable(),
+  rows: z.array(inventoryRow),
+});

@@ -1,0 +1,60 @@
+/**
+ * Reading the warehouse from a request: a connection per query (DuckDB connections are cheap
+ * and not safe to share between concurrent requests), and a 503 problem that tells the caller
+ * what to do when the models have not been built yet, instead of a DuckDB catalog error → 500.
+ */
+import type { DuckDBValue, Json } from '@duckdb/node-api';
+import type { AppContext } from '../context.ts';
+import { AppError } from '../errors.ts';
+
+/** 503 naming the command that fixes it. */
+export function notBuilt(what: string): AppError {
+  return new AppError(
+    'unavailable',
+    `${what} is not built yet: run \`salesops models build\` (after \`salesops ingest\`)`,
+    { hint: 'salesops models build' },
+  );
+}
+
+/**
+ * Rows of `sql` (JSON forms: DECIMAL and BIGINT as strings). `relations` (schema.name) must
+ * exist, else a 503 problem naming the first missing one.
+ */
+export async function queryWarehouse(
+  ctx: AppContext,
+  relations: readonly string[],
+  sql: string,
+  params: DuckDBValue[] = [],
+): Promise<Record<string, Json>[]> {
+  if (!ctx.warehouse) throw new AppError('unavailable', 'this server runs without a warehouse');
+  const conn = await ctx.warehouse.connect();
+  try {
+    if (relations.length) {
+      const found = await conn.runAndReadAll(
+        `SELECT table_schema || '.' || table_name AS rel FROM information_schema.tables
+         WHERE table_catalog = current_database()`,
+      );
+      const have = new Set(found.getRowObjectsJson().map((r) => String(r.rel)));
+      const missing = relations.find((r) => !have.has(r));
+      if (missing) throw notBuilt(missing);
+    }
+    const reader = await conn.runAndReadAll(sql, params.length ? params : undefined);
+    return reader.getRowObjectsJson();
+  } finally {
+    conn.closeSync();
+  }
+}
+
+/** A BIGINT/INTEGER JSON value as a JS number (ids and counts fit), null stays null. */
+export function toInt(v: Json | undefined): number | null {
+  return v === null || v === undefined ? null : Number(v);
+}
+
+/** A DOUBLE JSON value rounded to `places` for display, null stays null. */
+export function toRatio(v: Json | undefined, places: number): number | null {
+  if (v === null || v === undefined) return null;
+  const f = 10 ** places;
+  const n = Number(v);
+  // Math.round rounds half up; mirror it for negatives so rounding is half away from zero.
+  return (Math.sign(n) * Math.round(Math.abs(n) * f)) / f;
+}

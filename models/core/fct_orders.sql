@@ -1,0 +1,46 @@
+-- @materialized table
+-- @tags core, sales
+-- @unique_key order_id
+-- @description One row per non-deleted order with its line totals (revenue, units, margin) summed
+-- @description from fct_order_lines, so order and line figures can never disagree.
+-- @column revenue Σ line_revenue (0 for an order without lines)
+-- @column costed_revenue the part of revenue whose lines have a known unit cost
+-- @column gross_margin Σ line_margin over lines with a known cost
+-- @test unique order_id
+-- @test not_null order_id, customer_id, status, order_date, revenue
+-- @test relationships customer_id -> dim_customers.customer_id
+-- @test relationships rep_id -> dim_reps.rep_id
+-- @test expression revenue >= 0
+WITH lines AS (
+  SELECT
+    order_id,
+    count(*) AS line_count,
+    sum(net_quantity) AS units,
+    sum(line_revenue) AS revenue,
+    sum(line_revenue) FILTER (WHERE unit_cost IS NOT NULL) AS costed_revenue,
+    sum(line_margin) AS gross_margin
+  FROM {{ ref('fct_order_lines') }}
+  GROUP BY order_id
+)
+SELECT
+  o.order_id,
+  o.order_number,
+  o.customer_id,
+  o.rep_id,
+  r.team_id,
+  o.warehouse_id,
+  o.status,
+  o.status NOT IN ('draft', 'pending_approval', 'cancelled') AS is_revenue,
+  o.currency,
+  o.ordered_at,
+  CAST(timezone({{ var('timezone') }}, o.ordered_at) AS DATE) AS order_date,
+  coalesce(l.line_count, 0) AS line_count,
+  coalesce(l.units, 0) AS units,
+  coalesce(l.revenue, 0) AS revenue,
+  coalesce(l.costed_revenue, 0) AS costed_revenue,
+  l.gross_margin,
+  o.total AS api_total
+FROM {{ ref('stg_orders') }} AS o
+LEFT JOIN lines AS l ON l.order_id = o.order_id
+LEFT JOIN {{ ref('stg_sales_reps') }} AS r ON r.rep_id = o.rep_id
+WHERE NOT o.is_deleted

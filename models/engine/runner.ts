@@ -1,0 +1,208 @@
+/**
+ * `models run | test | build`: builds the selected models in DAG order, independent ones in
+ * parallel on separate DuckDB connections, skipping everything downstream of a failure, and
+ * records the whole run in `meta`. One run at a time per warehouse in this process.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Warehouse } from '../../warehouse/duckdb.ts';
+import { AsyncLock } from './duck.ts';
+import { checkFreshness, type FreshnessOutcome } from './freshness.ts';
+import { buildModel, testModel, type BuildContext, type ModelOutcome } from './materialize.ts';
+import * as meta from './meta.ts';
+import type { Project } from './project.ts';
+import { selectModels } from './selection.ts';
+import { quoteIdent } from './template.ts';
+
+/** What to do. */
+export interface RunOptions {
+  command: 'run' | 'test' | 'build';
+  /** Selectors (`name`, `+name`, `name+`, `tag:x`, `path:models/marts`); none = all. */
+  select?: readonly string[];
+  /** Rebuild incremental models from scratch. */
+  fullRefresh?: boolean;
+  /** Models built at once (each on its own connection). */
+  threads?: number;
+  /** Values for `{{ var('x') }}`; the caller sets timezone and as_of (see defaultVars). */
+  vars: Readonly<Record<string, string>>;
+  /** Progress: called once per model as it finishes, and once with the freshness checks. */
+  onModel?: (o: ModelOutcome) => void;
+  onFreshness?: (f: readonly FreshnessOutcome[]) => void;
+}
+
+/** The outcome of a whole invocation. */
+export interface RunSummary {
+  runId: string;
+  status: 'success' | 'error';
+  models: ModelOutcome[];
+  freshness: FreshnessOutcome[];
+  durationMs: number;
+}
+
+/** The vars every project gets: the business time zone and today's date in it. */
+export function defaultVars(timezone: string, now = new Date()): Record<string, string> {
+  const asOf = new Intl.DateTimeFormat('en-CA', { timeZone: timezone }).format(now);
+  return { timezone, as_of: asOf };
+}
+
+const runLocks = new Map<string, AsyncLock>();
+
+/** Run `options.command` over `project` in `warehouse`. */
+export function runProject(
+  warehouse: Warehouse,
+  project: Project,
+  options: RunOptions,
+): Promise<RunSummary> {
+  let lock = runLocks.get(warehouse.path);
+  if (!lock) runLocks.set(warehouse.path, (lock = new AsyncLock()));
+  return lock.run(() => runLocked(warehouse, project, options));
+}
+
+async function runLocked(
+  warehouse: Warehouse,
+  project: Project,
+  options: RunOptions,
+): Promise<RunSummary> {
+  const started = performance.now();
+  const selected = selectModels(project, options.select ?? []);
+  const record: meta.RunRecord = {
+    runId: randomUUID(),
+    command: options.command,
+    selector: (options.select ?? []).join(' '),
+    fullRefresh: Boolean(options.fullRefresh),
+    startedAt: new Date(),
+  };
+  const metaConn = await warehouse.connect();
+  const metaLock = new AsyncLock(); // one statement stream on the meta connection
+  const pool: DuckDBConnection[] = [];
+  try {
+    await meta.ensureMeta(metaConn);
+    await meta.recordCatalog(metaConn, project);
+    await meta.startRun(metaConn, record);
+
+    let freshness: FreshnessOutcome[] = [];
+    if (options.command !== 'run') {
+      const sources = selected.flatMap((n) => project.models.get(n)!.sources);
+      freshness = await checkFreshness(metaConn, project, sources);
+      await meta.recordFreshness(metaConn, record, freshness);
+      options.onFreshness?.(freshness);
+    }
+    const schemas = new Set(selected.map((n) => project.models.get(n)!.schema));
+    for (const s of schemas) await metaConn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s)}`);
+
+    const ctx: BuildContext = {
+      project,
+      vars: options.vars,
+      fullRefresh: Boolean(options.fullRefresh),
+      runTests: options.command === 'build',
+      swapLock: new AsyncLock(),
+    };
+    const threads = Math.max(1, options.threads ?? 4);
+    const outcomes = await schedule(
+      project,
+      selected,
+      threads,
+      options.command === 'test',
+      async (name) => {
+        const conn = pool.pop() ?? (await warehouse.connect());
+        try {
+          const m = project.models.get(name)!;
+          return options.command === 'test'
+            ? await testModel(conn, ctx, m)
+            : await buildModel(conn, ctx, m);
+        } finally {
+          pool.push(conn);
+        }
+      },
+      async (o) => {
+        await metaLock.run(() => meta.recordModel(metaConn, record, o));
+        options.onModel?.(o);
+      },
+    );
+
+    const failed =
+      outcomes.some((o) => o.status !== 'success') || freshness.some((f) => f.status === 'error');
+    const status = failed ? 'error' : 'success';
+    const durationMs = Math.round(performance.now() - started);
+    await meta.finishRun(metaConn, record, status, outcomes, durationMs);
+    return { runId: record.runId, status, models: outcomes, freshness, durationMs };
+  } finally {
+    for (const c of pool) c.closeSync();
+    metaConn.closeSync();
+  }
+}
+
+/**
+ * Start each selected model once its selected parents succeeded; skip it when one failed or was
+ * skipped (unless `independent`, for tests, where one failure says nothing about the others).
+ * At most `threads` at once. Returns outcomes in the order models finished.
+ */
+async function schedule(
+  project: Project,
+  selected: readonly string[],
+  threads: number,
+  independent: boolean,
+  work: (name: string) => Promise<ModelOutcome>,
+  finished: (o: ModelOutcome) => Promise<void>,
+): Promise<ModelOutcome[]> {
+  const chosen = new Set(selected);
+  const state = new Map<string, ModelOutcome['status'] | 'running'>();
+  const waiting = [...selected]; // build order, so parents are always ahead of children
+  const outcomes: ModelOutcome[] = [];
+  let running = 0;
+  return new Promise((resolve, reject) => {
+    const pump = () => {
+      for (let i = 0; i < waiting.length && running < threads;) {
+        const name = waiting[i]!;
+        const parents = [...project.dag.parents.get(name)!].filter((p) => chosen.has(p));
+        const bad = independent
+          ? undefined
+          : parents.find((p) => {
+              const s = state.get(p);
+              return s === 'error' || s === 'skipped';
+            });
+        if (bad) {
+          waiting.splice(i, 1);
+          const o: ModelOutcome = {
+            model: name,
+            status: 'skipped',
+            mode: 'none',
+            rows: null,
+            rowsChanged: null,
+            durationMs: 0,
+            tests: [],
+            error: `skipped: upstream ${bad} ${state.get(bad) === 'error' ? 'failed' : 'was skipped'}`,
+          };
+          state.set(name, 'skipped');
+          outcomes.push(o);
+          running++;
+          finished(o).then(() => {
+            running--;
+            pump();
+          }, reject);
+          continue;
+        }
+        if (independent || parents.every((p) => state.get(p) === 'success')) {
+          waiting.splice(i, 1);
+          state.set(name, 'running');
+          running++;
+          work(name)
+            .then(async (o) => {
+              state.set(name, o.status);
+              outcomes.push(o);
+              await finished(o);
+              running--;
+              pump();
+            })
+            .catch(reject);
+          continue;
+        }
+        i++;
+      }
+      if (running === 0 && waiting.length === 0) resolve(outcomes);
+      else if (running === 0) reject(new Error(`no model can start: ${waiting.join(', ')}`));
+    };
+    pump();
+  });
+}

@@ -1,0 +1,222 @@
+/**
+ * The repository's own models built on the hand-made data set (test/support/warehouse-fixtures.ts)
+ * in a real DuckDB file: every model and test passes, and the marts hold the figures computed by
+ * hand in the fixture's comments (METRICS.md definitions).
+ */
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.ts';
+import { releaseFolderLock } from '../db/folder-lock.ts';
+import { loadProject, type Project } from '../models/engine/project.ts';
+import { runProject, type RunSummary } from '../models/engine/runner.ts';
+import { openWarehouse, type Warehouse } from '../warehouse/duckdb.ts';
+import { tempDir } from './support/harness.ts';
+import {
+  insertRaw,
+  loadSalesFixture,
+  rowsOf,
+  withConnection,
+} from './support/warehouse-fixtures.ts';
+
+const VARS = { timezone: 'UTC', as_of: '2026-03-31' };
+
+describe('models on the hand-made data set', () => {
+  let dir: string;
+  let w: Warehouse;
+  let project: Project;
+  let first: RunSummary;
+
+  beforeAll(async () => {
+    dir = tempDir('salesops-marts-');
+    w = await openWarehouse(loadConfig({ SALESOPS_DATA_DIR: dir }), 'test');
+    await withConnection(w, loadSalesFixture);
+    project = loadProject();
+    first = await runProject(w, project, { command: 'build', vars: VARS });
+  });
+  afterAll(() => {
+    w?.close();
+    releaseFolderLock(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('builds and tests every model without a failure or warning', () => {
+    const bad = first.models.filter((m) => m.status !== 'success');
+    expect(bad.map((m) => m.error)).toEqual([]);
+    const warned = first.models.flatMap((m) => m.tests).filter((t) => t.status !== 'pass');
+    expect(warned.map((t) => `${t.id}: ${t.message}`)).toEqual([]);
+    expect(first.models).toHaveLength(project.models.size);
+    expect(first.status).toBe('success');
+  });
+
+  it('sums revenue per month exactly, with growth, margin and its coverage', async () => {
+    const rows = await rowsOf(
+      w,
+      `SELECT month_label, CAST(revenue AS VARCHAR) AS revenue, orders, units,
+              CAST(gross_margin AS VARCHAR) AS margin, CAST(costed_revenue AS VARCHAR) AS costed,
+              round(margin_coverage, 6) AS coverage, round(revenue_growth, 6) AS growth,
+              CAST(average_order_value AS VARCHAR) AS aov
+       FROM marts.mart_sales_monthly WHERE dimension = 'total' ORDER BY month_start`,
+    );
+    expect(rows).toEqual([
+      // 289.99 + 150.00; margin 58 + 90 over the 240.00 of lines with a cost
+      {
+        month_label: '2026-01',
+        revenue: '439.99000000',
+        orders: '2',
+        units: '11',
+        margin: '148.00000000',
+        costed: '240.00000000',
+        coverage: 0.545467,
+        growth: null,
+        aov: '219.99500000',
+      },
+      // 137.495 + 0 (the returned order still counts as an order); (137.495 − 439.99) ÷ 439.99
+      {
+        month_label: '2026-02',
+        revenue: '137.49500000',
+        orders: '2',
+        units: '4',
+        margin: '93.99500000',
+        costed: '137.49500000',
+        coverage: 1,
+        growth: -0.687504,
+        aov: '68.74750000',
+      },
+      // the order without a rep; no cost known → margin null, coverage 0
+      {
+        month_label: '2026-03',
+        revenue: '150.00000000',
+        orders: '1',
+        units: '2',
+        margin: null,
+        costed: '0.00000000',
+        coverage: 0,
+        growth: 0.090949,
+        aov: '150.00000000',
+      },
+    ]);
+  });
+
+  it('counts an order once per category but once only in the total', async () => {
+    const rows = await rowsOf(
+      w,
+      `SELECT key, label, CAST(sum(revenue) AS VARCHAR) AS revenue, sum(orders) AS orders
+       FROM marts.mart_sales_daily WHERE dimension = 'category' GROUP BY ALL ORDER BY key`,
+    );
+    expect(rows).toEqual([
+      { key: '1', label: 'Hardware', revenue: '249.99500000', orders: '2' },
+      { key: '2', label: 'Tools', revenue: '127.50000000', orders: '3' },
+      { key: '3', label: 'Software', revenue: '349.99000000', orders: '2' },
+    ]);
+  });
+
+  it('scores customer value against the day after the latest revenue order', async () => {
+    const rows = await rowsOf(
+      w,
+      `SELECT customer_code, orders, CAST(revenue AS VARCHAR) AS revenue,
+              strftime(first_order_date, '%Y-%m-%d') AS first, tenure_days, days_since_last_order,
+              recency_score, frequency_score, monetary_score, strftime(as_of_date, '%Y-%m-%d') AS as_of
+       FROM marts.mart_customer_value ORDER BY customer_code`,
+    );
+    expect(rows).toEqual([
+      {
+        customer_code: 'C-ALFA',
+        orders: '1',
+        revenue: '289.99000000',
+        first: '2026-01-15',
+        tenure_days: '50',
+        days_since_last_order: '50',
+        recency_score: '1',
+        frequency_score: '1',
+        monetary_score: '3',
+        as_of: '2026-03-06',
+      },
+      {
+        customer_code: 'C-BETA',
+        orders: '2',
+        revenue: '150.00000000',
+        first: '2026-01-31',
+        tenure_days: '34',
+        days_since_last_order: '14',
+        recency_score: '2',
+        frequency_score: '2',
+        monetary_score: '1',
+        as_of: '2026-03-06',
+      },
+      {
+        customer_code: 'C-DELT',
+        orders: '0',
+        revenue: '0.00000000',
+        first: null,
+        tenure_days: null,
+        days_since_last_order: null,
+        recency_score: null,
+        frequency_score: null,
+        monetary_score: null,
+        as_of: '2026-03-06',
+      },
+      {
+        customer_code: 'C-GAMA',
+        orders: '2',
+        revenue: '287.49500000',
+        first: '2026-02-10',
+        tenure_days: '24',
+        days_since_last_order: '1',
+        recency_score: '3',
+        frequency_score: '3',
+        monetary_score: '2',
+        as_of: '2026-03-06',
+      },
+    ]);
+  });
+
+  it('dates orders in the configured time zone', async () => {
+    const paris = await runProject(w, project, {
+      command: 'run',
+      select: ['+mart_sales_monthly'],
+      vars: { ...VARS, timezone: 'Europe/Paris' },
+    });
+    expect(paris.status).toBe('success');
+    const rows = await rowsOf(
+      w,
+      `SELECT month_label, CAST(revenue AS VARCHAR) AS revenue, orders FROM marts.mart_sales_monthly
+       WHERE dimension = 'total' ORDER BY month_start`,
+    );
+    // 2026-01-31 23:30 UTC is 1 February in Paris
+    expect(rows.slice(0, 2)).toEqual([
+      { month_label: '2026-01', revenue: '289.99000000', orders: '1' },
+      { month_label: '2026-02', revenue: '287.49500000', orders: '3' },
+    ]);
+    await runProject(w, project, { command: 'run', select: ['+mart_sales_monthly'], vars: VARS });
+  });
+
+  it('merges new stock movements incrementally and the mart follows', async () => {
+    await withConnection(w, (c) =>
+      insertRaw(c, 'stock_movements', [
+        {
+          id: 11,
+          product_id: 501,
+          warehouse_id: 1,
+          movement_type: 'shipment',
+          on_hand_delta: -2,
+          occurred_at: '2026-03-20T00:00:00Z',
+        },
+      ]),
+    );
+    const again = await runProject(w, project, {
+      command: 'build',
+      select: ['fct_stock_movements+'],
+      vars: VARS,
+    });
+    const fct = again.models.find((m) => m.model === 'fct_stock_movements')!;
+    expect(fct).toMatchObject({ status: 'success', mode: 'incremental', rows: 11 });
+    // the 1-day lookback re-reads every row (all were written just now) and merges them on the key
+    expect(fct.rowsChanged).toBe(11);
+    const [drill] = await rowsOf(
+      w,
+      `SELECT units_shipped_30d, avg_daily_demand_30d FROM marts.mart_inventory_health
+       WHERE product_id = 501 AND warehouse_id = 1`,
+    );
+    expect(drill).toEqual({ units_shipped_30d: '5', avg_daily_demand_30d: 5 / 30 });
+  });
+});

@@ -1,0 +1,347 @@
+/**
+ * The report and model-catalog endpoints through the real HTTP app, on marts built from the
+ * hand-made data set (test/support/warehouse-fixtures.ts). Figures are computed by hand there.
+ * One database kind is enough: the reports read DuckDB; PostgreSQL only holds keys and teams.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../api/auth/service.ts';
+import { loadProject } from '../models/engine/project.ts';
+import { runProject } from '../models/engine/runner.ts';
+import { startTestEnv, type TestEnv } from './support/harness.ts';
+import { loadSalesFixture, withConnection } from './support/warehouse-fixtures.ts';
+
+describe('reports API', () => {
+  let env: TestEnv;
+  let managerKey: string;
+
+  beforeAll(async () => {
+    env = await startTestEnv('embedded');
+    // The manager's scope comes from the operational database, as everywhere in the API.
+    await env.ops.db
+      .insertInto('teams')
+      .values([
+        { id: 1, name: 'North' },
+        { id: 2, name: 'South' },
+      ])
+      .execute();
+    await env.ops.db
+      .insertInto('sales_reps')
+      .values([
+        { id: 10, code: 'R-ANA', name: 'Ana', team_id: 1 },
+        { id: 11, code: 'R-BEN', name: 'Ben', team_id: 1 },
+        { id: 20, code: 'R-CID', name: 'Cid', team_id: 2 },
+      ])
+      .execute();
+    managerKey = (await createApiKey(env.ops.db, { name: 'north', role: 'manager', repId: 10 }))
+      .key;
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('answers 503 naming the command to run while the marts are not built', async () => {
+    for (const url of ['/api/v1/reports/sales', '/api/v1/reports/team', '/api/v1/models']) {
+      const res = await env.request('GET', url, { key: 'analyst' });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('content-type')).toMatch(/problem\+json/);
+      expect(res.body.detail).toMatch(/salesops models build/);
+    }
+  });
+
+  it('builds the marts', async () => {
+    await withConnection(env.warehouse, loadSalesFixture);
+    const run = await runProject(env.warehouse, loadProject(), {
+      command: 'build',
+      vars: { timezone: 'UTC', as_of: '2026-03-31' },
+    });
+    expect(run.models.filter((m) => m.status !== 'success')).toEqual([]);
+  });
+
+  it('groups sales by month, rounding revenue half away from zero only at the end', async () => {
+    const res = await env.request('GET', '/api/v1/reports/sales?groupBy=month', { key: 'analyst' });
+    expect(res.status).toBe(200);
+    expect(res.body.rows).toEqual([
+      { key: '2026-01', label: '2026-01', revenue: '439.99', orders: 2, units: 11 },
+      { key: '2026-02', label: '2026-02', revenue: '137.50', orders: 2, units: 4 }, // 137.495
+      { key: '2026-03', label: '2026-03', revenue: '150.00', orders: 1, units: 2 },
+    ]);
+    const year = await env.request('GET', '/api/v1/reports/sales?groupBy=year', {
+      key: 'executive',
+    });
+    expect(year.body.rows).toEqual([
+      { key: '2026', label: '2026', revenue: '727.49', orders: 5, units: 17 }, // 727.485
+    ]);
+  });
+
+  it('groups by team, rep, country, customer and category, nulls last', async () => {
+    const get = async (q: string) =>
+      (await env.request('GET', `/api/v1/reports/sales?${q}`, { key: 'analyst' })).body.rows;
+    expect(await get('groupBy=team')).toEqual([
+      { key: 1, label: 'North', revenue: '439.99', orders: 3, units: 11 },
+      { key: 2, label: 'South', revenue: '137.50', orders: 1, units: 4 },
+      { key: null, label: null, revenue: '150.00', orders: 1, units: 2 },
+    ]);
+    expect(await get('groupBy=rep')).toEqual([
+      { key: 10, label: 'Ana', revenue: '289.99', orders: 1, units: 9 },
+      { key: 11, label: 'Ben', revenue: '150.00', orders: 2, units: 2 },
+      { key: 20, label: 'Cid', revenue: '137.50', orders: 1, units: 4 },
+      { key: null, label: null, revenue: '150.00', orders: 1, units: 2 },
+    ]);
+    expect(await get('groupBy=country')).toEqual([
+      { key: 'DE', label: 'DE', revenue: '150.00', orders: 2, units: 2 },
+      { key: 'FR', label: 'FR', revenue: '577.49', orders: 3, units: 15 }, // 577.485
+    ]);
+    expect(await get('groupBy=customer')).toEqual([
+      { key: 100, label: 'Alfa', revenue: '289.99', orders: 1, units: 9 },
+      { key: 101, label: 'Beta', revenue: '150.00', orders: 2, units: 2 },
+      { key: 102, label: 'Gamma', revenue: '287.50', orders: 2, units: 6 },
+    ]);
+    expect(await get('groupBy=category')).toEqual([
+      { key: 1, label: 'Hardware', revenue: '250.00', orders: 2, units: 3 }, // 249.995
+      { key: 2, label: 'Tools', revenue: '127.50', orders: 3, units: 11 },
+      { key: 3, label: 'Software', revenue: '349.99', orders: 2, units: 3 },
+    ]);
+  });
+
+  it('filters by dates, category (with subcategories) and team', async () => {
+    const get = async (q: string) =>
+      (await env.request('GET', `/api/v1/reports/sales?${q}`, { key: 'analyst' })).body.rows;
+    expect(await get('groupBy=month&category=1')).toEqual([
+      { key: '2026-01', label: '2026-01', revenue: '240.00', orders: 2, units: 10 },
+      { key: '2026-02', label: '2026-02', revenue: '137.50', orders: 2, units: 4 },
+    ]);
+    expect(await get('groupBy=day&from=2026-01-31&to=2026-02-10&team=1')).toEqual([
+      { key: '2026-01-31', label: '2026-01-31', revenue: '150.00', orders: 1, units: 2 },
+    ]);
+  });
+
+  it('limits a manager to the reps of their team', async () => {
+    const res = await env.request('GET', '/api/v1/reports/sales?groupBy=month', {
+      key: managerKey,
+    });
+    expect(res.body.rows).toEqual([
+      { key: '2026-01', label: '2026-01', revenue: '439.99', orders: 2, units: 11 },
+      { key: '2026-02', label: '2026-02', revenue: '0.00', orders: 1, units: 0 },
+    ]);
+  });
+
+  it('serves CSV on format=csv', async () => {
+    const res = await env.request('GET', '/api/v1/reports/sales?groupBy=country&format=csv', {
+      key: 'analyst',
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(res.text).toBe(
+      'key,label,revenue,orders,units\r\nDE,DE,150.00,2,2\r\nFR,FR,577.49,3,15\r\n',
+    );
+  });
+
+  it('refuses staff, a bad groupBy and from after to', async () => {
+    expect((await env.request('GET', '/api/v1/reports/sales', { key: 'staff' })).status).toBe(403);
+    expect((await env.request('GET', '/api/v1/reports/sales', { key: null })).status).toBe(401);
+    const bad = await env.request('GET', '/api/v1/reports/sales?groupBy=planet', {
+      key: 'analyst',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('query.groupBy');
+    const order = await env.request('GET', '/api/v1/reports/sales?from=2026-03-01&to=2026-02-01', {
+      key: 'analyst',
+    });
+    expect(order.status).toBe(400);
+  });
+
+  it('reports team performance for a quarter, team rows first, from events not rep rows', async () => {
+    const res = await env.request('GET', '/api/v1/reports/team?period=2026-Q1', { key: 'analyst' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ period: '2026-Q1', periodType: 'quarter' });
+    const base = { pipelineValue: '0.00', weightedPipeline: '0.00', won: 0, lost: 0 };
+    expect(res.body.rows).toEqual([
+      {
+        ...base,
+        level: 'team',
+        teamId: 1,
+        teamName: 'North',
+        repId: null,
+        repName: null,
+        revenue: '439.99',
+        orders: 3,
+        quota: null, // North has a monthly quota only
+        attainment: null,
+        pipelineValue: '2000.00',
+        weightedPipeline: '500.00', // 2000 × 0.25
+        won: 2,
+        lost: 1,
+        winRate: 0.6667,
+        averageDealSize: '750.00',
+        salesCycleDays: 18, // median(26, 10)
+        activitiesDone: 3,
+      },
+      {
+        ...base,
+        level: 'rep',
+        teamId: 1,
+        teamName: 'North',
+        repId: 10,
+        repName: 'Ana',
+        revenue: '289.99',
+        orders: 1,
+        quota: '1000.00',
+        attainment: 0.29, // 289.99 ÷ 1000
+        pipelineValue: '2000.00',
+        weightedPipeline: '500.00',
+        won: 2,
+        winRate: 1,
+        averageDealSize: '750.00',
+        salesCycleDays: 18,
+        activitiesDone: 2,
+      },
+      {
+        ...base,
+        level: 'rep',
+        teamId: 1,
+        teamName: 'North',
+        repId: 11,
+        repName: 'Ben',
+        revenue: '150.00',
+        orders: 2,
+        quota: '0.00',
+        attainment: null, // a quota of 0
+        lost: 1,
+        winRate: 0,
+        averageDealSize: null,
+        salesCycleDays: null,
+        activitiesDone: 1,
+      },
+      {
+        ...base,
+        level: 'team',
+        teamId: 2,
+        teamName: 'South',
+        repId: null,
+        repName: null,
+        revenue: '137.50',
+        orders: 1,
+        quota: '500.00',
+        attainment: 0.275, // 137.495 ÷ 500
+        pipelineValue: '300.00',
+        weightedPipeline: '150.00',
+        won: 1,
+        winRate: 1,
+        averageDealSize: '400.00',
+        salesCycleDays: 8,
+        activitiesDone: 0,
+      },
+      {
+        ...base,
+        level: 'rep',
+        teamId: 2,
+        teamName: 'South',
+        repId: 20,
+        repName: 'Cid',
+        revenue: '137.50',
+        orders: 1,
+        quota: null, // its quota is soft-deleted
+        attainment: null,
+        pipelineValue: '300.00',
+        weightedPipeline: '150.00',
+        won: 1,
+        winRate: 1,
+        averageDealSize: '400.00',
+        salesCycleDays: 8,
+        activitiesDone: 0,
+      },
+    ]);
+  });
+
+  it('matches monthly quotas exactly and scopes a manager to their team', async () => {
+    const feb = await env.request('GET', '/api/v1/reports/team?period=2026-02', {
+      key: managerKey,
+    });
+    expect(feb.status).toBe(200);
+    expect(
+      feb.body.rows.map((r: any) => [
+        r.level,
+        r.repName,
+        r.revenue,
+        r.orders,
+        r.quota,
+        r.attainment,
+      ]),
+    ).toEqual([
+      ['team', null, '0.00', 1, '2000.00', 0],
+      ['rep', 'Ana', '0.00', 0, null, null],
+      ['rep', 'Ben', '0.00', 1, null, null],
+    ]);
+    const none = await env.request('GET', '/api/v1/reports/team?period=2025-07', { key: 'admin' });
+    expect(none.body.rows).toEqual([]);
+    const bad = await env.request('GET', '/api/v1/reports/team?period=2026-13', { key: 'admin' });
+    expect(bad.status).toBe(400);
+  });
+
+  it('reports inventory health with demand over the last 30 and 90 days', async () => {
+    const res = await env.request('GET', '/api/v1/reports/inventory', { key: 'executive' });
+    expect(res.status).toBe(200);
+    expect(res.body.asOf).toBe('2026-03-31');
+    const view = res.body.rows.map((r: any) => [
+      r.sku,
+      r.warehouseCode,
+      r.available,
+      r.unitsShipped30d,
+      r.unitsShipped90d,
+      r.avgDailyDemand30d,
+      r.avgDailyDemand90d,
+      r.daysOfCover30d,
+      r.daysOfCover90d,
+      r.belowReorderPoint,
+      r.suggestedReorderQuantity,
+    ]);
+    expect(view).toEqual([
+      ['SKU-DRL', 'WH-A', 5, 3, 3, 0.1, 0.0333, 50, 150, true, 20], // max(20, 10 − 5)
+      ['SKU-DRL', 'WH-B', 0, 0, 0, 0, 0, null, null, true, 5], // rule only, no stock row
+      ['SKU-HAM', 'WH-A', 40, 15, 60, 0.5, 0.6667, 80, 60, false, 0],
+      ['SKU-HAM', 'WH-B', 0, 0, 0, 0, 0, null, null, true, 25], // max(10, 25 − 0)
+      ['SKU-LIC', 'WH-B', 0, 0, 0, 0, 0, null, null, null, null], // no rule
+    ]);
+    const below = await env.request('GET', '/api/v1/reports/inventory?belowReorderPoint=true', {
+      key: 'analyst',
+    });
+    expect(below.body.rows.map((r: any) => `${r.sku}@${r.warehouseCode}`)).toEqual([
+      'SKU-DRL@WH-A',
+      'SKU-DRL@WH-B',
+      'SKU-HAM@WH-B',
+    ]);
+    const csv = await env.request('GET', '/api/v1/reports/inventory?category=3&format=csv', {
+      key: 'analyst',
+    });
+    expect(csv.text.split('\r\n')[0]).toMatch(/^productId,sku,productName,/);
+    expect(csv.text.split('\r\n')[1]).toMatch(/^502,SKU-LIC,License,Software,2,WH-B,0,0,0,/);
+  });
+
+  it('lists every model with status, rows, tests and lineage', async () => {
+    const res = await env.request('GET', '/api/v1/models', { key: 'analyst' });
+    expect(res.status).toBe(200);
+    const byName = new Map(res.body.models.map((m: any) => [m.name, m]));
+    expect(byName.size).toBe(loadProject().models.size);
+    expect(byName.get('fct_orders')).toMatchObject({
+      relation: '"core"."fct_orders"',
+      materialized: 'table',
+      status: 'success',
+      rows: 9 - 1, // the soft-deleted order is left out
+      upstream: ['fct_order_lines', 'stg_orders', 'stg_sales_reps'],
+      downstream: ['int_rep_period_events', 'mart_customer_value'],
+      tests: { failed: 0, warned: 0 },
+    });
+    const m = byName.get('mart_sales_daily') as any;
+    expect(m.tests.total).toBe(m.tests.passed);
+    expect(m.tests.total).toBeGreaterThan(3);
+    expect(m.lastBuiltAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    const one = await env.request('GET', '/api/v1/models/mart_sales_daily', { key: 'executive' });
+    expect(one.status).toBe(200);
+    expect(one.body.testResults.map((t: any) => t.id)).toContain(
+      'tests/sales_daily_total_matches_orders',
+    );
+    expect(one.body.columns.margin_coverage).toMatch(/share of revenue/);
+    expect((await env.request('GET', '/api/v1/models/nope', { key: 'admin' })).status).toBe(404);
+    expect((await env.request('GET', '/api/v1/models', { key: 'staff' })).status).toBe(403);
+  });
+});

@@ -1,0 +1,301 @@
+/**
+ * Hand-made `raw` data for model and report tests, without waiting for ingest: the raw tables
+ * ingest creates (same names and columns as db/migrations/0001_operational_schema.ts, in DuckDB
+ * types), with the operational defaults so a test writes only the columns it cares about.
+ */
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { Warehouse } from '../../warehouse/duckdb.ts';
+
+const STAMPS = `created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT now()`;
+const SOFT = `${STAMPS}, deleted_at TIMESTAMPTZ`;
+
+/** The raw tables as ingest lays them out (numeric(p,s) → DECIMAL(p,s), jsonb → JSON, …). */
+export const RAW_TABLES: Record<string, string> = {
+  teams: `id BIGINT, name VARCHAR, manager_rep_id BIGINT, ${SOFT}`,
+  sales_reps: `id BIGINT, code VARCHAR, name VARCHAR, email VARCHAR, team_id BIGINT,
+    manager_rep_id BIGINT, active BOOLEAN DEFAULT true, ${SOFT}`,
+  customers: `id BIGINT, code VARCHAR, name VARCHAR, email VARCHAR, phone VARCHAR,
+    address VARCHAR, city VARCHAR, country VARCHAR, customer_group VARCHAR,
+    credit_limit DECIMAL(14,2), tags VARCHAR[] DEFAULT [], owner_rep_id BIGINT,
+    blocked BOOLEAN DEFAULT false, ${SOFT}`,
+  contacts: `id BIGINT, customer_id BIGINT, name VARCHAR, role VARCHAR, email VARCHAR,
+    phone VARCHAR, is_primary BOOLEAN DEFAULT false, ${SOFT}`,
+  opportunities: `id BIGINT, customer_id BIGINT, owner_rep_id BIGINT, title VARCHAR DEFAULT 'deal',
+    stage VARCHAR DEFAULT 'lead', expected_value DECIMAL(14,2) DEFAULT 0,
+    probability DECIMAL(5,4) DEFAULT 0.1, expected_close_date DATE, closed_at TIMESTAMPTZ,
+    lost_reason VARCHAR, order_id BIGINT, ${SOFT}`,
+  opportunity_stage_history: `id BIGINT, opportunity_id BIGINT, from_stage VARCHAR,
+    to_stage VARCHAR, changed_at TIMESTAMPTZ DEFAULT now(), changed_by_key_id BIGINT, ${STAMPS}`,
+  activities: `id BIGINT, activity_type VARCHAR DEFAULT 'call', subject VARCHAR DEFAULT 'x',
+    customer_id BIGINT, contact_id BIGINT, opportunity_id BIGINT, order_id BIGINT,
+    owner_rep_id BIGINT, due_at TIMESTAMPTZ, done_at TIMESTAMPTZ, outcome VARCHAR, notes VARCHAR,
+    followup_rule_id BIGINT, cause_key VARCHAR, ${SOFT}`,
+  quotas: `id BIGINT, rep_id BIGINT, team_id BIGINT, period_type VARCHAR, period_start DATE,
+    amount DECIMAL(14,2), ${SOFT}`,
+  product_categories: `id BIGINT, name VARCHAR, parent_id BIGINT, ${SOFT}`,
+  products: `id BIGINT, sku VARCHAR, name VARCHAR, category_id BIGINT,
+    list_price DECIMAL(14,4) DEFAULT 0, cost DECIMAL(14,4), active BOOLEAN DEFAULT true, ${SOFT}`,
+  product_price_history: `id BIGINT, product_id BIGINT, list_price DECIMAL(14,4),
+    cost DECIMAL(14,4), valid_from TIMESTAMPTZ, ${STAMPS}`,
+  price_lists: `id BIGINT, name VARCHAR, currency VARCHAR DEFAULT 'EUR',
+    active BOOLEAN DEFAULT true, ${SOFT}`,
+  price_list_items: `id BIGINT, price_list_id BIGINT, product_id BIGINT, customer_group VARCHAR,
+    min_quantity INTEGER DEFAULT 1, unit_price DECIMAL(14,4), valid_from TIMESTAMPTZ,
+    valid_to TIMESTAMPTZ, ${SOFT}`,
+  warehouses: `id BIGINT, code VARCHAR, name VARCHAR, city VARCHAR, active BOOLEAN DEFAULT true,
+    ${SOFT}`,
+  stock_levels: `product_id BIGINT, warehouse_id BIGINT, on_hand INTEGER DEFAULT 0,
+    reserved INTEGER DEFAULT 0, ${STAMPS}`,
+  stock_movements: `id BIGINT, product_id BIGINT, warehouse_id BIGINT, movement_type VARCHAR,
+    on_hand_delta INTEGER DEFAULT 0, reserved_delta INTEGER DEFAULT 0, reference_type VARCHAR,
+    reference_id BIGINT, reason VARCHAR, occurred_at TIMESTAMPTZ DEFAULT now(),
+    created_by_key_id BIGINT, ${STAMPS}`,
+  reorder_rules: `id BIGINT, product_id BIGINT, warehouse_id BIGINT, reorder_point INTEGER,
+    reorder_quantity INTEGER, lead_time_days INTEGER, ${SOFT}`,
+  orders: `id BIGINT, number VARCHAR, customer_id BIGINT, rep_id BIGINT, warehouse_id BIGINT,
+    status VARCHAR DEFAULT 'draft', currency VARCHAR DEFAULT 'EUR',
+    subtotal DECIMAL(14,2) DEFAULT 0, discount_total DECIMAL(14,2) DEFAULT 0,
+    returned_total DECIMAL(14,2) DEFAULT 0, total DECIMAL(14,2) DEFAULT 0,
+    source VARCHAR DEFAULT 'api', notes VARCHAR, ordered_at TIMESTAMPTZ DEFAULT now(),
+    confirmed_at TIMESTAMPTZ, approved_at TIMESTAMPTZ, shipped_at TIMESTAMPTZ,
+    delivered_at TIMESTAMPTZ, cancelled_at TIMESTAMPTZ, returned_at TIMESTAMPTZ,
+    paid_at TIMESTAMPTZ, created_by_key_id BIGINT, ${SOFT}`,
+  order_lines: `id BIGINT, order_id BIGINT, line_no INTEGER, product_id BIGINT,
+    quantity INTEGER, unit_price DECIMAL(14,4), discount DECIMAL(5,4) DEFAULT 0,
+    line_total DECIMAL(14,2) DEFAULT 0, unit_cost DECIMAL(14,4),
+    returned_quantity INTEGER DEFAULT 0, ${STAMPS}`,
+  order_events: `id BIGINT, order_id BIGINT, event_type VARCHAR, from_status VARCHAR,
+    to_status VARCHAR, payload JSON DEFAULT '{}', occurred_at TIMESTAMPTZ DEFAULT now(),
+    actor_key_id BIGINT, published_at TIMESTAMPTZ, ${STAMPS}`,
+  alerts: `id BIGINT, kind VARCHAR, product_id BIGINT, warehouse_id BIGINT, message VARCHAR,
+    payload JSON DEFAULT '{}', raised_at TIMESTAMPTZ DEFAULT now(), acknowledged_at TIMESTAMPTZ,
+    acknowledged_by_key_id BIGINT, ${STAMPS}`,
+};
+
+/** A row for insertRaw: column → value (money as strings keeps it exact). */
+export type RawRow = Record<string, string | number | boolean | null>;
+
+/** Create every raw table (empty) on `conn`, replacing any that exist. */
+export async function createRawTables(conn: DuckDBConnection): Promise<void> {
+  await conn.run('CREATE SCHEMA IF NOT EXISTS raw');
+  for (const [table, columns] of Object.entries(RAW_TABLES)) {
+    await conn.run(`CREATE OR REPLACE TABLE raw.${table} (${columns})`);
+  }
+}
+
+/** Insert `rows` into raw.`table`; columns a row leaves out take their defaults. */
+export async function insertRaw(
+  conn: DuckDBConnection,
+  table: keyof typeof RAW_TABLES | string,
+  rows: readonly RawRow[],
+): Promise<void> {
+  for (const row of rows) {
+    const cols = Object.keys(row);
+    const params = cols.map((_, i) => `$${i + 1}`).join(', ');
+    await conn.run(
+      `INSERT INTO raw.${table} (${cols.join(', ')}) VALUES (${params})`,
+      cols.map((c) => row[c] as DuckDBValue),
+    );
+  }
+}
+
+/** Open a connection, run `fn`, close it. */
+export async function withConnection<T>(
+  w: Warehouse,
+  fn: (c: DuckDBConnection) => Promise<T>,
+): Promise<T> {
+  const conn = await w.connect();
+  try {
+    return await fn(conn);
+  } finally {
+    conn.closeSync();
+  }
+}
+
+/** Rows of a query as plain objects (DECIMAL and BIGINT as strings). */
+export async function rowsOf(w: Warehouse, sql: string): Promise<Record<string, unknown>[]> {
+  return withConnection(w, async (c) => (await c.runAndReadAll(sql)).getRowObjectsJson());
+}
+
+/**
+ * The hand-made sales data set the marts and report tests assert on. Every figure in those
+ * tests is computed by hand from these rows; the comments give the arithmetic.
+ * Reps 10 Ana, 11 Ben (team 1 North), 20 Cid (team 2 South). Categories: 1 Hardware ⊃ 2 Tools,
+ * 3 Software. Products 500 Hammer (Tools), 501 Drill (Hardware), 502 License (Software).
+ */
+export async function loadSalesFixture(conn: DuckDBConnection): Promise<void> {
+  await createRawTables(conn);
+  await insertRaw(conn, 'teams', [
+    { id: 1, name: 'North', manager_rep_id: 10 },
+    { id: 2, name: 'South', manager_rep_id: 20 },
+  ]);
+  await insertRaw(conn, 'sales_reps', [
+    { id: 10, code: 'R-ANA', name: 'Ana', team_id: 1 },
+    { id: 11, code: 'R-BEN', name: 'Ben', team_id: 1, manager_rep_id: 10 },
+    { id: 20, code: 'R-CID', name: 'Cid', team_id: 2 },
+  ]);
+  await insertRaw(conn, 'customers', [
+    { id: 100, code: 'C-ALFA', name: 'Alfa', country: 'FR', owner_rep_id: 10 },
+    { id: 101, code: 'C-BETA', name: 'Beta', country: 'DE', owner_rep_id: 11 },
+    { id: 102, code: 'C-GAMA', name: 'Gamma', country: 'FR', owner_rep_id: 20 },
+    { id: 103, code: 'C-DELT', name: 'Delta', country: 'ES' },
+  ]);
+  await insertRaw(conn, 'product_categories', [
+    { id: 1, name: 'Hardware' },
+    { id: 2, name: 'Tools', parent_id: 1 },
+    { id: 3, name: 'Software' },
+  ]);
+  await insertRaw(conn, 'products', [
+    { id: 500, sku: 'SKU-HAM', name: 'Hammer', category_id: 2, list_price: '12.5', cost: '4' },
+    { id: 501, sku: 'SKU-DRL', name: 'Drill', category_id: 1, list_price: '100', cost: '30' },
+    { id: 502, sku: 'SKU-LIC', name: 'License', category_id: 3, list_price: '199.99' },
+  ]);
+  await insertRaw(conn, 'warehouses', [
+    { id: 1, code: 'WH-A', name: 'Main' },
+    { id: 2, code: 'WH-B', name: 'Second' },
+  ]);
+  const order = (id: number, customer: number, rep: number | null, status: string, at: string) => ({
+    id,
+    number: `SO-${id}`,
+    customer_id: customer,
+    rep_id: rep,
+    status,
+    ordered_at: at,
+  });
+  await insertRaw(conn, 'orders', [
+    order(1000, 100, 10, 'delivered', '2026-01-15T10:00:00Z'), // 90.00 + 199.99 = 289.99
+    order(1001, 101, 11, 'shipped', '2026-01-31T23:30:00Z'), // 150.00; 1 Feb in Paris
+    order(1002, 102, 20, 'confirmed', '2026-02-10T09:00:00Z'), // 37.50 + 99.995 = 137.495
+    order(1003, 100, 10, 'cancelled', '2026-02-12T09:00:00Z'), // not revenue
+    order(1004, 100, 10, 'draft', '2026-02-13T09:00:00Z'), // not revenue
+    order(1005, 100, 10, 'pending_approval', '2026-02-14T09:00:00Z'), // not revenue
+    order(1006, 101, 11, 'returned', '2026-02-20T12:00:00Z'), // an order, revenue 0.00
+    order(1007, 102, null, 'delivered', '2026-03-05T08:00:00Z'), // 150.00, no rep
+    {
+      ...order(1008, 101, 11, 'delivered', '2026-03-06T08:00:00Z'),
+      deleted_at: '2026-03-07T00:00:00Z',
+    },
+  ]);
+  const line = (id: number, orderId: number, product: number, qty: number, price: string) => ({
+    id,
+    order_id: orderId,
+    line_no: id % 10,
+    product_id: product,
+    quantity: qty,
+    unit_price: price,
+  });
+  await insertRaw(conn, 'order_lines', [
+    // 8 net × 12.5 × 0.9 = 90.00; margin 8 × (11.25 − 4) = 58.00
+    { ...line(1, 1000, 500, 10, '12.5'), discount: '0.1', unit_cost: '4', returned_quantity: 2 },
+    line(2, 1000, 502, 1, '199.99'), // cost unknown
+    { ...line(3, 1001, 501, 2, '100'), discount: '0.25', unit_cost: '30' }, // 150.00; margin 90.00
+    { ...line(4, 1002, 500, 3, '12.5'), unit_cost: '4.5' }, // 37.50; margin 24.00
+    { ...line(5, 1002, 501, 1, '99.995'), unit_cost: '30' }, // 99.995; margin 69.995
+    line(6, 1003, 501, 5, '100'),
+    line(7, 1004, 502, 1, '199.99'),
+    line(8, 1005, 500, 1, '12.5'),
+    { ...line(9, 1006, 500, 4, '12.5'), unit_cost: '4', returned_quantity: 4 }, // 0.00
+    { ...line(10, 1007, 502, 2, '150'), discount: '0.5' }, // 150.00
+    line(11, 1008, 500, 100, '1'),
+  ]);
+  const opp = (id: number, rep: number, stage: string, value: string, created: string) => ({
+    id,
+    customer_id: 100,
+    owner_rep_id: rep,
+    stage,
+    expected_value: value,
+    created_at: created,
+  });
+  await insertRaw(conn, 'opportunities', [
+    { ...opp(1, 10, 'won', '1000', '2026-01-10T10:00:00Z'), closed_at: '2026-02-05T10:00:00Z' }, // 26 d
+    { ...opp(2, 10, 'won', '500', '2026-02-01T10:00:00Z'), closed_at: '2026-02-11T10:00:00Z' }, // 10 d
+    {
+      ...opp(3, 11, 'lost', '800', '2026-01-20T10:00:00Z'),
+      closed_at: '2026-02-15T10:00:00Z',
+      lost_reason: 'price',
+    },
+    {
+      ...opp(4, 10, 'proposal', '2000', '2026-01-05T10:00:00Z'),
+      probability: '0.25',
+      expected_close_date: '2026-02-28',
+    },
+    {
+      ...opp(5, 20, 'qualified', '300', '2026-01-05T10:00:00Z'),
+      probability: '0.5',
+      expected_close_date: '2026-03-10',
+    },
+    { ...opp(6, 20, 'won', '400', '2026-02-01T10:00:00Z'), closed_at: '2026-02-09T10:00:00Z' }, // 8 d
+    opp(7, 10, 'lead', '900', '2026-01-05T10:00:00Z'), // no expected close date: no period
+    {
+      ...opp(8, 11, 'won', '5000', '2026-01-05T10:00:00Z'),
+      closed_at: '2026-02-02T00:00:00Z',
+      deleted_at: '2026-02-03T00:00:00Z',
+    },
+  ]);
+  await insertRaw(conn, 'activities', [
+    { id: 1, owner_rep_id: 10, done_at: '2026-02-03T10:00:00Z' },
+    { id: 2, owner_rep_id: 10, done_at: '2026-02-04T10:00:00Z' },
+    { id: 3, owner_rep_id: 11, done_at: '2026-03-01T10:00:00Z' },
+    { id: 4, owner_rep_id: 20, due_at: '2026-02-20T10:00:00Z' }, // not done
+    {
+      id: 5,
+      owner_rep_id: 20,
+      done_at: '2026-02-27T10:00:00Z',
+      deleted_at: '2026-02-28T00:00:00Z',
+    },
+  ]);
+  await insertRaw(conn, 'quotas', [
+    { id: 1, rep_id: 10, period_type: 'quarter', period_start: '2026-01-01', amount: '1000' },
+    { id: 2, rep_id: 11, period_type: 'quarter', period_start: '2026-01-01', amount: '0' },
+    { id: 3, team_id: 2, period_type: 'quarter', period_start: '2026-01-01', amount: '500' },
+    { id: 4, team_id: 1, period_type: 'month', period_start: '2026-02-01', amount: '2000' },
+    {
+      id: 5,
+      rep_id: 20,
+      period_type: 'quarter',
+      period_start: '2026-01-01',
+      amount: '999',
+      deleted_at: '2026-01-02T00:00:00Z',
+    },
+  ]);
+  await insertRaw(conn, 'stock_levels', [
+    { product_id: 500, warehouse_id: 1, on_hand: 50, reserved: 10 },
+    { product_id: 501, warehouse_id: 1, on_hand: 5, reserved: 0 },
+    { product_id: 500, warehouse_id: 2, on_hand: 20, reserved: 20 },
+    { product_id: 502, warehouse_id: 2, on_hand: 0, reserved: 0 },
+  ]);
+  await insertRaw(conn, 'reorder_rules', [
+    {
+      id: 1,
+      product_id: 500,
+      warehouse_id: 1,
+      reorder_point: 30,
+      reorder_quantity: 100,
+      lead_time_days: 7,
+    },
+    { id: 2, product_id: 501, warehouse_id: 1, reorder_point: 10, reorder_quantity: 20 },
+    { id: 3, product_id: 500, warehouse_id: 2, reorder_point: 25, reorder_quantity: 10 },
+    { id: 4, product_id: 501, warehouse_id: 2, reorder_point: 0, reorder_quantity: 5 },
+  ]);
+  const move = (id: number, product: number, type: string, delta: number, at: string) => ({
+    id,
+    product_id: product,
+    warehouse_id: 1,
+    movement_type: type,
+    on_hand_delta: delta,
+    occurred_at: at,
+  });
+  await insertRaw(conn, 'stock_movements', [
+    move(1, 500, 'shipment', -6, '2026-03-31T18:00:00Z'), // as-of day: in both windows
+    move(2, 500, 'shipment', -9, '2026-03-02T00:00:00Z'),
+    move(3, 500, 'shipment', -15, '2026-03-01T12:00:00Z'), // day 31 before as-of: 90 d only
+    move(4, 500, 'shipment', -30, '2026-01-01T00:00:00Z'),
+    move(5, 500, 'shipment', -100, '2025-12-31T12:00:00Z'), // outside 90 d
+    move(6, 500, 'receipt', 200, '2026-03-10T00:00:00Z'),
+    move(7, 500, 'return', 3, '2026-03-11T00:00:00Z'),
+    move(8, 500, 'shipment', -4, '2026-04-01T00:00:00Z'), // after as-of
+    move(9, 501, 'shipment', -3, '2026-03-15T00:00:00Z'),
+    { ...move(10, 500, 'reservation', 0, '2026-03-12T00:00:00Z'), reserved_delta: 10 },
+  ]);
+}
