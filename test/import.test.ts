@@ -228,7 +228,8 @@ describeBoth('import', (kind) => {
       expect(failed2.stdout).toMatch(/bad row teams.csv:2: expected 2 cells, found 1/);
       expect(failed2.stdout).toMatch(/nothing imported/);
       fs.rmSync(data, { recursive: true, force: true });
-    }, 120_000);
+      // Three CLI processes each boot PGlite and migrate (~12 s each alone, far more on a busy box).
+    }, 300_000);
   }
 });
 
