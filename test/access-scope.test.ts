@@ -144,6 +144,17 @@ describeBoth('access: another team’s records look missing', (kind) => {
         subject: 'spy',
         customerId: id,
       })),
+      // ...and through what an activity may concern: the answer must not name South's customer.
+      unknown('POST /activities', both, s.orderS, (id) => ({
+        type: 'task',
+        subject: 'spy',
+        orderId: id,
+      })),
+      unknown('POST /activities', both, s.contactS, (id) => ({
+        type: 'task',
+        subject: 'spy',
+        contactId: id,
+      })),
       c('GET /activities/{id}', both, `/activities/${s.activityS}`),
       c('PATCH /activities/{id}', both, `/activities/${s.activityS}`, { subject: 'x' }),
       c('DELETE /activities/{id}', both, `/activities/${s.activityS}`),

@@ -38,23 +38,37 @@ interface Refs {
 /** Check the references and return the customer they point at (given or derived). */
 async function resolveCustomer(db: Db, scope: Scope, refs: Refs): Promise<number | null> {
   let customerId = refs.customerId;
-  let source = 'customerId';
+  // A record whose customer the caller may not see answers exactly like a missing one, and is
+  // checked before any mismatch message could name that customer.
+  const visible = async (customer: number | null) => {
+    if (customer === null) return true;
+    const c = await findCustomer(db, customer);
+    return !!c && canSeeOwner(scope.team, c.owner_rep_id);
+  };
   const agree = (field: string, owner: number) => {
     if (customerId === null) {
       customerId = owner;
-      source = field;
     } else if (customerId !== owner) {
       throw unprocessable(field, `belongs to customer ${owner}, not customer ${customerId}`);
     }
   };
+  if (customerId !== null && !(await visible(customerId))) {
+    throw unprocessable('customerId', `customer ${customerId} does not exist`);
+  }
   if (refs.contactId !== null) {
     const contact = await findContactById(db, refs.contactId);
-    if (!contact) throw unprocessable('contactId', `contact ${refs.contactId} does not exist`);
+    if (!contact || !(await visible(contact.customer_id))) {
+      throw unprocessable('contactId', `contact ${refs.contactId} does not exist`);
+    }
     agree('contactId', contact.customer_id);
   }
   if (refs.opportunityId !== null) {
     const opp = await findOpportunity(db, refs.opportunityId);
-    if (!opp || !canSeeOwner(scope.pipeline, opp.owner_rep_id)) {
+    if (
+      !opp ||
+      !canSeeOwner(scope.pipeline, opp.owner_rep_id) ||
+      !(await visible(opp.customer_id))
+    ) {
       throw unprocessable('opportunityId', `opportunity ${refs.opportunityId} does not exist`);
     }
     agree('opportunityId', opp.customer_id);
@@ -66,14 +80,10 @@ async function resolveCustomer(db: Db, scope: Scope, refs: Refs): Promise<number
       .where('id', '=', refs.orderId)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
-    if (!order) throw unprocessable('orderId', `order ${refs.orderId} does not exist`);
-    agree('orderId', order.customer_id);
-  }
-  if (customerId !== null) {
-    const c = await findCustomer(db, customerId);
-    if (!c || !canSeeOwner(scope.team, c.owner_rep_id)) {
-      throw unprocessable(source, `customer ${customerId} does not exist`);
+    if (!order || !(await visible(order.customer_id))) {
+      throw unprocessable('orderId', `order ${refs.orderId} does not exist`);
     }
+    agree('orderId', order.customer_id);
   }
   return customerId;
 }
