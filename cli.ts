@@ -32,6 +32,13 @@ function positiveInt(v: string): number {
   return n;
 }
 
+/** An order count: loadDemo refuses 0, so say so here rather than with a RangeError trace. */
+function orderCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
+  return n;
+}
+
 const program = new Command()
   .name('salesops')
   .description('Sales management: API, warehouse, models, dashboards')
@@ -41,9 +48,19 @@ program
   .command('start')
   .description('run the API (and scheduler, dashboards); loads demo data into an empty database')
   .option('--no-demo', 'start on an empty database, without demo data')
-  .action(async (opts: { demo: boolean }) => {
+  .option(
+    '--demo-orders <n>',
+    'size of the demo loaded into an empty database (orders over two years)',
+    orderCount,
+    DEFAULT_DEMO_ORDERS,
+  )
+  .action(async (opts: { demo: boolean; demoOrders: number }) => {
     const config = readConfig();
-    const running = await startServer(config, { demo: opts.demo, print });
+    const running = await startServer(config, {
+      demo: opts.demo,
+      demoOrders: opts.demoOrders,
+      print,
+    });
     const stop = async () => {
       note('stopping…');
       await running.close();
@@ -70,7 +87,7 @@ program
 program
   .command('demo')
   .description('load the demo data set into an empty database (deterministic for a seed)')
-  .option('--orders <n>', 'number of orders over the two years', positiveInt, DEFAULT_DEMO_ORDERS)
+  .option('--orders <n>', 'number of orders over the two years', orderCount, DEFAULT_DEMO_ORDERS)
   .option('--seed <s>', 'random seed', positiveInt, 1)
   .action(async (opts: { orders: number; seed: number }) => {
     const ops = await openMigratedDb(readConfig(), 'demo');

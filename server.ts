@@ -18,6 +18,8 @@ import { CliError, openMigratedDb, openWarehouseOrExplain } from './runtime.ts';
 
 export interface StartOptions {
   demo: boolean;
+  /** Size of the demo loaded into an empty database (default DEFAULT_DEMO_ORDERS). */
+  demoOrders?: number;
   /** Where user-facing lines go (stdout); logs go through pino. */
   print: (line: string) => void;
 }
@@ -53,16 +55,22 @@ export async function startServer(config: Config, options: StartOptions): Promis
     throw e;
   }
 
-  if (options.demo && (await isEmptyForDemo(ops))) {
+  // The load is one transaction: a start interrupted during it leaves the database empty, so
+  // this start loads the demo again rather than serving half of one.
+  if (options.demo && (await isEmptyForDemo(ops.db))) {
+    const orders = options.demoOrders ?? DEFAULT_DEMO_ORDERS;
     options.print(
-      `Empty database: loading the demo data set (${DEFAULT_DEMO_ORDERS} orders over two years)…`,
+      `Empty database: loading the demo data set (${orders} orders over two years; --no-demo skips it)…`,
     );
     const t0 = Date.now();
-    const summary = await loadDemo(ops, {
-      orders: DEFAULT_DEMO_ORDERS,
-      seed: 1,
-      onProgress: demoProgressPrinter(),
-    });
+    let summary;
+    try {
+      summary = await loadDemo(ops, { orders, seed: 1, onProgress: demoProgressPrinter() });
+    } catch (e) {
+      warehouse.close();
+      await ops.close();
+      throw e;
+    }
     options.print(
       `Demo loaded in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${summary.customers} customers, ${summary.products} products, ` +
         `${summary.orders} orders, ${summary.orderLines} order lines (${summary.from} … ${summary.to}).`,
@@ -85,7 +93,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
   }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-  if (!config.databaseUrl) advertiseFolderUrl(config.dataDir, url);
+  // The warehouse holds the data folder in both modes: advertise the URL so CLI commands run
+  // meanwhile (doctor, ingest, keys) can point at or hand work to this server.
+  advertiseFolderUrl(config.dataDir, url);
 
   options.print(`salesops is running at ${url} (${ops.description}; warehouse ${warehouse.path})`);
   options.print(

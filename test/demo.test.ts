@@ -19,6 +19,7 @@ import {
   type DemoProgress,
   type DemoSummary,
 } from '../db/demo/index.ts';
+import { isEmptyForDemo } from '../db/demo/empty.ts';
 import { openEmbedded } from '../db/embedded.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import type { OperationalDb } from '../db/operational.ts';
@@ -56,7 +57,10 @@ interface Target {
   close(): Promise<void>;
 }
 
-async function openTarget(kind: 'postgres' | 'embedded', seed: number): Promise<Target> {
+/** A fresh, migrated, empty database of `kind`, and how to throw it away. */
+async function openEmpty(
+  kind: 'postgres' | 'embedded',
+): Promise<{ ops: OperationalDb; close(): Promise<void> }> {
   let ops: OperationalDb;
   let cleanup: () => Promise<void>;
   if (kind === 'postgres') {
@@ -75,6 +79,17 @@ async function openTarget(kind: 'postgres' | 'embedded', seed: number): Promise<
     cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
   }
   await migrateToLatest(ops.db);
+  return {
+    ops,
+    close: async () => {
+      await ops.close();
+      await cleanup();
+    },
+  };
+}
+
+async function openTarget(kind: 'postgres' | 'embedded', seed: number): Promise<Target> {
+  const { ops, close } = await openEmpty(kind);
   const progress: DemoProgress[] = [];
   const summary = await loadDemo(ops, {
     orders: ORDERS,
@@ -82,15 +97,7 @@ async function openTarget(kind: 'postgres' | 'embedded', seed: number): Promise<
     endDate: END,
     onProgress: (p) => progress.push(p),
   });
-  return {
-    ops,
-    summary,
-    progress,
-    close: async () => {
-      await ops.close();
-      await cleanup();
-    },
-  };
+  return { ops, summary, progress, close };
 }
 
 /** md5 per table over exactly the columns the demo writes, rows in key order, text in UTC. */
@@ -169,6 +176,46 @@ describe('demo data: determinism', () => {
     );
     expect(Object.keys(DEMO_PRICE_ELASTICITY)).toHaveLength(8);
   });
+});
+
+describe('demo data: an interrupted load', () => {
+  it.each(pgOk ? (['embedded', 'postgres'] as const) : (['embedded'] as const))(
+    'keeps nothing on %s, so the next load starts from empty',
+    async (kind) => {
+      const target = await openEmpty(kind);
+      try {
+        const count = async () =>
+          (
+            await q<{ n: number }>(
+              target.ops,
+              `SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM products)
+                    + (SELECT count(*) FROM orders) + (SELECT count(*) FROM order_lines)
+                    + (SELECT count(*) FROM sales_reps) + (SELECT count(*) FROM teams) AS n`,
+            )
+          )[0]!.n;
+        // Fail half-way through the orders, after customers, products and some orders are in.
+        const crash = new Error('simulated crash');
+        await expect(
+          loadDemo(target.ops, {
+            orders: 400,
+            seed: SEED,
+            endDate: END,
+            onProgress: (p) => {
+              if (p.phase === 'orders' && p.done >= 200) throw crash;
+            },
+          }),
+        ).rejects.toBe(crash);
+        expect(await count()).toBe(0);
+        expect(await isEmptyForDemo(target.ops.db)).toBe(true);
+        const summary = await loadDemo(target.ops, { orders: 400, seed: SEED, endDate: END });
+        expect(summary.orders).toBe(400);
+        expect(await count()).toBeGreaterThan(400);
+      } finally {
+        await target.close();
+      }
+    },
+    60_000,
+  );
 });
 
 describe.each([

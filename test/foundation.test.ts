@@ -121,6 +121,24 @@ describeBoth('foundation', (kind) => {
     expect((await env.request('DELETE', `/api/v1/api-keys/${created.body.id}`)).status).toBe(404);
   });
 
+  it('public routes ignore Authorization: a bad, revoked or malformed key still gets /health', async () => {
+    const created = await env.request('POST', '/api/v1/api-keys', {
+      body: { name: 'monitor', role: 'analyst' },
+    });
+    const revoked = created.body.key as string;
+    expect((await env.request('DELETE', `/api/v1/api-keys/${created.body.id}`)).status).toBe(204);
+    for (const key of [revoked, 'so_bad_key']) {
+      expect((await env.request('GET', '/health', { key })).status).toBe(200);
+      expect((await env.request('GET', '/health/', { key })).status).toBe(200);
+      expect((await env.request('GET', '/api/v1/openapi.json', { key })).status).toBe(200);
+      // The same key is still refused wherever a key is needed.
+      expect((await env.request('GET', '/api/v1/me', { key })).status).toBe(401);
+    }
+    const basic = { key: null, headers: { authorization: 'Basic dXNlcjpwdw==' } };
+    expect((await env.request('GET', '/health', basic)).status).toBe(200);
+    expect((await env.request('GET', '/api/v1/me', basic)).status).toBe(401);
+  });
+
   it('bad input is a problem+json 400 naming the field, and writes nothing', async () => {
     const before = (await env.request('GET', '/api/v1/api-keys')).body.length;
     const r = await env.request('POST', '/api/v1/api-keys', {

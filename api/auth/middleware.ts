@@ -1,19 +1,36 @@
 /**
  * Resolves `Authorization: Bearer KEY` to a Principal on every request. A missing key is not an
- * error here (public routes exist); a key that is present but unknown or revoked is a 401 at once.
+ * error here (public routes exist); a key that is present but unknown or revoked is a 401 at once
+ * — except on the public routes, which ignore Authorization: a monitor or load balancer still
+ * sending a revoked key must not see a healthy service as down.
  * Role checks happen per route (api/route.ts).
  */
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { hashKey } from './keys.ts';
 import { findActiveKeyByHash } from './repository.ts';
 
+/**
+ * The routes that need no key: GET /health (roles 'public' in api/health/routes.ts) and the
+ * OpenAPI document. The middleware runs before routing, so it cannot ask the route itself; a new
+ * public route is added here as well.
+ */
+const PUBLIC_GET_PATHS: ReadonlySet<string> = new Set(['/health', '/api/v1/openapi.json']);
+
+/** Whether `req` goes to a public route, which answers the same with or without a key. */
+export function isPublicRequest(req: Request): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  // Express routes case-insensitively and with an optional trailing slash: match as it does.
+  return PUBLIC_GET_PATHS.has(req.path.toLowerCase().replace(/(.)\/+$/, '$1'));
+}
+
+/** Express middleware: sets req.principal from the API key; 401 for a bad key on other routes. */
 export function authenticate(db: Kysely<DB>): RequestHandler {
   return async (req, _res, next) => {
     const header = req.get('authorization');
-    if (!header) return next();
+    if (!header || isPublicRequest(req)) return next();
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m) throw new AppError('unauthorized', 'Authorization must be "Bearer <API key>"');
     const key = await findActiveKeyByHash(db, hashKey(m[1]!));

@@ -6,6 +6,7 @@
  */
 import { sql } from 'kysely';
 import type { OperationalDb } from '../operational.ts';
+import { isEmptyForDemo } from './empty.ts';
 import { demoWindow, SECONDS_PER_DAY, type DemoWindow } from './calendar.ts';
 import {
   buildCatalog,
@@ -32,6 +33,7 @@ import { quotaRows, RepRevenue } from './quotas.ts';
 import { ensureOrderRules } from './rules.ts';
 import { alertEventRows, alertRows, StockLedger, warehouseRows } from './stock.ts';
 import { DEMO_COLUMNS, DEMO_IDENTITY_TABLES, type DemoTable } from './tables.ts';
+import { inDemoTransaction, type DemoTransaction } from './transaction.ts';
 
 export { DEMO_CATEGORIES, DEMO_PRICE_ELASTICITY, WHOLESALE_TIERS } from './catalog.ts';
 export { ORDER_EVENT_DAYS } from './orders.ts';
@@ -39,7 +41,10 @@ export type { DemoSegment } from './people.ts';
 export { DEMO_COLUMNS, DEMO_TABLES, type DemoTable } from './tables.ts';
 export { WINDOW_DAYS, YEARLY_GROWTH } from './calendar.ts';
 
-/** Default size: ~20,000 orders ≈ 63,000 lines, a few seconds on PGlite. */
+/**
+ * Default size: 20,000 orders ≈ 62,000 lines. Measured on the shared 2-core box: 20–30 s on
+ * PGlite, 12–15 s on PostgreSQL (bench/demo.ts).
+ */
 export const DEFAULT_DEMO_ORDERS = 20_000;
 
 /** Progress of a load, per phase (table or group of tables). */
@@ -86,14 +91,24 @@ function todayUtc(): Date {
 }
 
 /**
- * Load the demo into an already-migrated, empty database. Not atomic (COPY runs on its own
- * connections): if it fails, drop and recreate the database before retrying.
+ * Load the demo into an already-migrated, empty database, in one transaction: if the load fails
+ * or the process dies part-way, nothing of it is kept and the database is still empty.
  */
 export async function loadDemo(ops: OperationalDb, options: DemoOptions): Promise<DemoSummary> {
   if (!Number.isInteger(options.orders) || options.orders < 1)
     throw new RangeError('orders must be a positive integer');
   if (!Number.isInteger(options.seed)) throw new RangeError('seed must be an integer');
-  await assertEmpty(ops);
+  return inDemoTransaction(ops, async (tx) => {
+    if (!(await isEmptyForDemo(tx.db))) {
+      throw new DemoTargetNotEmptyError(
+        `${ops.description} already holds data; the demo loads only into an empty database`,
+      );
+    }
+    return loadInto(tx, options);
+  });
+}
+
+async function loadInto(tx: DemoTransaction, options: DemoOptions): Promise<DemoSummary> {
   const window = demoWindow(options.endDate ?? todayUtc());
   const report = (phase: string, done: number, total: number) =>
     options.onProgress?.({ phase, done, total });
@@ -107,7 +122,7 @@ export async function loadDemo(ops: OperationalDb, options: DemoOptions): Promis
       }
     };
     report(table, 0, 1);
-    await ops.copyFromCsv(table, DEMO_COLUMNS[table], chunkRows(counted()));
+    await tx.copy(table, DEMO_COLUMNS[table], chunkRows(counted()));
     rows[table] = (rows[table] ?? 0) + count;
     report(table, 1, 1);
   };
@@ -128,12 +143,12 @@ export async function loadDemo(ops: OperationalDb, options: DemoOptions): Promis
     products.length,
     expectedDailyUnits(products, options.orders),
   );
-  const approvalAboveCents = await ensureOrderRules(ops);
+  const approvalAboveCents = await ensureOrderRules(tx.db);
   await copy('warehouses', warehouseRows());
   await copy('teams', teamRows());
   await copy('sales_reps', repRows(reps, window));
   for (const { teamId, repId } of teamManagers(reps)) {
-    await ops.db
+    await tx.db
       .updateTable('teams')
       .set({ manager_rep_id: repId })
       .where('id', '=', teamId)
@@ -165,7 +180,7 @@ export async function loadDemo(ops: OperationalDb, options: DemoOptions): Promis
   );
   rows.orders = rows.order_lines = rows.stock_movements = rows.order_events = 0;
   report('orders', 0, options.orders);
-  await copyOrderBatches(ops, sim.batches(), (done) => report('orders', done, options.orders));
+  await copyOrderBatches(tx, sim.batches(), (done) => report('orders', done, options.orders));
   rows.orders = options.orders;
   rows.order_lines = sim.lineCount;
   rows.stock_movements = stock.movementCount;
@@ -186,7 +201,7 @@ export async function loadDemo(ops: OperationalDb, options: DemoOptions): Promis
   report('sequences', 0, DEMO_IDENTITY_TABLES.length);
   for (const table of DEMO_IDENTITY_TABLES) {
     await sql`SELECT setval(pg_get_serial_sequence(${table}, 'id'), (SELECT max(id) FROM ${sql.table(table)}))`.execute(
-      ops.db,
+      tx.db,
     );
   }
   report('sequences', DEMO_IDENTITY_TABLES.length, DEMO_IDENTITY_TABLES.length);
@@ -198,17 +213,18 @@ const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * COPY the simulation's batches, overlapping generation with loading: while batch k is being
- * copied (its lines and movements on separate connections — on PostgreSQL that is a second
- * core at work), batch k+1 is generated. At most one batch is in flight, so memory stays flat.
- * Orders go first within a batch: their lines and events reference them.
+ * copied (on PostgreSQL, by the server process — a second core at work), batch k+1 is
+ * generated. At most one batch is in flight, so memory stays flat. The load is one transaction
+ * on one connection, so a batch's tables go one after another, orders first: their lines and
+ * events reference them.
  */
 async function copyOrderBatches(
-  ops: OperationalDb,
+  tx: DemoTransaction,
   batches: Iterable<OrderBatch | null>,
   onBatch: (ordersDone: number) => void,
 ): Promise<void> {
   const copy = (table: DemoTable, chunks: string[]) =>
-    chunks.length > 0 ? ops.copyFromCsv(table, DEMO_COLUMNS[table], chunks) : Promise.resolve();
+    chunks.length > 0 ? tx.copy(table, DEMO_COLUMNS[table], chunks) : Promise.resolve();
   let inFlight: Promise<unknown> | null = null;
   for (const batch of batches) {
     if (batch === null) {
@@ -216,30 +232,17 @@ async function copyOrderBatches(
       continue;
     }
     if (inFlight) await inFlight;
-    const orders = copy('orders', batch.orders);
-    const dependents = orders.then(() =>
-      Promise.all([copy('order_lines', batch.lines), copy('order_events', batch.events)]),
-    );
     const done = batch.ordersDone;
-    inFlight = Promise.all([dependents, copy('stock_movements', batch.movements)]).then(() =>
-      onBatch(done),
-    );
+    inFlight = (async () => {
+      await copy('orders', batch.orders);
+      await copy('order_lines', batch.lines);
+      await copy('order_events', batch.events);
+      await copy('stock_movements', batch.movements);
+      onBatch(done);
+    })();
     inFlight.catch(() => {}); // awaited below; this only stops an early failure counting as unhandled
   }
   if (inFlight) await inFlight;
-}
-
-async function assertEmpty(ops: OperationalDb): Promise<void> {
-  const { rows } = await sql<{ used: boolean }>`
-    SELECT EXISTS (SELECT 1 FROM customers) OR EXISTS (SELECT 1 FROM products)
-        OR EXISTS (SELECT 1 FROM orders) OR EXISTS (SELECT 1 FROM sales_reps) AS used`.execute(
-    ops.db,
-  );
-  if (rows[0]?.used) {
-    throw new DemoTargetNotEmptyError(
-      `${ops.description} already holds data; the demo loads only into an empty database`,
-    );
-  }
 }
 
 function summarise(window: DemoWindow, rows: Record<DemoTable, number>): DemoSummary {

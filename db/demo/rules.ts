@@ -4,9 +4,8 @@
  * rule someone configured; the demo's approval threshold is then read back from the rules in
  * force, so pending_approval orders are exactly the ones a real confirm would have held.
  */
-import { sql } from 'kysely';
-import type { OperationalDb } from '../operational.ts';
-import type { OrderRuleKind } from '../schema.ts';
+import { sql, type Kysely } from 'kysely';
+import type { DB, OrderRuleKind } from '../schema.ts';
 
 /** [id, kind, params (api/orders/rules.ts format), description]. */
 export const DEFAULT_ORDER_RULES: readonly (readonly [string, OrderRuleKind, unknown, string])[] = [
@@ -48,8 +47,8 @@ function toCents(value: string): number | null {
  * Insert the missing default rules; return the approval threshold in cents that the active
  * rules imply (the lowest one), or Infinity when no approval rule is active.
  */
-export async function ensureOrderRules(ops: OperationalDb): Promise<number> {
-  await ops.db
+export async function ensureOrderRules(db: Kysely<DB>): Promise<number> {
+  await db
     .insertInto('order_rules')
     .values(
       DEFAULT_ORDER_RULES.map(([id, kind, params, description]) => ({
@@ -62,7 +61,7 @@ export async function ensureOrderRules(ops: OperationalDb): Promise<number> {
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
   const { rows } = await sql<{ params: Record<string, unknown> }>`
-    SELECT params FROM order_rules WHERE kind = 'approval_above_total' AND active`.execute(ops.db);
+    SELECT params FROM order_rules WHERE kind = 'approval_above_total' AND active`.execute(db);
   let threshold = Infinity;
   for (const { params } of rows) {
     const raw = params.threshold ?? params.amount; // 'amount' was the brief's first spelling

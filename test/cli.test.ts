@@ -1,0 +1,269 @@
+/**
+ * The `salesops` command as a user runs it: real processes (node --import tsx cli.ts …) on temp
+ * data folders with the embedded database. Covers the Foundation "done when": first start serves
+ * /health and OpenAPI with the demo loaded and prints the URL and an admin key once; --no-demo
+ * starts empty; a second start keeps the data; bad config is one stderr line and exit 1; `keys
+ * create` prints the key last; commands run while a server holds the folder say so in one line,
+ * and `doctor` asks the server.
+ *
+ * Every process pays the CLI's import cost (~3–10 s on the shared 2-core box), so independent
+ * runs go in parallel and the demo is kept small with `start --demo-orders`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../config.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DEMO_ORDERS = 200;
+const KEY = /^so_[0-9a-f]{8}_[\w-]{43}$/;
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const dirs: string[] = [];
+const live = new Set<ChildProcess>();
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-test-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Spawn the CLI on `dataDir` (embedded database: DATABASE_URL removed unless given). */
+function spawnCli(dataDir: string, args: string[], env: Record<string, string> = {}) {
+  const { DATABASE_URL: _ignored, ...inherited } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli.ts', ...args], {
+    cwd: ROOT,
+    env: { ...inherited, SALESOPS_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => (out.stdout += s));
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => (out.stderr += s));
+  const finished = new Promise<Finished>((resolve) =>
+    child.on('close', (code) => {
+      live.delete(child);
+      resolve({ code, ...out });
+    }),
+  );
+  return { child, out, finished };
+}
+
+/** Run a CLI command to its end. */
+function runCli(dataDir: string, args: string[], env?: Record<string, string>): Promise<Finished> {
+  return spawnCli(dataDir, args, env).finished;
+}
+
+interface Server {
+  url: string;
+  /** The first-start admin key, when the start printed one. */
+  adminKey: string | undefined;
+  stdout: string;
+  /** SIGTERM, then what the process printed and its exit code. */
+  stop(): Promise<Finished>;
+}
+
+/** `salesops start …`, resolved once it prints its URL (rejected if it exits first). */
+function startCli(dataDir: string, args: string[] = []): Promise<Server> {
+  const run = spawnCli(dataDir, ['start', ...args]);
+  return new Promise((resolve, reject) => {
+    const ready = () => {
+      const m = /salesops is running at (http:\/\/\S+)/.exec(run.out.stdout);
+      if (!m || !run.out.stdout.includes('health:')) return;
+      run.child.stdout!.off('data', ready);
+      const lines = run.out.stdout.split('\n');
+      const note = lines.findIndex((l) => l.includes('admin API key was created'));
+      // The key line follows the note; give it a moment if it is still in the pipe.
+      setTimeout(() => {
+        const after = run.out.stdout.split('\n');
+        resolve({
+          url: m[1]!,
+          adminKey: note >= 0 ? after[note + 1]?.trim() : undefined,
+          stdout: run.out.stdout,
+          stop: () => {
+            run.child.kill('SIGTERM');
+            return run.finished;
+          },
+        });
+      }, 50);
+    };
+    run.child.stdout!.on('data', ready);
+    void run.finished.then((f) =>
+      reject(new Error(`start exited (${f.code}) before serving:\n${f.stdout}\n${f.stderr}`)),
+    );
+  });
+}
+
+async function getJson(url: string, key?: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Count every row of a paged list (customers, orders) through the API. */
+async function countAll(server: Server, key: string, list: string): Promise<number> {
+  let n = 0;
+  let cursor: string | undefined;
+  do {
+    const qs = `limit=500${cursor ? `&cursor=${cursor}` : ''}`;
+    const r = await getJson(`${server.url}/api/v1/${list}?${qs}`, key);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    n += r.body.items.length;
+    cursor = r.body.nextCursor ?? undefined;
+  } while (cursor);
+  return n;
+}
+
+/** One plain line on stderr, nothing on stdout, exit 1: what every explained failure looks like. */
+function expectOneLineFailure(f: Finished, pattern: RegExp): void {
+  expect(f.code, f.stderr).toBe(1);
+  expect(f.stdout).toBe('');
+  const lines = f.stderr.trimEnd().split('\n');
+  expect(lines, f.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^salesops: /);
+  expect(lines[0]).toMatch(pattern);
+}
+
+let folder: string; // the demo folder, started twice
+let first: Server;
+let emptyFolder: string;
+let empty: Server;
+let badPort: Finished;
+let badDatabase: Finished;
+let doctorNoDatabase: Finished;
+
+beforeAll(async () => {
+  folder = tempDir();
+  emptyFolder = tempDir();
+  const scratch = tempDir();
+  [first, empty, badPort, badDatabase, doctorNoDatabase] = await Promise.all([
+    startCli(folder, ['--demo-orders', String(DEMO_ORDERS)]),
+    startCli(emptyFolder, ['--no-demo']),
+    runCli(scratch, ['start'], { PORT: 'abc' }),
+    runCli(scratch, ['start'], { DATABASE_URL: 'postgres://127.0.0.1:1/x' }),
+    runCli(scratch, ['doctor'], { DATABASE_URL: 'postgres://127.0.0.1:1/x' }),
+  ]);
+}, 240_000);
+
+afterAll(async () => {
+  for (const child of live) child.kill('SIGKILL');
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('salesops start, first time', () => {
+  it('serves /health and OpenAPI, with the demo loaded, and prints the URL and an admin key', async () => {
+    expect(first.stdout).toMatch(/Demo loaded in [\d.]+s: 500 customers, 200 products, 200 orders/);
+    expect(first.adminKey).toMatch(KEY);
+    const health = await getJson(`${first.url}/health`);
+    expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });
+    const openapi = await getJson(`${first.url}/api/v1/openapi.json`);
+    expect(openapi.status).toBe(200);
+    expect(openapi.body.openapi).toBe('3.1.0');
+    expect(await countAll(first, first.adminKey!, 'customers')).toBe(500);
+    expect(await countAll(first, first.adminKey!, 'orders')).toBe(DEMO_ORDERS);
+  });
+
+  it('starts empty with --no-demo', async () => {
+    expect(empty.stdout).not.toMatch(/demo/i);
+    expect(empty.adminKey).toMatch(KEY);
+    expect((await getJson(`${empty.url}/health`)).status).toBe(200);
+    expect(await countAll(empty, empty.adminKey!, 'customers')).toBe(0);
+    expect(await countAll(empty, empty.adminKey!, 'orders')).toBe(0);
+    expect((await empty.stop()).code).toBe(0);
+  });
+});
+
+describe('bad configuration', () => {
+  it('a bad PORT is one line on stderr and exit 1', () => {
+    expectOneLineFailure(
+      badPort,
+      /Invalid configuration: PORT: must be a whole number \(got "abc"\)/,
+    );
+  });
+
+  // The same parser in-process (one CLI process costs seconds of imports): each bad value is a
+  // ConfigError whose message names the variable and the value; the CLI prints it as above.
+  it.each([
+    [{ PORT: '99999' }, 'PORT: must be between 0 and 65535 (got "99999")'],
+    [{ PORT: '-1' }, 'PORT: must be between 0 and 65535 (got "-1")'],
+    [{ PORT: '80.5' }, 'PORT: must be a whole number (got "80.5")'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: must be a postgres:// or postgresql:// URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL:'],
+  ])('rejects %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('takes an empty value as unset', () => {
+    expect(loadConfig({ PORT: '', SALESOPS_DATA_DIR: ' ' })).toMatchObject({ port: 3000 });
+  });
+
+  it('an unreachable DATABASE_URL is one line on stderr and exit 1', () => {
+    expectOneLineFailure(
+      badDatabase,
+      /Cannot reach DATABASE_URL \(PostgreSQL 127\.0\.0\.1:1\/x\): connection refused/,
+    );
+  });
+});
+
+describe('salesops doctor', () => {
+  it('says what is wrong in plain words, one check a line, and exits 1', () => {
+    expect(doctorNoDatabase.code).toBe(1);
+    expect(doctorNoDatabase.stderr).toBe('');
+    expect(doctorNoDatabase.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^ok {4}configuration \(data folder .+, port 0\)$/),
+      'FAIL  database: Cannot reach DATABASE_URL (PostgreSQL 127.0.0.1:1/x): connection refused (is the server running?)',
+      expect.stringMatching(/^ok {4}warehouse: .+warehouse\.duckdb$/),
+      '1 problem(s) found',
+    ]);
+  });
+});
+
+describe('while a server holds the data folder', () => {
+  it('keys create and migrate name the running server in one line; doctor asks the server', async () => {
+    const [keys, migrate, doctor] = await Promise.all([
+      runCli(folder, ['keys', 'create', '--role', 'analyst', '--name', 'x']),
+      runCli(folder, ['migrate']),
+      runCli(folder, ['doctor']),
+    ]);
+    const busy = new RegExp(`in use by "salesops start" \\(pid \\d+, serving ${first.url}\\)`);
+    expectOneLineFailure(keys, busy);
+    expectOneLineFailure(migrate, busy);
+    expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0);
+    expect(doctor.stdout).toContain(`owns the data folder at ${first.url}`);
+    expect(doctor.stdout).toMatch(/ok {4}database, as the running server reports it/);
+    expect(doctor.stdout.trimEnd().split('\n').at(-1)).toBe('all good');
+  });
+});
+
+describe('after the server stops', () => {
+  it('keys create prints the key last; a second start keeps the data and prints no new admin key', async () => {
+    const stopped = await first.stop();
+    expect(stopped.code, stopped.stderr).toBe(0);
+
+    const created = await runCli(folder, ['keys', 'create', '--role', 'analyst', '--name', 'x']);
+    expect(created.code, created.stderr).toBe(0);
+    const analystKey = created.stdout.trimEnd().split('\n').at(-1)!;
+    expect(analystKey).toMatch(KEY);
+
+    const again = await startCli(folder, ['--demo-orders', String(DEMO_ORDERS)]);
+    try {
+      expect(again.stdout).not.toMatch(/Empty database|Demo loaded/);
+      expect(again.stdout).not.toMatch(/admin API key/);
+      expect(again.adminKey).toBeUndefined();
+      expect(await countAll(again, first.adminKey!, 'customers')).toBe(500);
+      expect(await countAll(again, first.adminKey!, 'orders')).toBe(DEMO_ORDERS);
+      const me = await getJson(`${again.url}/api/v1/me`, analystKey);
+      expect(me).toMatchObject({ status: 200, body: { role: 'analyst' } });
+    } finally {
+      expect((await again.stop()).code).toBe(0);
+    }
+  }, 180_000);
+});
