@@ -15,6 +15,11 @@ export interface ActiveRun {
 
 const active = new Map<string, ActiveRun>();
 
+/** The run holding `warehousePath` in this process, if any. */
+export function activeRun(warehousePath: string): ActiveRun | undefined {
+  return active.get(path.resolve(warehousePath));
+}
+
 /** Claim `warehousePath` for a run; the returned function gives it back. */
 export function claimWarehouse(warehousePath: string): { run: ActiveRun; release: () => void } {
   const key = path.resolve(warehousePath);

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { TableFailure } from './errors.ts';
 import type { IngestEvent } from './events.ts';
-import { extractJobs, type ChunkItem } from './extract.ts';
+import { countRows, extractJobs, type ChunkItem } from './extract.ts';
 import type { TableJob, WarehouseLoader } from './loader.ts';
 import type { Snapshot } from './source.ts';
 import type { TableResult } from './state.ts';
@@ -118,6 +118,14 @@ export async function transferTables(
         continue;
       }
       const done = await ctx.loader.finish(job, ctx.deletesFrom(job));
+      if (done.mismatch && job.sourceCountInferred) {
+        // The statistics fingerprint can lag a change by seconds (fingerprint.ts), so the count
+        // carried over from the last run may be stale: count for real before reloading anything.
+        // (On PostgreSQL the query waits behind the COPY the extractor is running, which ends.)
+        job.sourceCount = await countRows(ctx.snapshot, job.table);
+        job.sourceCountInferred = false;
+        done.mismatch = done.rowCount !== job.sourceCount;
+      }
       if (done.mismatch) {
         mismatched.push(job);
       } else {

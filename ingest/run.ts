@@ -26,6 +26,7 @@ import {
   readStates,
   recordTables,
   type TableResult,
+  type TableShape,
 } from './state.ts';
 
 /** Options of one run. */
@@ -107,9 +108,8 @@ export async function runIngest(
     runDir = prepareTempDir(options.tempDir, runId);
     await step('locked');
 
-    const watermarks = new Map([...states].map(([k, v]) => [k, v.watermark]));
     const lag = options.safetyLagMs ?? DEFAULT_LAG_MS;
-    await resolveIncremental(snapshot, plan.jobs, watermarks, lag);
+    await resolveIncremental(snapshot, plan.jobs, states, lag);
     emit({ type: 'started', runId, tables: plan.jobs.map((j) => j.table.name) });
     for (const message of warnings) emit({ type: 'warning', message });
     await step('snapshot');
@@ -177,8 +177,8 @@ export async function runIngest(
   }
 }
 
-/** What _ingest_state remembers of each table's shape. */
-function tableShapes(jobs: readonly TableJob[]) {
+/** What _ingest_state remembers of each table's shape and source. */
+function tableShapes(jobs: readonly TableJob[]): Map<string, TableShape> {
   return new Map(
     jobs.map((j) => [
       j.table.name,
@@ -186,6 +186,7 @@ function tableShapes(jobs: readonly TableJob[]) {
         columns: storedColumns(j.table.columns),
         primaryKey: j.table.primaryKey,
         excluded: j.table.excludedColumns,
+        fingerprint: j.fingerprint ?? null,
       },
     ]),
   );

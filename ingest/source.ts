@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import type { OperationalDb } from '../db/operational.ts';
 import { IngestBusyError } from './errors.ts';
+import { readTableFingerprints } from './fingerprint.ts';
 
 /** Advisory-lock key shared by every salesops process ingesting from one database. */
 const LOCK_KEY_SQL = `hashtext('salesops.ingest')`;
@@ -22,6 +23,8 @@ export interface Snapshot {
    * this one cannot has `updated_at` ≥ bound. It becomes the next watermark.
    */
   readonly bound: string;
+  /** Per table, the statistics fingerprint read just before the snapshot (see fingerprint.ts). */
+  readonly fingerprints: ReadonlyMap<string, string>;
   query<T>(sql: string): Promise<T[]>;
   /** COPY a SELECT as CSV into `sink` (synchronous, see OperationalDb.copyToCsv); row count. */
   copy(selectSql: string, sink: (chunk: Uint8Array) => void): Promise<number>;
@@ -50,6 +53,8 @@ export async function openSnapshot(ops: OperationalDb): Promise<Snapshot> {
       }
       locked = true;
     }
+    const fingerprints =
+      ops.kind === 'postgres' ? await readTableFingerprints(client) : new Map<string, string>();
     // Read before the snapshot is taken: a transaction in flight now may commit after our
     // snapshot, and its rows carry updated_at ≥ its start (the trigger uses clock_timestamp()).
     // Taking the oldest such start as the watermark makes the next run pick those rows up, however
@@ -65,7 +70,7 @@ export async function openSnapshot(ops: OperationalDb): Promise<Snapshot> {
     await client.query(`SET LOCAL TimeZone = 'UTC'`);
     await client.query(`SET LOCAL DateStyle = 'ISO, YMD'`);
     await client.query(`SET LOCAL extra_float_digits = 1`);
-    return snapshotOn(ops, client, b.rows[0]!.bound, locked);
+    return snapshotOn(ops, client, b.rows[0]!.bound, fingerprints, locked);
   } catch (e) {
     await discard(client, e as Error);
     throw e;
@@ -76,11 +81,13 @@ function snapshotOn(
   ops: OperationalDb,
   client: pg.PoolClient,
   bound: string,
+  fingerprints: ReadonlyMap<string, string>,
   locked: boolean,
 ): Snapshot {
   let failed: Error | undefined;
   return {
     bound,
+    fingerprints,
     async query<T>(sql: string) {
       try {
         return (await client.query(sql)).rows as T[];

@@ -32,7 +32,23 @@ export interface TableState {
   watermark: string;
   columns: StoredColumn[];
   primaryKey: string[];
+  /** Rows in the warehouse table after the last run (equal to the source's then). */
+  rowCount: number | null;
+  /** PostgreSQL's statistics fingerprint when it was last copied (see fingerprint.ts). */
+  fingerprint: string | null;
 }
+
+/** What _ingest_state remembers of a table's shape and source when a run commits it. */
+export interface TableShape {
+  columns: StoredColumn[];
+  primaryKey: string[];
+  excluded: string[];
+  fingerprint: string | null;
+}
+
+/** The error of a run whose process stopped mid-way (killed, crashed, power lost). */
+export const INTERRUPTED_ERROR =
+  'the process stopped before the run finished; nothing of it was committed';
 
 const DDL = `
   CREATE SCHEMA IF NOT EXISTS raw;
@@ -50,7 +66,8 @@ const DDL = `
     table_name VARCHAR NOT NULL, watermark TIMESTAMPTZ, columns JSON, primary_key VARCHAR[],
     excluded_columns VARCHAR[], last_run_id BIGINT, last_mode VARCHAR, rows_read BIGINT,
     rows_merged BIGINT, rows_deleted BIGINT, row_count BIGINT, duration_ms BIGINT,
-    status VARCHAR, error VARCHAR, updated_at TIMESTAMPTZ);`;
+    status VARCHAR, error VARCHAR, updated_at TIMESTAMPTZ, source_fingerprint VARCHAR);
+  ALTER TABLE raw._ingest_state ADD COLUMN IF NOT EXISTS source_fingerprint VARCHAR;`;
 
 /** Create the `raw` schema and the log tables if needed. */
 export async function ensureLogTables(conn: DuckDBConnection): Promise<void> {
@@ -67,9 +84,10 @@ export async function openRunRecord(
 ): Promise<number> {
   await conn.run('BEGIN');
   try {
-    await conn.run(`UPDATE raw._ingest_runs SET status = 'interrupted',
-      error = 'the process stopped before the run finished; nothing of it was committed'
-      WHERE status = 'running'`);
+    await conn.run(
+      `UPDATE raw._ingest_runs SET status = 'interrupted', error = $1 WHERE status = 'running'`,
+      [INTERRUPTED_ERROR],
+    );
     const r = await conn.runAndReadAll(
       'SELECT coalesce(max(run_id), 0) + 1 AS id FROM raw._ingest_runs',
     );
@@ -91,7 +109,7 @@ export async function openRunRecord(
 export async function readStates(conn: DuckDBConnection): Promise<Map<string, TableState>> {
   const r = await conn.runAndReadAll(`
     SELECT table_name, CAST(watermark AS VARCHAR) AS watermark, CAST(columns AS VARCHAR) AS columns,
-           primary_key
+           primary_key, row_count, source_fingerprint
     FROM raw._ingest_state`);
   const states = new Map<string, TableState>();
   for (const row of r.getRowObjectsJson()) {
@@ -100,6 +118,8 @@ export async function readStates(conn: DuckDBConnection): Promise<Map<string, Ta
       watermark: String(row.watermark),
       columns: JSON.parse(String(row.columns)) as StoredColumn[],
       primaryKey: (row.primary_key as string[] | null) ?? [],
+      rowCount: row.row_count === null ? null : Number(row.row_count),
+      fingerprint: row.source_fingerprint === null ? null : String(row.source_fingerprint),
     });
   }
   return states;
@@ -113,43 +133,45 @@ export async function rawTables(conn: DuckDBConnection): Promise<Set<string>> {
   return new Set(r.getRowObjects().map((row) => String(row.table_name)));
 }
 
-/** Per-table rows of a run, and (for committed tables) their new state. Inside the caller's transaction. */
+/**
+ * Per-table rows of a run, and (for committed tables) their new state. Inside the caller's
+ * transaction. One statement per log table rather than three per source table: an incremental
+ * run that finds nothing changed is mostly this bookkeeping (27 tables: ~80 statements, ~110 ms).
+ */
 export async function recordTables(
   conn: DuckDBConnection,
   runId: number,
   results: readonly TableResult[],
-  states: ReadonlyMap<
-    string,
-    { columns: StoredColumn[]; primaryKey: string[]; excluded: string[] }
-  >,
+  shapes: ReadonlyMap<string, TableShape>,
 ): Promise<void> {
-  for (const t of results) {
-    await conn.run(
-      `INSERT INTO raw._ingest_run_tables VALUES
-       ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CAST($11 AS TIMESTAMPTZ), $12, $13)`,
-      [
-        runId,
-        t.table,
-        t.mode,
-        t.reason,
-        t.status,
-        t.rowsRead,
-        t.rowsMerged,
-        t.rowsDeleted,
-        t.rowCount,
-        t.durationMs,
-        t.watermark,
-        t.note ?? null,
-        t.error ?? null,
-      ],
-    );
-    const shape = states.get(t.table);
-    if (t.status !== 'succeeded' || !shape) continue;
-    await conn.run('DELETE FROM raw._ingest_state WHERE table_name = $1', [t.table]);
-    await conn.run(
-      `INSERT INTO raw._ingest_state VALUES ($1, CAST($2 AS TIMESTAMPTZ), CAST($3 AS JSON),
-         CAST(CAST($4 AS JSON) AS VARCHAR[]), CAST(CAST($5 AS JSON) AS VARCHAR[]), $6, $7, $8, $9,
-         $10, $11, $12, 'succeeded', NULL, CAST($13 AS TIMESTAMPTZ))`,
+  if (!results.length) return;
+  const runRows = results.map((t) => [
+    runId,
+    t.table,
+    t.mode,
+    t.reason,
+    t.status,
+    t.rowsRead,
+    t.rowsMerged,
+    t.rowsDeleted,
+    t.rowCount,
+    t.durationMs,
+    t.watermark,
+    t.note ?? null,
+    t.error ?? null,
+  ]);
+  await conn.run(
+    `INSERT INTO raw._ingest_run_tables (run_id, table_name, mode, reason, status, rows_read,
+       rows_merged, rows_deleted, row_count, duration_ms, watermark, note, error)
+     VALUES ${valuesList(runRows, (p) => [...p.slice(0, 10), `CAST(${p[10]} AS TIMESTAMPTZ)`, ...p.slice(11)])}`,
+    runRows.flat(),
+  );
+
+  const now = new Date().toISOString();
+  const stateRows = results.flatMap((t) => {
+    const shape = shapes.get(t.table);
+    if (t.status !== 'succeeded' || !shape) return [];
+    return [
       [
         t.table,
         t.watermark,
@@ -163,10 +185,42 @@ export async function recordTables(
         t.rowsDeleted,
         t.rowCount,
         t.durationMs,
-        new Date().toISOString(),
+        now,
+        shape.fingerprint,
       ],
-    );
-  }
+    ];
+  });
+  if (!stateRows.length) return;
+  await conn.run(
+    `DELETE FROM raw._ingest_state WHERE table_name IN (${stateRows.map((_, i) => `$${i + 1}`).join(', ')})`,
+    stateRows.map((r) => r[0]!),
+  );
+  await conn.run(
+    `INSERT INTO raw._ingest_state (table_name, watermark, columns, primary_key, excluded_columns,
+       last_run_id, last_mode, rows_read, rows_merged, rows_deleted, row_count, duration_ms,
+       status, error, updated_at, source_fingerprint)
+     VALUES ${valuesList(stateRows, (p) => [
+       p[0]!,
+       `CAST(${p[1]} AS TIMESTAMPTZ)`,
+       `CAST(${p[2]} AS JSON)`,
+       `CAST(CAST(${p[3]} AS JSON) AS VARCHAR[])`,
+       `CAST(CAST(${p[4]} AS JSON) AS VARCHAR[])`,
+       ...p.slice(5, 12),
+       `'succeeded'`,
+       'NULL',
+       `CAST(${p[12]} AS TIMESTAMPTZ)`,
+       p[13]!,
+     ])}`,
+    stateRows.flat(),
+  );
+}
+
+type Param = string | number | null;
+
+/** `($1, …), ($n+1, …)` for `rows`, each placeholder list shaped by `shape` (casts). */
+function valuesList(rows: readonly Param[][], shape: (placeholders: string[]) => string[]): string {
+  let n = 0;
+  return rows.map((row) => `(${shape(row.map(() => `$${++n}`)).join(', ')})`).join(', ');
 }
 
 /** Close the run record (inside the data transaction on success, on its own after a failure). */

@@ -1,9 +1,15 @@
 /**
  * Reading the run log back for `salesops ingest --status` and GET /api/v1/ingest/runs.
  * A warehouse that has never been ingested into simply has no runs.
+ *
+ * A run killed mid-way stays 'running' in the log until the next run marks it 'interrupted'
+ * (openRunRecord). Only this process can be running one — DuckDB lets one process open the file —
+ * so a 'running' row that no claim of this process holds is reported as 'interrupted' already.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Warehouse } from '../warehouse/duckdb.ts';
+import { activeRun } from './lock.ts';
+import { INTERRUPTED_ERROR } from './state.ts';
 
 /** One table of one run. */
 export interface RunTable {
@@ -81,9 +87,12 @@ export async function listRuns(
         FROM raw._ingest_run_tables WHERE run_id IN (${ids.join(', ')})
         ORDER BY run_id, table_name`)
     ).getRowObjectsJson() as Row[];
+    const claim = activeRun(warehouse.path);
+    // A claim without a run id yet is opening its record: any 'running' row may be that one.
+    const isLive = (runId: number) => !!claim && (claim.runId ?? runId) === runId;
     return runs.map((r) => ({
       runId: Number(r.run_id),
-      status: String(r.status),
+      ...liveStatus(r, isLive(Number(r.run_id))),
       mode: String(r.mode),
       requestedTables: (r.requested_tables as string[] | null) ?? null,
       source: str(r.source),
@@ -95,13 +104,18 @@ export async function listRuns(
       rowsRead: num(r.rows_read),
       rowsMerged: num(r.rows_merged),
       rowsDeleted: num(r.rows_deleted),
-      error: str(r.error),
       warnings: (r.warnings as string[] | null) ?? [],
       tables: tables.filter((t) => Number(t.run_id) === Number(r.run_id)).map(toRunTable),
     }));
   } finally {
     conn.closeSync();
   }
+}
+
+/** Status and error as reported: a 'running' row nobody runs is an interrupted run. */
+function liveStatus(r: Row, live: boolean): { status: string; error: string | null } {
+  if (r.status === 'running' && !live) return { status: 'interrupted', error: INTERRUPTED_ERROR };
+  return { status: String(r.status), error: str(r.error) };
 }
 
 function toRunTable(t: Row): RunTable {

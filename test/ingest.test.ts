@@ -1,7 +1,8 @@
 /**
  * PostgreSQL → DuckDB ingest on both databases: parity after full and incremental runs, updates,
- * soft and hard deletes, schema drift, secrets, atomic failure, refusal of a second run, and the
- * run log over the API.
+ * soft and hard deletes (also ones deleted_rows missed), schema drift, secrets, atomic failure,
+ * refusal of a second run, interrupted runs, and the run log over the API. Killed processes and
+ * other sessions: ingest-crash.test.ts and ingest-concurrency.test.ts (PostgreSQL only).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { IngestBusyError } from '../ingest/errors.ts';
@@ -172,6 +173,23 @@ describeBoth('ingest', (kind) => {
     await expectParity();
   });
 
+  it('catches a hard delete that deleted_rows did not record, and reloads that table', async () => {
+    // pg_stat_force_next_flush: PostgreSQL's statistics, which tell the run which tables to
+    // count, would otherwise show the delete only seconds later (the next run would catch it).
+    await sql(`
+      ALTER TABLE order_events DISABLE TRIGGER order_events_hard_delete;
+      DELETE FROM order_events WHERE order_id = 10;
+      ALTER TABLE order_events ENABLE TRIGGER order_events_hard_delete;
+      SELECT pg_stat_force_next_flush();`);
+    const r = await run();
+    const events = r.tables.find((t) => t.table === 'order_events')!;
+    expect(events).toMatchObject({ mode: 'full', rowCount: 58 });
+    expect(events.reason).toMatch(/reloaded in full/);
+    expect(r.warnings.join('\n')).toMatch(/order_events: the warehouse count differed/);
+    expect(r.tables.filter((t) => t.mode === 'full')).toHaveLength(1);
+    await expectParity();
+  });
+
   it('refuses a second run while one is in progress (in-process and over HTTP)', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -192,9 +210,34 @@ describeBoth('ingest', (kind) => {
       const http = await env.request('POST', '/api/v1/ingest/runs', { key: 'manager', body: {} });
       expect(http.status).toBe(409);
       expect(http.body.detail).toMatch(/already in progress/);
+      const live = await env.request('GET', '/api/v1/ingest/runs?limit=1', { key: 'analyst' });
+      expect(live.body[0]).toMatchObject({ status: 'running', error: null });
     }
     release();
     await expect(first).resolves.toMatchObject({ status: 'succeeded' });
+  });
+
+  it('reports a run left "running" by a dead process as interrupted, and the next run records it', async () => {
+    // The row a kill -9 leaves behind (ingest-crash.test.ts kills real processes on PostgreSQL).
+    const conn = await env.warehouse.connect();
+    try {
+      await conn.run(`INSERT INTO raw._ingest_runs (run_id, status, mode, started_at)
+        SELECT max(run_id) + 1, 'running', 'incremental', now() FROM raw._ingest_runs`);
+    } finally {
+      conn.closeSync();
+    }
+    const list = await env.request('GET', '/api/v1/ingest/runs?limit=1', { key: 'analyst' });
+    expect(list.body[0]).toMatchObject({ status: 'interrupted' });
+    expect(list.body[0].error).toMatch(/stopped before the run finished/);
+    const id = list.body[0].runId;
+    const one = await env.request('GET', `/api/v1/ingest/runs/${id}`, { key: 'manager' });
+    expect(one.body).toMatchObject({ runId: id, status: 'interrupted' });
+    await run();
+    const [row] = await duckRows(
+      env.warehouse,
+      `SELECT status FROM raw._ingest_runs WHERE run_id = ${id}`,
+    );
+    expect(row!.status).toBe('interrupted');
   });
 
   it('serves the run log, and lets managers start a run over HTTP', async () => {
