@@ -138,6 +138,60 @@ describeBoth('import', (kind) => {
     expect(await count('product_price_history')).toBe(3);
   });
 
+  it('imports a returned order as returned whole, and follows a later change of status', async () => {
+    const orders = (status: string) =>
+      'number,customer_code,rep_code,ordered_at,status,shipped_at\n' +
+      `H-R,ACME,,2024-06-01,${status},2024-06-02\n`;
+    const first = await importDirectory(
+      ops,
+      folder({
+        'orders.csv': orders('returned'),
+        'order_lines.csv':
+          'order_number,sku,quantity,unit_price,discount\nH-R,HAM,2,10,0.1\nH-R,RAKE,1,5,\n',
+      }),
+    );
+    expect(first.badRows).toEqual([]);
+    const read = async () => {
+      const o = await ops.db
+        .selectFrom('orders')
+        .selectAll()
+        .where('number', '=', 'H-R')
+        .executeTakeFirstOrThrow();
+      const lines = await ops.db
+        .selectFrom('order_lines')
+        .select(['quantity', 'returned_quantity'])
+        .where('order_id', '=', o.id)
+        .orderBy('line_no')
+        .execute();
+      return { o, lines: lines.map((l) => [l.quantity, l.returned_quantity]) };
+    };
+    // Gross 25.00, net 23.00 (2 × 10 × 0.9 + 5), all of it back: total 0, as after a full return.
+    let r = await read();
+    expect(r.o).toMatchObject({
+      status: 'returned',
+      subtotal: '25.00',
+      discount_total: '2.00',
+      returned_total: '23.00',
+      total: '0.00',
+    });
+    expect(r.lines).toEqual([
+      [2, 2],
+      [1, 1],
+    ]);
+    expect(await count('stock_movements')).toBe(0);
+    // orders.csv alone can change the status; the existing lines follow it.
+    const delivered = await importDirectory(ops, folder({ 'orders.csv': orders('delivered') }));
+    expect(delivered.files[0]).toMatchObject({ inserted: 0, updated: 1 });
+    r = await read();
+    expect(r.o).toMatchObject({ status: 'delivered', returned_total: '0.00', total: '23.00' });
+    expect(r.lines).toEqual([
+      [2, 0],
+      [1, 0],
+    ]);
+    await importDirectory(ops, folder({ 'orders.csv': orders('returned') }));
+    expect((await read()).o).toMatchObject({ returned_total: '23.00', total: '0.00' });
+  });
+
   it('a file with bad rows imports nothing and names file, line and reason', async () => {
     const before = [await count('customers'), await count('orders'), await count('order_lines')];
     const bad = folder({
@@ -214,6 +268,7 @@ describeBoth('import', (kind) => {
       };
       const ok = await run('npx', ['tsx', 'cli.ts', 'import', folder(GOOD)], { env });
       expect(ok.stdout).toMatch(/order_lines.csv: 3 rows, 3 inserted/);
+      expect(ok.stdout).toMatch(/imported in one transaction/);
       const bad = folder({ 'teams.csv': 'name\n\n"x\n' });
       const failed = await run('npx', ['tsx', 'cli.ts', 'import', bad], { env }).catch((e) => e);
       expect(failed.code).toBe(1);
@@ -226,7 +281,7 @@ describeBoth('import', (kind) => {
       ).catch((e) => e);
       expect(failed2.code).toBe(1);
       expect(failed2.stdout).toMatch(/bad row teams.csv:2: expected 2 cells, found 1/);
-      expect(failed2.stdout).toMatch(/nothing imported/);
+      expect(failed2.stdout).toMatch(/nothing imported \(the run is one transaction\)/);
       fs.rmSync(data, { recursive: true, force: true });
       // Three CLI processes each boot PGlite and migrate (~12 s each alone, far more on a busy box).
     }, 300_000);

@@ -1,4 +1,8 @@
-/** Inventory over HTTP on both databases: movements, ledger = levels, reorder alerts. */
+/**
+ * Inventory over HTTP on both databases: movements, ledger = levels (append-only), reorder alerts,
+ * stock levels including the zero level of a named pair.
+ */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 import {
@@ -208,6 +212,68 @@ describeBoth('inventory', (kind) => {
     ).toBe(403);
     expect((await env.request('GET', '/api/v1/stock?productId=x')).status).toBe(400);
     expect(await writeCounts(env)).toEqual(before);
+  });
+
+  it('answers a zero level for a named pair with no stock, and 404 naming an unknown id', async () => {
+    const p = await makeProduct(env);
+    const pair = await env.request('GET', `/api/v1/stock?productId=${p}&warehouseId=${a}`, {
+      key: 'staff',
+    });
+    expect(pair.status, pair.text).toBe(200);
+    expect(pair.body).toEqual({
+      items: [{ productId: p, warehouseId: a, onHand: 0, reserved: 0, available: 0 }],
+      nextCursor: null,
+    });
+    // Only one side named: still a plain listing, empty until stock moves.
+    expect((await env.request('GET', `/api/v1/stock?productId=${p}`)).body.items).toEqual([]);
+    await receive(env, p, b, 3);
+    expect((await env.request('GET', `/api/v1/stock?productId=${p}`)).body.items).toEqual([
+      { productId: p, warehouseId: b, onHand: 3, reserved: 0, available: 3 },
+    ]);
+    const cases: [string, string][] = [
+      [`productId=99999999&warehouseId=${a}`, 'query.productId'],
+      [`productId=${p}&warehouseId=99999999`, 'query.warehouseId'],
+      ['productId=99999999', 'query.productId'],
+      ['warehouseId=99999999', 'query.warehouseId'],
+    ];
+    for (const [qs, field] of cases) {
+      const r = await env.request('GET', `/api/v1/stock?${qs}`);
+      expect(r.status, qs).toBe(404);
+      expect(r.headers.get('content-type')).toMatch(/problem\+json/);
+      expect(r.body.errors).toEqual([{ field, message: expect.stringMatching(/^unknown /) }]);
+    }
+  });
+
+  it('keeps the ledger append-only in the database: no UPDATE, DELETE or TRUNCATE', async () => {
+    const p = await makeProduct(env);
+    const { movements } = await receive(env, p, a, 4);
+    const id = movements[0].id as number;
+    const before = await writeCounts(env);
+    const attempts = [
+      sql`UPDATE stock_movements SET on_hand_delta = 400 WHERE id = ${id}`,
+      sql`UPDATE stock_movements SET reason = 'tidy up'`,
+      sql`DELETE FROM stock_movements WHERE id = ${id}`,
+      sql`TRUNCATE stock_movements`,
+    ];
+    for (const attempt of attempts)
+      await expect(attempt.execute(env.ops.db)).rejects.toThrow(/append-only/);
+    expect(await writeCounts(env)).toEqual(before);
+    const row = await env.ops.db
+      .selectFrom('stock_movements')
+      .select(['on_hand_delta', 'reason'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ on_hand_delta: 4, reason: null });
+    // Corrections are new rows, and they still go through.
+    const fix = await move({
+      type: 'adjustment',
+      productId: p,
+      warehouseId: a,
+      quantity: -1,
+      reason: 'miscount',
+    });
+    expect(fix.status, fix.text).toBe(201);
+    await expectLedgerMatchesLevels(env);
   });
 
   it('lists stock with a cursor and warehouses', async () => {

@@ -8,7 +8,14 @@ import {
   orderTotals,
   toExact,
 } from '../api/orders/money.ts';
-import { discountCap, evaluateRules, type OrderRule, type RuleFacts } from '../api/orders/rules.ts';
+import {
+  discountCap,
+  evaluateRules,
+  RULE_PARAMS,
+  WRITABLE_RULE_PARAMS,
+  type OrderRule,
+  type RuleFacts,
+} from '../api/orders/rules.ts';
 import {
   canTransition,
   nextStatus,
@@ -96,6 +103,22 @@ describe('order rules', () => {
     expect(discountCap(r, 'staff')).toBe('0.10');
     expect(discountCap(r, 'admin')).toBeNull();
     expect(discountCap(r, 'analyst')).toBeNull();
+  });
+
+  it('never caps managers or admins: a stored manager cap is ignored, a new one refused', () => {
+    const r = [rule('md', 'max_discount', { caps: { staff: '0.10', manager: '0.05' } })];
+    expect(discountCap(r, 'manager')).toBeNull();
+    const all = [{ lineNo: 1, discount: '0.9' }];
+    expect(evaluateRules(r, { ...facts, role: 'manager', lines: all }).failures).toEqual([]);
+    expect(evaluateRules(r, { ...facts, role: 'staff', lines: all }).failures).toHaveLength(1);
+    // Read side stays tolerant (rules stored before, the demo's seed); the write side refuses.
+    expect(RULE_PARAMS.max_discount.safeParse(r[0]!.params).success).toBe(true);
+    const written = WRITABLE_RULE_PARAMS.max_discount.safeParse(r[0]!.params);
+    expect(written.success).toBe(false);
+    expect(written.error!.issues.map((i) => i.path.join('.'))).toEqual(['caps.manager']);
+    expect(WRITABLE_RULE_PARAMS.max_discount.safeParse({ caps: { staff: '0.1' } }).success).toBe(
+      true,
+    );
   });
 
   it('approval above a total fires (not fails) strictly above the threshold', () => {

@@ -325,6 +325,38 @@ describeBoth('orders', (kind) => {
       }
     });
 
+    it('managers and admins may exceed the discount cap; a manager cap cannot be written', async () => {
+      for (const [method, path, body] of [
+        ['PATCH', '/api/v1/order-rules/max-discount', { params: { caps: { manager: '0.2' } } }],
+        [
+          'POST',
+          '/api/v1/order-rules',
+          { id: 'cap-mgr', kind: 'max_discount', params: { caps: { manager: '0.2' } } },
+        ],
+      ] as const) {
+        const r = await env.request(method, path, { body });
+        expect(r.status, r.text).toBe(400);
+        expect(r.body.errors.map((e: any) => e.field)).toEqual(['body.params.caps.manager']);
+      }
+      // A manager cap already stored (written before this rule, or by the demo) is ignored.
+      await env.ops.db
+        .updateTable('order_rules')
+        .set({ params: JSON.stringify({ caps: { staff: '0.10', manager: '0.05' } }) })
+        .where('id', '=', 'max-discount')
+        .execute();
+      try {
+        const body = { customerId, lines: [{ productId, quantity: 1, discount: '0.3' }] };
+        for (const key of ['manager', 'admin']) {
+          const o = await create(body, key);
+          expect(o.status, o.text).toBe(201);
+          expect((await act(o.body.id, 'confirm', undefined, key)).body.status).toBe('confirmed');
+        }
+        expect((await create(body, 'staff')).status).toBe(422);
+      } finally {
+        await setRule(env, 'max-discount', { params: { caps: { staff: '0.10' } } });
+      }
+    });
+
     it('rule parameters are validated per kind', async () => {
       const bad = await env.request('POST', '/api/v1/order-rules', {
         body: { id: 'bad-one', kind: 'approval_above_total', params: { threshold: 'lots' } },

@@ -98,14 +98,15 @@ export function inventoryRoutes(ctx: AppContext, registry: RouteRegistry): Route
     {
       method: 'get',
       path: '/stock',
-      summary: 'Stock levels: onHand, reserved, available per product and warehouse',
+      summary:
+        'Stock levels: onHand, reserved, available per product and warehouse; a named product and warehouse with no stock yet answer one zero level; an unknown one is 404',
       tag,
       roles: READ,
       query: stockQuery,
       response: pageSchema(stockLevelDto),
     },
     async ({ query }) => {
-      const rows = await repo.listLevels(db, {
+      const rows = await service.listStockLevels(db, {
         productId: query.productId,
         warehouseId: query.warehouseId,
         after: decodeLevelCursor(query.cursor),

@@ -10,18 +10,53 @@ import * as repo from './repository.ts';
 import type { MovementBody } from './schemas.ts';
 import { withLockingTransaction } from './transaction.ts';
 
-async function requireProduct(trx: Transaction<DB>, id: number, field = 'productId') {
-  const p = await trx
+type Db = Kysely<DB> | Transaction<DB>;
+
+function productExists(db: Db, id: number) {
+  return db
     .selectFrom('products')
     .select('id')
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
-  if (!p) throw unknownReference(field, 'product', id);
+}
+
+async function requireProduct(trx: Transaction<DB>, id: number, field = 'productId') {
+  if (!(await productExists(trx, id))) throw unknownReference(field, 'product', id);
 }
 
 async function requireWarehouse(trx: Transaction<DB>, id: number, field = 'warehouseId') {
   if (!(await repo.findWarehouse(trx, id))) throw unknownReference(field, 'warehouse', id);
+}
+
+/** 404 for an id named in the query string, with the field in `errors`. */
+function unknownInQuery(field: string, entity: string, id: number): AppError {
+  return new AppError('not_found', `${entity} ${id} was not found`, {
+    entity,
+    id,
+    errors: [{ field: `query.${field}`, message: `unknown ${entity}` }],
+  });
+}
+
+/**
+ * GET stock: levels in (product, warehouse) order after the keyset position `after`. A product
+ * or warehouse the query names must exist (404 naming the field), so a typo is not mistaken for
+ * "no stock". With both named, the answer is that one level even where no stock ever moved —
+ * zeros, as a level row only appears with the first movement — so "how many of X in W" always
+ * gets a number.
+ */
+export async function listStockLevels(
+  db: Kysely<DB>,
+  q: { productId?: number; warehouseId?: number; after?: [number, number]; limit: number },
+) {
+  if (q.productId !== undefined && !(await productExists(db, q.productId)))
+    throw unknownInQuery('productId', 'product', q.productId);
+  if (q.warehouseId !== undefined && !(await repo.findWarehouse(db, q.warehouseId)))
+    throw unknownInQuery('warehouseId', 'warehouse', q.warehouseId);
+  const rows = await repo.listLevels(db, q);
+  if (q.productId === undefined || q.warehouseId === undefined || rows.length > 0 || q.after)
+    return rows;
+  return [{ product_id: q.productId, warehouse_id: q.warehouseId, on_hand: 0, reserved: 0 }];
 }
 
 export async function createWarehouse(

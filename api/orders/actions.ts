@@ -15,7 +15,7 @@ import { withLockingTransaction } from '../inventory/transaction.ts';
 import { orderTotals } from './money.ts';
 import * as repo from './repository.ts';
 import { evaluateRules, type OrderRule } from './rules.ts';
-import { loadOrderDto } from './service.ts';
+import { toOrderDto } from './schemas.ts';
 import { RESERVING, nextStatus, type OrderAction } from './state-machine.ts';
 
 type Locked = NonNullable<Awaited<ReturnType<typeof repo.lockOrder>>>;
@@ -80,13 +80,19 @@ function lineMovements(
   }));
 }
 
-/** Status change, event and audit row for an action that passed its checks. */
+/**
+ * Status change, event and audit row for an action that passed its checks; returns the order as
+ * the API shows it. Built from the updated row and the lines in hand — re-reading order and
+ * lines cost two more round trips per action, and round trips are what bound order throughput
+ * (bench/orders.ts). Events are read, as a movement may have added a stock.low one.
+ */
 async function recordTransition(
   trx: Transaction<DB>,
   principal: Principal,
   order: Locked,
   action: OrderAction,
   to: OrderStatus,
+  lines: Line[],
   extra: { set?: Record<string, unknown>; payload?: unknown } = {},
 ) {
   const now = new Date();
@@ -118,6 +124,7 @@ async function recordTransition(
     ...before
   } = order;
   await recordAudit(trx, { principal, entity: 'order', entityId: order.id, action, before, after });
+  return toOrderDto(after, lines, await repo.findEvents(trx, order.id));
 }
 
 /** POST orders/{id}/confirm: rules (422 listing every failure), reservation (409 on shortage). */
@@ -157,10 +164,9 @@ export function confirmOrder(db: Kysely<DB>, principal: Principal, id: number) {
       actorKeyId: principal.keyId,
       orderId: id,
     });
-    await recordTransition(trx, principal, order, 'confirm', to, {
+    return recordTransition(trx, principal, order, 'confirm', to, lines, {
       payload: outcome.approvals.length ? { approvalRules: outcome.approvals } : undefined,
     });
-    return loadOrderDto(trx, principal, id);
   });
 }
 
@@ -179,10 +185,9 @@ export function transitionOrder(
     if (action === 'ship') await applyMovements(trx, lineMovements(order, lines, 'shipment'), ctx);
     if (action === 'cancel' && RESERVING.includes(order.status))
       await applyMovements(trx, lineMovements(order, lines, 'release', reason), ctx);
-    await recordTransition(trx, principal, order, action, to, {
+    return recordTransition(trx, principal, order, action, to, lines, {
       payload: reason ? { reason } : undefined,
     });
-    return loadOrderDto(trx, principal, id);
   });
 }
 
@@ -242,13 +247,13 @@ export function returnOrder(
         returnedQuantity: l.returned_quantity + (requested.get(l.id) ?? 0),
       })),
     );
-    await recordTransition(trx, principal, order, 'return', to, {
+    // Lines changed (returned quantities): read them again for the answer; returns are rare.
+    return recordTransition(trx, principal, order, 'return', to, await repo.findLines(trx, id), {
       set: { returned_total: totals.returnedTotal, total: totals.total },
       payload: {
         lines: returned.map((l) => ({ lineId: l.id, productId: l.product_id, quantity: l.back })),
         reason: body.reason ?? null,
       },
     });
-    return loadOrderDto(trx, principal, id);
   });
 }

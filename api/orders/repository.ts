@@ -105,6 +105,7 @@ export function insertLines(db: Db, rows: Insertable<OrderLinesTable>[]) {
   return db.insertInto('order_lines').values(rows).returningAll().execute();
 }
 
+/** Append an order event; returns the row so callers can answer without reading it back. */
 export function insertEvent(
   db: Db,
   e: {
@@ -119,7 +120,8 @@ export function insertEvent(
   return db
     .insertInto('order_events')
     .values({ ...e, payload: JSON.stringify(e.payload ?? {}) })
-    .execute();
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 /** Orders page (summary rows) with filters; `visible` limits to customers of these owner reps. */

@@ -4,7 +4,7 @@ import type { DB, OrderRuleKind } from '../../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, notFound } from '../errors.ts';
-import { RULE_PARAMS } from './rules.ts';
+import { WRITABLE_RULE_PARAMS } from './rules.ts';
 
 export function listRules(db: Kysely<DB>) {
   return db.selectFrom('order_rules').selectAll().orderBy('id').execute();
@@ -33,7 +33,7 @@ export async function createRule(
       .values({
         id: input.id,
         kind: input.kind,
-        params: JSON.stringify(RULE_PARAMS[input.kind].parse(input.params)),
+        params: JSON.stringify(WRITABLE_RULE_PARAMS[input.kind].parse(input.params)),
         active: input.active,
         description: input.description ?? null,
       })
@@ -68,7 +68,7 @@ export async function updateRule(
     if (!before) throw notFound('order rule', id);
     let params: string | undefined;
     if (input.params !== undefined) {
-      const r = RULE_PARAMS[before.kind].safeParse(input.params);
+      const r = WRITABLE_RULE_PARAMS[before.kind].safeParse(input.params);
       if (!r.success)
         throw new AppError('bad_request', `invalid params for a ${before.kind} rule`, {
           errors: r.error.issues.map((i) => ({

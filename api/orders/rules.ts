@@ -25,6 +25,23 @@ export const RULE_PARAMS = {
   minimum_order_value: z.strictObject({ amount: decimal }),
 } satisfies Record<OrderRuleKind, z.ZodType>;
 
+/**
+ * Roles no discount cap applies to. The issue: "only manager/admin may override unitPrice or set
+ * a discount above the rule cap" — so a cap for managers would contradict it. A stored rule may
+ * still carry caps.manager (written before, or seeded by the demo): it reads as valid and is
+ * ignored; writing one is refused (WRITABLE_RULE_PARAMS) so nobody believes it is enforced.
+ */
+const UNCAPPED_ROLES: readonly Role[] = ['admin', 'manager'];
+
+/** RULE_PARAMS as a rule may be written through the API: no cap for an uncapped role. */
+export const WRITABLE_RULE_PARAMS = {
+  ...RULE_PARAMS,
+  max_discount: RULE_PARAMS.max_discount.refine((p) => p.caps.manager === undefined, {
+    message: 'managers and admins may exceed any discount cap; cap staff, analyst or executive',
+    path: ['caps', 'manager'],
+  }),
+} satisfies Record<OrderRuleKind, z.ZodType>;
+
 /** Kinds that route an order to approval instead of refusing it. */
 const APPROVAL_KINDS: readonly OrderRuleKind[] = ['approval_above_total'];
 
@@ -72,14 +89,19 @@ export function evaluateRules(rules: readonly OrderRule[], facts: RuleFacts): Ru
   return out;
 }
 
-/** The discount cap for `role` under the max_discount rules, or null when uncapped. */
+/**
+ * The discount cap for `role` under the max_discount rules (the lowest when several), or null
+ * when uncapped: managers and admins always, other roles when no rule names them. A rule whose
+ * params do not parse caps at 0, so a broken rule never lets a discount through.
+ */
 export function discountCap(rules: readonly OrderRule[], role: Role): string | null {
+  if (UNCAPPED_ROLES.includes(role)) return null;
   let cap: string | null = null;
   for (const rule of rules) {
     if (rule.kind !== 'max_discount') continue;
     const p = RULE_PARAMS.max_discount.safeParse(rule.params);
     const c = p.success ? p.data.caps[role as keyof typeof p.data.caps] : '0';
-    if (role === 'admin' || c === undefined) continue;
+    if (c === undefined) continue;
     if (cap === null || compareDecimal(c, cap) < 0) cap = c;
   }
   return cap;

@@ -9,7 +9,7 @@ import type {
 } from '../../db/schema.ts';
 import { instantInput, priceInput } from '../catalog/schemas.ts';
 import { formatPrice } from './money.ts';
-import { RULE_PARAMS } from './rules.ts';
+import { WRITABLE_RULE_PARAMS } from './rules.ts';
 
 export { idParams } from '../catalog/schemas.ts';
 
@@ -200,11 +200,11 @@ export const updateRuleBody = z.strictObject({
 
 /** Report parameter problems of `kind` as issues under `params`. */
 export function checkParams(
-  kind: keyof typeof RULE_PARAMS,
+  kind: keyof typeof WRITABLE_RULE_PARAMS,
   params: unknown,
   ctx: { addIssue: (i: { code: 'custom'; message: string; path: PropertyKey[] }) => void },
 ) {
-  const r = RULE_PARAMS[kind].safeParse(params);
+  const r = WRITABLE_RULE_PARAMS[kind].safeParse(params);
   if (r.success) return;
   for (const i of r.error.issues)
     ctx.addIssue({ code: 'custom', message: i.message, path: ['params', ...i.path] });

@@ -2,6 +2,21 @@
 import type { Command } from 'commander';
 import { CliError, openMigratedDb, readConfig } from '../../runtime.ts';
 import { importDirectory, ImportError } from './import.ts';
+import { FILES } from './specs.ts';
+
+/** `import --help` lists the files it reads, in load order, with their columns. */
+const FILES_HELP = [
+  '',
+  'Files read from DIR (any subset, loaded in this order). Each starts with a header row naming',
+  'every column below, in any order; * = a value is required:',
+  ...FILES.map(
+    (f) =>
+      `  ${f.file.padEnd(17)} ${f.columns.map((c) => c.name + (c.required ? '*' : '')).join(', ')}`,
+  ),
+  '',
+  'The whole run is one transaction: re-running is safe (rows are upserted by their key), and a',
+  'run with any bad row imports nothing unless --skip-bad-rows. Imported orders never move stock.',
+].join('\n');
 
 /** Bad rows listed one per line before the rest are counted. */
 const LIST_AT_MOST = 200;
@@ -15,9 +30,13 @@ export function registerImportCommand(
   program
     .command('import <dir>')
     .description(
-      'load historical CSV files (categories, customers, teams, reps, products, orders, order_lines) in one transaction',
+      'load historical CSV files (categories, customers, teams, reps, products, orders, order_lines) in one transaction: a single bad row imports nothing, unless --skip-bad-rows',
     )
-    .option('--skip-bad-rows', 'import the good rows and leave out (and list) the bad ones')
+    .option(
+      '--skip-bad-rows',
+      'import the good rows (still in one transaction) and leave out, and list, the bad ones',
+    )
+    .addHelpText('after', FILES_HELP)
     .action(async (dir: string, opts: { skipBadRows?: boolean }) => {
       const ops = await openMigratedDb(readConfig(), 'import');
       try {
@@ -36,11 +55,11 @@ export function registerImportCommand(
         if (!report.committed) {
           process.exitCode = 1;
           print(
-            `nothing imported: ${report.badRows.length} bad row(s); fix them or run again with --skip-bad-rows`,
+            `nothing imported (the run is one transaction): ${report.badRows.length} bad row(s); fix them or run again with --skip-bad-rows`,
           );
         } else {
           print(
-            `imported in ${report.seconds} s${report.badRows.length ? ` (${report.badRows.length} bad rows left out)` : ''}`,
+            `imported in one transaction in ${report.seconds} s${report.badRows.length ? ` (${report.badRows.length} bad rows left out)` : ''}`,
           );
         }
       } catch (e) {

@@ -195,9 +195,9 @@ export async function upsertFile(
       );
       return counts;
     }
-    case 'orders':
+    case 'orders': {
       // Historical orders keep their dates and status and never move stock.
-      return counted(
+      const counts = await counted(
         trx,
         sql`
         INSERT INTO orders (number, customer_id, rep_id, status, source, ordered_at, confirmed_at,
@@ -217,6 +217,24 @@ export async function upsertFile(
           IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.rep_id, EXCLUDED.status,
                             EXCLUDED.ordered_at, EXCLUDED.shipped_at)`,
       );
+      // A status that moved to or from 'returned' changes what the existing lines returned. Only
+      // an order this run updated can need it (a new one has no lines yet, an unchanged one is
+      // consistent), so a first import skips the two statements.
+      if (counts.updated === 0) return counts;
+      await sql`
+        UPDATE order_lines ol
+        SET returned_quantity = CASE WHEN o.status = 'returned' THEN ol.quantity ELSE 0 END
+        FROM ${s} s JOIN orders o ON o.number = s.number AND o.source = 'import'
+        WHERE ol.order_id = o.id
+          AND ol.returned_quantity <> CASE WHEN o.status = 'returned' THEN ol.quantity ELSE 0 END`.execute(
+        trx,
+      );
+      await updateTotals(
+        trx,
+        sql`SELECT o.id FROM ${s} s JOIN orders o ON o.number = s.number AND o.source = 'import'`,
+      );
+      return counts;
+    }
     case 'order_lines':
       return upsertOrderLines(trx, stage);
   }
@@ -224,7 +242,9 @@ export async function upsertFile(
 
 /**
  * Lines are numbered per order in file order; the file is the whole truth for the orders it
- * names (lines beyond it are removed), and their totals are recomputed exactly in SQL.
+ * names (lines beyond it are removed), and their totals are recomputed exactly in SQL. An order
+ * imported as `returned` came back whole — the file has no per-line returns — so each of its
+ * lines is returned in full and its net total is 0, as after a full return through the API.
  */
 async function upsertOrderLines(trx: Transaction<DB>, stage: string): Promise<UpsertCounts> {
   const s = sql.table(stage);
@@ -232,6 +252,7 @@ async function upsertOrderLines(trx: Transaction<DB>, stage: string): Promise<Up
     CREATE TEMP TABLE import_line_numbers ON COMMIT DROP AS
     SELECT s.line, o.id AS order_id, p.id AS product_id, p.cost AS unit_cost, s.quantity,
            s.unit_price, coalesce(s.discount, 0) AS discount,
+           CASE WHEN o.status = 'returned' THEN s.quantity ELSE 0 END AS returned_quantity,
            row_number() OVER (PARTITION BY o.id ORDER BY s.line)::int AS line_no
     FROM ${s} s JOIN orders o ON o.number = s.order_number JOIN products p ON p.sku = s.sku`.execute(
     trx,
@@ -239,31 +260,43 @@ async function upsertOrderLines(trx: Transaction<DB>, stage: string): Promise<Up
   const counts = await counted(
     trx,
     sql`
-    INSERT INTO order_lines (order_id, line_no, product_id, quantity, unit_price, discount, line_total, unit_cost)
+    INSERT INTO order_lines (order_id, line_no, product_id, quantity, unit_price, discount,
+                             line_total, unit_cost, returned_quantity)
     SELECT order_id, line_no, product_id, quantity, unit_price, discount,
-           round(quantity * unit_price * (1 - discount), 2), unit_cost
+           round(quantity * unit_price * (1 - discount), 2), unit_cost, returned_quantity
     FROM import_line_numbers
     ON CONFLICT (order_id, line_no) DO UPDATE SET product_id = EXCLUDED.product_id,
       quantity = EXCLUDED.quantity, unit_price = EXCLUDED.unit_price, discount = EXCLUDED.discount,
-      line_total = EXCLUDED.line_total, unit_cost = EXCLUDED.unit_cost, returned_quantity = 0
-    WHERE (order_lines.product_id, order_lines.quantity, order_lines.unit_price, order_lines.discount)
-      IS DISTINCT FROM (EXCLUDED.product_id, EXCLUDED.quantity, EXCLUDED.unit_price, EXCLUDED.discount)`,
+      line_total = EXCLUDED.line_total, unit_cost = EXCLUDED.unit_cost,
+      returned_quantity = EXCLUDED.returned_quantity
+    WHERE (order_lines.product_id, order_lines.quantity, order_lines.unit_price,
+           order_lines.discount, order_lines.returned_quantity)
+      IS DISTINCT FROM (EXCLUDED.product_id, EXCLUDED.quantity, EXCLUDED.unit_price,
+                        EXCLUDED.discount, EXCLUDED.returned_quantity)`,
   );
   await sql`
     DELETE FROM order_lines ol USING (
       SELECT order_id, max(line_no) AS last FROM import_line_numbers GROUP BY order_id) n
     WHERE ol.order_id = n.order_id AND ol.line_no > n.last`.execute(trx);
+  await updateTotals(trx, sql`SELECT DISTINCT order_id FROM import_line_numbers`);
+  return counts;
+}
+
+/**
+ * Recompute the totals of the orders `ids` selects from their lines, rounded once from exact
+ * sums as api/orders/money.ts orderTotals does; only orders whose figures change are written.
+ */
+async function updateTotals(trx: Transaction<DB>, ids: RawBuilder<unknown>) {
   await sql`
     UPDATE orders o SET subtotal = t.subtotal, total = t.total,
-      discount_total = t.subtotal - t.total, returned_total = 0
+      discount_total = t.subtotal - t.net, returned_total = t.net - t.total
     FROM (
       SELECT order_id, round(sum(quantity * unit_price), 2) AS subtotal,
-             round(sum(quantity * unit_price * (1 - discount)), 2) AS total
-      FROM order_lines WHERE order_id IN (SELECT DISTINCT order_id FROM import_line_numbers)
+             round(sum(quantity * unit_price * (1 - discount)), 2) AS net,
+             round(sum((quantity - returned_quantity) * unit_price * (1 - discount)), 2) AS total
+      FROM order_lines WHERE order_id IN (${ids})
       GROUP BY order_id) t
     WHERE o.id = t.order_id
-      AND (o.subtotal, o.total, o.returned_total) IS DISTINCT FROM (t.subtotal, t.total, 0::numeric)`.execute(
-    trx,
-  );
-  return counts;
+      AND (o.subtotal, o.total, o.discount_total, o.returned_total)
+        IS DISTINCT FROM (t.subtotal, t.total, t.subtotal - t.net, t.net - t.total)`.execute(trx);
 }

@@ -105,7 +105,12 @@ export function sqlType(type: CellType): string {
   }
 }
 
-const STATUSES = new Set(['confirmed', 'shipped', 'delivered', 'cancelled']);
+/**
+ * Statuses a historical order may have. Not draft or pending_approval: an import never moves
+ * stock, and those would still be waiting to reserve it. `returned` means returned whole (see
+ * load.ts): every line comes back and the net total is 0.
+ */
+const STATUSES = new Set(['confirmed', 'shipped', 'delivered', 'cancelled', 'returned']);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const INSTANT =
   /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/;
@@ -145,6 +150,8 @@ export function checkCell(type: CellType, value: string): { ok: string } | { err
     case 'status':
       return STATUSES.has(value)
         ? { ok: value }
-        : { error: `status must be confirmed, shipped, delivered or cancelled: ${value}` };
+        : {
+            error: `status must be confirmed, shipped, delivered, cancelled or returned: ${value}`,
+          };
   }
 }
