@@ -99,5 +99,6 @@ describeBoth('orders: no oversell', (kind) => {
     expect(
       events.filter((e) => (e.payload as { productId: number }).productId === productId),
     ).toHaveLength(1);
-  });
+    // 200 requests through one PGlite session take ~10 s alone; far longer on a loaded machine.
+  }, 300_000);
 });
