@@ -192,6 +192,42 @@ describeBoth('import', (kind) => {
     expect((await read()).o).toMatchObject({ returned_total: '23.00', total: '0.00' });
   });
 
+  it('a re-imported order takes the file’s lines: changed ones updated, extra ones removed', async () => {
+    const h1 = async () => {
+      const o = await ops.db
+        .selectFrom('orders')
+        .selectAll()
+        .where('number', '=', 'H-1')
+        .executeTakeFirstOrThrow();
+      const lines = await ops.db
+        .selectFrom('order_lines')
+        .select(['line_no', 'quantity', 'unit_price', 'line_total'])
+        .where('order_id', '=', o.id)
+        .orderBy('line_no')
+        .execute();
+      return { o, lines: lines.map((l) => [l.line_no, l.quantity, l.unit_price, l.line_total]) };
+    };
+    const fewer = await importDirectory(
+      ops,
+      folder({
+        'order_lines.csv': 'order_number,sku,quantity,unit_price,discount\nH-1,RAKE,2,19.99,\n',
+      }),
+    );
+    expect(fewer.files[0]).toMatchObject({ inserted: 0, updated: 1 });
+    let r = await h1();
+    expect(r.lines).toEqual([[1, 2, '19.9900', '39.98']]);
+    expect(r.o).toMatchObject({ subtotal: '39.98', discount_total: '0.00', total: '39.98' });
+
+    const back = await importDirectory(ops, folder({ 'order_lines.csv': GOOD['order_lines.csv'] }));
+    expect(back.files[0]).toMatchObject({ inserted: 1, updated: 1 });
+    r = await h1();
+    expect(r.lines).toEqual([
+      [1, 3, '0.3333', '0.50'],
+      [2, 1, '19.9900', '19.99'],
+    ]);
+    expect(r.o).toMatchObject({ subtotal: '20.99', discount_total: '0.50', total: '20.49' });
+  });
+
   it('a file with bad rows imports nothing and names file, line and reason', async () => {
     const before = [await count('customers'), await count('orders'), await count('order_lines')];
     const bad = folder({

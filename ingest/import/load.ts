@@ -6,12 +6,23 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { FileSpec } from './specs.ts';
+import { counted } from './counting.ts';
+import { upsertOrderLines, upsertOrders } from './load-orders.ts';
 
 /** A reference check: staging rows it returns are bad, with this reason. */
 interface Check {
   reason: (row: Record<string, unknown>) => string;
   query: (stage: RawBuilder<unknown>) => RawBuilder<Record<string, unknown>>;
 }
+
+/**
+ * Runs one step of the import and records how long it took under `phase` (the bench prints
+ * them); the plain runner just awaits.
+ */
+export type PhaseTimer = <T>(phase: string, run: () => Promise<T>) => Promise<T>;
+
+/** A PhaseTimer that records nothing. */
+export const untimed: PhaseTimer = (_phase, run) => run();
 
 /** Outcome of one file's upsert. */
 export interface UpsertCounts {
@@ -94,10 +105,13 @@ export async function referenceProblems(
   trx: Transaction<DB>,
   spec: FileSpec,
   stage: string,
+  time: PhaseTimer = untimed,
 ): Promise<Map<number, string>> {
   const out = new Map<number, string>();
-  for (const check of CHECKS[spec.name] ?? []) {
-    const rows = await check.query(sql.table(stage)).execute(trx);
+  for (const [i, check] of (CHECKS[spec.name] ?? []).entries()) {
+    const rows = await time(`${spec.name}: reference check ${i + 1}`, () =>
+      check.query(sql.table(stage)).execute(trx),
+    );
     for (const r of rows.rows) {
       const line = Number(r.line);
       if (!out.has(line)) out.set(line, check.reason(r));
@@ -114,19 +128,13 @@ export async function dropLines(trx: Transaction<DB>, stage: string, lines: numb
     WHERE s.line = bad.line`.execute(trx);
 }
 
-async function counted(trx: Transaction<DB>, upsert: RawBuilder<unknown>): Promise<UpsertCounts> {
-  const r = await sql<{ inserted: number; updated: number }>`
-    WITH up AS (${upsert} RETURNING (xmax = 0) AS fresh)
-    SELECT count(*) FILTER (WHERE fresh)::int AS inserted, count(*) FILTER (WHERE NOT fresh)::int AS updated
-    FROM up`.execute(trx);
-  return r.rows[0] ?? { inserted: 0, updated: 0 };
-}
-
 /** Upsert a staged file into its table. */
 export async function upsertFile(
   trx: Transaction<DB>,
   spec: FileSpec,
   stage: string,
+  time: PhaseTimer = untimed,
+  linesStage?: string,
 ): Promise<UpsertCounts> {
   const s = sql.table(stage);
   switch (spec.name) {
@@ -195,108 +203,9 @@ export async function upsertFile(
       );
       return counts;
     }
-    case 'orders': {
-      // Historical orders keep their dates and status and never move stock.
-      const counts = await counted(
-        trx,
-        sql`
-        INSERT INTO orders (number, customer_id, rep_id, status, source, ordered_at, confirmed_at,
-                            shipped_at, cancelled_at)
-        SELECT s.number, c.id, r.id, s.status, 'import', s.ordered_at,
-               CASE WHEN s.status <> 'cancelled' THEN s.ordered_at END,
-               s.shipped_at,
-               CASE WHEN s.status = 'cancelled' THEN s.ordered_at END
-        FROM ${s} s JOIN customers c ON c.code = s.customer_code
-        LEFT JOIN sales_reps r ON r.code = s.rep_code
-        ON CONFLICT (number) DO UPDATE SET customer_id = EXCLUDED.customer_id,
-          rep_id = EXCLUDED.rep_id, status = EXCLUDED.status, ordered_at = EXCLUDED.ordered_at,
-          confirmed_at = EXCLUDED.confirmed_at, shipped_at = EXCLUDED.shipped_at,
-          cancelled_at = EXCLUDED.cancelled_at
-        WHERE orders.source = 'import'
-          AND (orders.customer_id, orders.rep_id, orders.status, orders.ordered_at, orders.shipped_at)
-          IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.rep_id, EXCLUDED.status,
-                            EXCLUDED.ordered_at, EXCLUDED.shipped_at)`,
-      );
-      // A status that moved to or from 'returned' changes what the existing lines returned. Only
-      // an order this run updated can need it (a new one has no lines yet, an unchanged one is
-      // consistent), so a first import skips the two statements.
-      if (counts.updated === 0) return counts;
-      await sql`
-        UPDATE order_lines ol
-        SET returned_quantity = CASE WHEN o.status = 'returned' THEN ol.quantity ELSE 0 END
-        FROM ${s} s JOIN orders o ON o.number = s.number AND o.source = 'import'
-        WHERE ol.order_id = o.id
-          AND ol.returned_quantity <> CASE WHEN o.status = 'returned' THEN ol.quantity ELSE 0 END`.execute(
-        trx,
-      );
-      await updateTotals(
-        trx,
-        sql`SELECT o.id FROM ${s} s JOIN orders o ON o.number = s.number AND o.source = 'import'`,
-      );
-      return counts;
-    }
+    case 'orders':
+      return upsertOrders(trx, stage, time, linesStage);
     case 'order_lines':
-      return upsertOrderLines(trx, stage);
+      return upsertOrderLines(trx, stage, time);
   }
-}
-
-/**
- * Lines are numbered per order in file order; the file is the whole truth for the orders it
- * names (lines beyond it are removed), and their totals are recomputed exactly in SQL. An order
- * imported as `returned` came back whole — the file has no per-line returns — so each of its
- * lines is returned in full and its net total is 0, as after a full return through the API.
- */
-async function upsertOrderLines(trx: Transaction<DB>, stage: string): Promise<UpsertCounts> {
-  const s = sql.table(stage);
-  await sql`
-    CREATE TEMP TABLE import_line_numbers ON COMMIT DROP AS
-    SELECT s.line, o.id AS order_id, p.id AS product_id, p.cost AS unit_cost, s.quantity,
-           s.unit_price, coalesce(s.discount, 0) AS discount,
-           CASE WHEN o.status = 'returned' THEN s.quantity ELSE 0 END AS returned_quantity,
-           row_number() OVER (PARTITION BY o.id ORDER BY s.line)::int AS line_no
-    FROM ${s} s JOIN orders o ON o.number = s.order_number JOIN products p ON p.sku = s.sku`.execute(
-    trx,
-  );
-  const counts = await counted(
-    trx,
-    sql`
-    INSERT INTO order_lines (order_id, line_no, product_id, quantity, unit_price, discount,
-                             line_total, unit_cost, returned_quantity)
-    SELECT order_id, line_no, product_id, quantity, unit_price, discount,
-           round(quantity * unit_price * (1 - discount), 2), unit_cost, returned_quantity
-    FROM import_line_numbers
-    ON CONFLICT (order_id, line_no) DO UPDATE SET product_id = EXCLUDED.product_id,
-      quantity = EXCLUDED.quantity, unit_price = EXCLUDED.unit_price, discount = EXCLUDED.discount,
-      line_total = EXCLUDED.line_total, unit_cost = EXCLUDED.unit_cost,
-      returned_quantity = EXCLUDED.returned_quantity
-    WHERE (order_lines.product_id, order_lines.quantity, order_lines.unit_price,
-           order_lines.discount, order_lines.returned_quantity)
-      IS DISTINCT FROM (EXCLUDED.product_id, EXCLUDED.quantity, EXCLUDED.unit_price,
-                        EXCLUDED.discount, EXCLUDED.returned_quantity)`,
-  );
-  await sql`
-    DELETE FROM order_lines ol USING (
-      SELECT order_id, max(line_no) AS last FROM import_line_numbers GROUP BY order_id) n
-    WHERE ol.order_id = n.order_id AND ol.line_no > n.last`.execute(trx);
-  await updateTotals(trx, sql`SELECT DISTINCT order_id FROM import_line_numbers`);
-  return counts;
-}
-
-/**
- * Recompute the totals of the orders `ids` selects from their lines, rounded once from exact
- * sums as api/orders/money.ts orderTotals does; only orders whose figures change are written.
- */
-async function updateTotals(trx: Transaction<DB>, ids: RawBuilder<unknown>) {
-  await sql`
-    UPDATE orders o SET subtotal = t.subtotal, total = t.total,
-      discount_total = t.subtotal - t.net, returned_total = t.net - t.total
-    FROM (
-      SELECT order_id, round(sum(quantity * unit_price), 2) AS subtotal,
-             round(sum(quantity * unit_price * (1 - discount)), 2) AS net,
-             round(sum((quantity - returned_quantity) * unit_price * (1 - discount)), 2) AS total
-      FROM order_lines WHERE order_id IN (${ids})
-      GROUP BY order_id) t
-    WHERE o.id = t.order_id
-      AND (o.subtotal, o.total, o.discount_total, o.returned_total)
-        IS DISTINCT FROM (t.subtotal, t.total, t.subtotal - t.net, t.net - t.total)`.execute(trx);
 }

@@ -139,13 +139,13 @@ export function checkCell(type: CellType, value: string): { ok: string } | { err
         ? { ok: value }
         : { error: `not a whole quantity > 0: ${value}` };
     case 'instant': {
-      if (!INSTANT.test(value)) return { error: `not an ISO date or timestamp: ${value}` };
-      const withZone =
-        /(Z|[+-]\d{2}(:?\d{2})?)$/.test(value) || value.length === 10 ? value : `${value}Z`;
-      const d = new Date(value.length === 10 ? `${value}T00:00:00Z` : withZone.replace(' ', 'T'));
-      return Number.isNaN(d.getTime())
-        ? { error: `not a valid date: ${value}` }
-        : { ok: d.toISOString() };
+      let checked = instants.get(value);
+      if (checked === undefined) {
+        if (instants.size >= 50_000) instants.clear();
+        checked = checkInstant(value);
+        instants.set(value, checked);
+      }
+      return checked;
     }
     case 'status':
       return STATUSES.has(value)
@@ -154,4 +154,20 @@ export function checkCell(type: CellType, value: string): { ok: string } | { err
             error: `status must be confirmed, shipped, delivered, cancelled or returned: ${value}`,
           };
   }
+}
+
+/**
+ * Historical files repeat the same few thousand dates, and parsing one through Date is the
+ * costliest check per cell; results are cached by text (bounded, cleared when full).
+ */
+const instants = new Map<string, { ok: string } | { error: string }>();
+
+function checkInstant(value: string): { ok: string } | { error: string } {
+  if (!INSTANT.test(value)) return { error: `not an ISO date or timestamp: ${value}` };
+  const withZone =
+    /(Z|[+-]\d{2}(:?\d{2})?)$/.test(value) || value.length === 10 ? value : `${value}Z`;
+  const d = new Date(value.length === 10 ? `${value}T00:00:00Z` : withZone.replace(' ', 'T'));
+  return Number.isNaN(d.getTime())
+    ? { error: `not a valid date: ${value}` }
+    : { ok: d.toISOString() };
 }
