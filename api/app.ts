@@ -4,7 +4,9 @@
  * middleware, the route registry (→ OpenAPI) and the problem+json error handler.
  */
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { Router } from 'express';
+import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth/middleware.ts';
 import { idempotency } from './idempotency/middleware.ts';
@@ -35,6 +37,19 @@ export function createApp(ctx: AppContext): express.Express {
         return id;
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      // What a request line needs, read straight off req/res. The default serializers first
+      // copied every header — the API key in Authorization among them — on every request, and
+      // were ~5% of the app's CPU under bench/orders.ts.
+      wrapSerializers: false,
+      serializers: {
+        req: (req: IncomingMessage & { id?: unknown; originalUrl?: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.originalUrl ?? req.url,
+        }),
+        res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+        err: pino.stdSerializers.err,
+      },
     }),
   );
   app.use(express.json({ limit: BODY_LIMIT, strict: false }));

@@ -115,6 +115,9 @@ describeBoth('foundation', (kind) => {
     });
     expect(created.status).toBe(201);
     const key = created.body.key as string;
+    // Used twice, so the second answer comes from the in-process key cache (api/auth/key-cache.ts);
+    // revoking through the API must still refuse the key on the very next request.
+    expect((await env.request('GET', '/api/v1/me', { key })).body.role).toBe('executive');
     expect((await env.request('GET', '/api/v1/me', { key })).body.role).toBe('executive');
     expect((await env.request('DELETE', `/api/v1/api-keys/${created.body.id}`)).status).toBe(204);
     expect((await env.request('GET', '/api/v1/me', { key })).status).toBe(401);

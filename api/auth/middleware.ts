@@ -10,6 +10,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { hashKey } from './keys.ts';
+import { cachedPrincipal } from './key-cache.ts';
 import { findActiveKeyByHash } from './repository.ts';
 
 /**
@@ -33,9 +34,14 @@ export function authenticate(db: Kysely<DB>): RequestHandler {
     if (!header || isPublicRequest(req)) return next();
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m) throw new AppError('unauthorized', 'Authorization must be "Bearer <API key>"');
-    const key = await findActiveKeyByHash(db, hashKey(m[1]!));
-    if (!key) throw new AppError('unauthorized', 'unknown or revoked API key');
-    req.principal = { keyId: key.id, name: key.name, role: key.role, repId: key.rep_id };
+    // Cached for a short while (see key-cache.ts for what that means for revocations).
+    const hash = hashKey(m[1]!);
+    const principal = await cachedPrincipal(db, hash, async () => {
+      const key = await findActiveKeyByHash(db, hash);
+      return key && { keyId: key.id, name: key.name, role: key.role, repId: key.rep_id };
+    });
+    if (!principal) throw new AppError('unauthorized', 'unknown or revoked API key');
+    req.principal = principal;
     next();
   };
 }

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { DB, Role } from '../../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { AppError } from '../errors.ts';
+import { forgetKey } from './key-cache.ts';
 import { generateKey } from './keys.ts';
 import type { Principal } from './principal.ts';
 import * as repo from './repository.ts';
@@ -47,8 +48,20 @@ export async function createApiKey(
   });
 }
 
-/** Revoke an active key; undefined when there is none with that id. */
+/**
+ * Revoke an active key; undefined when there is none with that id. The key stops working in this
+ * process at once (its cached lookup is dropped after the commit); see key-cache.ts for others.
+ */
 export async function revokeKey(db: Kysely<DB>, id: number, principal: Principal | null = null) {
+  try {
+    return await revokeInTransaction(db, id, principal);
+  } finally {
+    // Also on failure: cheap, and a commit whose answer was lost must not leave the key cached.
+    forgetKey(db, id);
+  }
+}
+
+function revokeInTransaction(db: Kysely<DB>, id: number, principal: Principal | null) {
   return db.transaction().execute(async (trx) => {
     const r = await repo.revokeKey(trx, id);
     if (r) {

@@ -6,13 +6,18 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { DB, OrderStatus, Role } from '../../db/schema.ts';
-import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { canSeeOwner, visibleRepIds } from '../auth/scope.ts';
 import { AppError, notFound, type FieldError } from '../errors.ts';
 import { applyMovements, type MovementInput } from '../inventory/ledger.ts';
 import { withLockingTransaction } from '../inventory/transaction.ts';
 import { orderTotals } from './money.ts';
+import {
+  insertEventAndAudit,
+  orderAuditRow,
+  orderDetails,
+  updateOrderWithEventAndAudit,
+} from './combined-sql.ts';
 import * as repo from './repository.ts';
 import { evaluateRules, type OrderRule } from './rules.ts';
 import { toOrderDto } from './schemas.ts';
@@ -20,6 +25,7 @@ import { RESERVING, nextStatus, type OrderAction } from './state-machine.ts';
 
 type Locked = NonNullable<Awaited<ReturnType<typeof repo.lockOrder>>>;
 type Line = Awaited<ReturnType<typeof repo.findLines>>[number];
+type Event = Awaited<ReturnType<typeof repo.findEvents>>[number];
 
 /** Timestamp column set when an order enters each status. */
 const STAMP: Partial<
@@ -82,9 +88,10 @@ function lineMovements(
 
 /**
  * Status change, event and audit row for an action that passed its checks; returns the order as
- * the API shows it. Built from the updated row and the lines in hand — re-reading order and
- * lines cost two more round trips per action, and round trips are what bound order throughput
- * (bench/orders.ts). Events are read, as a movement may have added a stock.low one.
+ * the API shows it. Built from the updated row, the lines in hand and `events` (the order's events
+ * read after the lock, plus any stock.low ones the ledger just wrote) — re-reading cost round
+ * trips, and round trips are what bound order throughput (bench/orders.ts). The event and audit
+ * row go in one statement.
  */
 async function recordTransition(
   trx: Transaction<DB>,
@@ -93,29 +100,16 @@ async function recordTransition(
   action: OrderAction,
   to: OrderStatus,
   lines: Line[],
+  events: Event[],
   extra: { set?: Record<string, unknown>; payload?: unknown } = {},
 ) {
   const now = new Date();
   const stamp = STAMP[to];
-  const after = await trx
-    .updateTable('orders')
-    .set({
-      status: to,
-      ...(stamp ? { [stamp]: now } : {}),
-      ...(action === 'approve' ? { approved_at: now } : {}),
-      ...extra.set,
-    })
-    .where('id', '=', order.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await repo.insertEvent(trx, {
-    order_id: order.id,
-    event_type: to === 'pending_approval' ? 'order.pending_approval' : EVENT[action],
-    from_status: order.status,
-    to_status: to,
-    payload: extra.payload,
-    actor_key_id: principal.keyId,
-  });
+  const set = {
+    status: to,
+    ...(stamp ? { [stamp]: now } : {}),
+    ...(action === 'approve' ? { approved_at: now } : {}),
+  };
   const {
     customer_owner_rep_id,
     customer_blocked,
@@ -123,8 +117,30 @@ async function recordTransition(
     creator_role,
     ...before
   } = order;
-  await recordAudit(trx, { principal, entity: 'order', entityId: order.id, action, before, after });
-  return toOrderDto(after, lines, await repo.findEvents(trx, order.id));
+  const event = {
+    event_type: to === 'pending_approval' ? 'order.pending_approval' : EVENT[action],
+    from_status: order.status,
+    to_status: to,
+    payload: extra.payload,
+  };
+  if (!extra.set) {
+    // Every changed value is known here: status, event and audit row in one statement.
+    const r = await updateOrderWithEventAndAudit(trx, principal, action, before, set, event);
+    return toOrderDto(r.after, lines, [...events, r.event]);
+  }
+  // Computed columns (return's totals) come back as PostgreSQL formats them: audit the real row.
+  const after = await trx
+    .updateTable('orders')
+    .set({ ...set, ...extra.set })
+    .where('id', '=', order.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const written = await insertEventAndAudit(
+    trx,
+    { ...event, order_id: order.id, actor_key_id: principal.keyId },
+    orderAuditRow(principal, order.id, action, before, after),
+  );
+  return toOrderDto(after, lines, [...events, written]);
 }
 
 /** POST orders/{id}/confirm: rules (422 listing every failure), reservation (409 on shortage). */
@@ -135,8 +151,10 @@ export function confirmOrder(db: Kysely<DB>, principal: Principal, id: number) {
       throw new AppError('unprocessable', 'the order has no warehouse to reserve stock in', {
         errors: [{ field: 'warehouseId', message: 'create a warehouse first' }],
       });
-    const lines = await repo.findLines(trx, id);
-    const rules = (await repo.activeRules(trx)) as OrderRule[];
+    // Lines, events and active rules in one statement, after the lock (see orderDetails).
+    const details = await orderDetails(trx, id, true);
+    const { lines } = details;
+    const rules = details.rules as OrderRule[];
     let openTotal = '0';
     if (order.customer_credit_limit !== null && rules.some((r) => r.kind === 'credit_limit')) {
       await repo.lockCustomer(trx, order.customer_id); // two confirms cannot both use the headroom
@@ -160,11 +178,12 @@ export function confirmOrder(db: Kysely<DB>, principal: Principal, id: number) {
       );
     }
     const to: OrderStatus = outcome.approvals.length > 0 ? 'pending_approval' : 'confirmed';
-    await applyMovements(trx, lineMovements(order, lines, 'reservation'), {
+    const reserved = await applyMovements(trx, lineMovements(order, lines, 'reservation'), {
       actorKeyId: principal.keyId,
       orderId: id,
     });
-    return recordTransition(trx, principal, order, 'confirm', to, lines, {
+    const events = [...details.events, ...reserved.events];
+    return recordTransition(trx, principal, order, 'confirm', to, lines, events, {
       payload: outcome.approvals.length ? { approvalRules: outcome.approvals } : undefined,
     });
   });
@@ -180,12 +199,15 @@ export function transitionOrder(
 ) {
   return withLockingTransaction(db, async (trx) => {
     const { order, to } = await lockForAction(trx, principal, id, action);
-    const lines = await repo.findLines(trx, id);
+    const { lines, events } = await orderDetails(trx, id, false);
     const ctx = { actorKeyId: principal.keyId, orderId: id };
-    if (action === 'ship') await applyMovements(trx, lineMovements(order, lines, 'shipment'), ctx);
+    let moved: Event[] = [];
+    if (action === 'ship')
+      moved = (await applyMovements(trx, lineMovements(order, lines, 'shipment'), ctx)).events;
     if (action === 'cancel' && RESERVING.includes(order.status))
-      await applyMovements(trx, lineMovements(order, lines, 'release', reason), ctx);
-    return recordTransition(trx, principal, order, action, to, lines, {
+      moved = (await applyMovements(trx, lineMovements(order, lines, 'release', reason), ctx))
+        .events;
+    return recordTransition(trx, principal, order, action, to, lines, [...events, ...moved], {
       payload: reason ? { reason } : undefined,
     });
   });
@@ -200,7 +222,7 @@ export function returnOrder(
 ) {
   return withLockingTransaction(db, async (trx) => {
     const { order, to } = await lockForAction(trx, principal, id, 'return');
-    const lines = await repo.findLines(trx, id);
+    const { lines, events } = await orderDetails(trx, id, false);
     const byId = new Map(lines.map((l) => [l.id, l]));
     const requested = new Map<number, number>();
     for (const r of body.lines)
@@ -222,7 +244,7 @@ export function returnOrder(
       ...byId.get(lineId)!,
       back,
     }));
-    await applyMovements(
+    const moved = await applyMovements(
       trx,
       lineMovements(
         order,
@@ -248,12 +270,22 @@ export function returnOrder(
       })),
     );
     // Lines changed (returned quantities): read them again for the answer; returns are rare.
-    return recordTransition(trx, principal, order, 'return', to, await repo.findLines(trx, id), {
-      set: { returned_total: totals.returnedTotal, total: totals.total },
-      payload: {
-        lines: returned.map((l) => ({ lineId: l.id, productId: l.product_id, quantity: l.back })),
-        reason: body.reason ?? null,
+    const linesAfter = await repo.findLines(trx, id);
+    return recordTransition(
+      trx,
+      principal,
+      order,
+      'return',
+      to,
+      linesAfter,
+      [...events, ...moved.events],
+      {
+        set: { returned_total: totals.returnedTotal, total: totals.total },
+        payload: {
+          lines: returned.map((l) => ({ lineId: l.id, productId: l.product_id, quantity: l.back })),
+          reason: body.reason ?? null,
+        },
       },
-    });
+    );
   });
 }

@@ -1,13 +1,12 @@
 /** Orders: creating drafts (prices resolved, discount caps checked), reading and listing. */
 import type { Kysely, Transaction } from 'kysely';
 import type { DB, OrderStatus } from '../../db/schema.ts';
-import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { canSeeOwner, visibleRepIds } from '../auth/scope.ts';
 import { resolvePrices, unknownReference } from '../catalog/service.ts';
 import { AppError, notFound, type FieldError } from '../errors.ts';
-import { defaultWarehouse, findWarehouse } from '../inventory/repository.ts';
 import { compareDecimal, formatExact, lineNet, orderTotals } from './money.ts';
+import { insertLinesEventAndAudit, orderAuditRow, orderInputs } from './combined-sql.ts';
 import * as repo from './repository.ts';
 import { discountCap, type OrderRule } from './rules.ts';
 import { toOrderDto, type CreateOrderBody } from './schemas.ts';
@@ -29,40 +28,25 @@ export async function loadOrderDto(db: Db, principal: Principal, id: number) {
 /** POST orders: a draft priced from the price lists unless a manager/admin sets unitPrice. */
 export async function createOrder(db: Kysely<DB>, principal: Principal, body: CreateOrderBody) {
   return db.transaction().execute(async (trx) => {
-    const customer = await trx
-      .selectFrom('customers')
-      .select(['id', 'owner_rep_id', 'customer_group'])
-      .where('id', '=', body.customerId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    // Out of scope looks exactly like missing, so existence does not leak.
-    if (!customer || !canSeeOwner(await visibleRepIds(trx, principal), customer.owner_rep_id))
-      throw unknownReference('customerId', 'customer', body.customerId);
-    if (body.repId != null) {
-      const rep = await trx
-        .selectFrom('sales_reps')
-        .select('id')
-        .where('id', '=', body.repId)
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst();
-      if (!rep) throw unknownReference('repId', 'sales rep', body.repId);
-    }
-    let warehouseId: number | null = null;
-    if (body.warehouseId !== undefined) {
-      if (!(await findWarehouse(trx, body.warehouseId)))
-        throw unknownReference('warehouseId', 'warehouse', body.warehouseId);
-      warehouseId = body.warehouseId;
-    } else {
-      warehouseId = (await defaultWarehouse(trx))?.id ?? null;
-    }
-
+    // Customer, warehouse, sales rep and products in one statement (round trips bound order
+    // throughput, see combined-sql.ts); the checks below keep their order.
     const productIds = [...new Set(body.lines.map((l) => l.productId))];
-    const products = await trx
-      .selectFrom('products')
-      .select(['id', 'list_price', 'cost', 'active'])
-      .where('id', 'in', productIds)
-      .where('deleted_at', 'is', null)
-      .execute();
+    const inputs = await orderInputs(trx, {
+      customerId: body.customerId,
+      warehouseId: body.warehouseId,
+      repId: body.repId,
+      productIds,
+    });
+    // Out of scope looks exactly like missing, so existence does not leak.
+    if (!inputs || !canSeeOwner(await visibleRepIds(trx, principal), inputs.owner_rep_id))
+      throw unknownReference('customerId', 'customer', body.customerId);
+    const customer = inputs;
+    if (body.repId != null && !inputs.rep_exists)
+      throw unknownReference('repId', 'sales rep', body.repId);
+    if (body.warehouseId !== undefined && inputs.warehouse_id === null)
+      throw unknownReference('warehouseId', 'warehouse', body.warehouseId);
+    const warehouseId = inputs.warehouse_id;
+    const products = inputs.products;
     const byId = new Map(products.map((p) => [p.id, p]));
     const bad: FieldError[] = [];
     body.lines.forEach((l, i) => {
@@ -154,27 +138,19 @@ export async function createOrder(db: Kysely<DB>, principal: Principal, body: Cr
       total: totals.total,
       created_by_key_id: principal.keyId,
     });
-    const inserted = await repo.insertLines(
+    const { lines: inserted, event: created } = await insertLinesEventAndAudit(
       trx,
       lines.map((l) => ({ ...l, order_id: order.id })),
+      {
+        order_id: order.id,
+        event_type: 'order.created',
+        to_status: 'draft',
+        actor_key_id: principal.keyId,
+      },
+      orderAuditRow(principal, order.id, 'create', null, order),
     );
-    const created = await repo.insertEvent(trx, {
-      order_id: order.id,
-      event_type: 'order.created',
-      from_status: null,
-      to_status: 'draft',
-      actor_key_id: principal.keyId,
-    });
-    await recordAudit(trx, {
-      principal,
-      entity: 'order',
-      entityId: order.id,
-      action: 'create',
-      after: order,
-    });
     // Answer from the rows just written: reading them back cost three more round trips per
     // order, and round trips are what bound throughput (bench/orders.ts).
-    inserted.sort((a, b) => a.line_no - b.line_no);
     return toOrderDto(order, inserted, [created]);
   });
 }

@@ -1,0 +1,73 @@
+/**
+ * In-process cache of API-key lookups (sha256 → principal). Every request resolves its key, and
+ * the lookup was one SQL round trip of the ~24 an order costs (create + confirm, bench/orders.ts),
+ * on a server whose single thread is the bottleneck.
+ *
+ * Trade-off: a key revoked through this process (DELETE /api-keys/{id}, or revokeKey on the same
+ * `db`) is forgotten at once. A key revoked by *another* process stays usable here for up to
+ * KEY_CACHE_TTL_MS. In practice revocations go through the server: the CLI refuses to run while a
+ * server holds the data folder. Unknown and revoked keys are never cached, so a new key works at
+ * once and a bad one cannot fill memory.
+ *
+ * One cache per database handle (WeakMap), so tests that run several apps on several databases in
+ * one process never see each other's keys.
+ */
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import type { Principal } from './principal.ts';
+
+/** How long a resolved key is trusted without asking the database again. */
+export const KEY_CACHE_TTL_MS = 30_000;
+/** Distinct keys kept at most; beyond that the cache starts over (keys are few in practice). */
+const MAX_ENTRIES = 10_000;
+
+interface KeyCache {
+  entries: Map<string, { principal: Principal; expires: number }>;
+  /**
+   * Bumped on every revocation. A lookup that started before a revocation and finishes after it
+   * may have read the key as active; it must not put that answer in the cache.
+   */
+  generation: number;
+}
+
+const caches = new WeakMap<object, KeyCache>();
+
+function cacheFor(db: Kysely<DB>): KeyCache {
+  let c = caches.get(db);
+  if (!c) caches.set(db, (c = { entries: new Map(), generation: 0 }));
+  return c;
+}
+
+/**
+ * The principal for key hash `hash`: from the cache while fresh, else from `load` (the database),
+ * cached when found. Returns undefined for an unknown or revoked key.
+ */
+export async function cachedPrincipal(
+  db: Kysely<DB>,
+  hash: string,
+  load: () => Promise<Principal | undefined>,
+): Promise<Principal | undefined> {
+  const cache = cacheFor(db);
+  const now = Date.now();
+  const hit = cache.entries.get(hash);
+  if (hit && hit.expires > now) return hit.principal;
+  if (hit) cache.entries.delete(hash);
+  const generation = cache.generation;
+  const principal = await load();
+  if (principal && cache.generation === generation) {
+    if (cache.entries.size >= MAX_ENTRIES) cache.entries.clear();
+    cache.entries.set(hash, {
+      principal: Object.freeze(principal),
+      expires: now + KEY_CACHE_TTL_MS,
+    });
+  }
+  return principal;
+}
+
+/** Forget key `keyId` (revoked) so the next request with it asks the database. */
+export function forgetKey(db: Kysely<DB>, keyId: number): void {
+  const cache = cacheFor(db);
+  cache.generation++;
+  for (const [hash, entry] of cache.entries)
+    if (entry.principal.keyId === keyId) cache.entries.delete(hash);
+}
