@@ -79,21 +79,18 @@ function startCli(dataDir: string, args: string[] = []): Promise<Server> {
       const m = /salesops is running at (http:\/\/\S+)/.exec(run.out.stdout);
       if (!m || !run.out.stdout.includes('health:')) return;
       run.child.stdout!.off('data', ready);
+      // server.ts prints the key (first start only) before the URL lines: it is here already.
       const lines = run.out.stdout.split('\n');
       const note = lines.findIndex((l) => l.includes('admin API key was created'));
-      // The key line follows the note; give it a moment if it is still in the pipe.
-      setTimeout(() => {
-        const after = run.out.stdout.split('\n');
-        resolve({
-          url: m[1]!,
-          adminKey: note >= 0 ? after[note + 1]?.trim() : undefined,
-          stdout: run.out.stdout,
-          stop: () => {
-            run.child.kill('SIGTERM');
-            return run.finished;
-          },
-        });
-      }, 50);
+      resolve({
+        url: m[1]!,
+        adminKey: note >= 0 ? lines[note + 1]?.trim() : undefined,
+        stdout: run.out.stdout,
+        stop: () => {
+          run.child.kill('SIGTERM');
+          return run.finished;
+        },
+      });
     };
     run.child.stdout!.on('data', ready);
     void run.finished.then((f) =>
