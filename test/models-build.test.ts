@@ -1,13 +1,15 @@
 /**
  * The model runner against a real DuckDB file, on small fixture projects: each materialisation
- * (incremental with --full-refresh), each test kind and severity, the atomic swap, skipping
- * downstream of a failure, the `test` command, freshness and the meta run history.
+ * (incremental with --full-refresh), each test kind and severity, the atomic replace and the
+ * incremental rollback, skipping downstream of a failure, the `test` command, parallel builds,
+ * freshness and the meta run history (including runs a killed process left behind).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.ts';
 import { releaseFolderLock } from '../db/folder-lock.ts';
+import * as meta from '../models/engine/meta.ts';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject, type RunOptions } from '../models/engine/runner.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/duckdb.ts';
@@ -262,6 +264,40 @@ describe('tests and failures', () => {
     ]);
   });
 
+  it('rolls an incremental merge back when an error-severity test fails on it', async () => {
+    await build();
+    const live = () =>
+      rowsOf(
+        w,
+        `SELECT id, CAST(price AS VARCHAR) AS price, CAST(updated_at AS VARCHAR) AS stamp
+         FROM core.fct_items ORDER BY id`,
+      );
+    const before = await live();
+    // A changed row and a new key that arrives twice: merged, the key is no longer unique.
+    await sql(`UPDATE raw.items SET price = 7.00, updated_at = now() WHERE id = 2;
+      INSERT INTO raw.items VALUES (9, 'pin', 'part', 1, 0.10, now()), (9, 'pin', 'part', 1, 0.10, now());`);
+    const run = await build({ select: ['fct_items'] });
+    const fct = run.models[0]!;
+    expect(fct).toMatchObject({ model: 'fct_items', status: 'error', mode: 'incremental' });
+    expect(fct.tests.map((t) => [t.name, t.severity, t.status, t.failures])).toEqual([
+      ['unique(id)', 'error', 'fail', 1],
+    ]);
+    expect(fct.error).toMatch(/^models\/core\/fct_items\.sql: 1 test\(s\) failed: unique\(id\)/);
+    expect(run.status).toBe('error');
+    // Neither the duplicate, nor the new price of row 2, nor a leftover staging table.
+    expect(await live()).toEqual(before);
+    expect(before.map((r) => `${r.id}:${r.price}`)).toEqual(['1:1.50', '2:0.25', '3:20.00']);
+    expect(
+      await rowsOf(
+        w,
+        "SELECT count(*) AS n FROM information_schema.tables WHERE table_name LIKE '%__new'",
+      ),
+    ).toEqual([{ n: '0' }]);
+    expect(
+      await rowsOf(w, `SELECT status FROM meta.model_runs WHERE run_id = '${run.runId}'`),
+    ).toEqual([{ status: 'error' }]);
+  });
+
   it('a warn-severity failure is recorded and the model still swaps in', async () => {
     await sql("INSERT INTO raw.items VALUES (8, 'anvil', 'tool', 2, 99.00, now())");
     write({
@@ -318,6 +354,68 @@ describe('tests and failures', () => {
         .map((m) => m.rows)
         .sort(),
     ).toEqual(Array.from({ length: 8 }, (_, i) => 200_000 + i));
+  });
+
+  it('overlaps independent models in time with threads > 1, one after the other with 1', async () => {
+    // Heavy enough (a few hundred ms each) that overlap cannot come from timer resolution.
+    write({
+      'marts/busy_a.sql':
+        '-- @materialized table\nSELECT sum(hash(range)) AS h FROM range(4000000)',
+      'marts/busy_b.sql':
+        '-- @materialized table\nSELECT sum(hash(range + 1)) AS h FROM range(4000000)',
+    });
+    const spans = async (threads: number) => {
+      const run = await build({ select: ['busy_a', 'busy_b'], threads });
+      expect(run.status).toBe('success');
+      // The spans recorded in meta, as the API and dashboards would read them.
+      const rows = await rowsOf(
+        w,
+        `SELECT model, epoch_ms(started_at) AS s, epoch_ms(finished_at) AS f
+         FROM meta.model_runs WHERE run_id = '${run.runId}' ORDER BY model`,
+      );
+      expect(rows.map((r) => r.model)).toEqual(['busy_a', 'busy_b']);
+      const [a, b] = rows.map((r) => ({ s: Number(r.s), f: Number(r.f) }));
+      expect(a!.f).toBeGreaterThan(a!.s);
+      expect(b!.f).toBeGreaterThan(b!.s);
+      return { a: a!, b: b! };
+    };
+    const parallel = await spans(2);
+    expect(parallel.a.s < parallel.b.f && parallel.b.s < parallel.a.f).toBe(true);
+    const serial = await spans(1);
+    expect(serial.a.f <= serial.b.s || serial.b.f <= serial.a.s).toBe(true);
+  });
+
+  it('marks a run a killed process left running as interrupted when the next run starts', async () => {
+    // What `kill -9` during a build leaves behind: a runs row started and never finished.
+    await withConnection(w, async (c) => {
+      await meta.ensureMeta(c);
+      await meta.startRun(c, {
+        runId: 'killed-run',
+        command: 'build',
+        selector: '',
+        fullRefresh: false,
+        startedAt: new Date(Date.now() - 60_000),
+      });
+    });
+    const run = await build({ select: ['stg_items'] });
+    expect(run).toMatchObject({ status: 'success', interruptedRuns: 1 });
+    expect(
+      await rowsOf(
+        w,
+        `SELECT run_id, status, finished_at IS NULL AS unfinished FROM meta.runs ORDER BY started_at`,
+      ),
+    ).toEqual([
+      { run_id: 'killed-run', status: 'interrupted', unfinished: true },
+      { run_id: run.runId, status: 'success', unfinished: false },
+    ]);
+    // Only runs still 'running' are touched: a later run leaves finished ones alone.
+    expect((await build({ select: ['stg_items'] })).interruptedRuns).toBe(0);
+    expect(
+      await rowsOf(w, `SELECT status, count(*) AS n FROM meta.runs GROUP BY ALL ORDER BY ALL`),
+    ).toEqual([
+      { status: 'interrupted', n: '1' },
+      { status: 'success', n: '2' },
+    ]);
   });
 
   it('checks source freshness: stale data warns, very stale is an error that still builds', async () => {

@@ -170,6 +170,90 @@ describe('models on the hand-made data set', () => {
     ]);
   });
 
+  it('takes the pipeline at the end of each period, the current one as of as_of', async () => {
+    const rows = await rowsOf(
+      w,
+      `SELECT period_label AS period, level, coalesce(rep_name, team_name) AS who,
+              CAST(CAST(pipeline_value AS DECIMAL(38, 2)) AS VARCHAR) AS pipeline,
+              CAST(CAST(weighted_pipeline AS DECIMAL(38, 2)) AS VARCHAR) AS weighted
+       FROM marts.mart_team_performance
+       ORDER BY period_type, period_start, team_id, level = 'rep', rep_id`,
+    );
+    const at = (period: string) =>
+      rows.filter((r) => r.period === period).map((r) => `${r.who} ${r.pipeline}/${r.weighted}`);
+    // End of January: 1 (won 5 Feb, then in proposal: 1000 × 0.5), 4 (2000 × 0.25) and 7 (900 ×
+    // 0.1) for Ana; 3 (lost 15 Feb, then a lead: 800 × 0.1) for Ben; 5 (300 × 0.5) for Cid.
+    // 2 and 6 were created on 1 February, after the cut.
+    expect(at('2026-01')).toEqual([
+      'North 4700.00/1170.00',
+      'Ana 3900.00/1090.00',
+      'Ben 800.00/80.00',
+      'South 300.00/150.00',
+      'Cid 300.00/150.00',
+    ]);
+    // End of February, and March (the period holding as_of): only 4, 5 and 7 are still open.
+    for (const period of ['2026-02', '2026-03', '2026-Q1', '2026']) {
+      expect(at(period).filter((r) => !r.endsWith(' 0.00/0.00'))).toEqual([
+        'North 2900.00/590.00',
+        'Ana 2900.00/590.00',
+        'South 300.00/150.00',
+        'Cid 300.00/150.00',
+      ]);
+    }
+    // Nothing after as_of: the pipeline of a future month is not known yet.
+    const months = rows.map((r) => String(r.period)).filter((p) => /^\d{4}-\d{2}$/.test(p));
+    expect([...new Set(months)]).toEqual(['2026-01', '2026-02', '2026-03']);
+  });
+
+  it('derives a reorder point from demand where no rule sets one', async () => {
+    const rows = await rowsOf(
+      w,
+      `SELECT product_id, warehouse_id, reorder_point, reorder_point_source AS source,
+              lead_time_days, reorder_quantity, avg_daily_demand_90d, below_reorder_point AS below,
+              suggested_reorder_quantity AS suggested
+       FROM marts.mart_inventory_health
+       WHERE (product_id, warehouse_id) IN ((502, 1), (502, 2), (500, 1)) ORDER BY ALL`,
+    );
+    expect(rows).toEqual([
+      // the rule's own point and lead time win
+      {
+        product_id: '500',
+        warehouse_id: '1',
+        reorder_point: 30,
+        source: 'rule',
+        lead_time_days: 7,
+        reorder_quantity: 100,
+        avg_daily_demand_90d: 60 / 90,
+        below: false,
+        suggested: 0,
+      },
+      // 45 units in 90 days = 0.5/day × (14 lead time + 7 safety) = 10.5 → 11; 3 available
+      {
+        product_id: '502',
+        warehouse_id: '1',
+        reorder_point: 11,
+        source: 'demand',
+        lead_time_days: 14,
+        reorder_quantity: null,
+        avg_daily_demand_90d: 0.5,
+        below: true,
+        suggested: 8,
+      },
+      // no rule and no demand: nothing to base a point on
+      {
+        product_id: '502',
+        warehouse_id: '2',
+        reorder_point: null,
+        source: null,
+        lead_time_days: null,
+        reorder_quantity: null,
+        avg_daily_demand_90d: 0,
+        below: null,
+        suggested: null,
+      },
+    ]);
+  });
+
   it('dates orders in the configured time zone', async () => {
     const paris = await runProject(w, project, {
       command: 'run',
@@ -194,7 +278,7 @@ describe('models on the hand-made data set', () => {
     await withConnection(w, (c) =>
       insertRaw(c, 'stock_movements', [
         {
-          id: 11,
+          id: 13,
           product_id: 501,
           warehouse_id: 1,
           movement_type: 'shipment',
@@ -209,9 +293,9 @@ describe('models on the hand-made data set', () => {
       vars: VARS,
     });
     const fct = again.models.find((m) => m.model === 'fct_stock_movements')!;
-    expect(fct).toMatchObject({ status: 'success', mode: 'incremental', rows: 11 });
+    expect(fct).toMatchObject({ status: 'success', mode: 'incremental', rows: 13 });
     // the 1-day lookback re-reads every row (all were written just now) and merges them on the key
-    expect(fct.rowsChanged).toBe(11);
+    expect(fct.rowsChanged).toBe(13);
     const [drill] = await rowsOf(
       w,
       `SELECT units_shipped_30d, avg_daily_demand_30d FROM marts.mart_inventory_health

@@ -73,6 +73,19 @@ describe('reports API', () => {
     ]);
   });
 
+  it('groups by product: the returned order counts as an order with no units', async () => {
+    const res = await env.request('GET', '/api/v1/reports/sales?groupBy=product', {
+      key: 'analyst',
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ groupBy: 'product', from: null, to: null });
+    expect(res.body.rows).toEqual([
+      { key: 500, label: 'Hammer', revenue: '127.50', orders: 3, units: 11 }, // 90 + 37.5 + 0
+      { key: 501, label: 'Drill', revenue: '250.00', orders: 2, units: 3 }, // 150 + 99.995
+      { key: 502, label: 'License', revenue: '349.99', orders: 2, units: 3 }, // 199.99 + 150
+    ]);
+  });
+
   it('groups by team, rep, country, customer and category, nulls last', async () => {
     const get = async (q: string) =>
       (await env.request('GET', `/api/v1/reports/sales?${q}`, { key: 'analyst' })).body.rows;
@@ -167,8 +180,9 @@ describe('reports API', () => {
         orders: 3,
         quota: null, // North has a monthly quota only
         attainment: null,
-        pipelineValue: '2000.00',
-        weightedPipeline: '500.00', // 2000 × 0.25
+        // open at the end of as_of (the quarter holds it): 4 (2000 × 0.25) and 7 (900 × 0.1)
+        pipelineValue: '2900.00',
+        weightedPipeline: '590.00',
         won: 2,
         lost: 1,
         winRate: 0.6667,
@@ -187,8 +201,8 @@ describe('reports API', () => {
         orders: 1,
         quota: '1000.00',
         attainment: 0.29, // 289.99 ÷ 1000
-        pipelineValue: '2000.00',
-        weightedPipeline: '500.00',
+        pipelineValue: '2900.00',
+        weightedPipeline: '590.00',
         won: 2,
         winRate: 1,
         averageDealSize: '750.00',
@@ -278,6 +292,52 @@ describe('reports API', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('serves the team report as CSV with the JSON fields as columns', async () => {
+    const res = await env.request('GET', '/api/v1/reports/team?period=2026-Q1&format=csv', {
+      key: 'executive',
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="team-2026-Q1.csv"');
+    expect(res.text.split('\r\n')).toEqual([
+      'level,teamId,teamName,repId,repName,revenue,orders,quota,attainment,pipelineValue,' +
+        'weightedPipeline,won,lost,winRate,averageDealSize,salesCycleDays,activitiesDone',
+      'team,1,North,,,439.99,3,,,2900.00,590.00,2,1,0.6667,750.00,18,3',
+      'rep,1,North,10,Ana,289.99,1,1000.00,0.29,2900.00,590.00,2,0,1,750.00,18,2',
+      'rep,1,North,11,Ben,150.00,2,0.00,,0.00,0.00,0,1,0,,,1',
+      'team,2,South,,,137.50,1,500.00,0.275,300.00,150.00,1,0,1,400.00,8,0',
+      'rep,2,South,20,Cid,137.50,1,,,300.00,150.00,1,0,1,400.00,8,0',
+      '',
+    ]);
+  });
+
+  it('answers a manager asking for another team with no rows (filtered, not 404)', async () => {
+    // Reports are aggregates, not records: the manager's scope filters them like any other
+    // filter, so another team's report is empty, the same answer as a team with no activity.
+    const other = await env.request('GET', '/api/v1/reports/team?period=2026-Q1&team=2', {
+      key: managerKey,
+    });
+    expect(other.status).toBe(200);
+    expect(other.body).toEqual({ period: '2026-Q1', periodType: 'quarter', rows: [] });
+    const own = await env.request('GET', '/api/v1/reports/team?period=2026-Q1&team=1', {
+      key: managerKey,
+    });
+    expect(own.body.rows.map((r: any) => `${r.level}:${r.repName ?? r.teamName}`)).toEqual([
+      'team:North',
+      'rep:Ana',
+      'rep:Ben',
+    ]);
+    const admin = await env.request('GET', '/api/v1/reports/team?period=2026-Q1&team=2', {
+      key: 'admin',
+    });
+    expect(admin.body.rows.map((r: any) => r.repName ?? r.teamName)).toEqual(['South', 'Cid']);
+    const sales = await env.request('GET', '/api/v1/reports/sales?groupBy=team&team=2', {
+      key: managerKey,
+    });
+    expect(sales.status).toBe(200);
+    expect(sales.body.rows).toEqual([]);
+  });
+
   it('reports inventory health with demand over the last 30 and 90 days', async () => {
     const res = await env.request('GET', '/api/v1/reports/inventory', { key: 'executive' });
     expect(res.status).toBe(200);
@@ -292,15 +352,19 @@ describe('reports API', () => {
       r.avgDailyDemand90d,
       r.daysOfCover30d,
       r.daysOfCover90d,
+      r.reorderPoint,
+      r.reorderPointSource,
       r.belowReorderPoint,
       r.suggestedReorderQuantity,
     ]);
     expect(view).toEqual([
-      ['SKU-DRL', 'WH-A', 5, 3, 3, 0.1, 0.0333, 50, 150, true, 20], // max(20, 10 − 5)
-      ['SKU-DRL', 'WH-B', 0, 0, 0, 0, 0, null, null, true, 5], // rule only, no stock row
-      ['SKU-HAM', 'WH-A', 40, 15, 60, 0.5, 0.6667, 80, 60, false, 0],
-      ['SKU-HAM', 'WH-B', 0, 0, 0, 0, 0, null, null, true, 25], // max(10, 25 − 0)
-      ['SKU-LIC', 'WH-B', 0, 0, 0, 0, 0, null, null, null, null], // no rule
+      ['SKU-DRL', 'WH-A', 5, 3, 3, 0.1, 0.0333, 50, 150, 10, 'rule', true, 20], // max(20, 10 − 5)
+      ['SKU-DRL', 'WH-B', 0, 0, 0, 0, 0, null, null, 0, 'rule', true, 5], // rule only, no stock row
+      ['SKU-HAM', 'WH-A', 40, 15, 60, 0.5, 0.6667, 80, 60, 30, 'rule', false, 0],
+      ['SKU-HAM', 'WH-B', 0, 0, 0, 0, 0, null, null, 25, 'rule', true, 25], // max(10, 25 − 0)
+      // no rule: 0.5/day × (14 + 7) = 10.5 → 11; suggested 11 − 3
+      ['SKU-LIC', 'WH-A', 3, 15, 45, 0.5, 0.5, 6, 6, 11, 'demand', true, 8],
+      ['SKU-LIC', 'WH-B', 0, 0, 0, 0, 0, null, null, null, null, null, null], // no rule, no demand
     ]);
     const below = await env.request('GET', '/api/v1/reports/inventory?belowReorderPoint=true', {
       key: 'analyst',
@@ -309,12 +373,18 @@ describe('reports API', () => {
       'SKU-DRL@WH-A',
       'SKU-DRL@WH-B',
       'SKU-HAM@WH-B',
+      'SKU-LIC@WH-A',
     ]);
     const csv = await env.request('GET', '/api/v1/reports/inventory?category=3&format=csv', {
       key: 'analyst',
     });
     expect(csv.text.split('\r\n')[0]).toMatch(/^productId,sku,productName,/);
-    expect(csv.text.split('\r\n')[1]).toMatch(/^502,SKU-LIC,License,Software,2,WH-B,0,0,0,/);
+    expect(csv.text.split('\r\n').slice(1, 3)).toEqual([
+      expect.stringMatching(
+        /^502,SKU-LIC,License,Software,1,WH-A,3,0,3,15,45,0.5,0.5,6,6,11,demand,,true,8$/,
+      ),
+      expect.stringMatching(/^502,SKU-LIC,License,Software,2,WH-B,0,0,0,/),
+    ]);
   });
 
   it('lists every model with status, rows, tests and lineage', async () => {

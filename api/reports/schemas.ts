@@ -114,7 +114,10 @@ export const inventoryRow = z.object({
   avgDailyDemand90d: z.number(),
   daysOfCover30d: z.number().nullable(),
   daysOfCover90d: z.number().nullable(),
+  /** The rule's point, else average daily demand (90 d) × (14 d lead time + 7 d safety stock). */
   reorderPoint: z.number().int().nullable(),
+  /** rule: set on a reorder rule; demand: derived; null: neither (no rule, nothing shipped). */
+  reorderPointSource: z.enum(['rule', 'demand']).nullable(),
   reorderQuantity: z.number().int().nullable(),
   belowReorderPoint: z.boolean().nullable(),
   suggestedReorderQuantity: z.number().int().nullable(),

@@ -107,6 +107,7 @@ export async function inventoryReport(
       daysOfCover30d: toRatio(r.days_of_cover_30d, 1),
       daysOfCover90d: toRatio(r.days_of_cover_90d, 1),
       reorderPoint: toInt(r.reorder_point),
+      reorderPointSource: str(r.reorder_point_source) as InventoryRow['reorderPointSource'],
       reorderQuantity: toInt(r.reorder_quantity),
       belowReorderPoint: r.below_reorder_point === null ? null : Boolean(r.below_reorder_point),
       suggestedReorderQuantity: toInt(r.suggested_reorder_quantity),

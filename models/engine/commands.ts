@@ -84,6 +84,9 @@ async function execute(
         }
       },
     });
+    if (summary.interruptedRuns > 0) {
+      print(`note  ${summary.interruptedRuns} earlier run(s) left 'running' marked interrupted`);
+    }
     const count = (s: string) => summary.models.filter((m) => m.status === s).length;
     const warns = summary.models.flatMap((m) => m.tests).filter((t) => t.status === 'warn').length;
     print(

@@ -3,6 +3,10 @@
  * there, then swapped in with DROP + RENAME in one transaction, so a failed build or test leaves
  * the previous relation readable. Incremental models merge their new rows and run their tests
  * inside one transaction on the live table, rolled back when a test fails.
+ *
+ * (Building and testing inside one transaction with CREATE OR REPLACE would save a commit per
+ * model, 3–5 ms. Tried and measured on the 1 M-line demo: fct_order_lines' CTAS and tests took
+ * 2.0–2.3 s on the transaction's uncommitted data against 1.6 s on a committed `__new`.)
  */
 import { performance } from 'node:perf_hooks';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -10,6 +14,7 @@ import { compileModel, compileTests, type CompileOptions } from './compile.ts';
 import {
   AsyncLock,
   columnsOf,
+  dropIfExists,
   dropRelation,
   inTransaction,
   queryRows,
@@ -30,6 +35,12 @@ export interface ModelOutcome {
   /** Rows written by this build (all of them for full builds, the merged ones otherwise). */
   rowsChanged: number | null;
   durationMs: number;
+  /**
+   * Wall-clock ISO times the model's work started and ended on its connection (equal for a
+   * skipped model). Recorded in meta.model_runs, so overlapping builds can be seen afterwards.
+   */
+  startedAt: string;
+  finishedAt: string;
   error?: string;
   tests: TestOutcome[];
 }
@@ -81,14 +92,26 @@ async function testOrThrow(
 }
 
 async function swapIn(conn: DuckDBConnection, ctx: BuildContext, m: ModelNode, view: boolean) {
-  await ctx.swapLock.run(() =>
-    inTransaction(conn, async () => {
-      await dropRelation(conn, m.schema, m.name);
-      await conn.run(
-        `ALTER ${view ? 'VIEW' : 'TABLE'} ${relationOf(m, NEW)} RENAME TO ${quoteIdent(m.name)}`,
-      );
-    }),
-  );
+  const kind = view ? 'VIEW' : 'TABLE';
+  const rename = `ALTER ${kind} ${relationOf(m, NEW)} RENAME TO ${quoteIdent(m.name)}`;
+  await ctx.swapLock.run(async () => {
+    try {
+      // The live relation is almost always of the same kind: drop it without a catalog lookup
+      // (a lookup costs a few ms, a large part of the runner's overhead on a small model).
+      await inTransaction(conn, async () => {
+        await conn.run(`DROP ${kind} IF EXISTS ${relationOf(m)}`);
+        await conn.run(rename);
+      });
+    } catch (e) {
+      // The materialisation changed (view ↔ table): DuckDB refused the DROP and the transaction
+      // was rolled back, `__new` intact. Drop whatever is there instead.
+      if (!/is of type (View|Table)/i.test(String(e))) throw e;
+      await inTransaction(conn, async () => {
+        await dropRelation(conn, m.schema, m.name);
+        await conn.run(rename);
+      });
+    }
+  });
 }
 
 /** Build into `<name>__new`, test it, swap it in. */
@@ -100,7 +123,7 @@ async function buildReplacing(
   view: boolean,
 ): Promise<Pick<ModelOutcome, 'rows' | 'rowsChanged' | 'tests'>> {
   const staging = relationOf(m, NEW);
-  await dropRelation(conn, m.schema, m.name + NEW);
+  await dropIfExists(conn, m.schema, m.name + NEW);
   let rows: number | null = null;
   if (view) {
     await conn.run(`CREATE VIEW ${staging} AS ${sql}`);
@@ -113,7 +136,7 @@ async function buildReplacing(
     await swapIn(conn, ctx, m, view);
     return { rows, rowsChanged: rows, tests };
   } catch (e) {
-    await dropRelation(conn, m.schema, m.name + NEW).catch(() => {});
+    await dropIfExists(conn, m.schema, m.name + NEW).catch(() => {});
     throw e;
   }
 }
@@ -132,7 +155,7 @@ async function mergeIncremental(
   };
   const sql = compileModel(ctx.project, m, opts);
   await assertOneStatement(conn, sql);
-  await dropRelation(conn, m.schema, m.name + NEW);
+  await dropIfExists(conn, m.schema, m.name + NEW);
   const created = await queryRows(conn, `CREATE TABLE ${staging} AS ${sql}`);
   const changed = Number(created[0]?.Count ?? 0);
   try {
@@ -157,7 +180,7 @@ async function mergeIncremental(
       return { rows: await countRows(conn, live), rowsChanged: changed, tests };
     });
   } finally {
-    await dropRelation(conn, m.schema, m.name + NEW).catch(() => {});
+    await dropIfExists(conn, m.schema, m.name + NEW).catch(() => {});
   }
 }
 
@@ -168,9 +191,14 @@ export async function buildModel(
   m: ModelNode,
 ): Promise<ModelOutcome> {
   const started = performance.now();
-  const done = (o: Omit<ModelOutcome, 'model' | 'durationMs'>): ModelOutcome => ({
+  const startedAt = new Date().toISOString();
+  const done = (
+    o: Omit<ModelOutcome, 'model' | 'durationMs' | 'startedAt' | 'finishedAt'>,
+  ): ModelOutcome => ({
     model: m.name,
     durationMs: Math.round(performance.now() - started),
+    startedAt,
+    finishedAt: new Date().toISOString(),
     ...o,
   });
   let mode: ModelOutcome['mode'] = m.materialized === 'view' ? 'view' : 'full';
@@ -209,6 +237,7 @@ export async function testModel(
   m: ModelNode,
 ): Promise<ModelOutcome> {
   const started = performance.now();
+  const startedAt = new Date().toISOString();
   const tests = await runTests(
     conn,
     compileTests(ctx.project, m, relationOf(m), { vars: ctx.vars }),
@@ -221,6 +250,8 @@ export async function testModel(
     rows: null,
     rowsChanged: null,
     durationMs: Math.round(performance.now() - started),
+    startedAt,
+    finishedAt: new Date().toISOString(),
     tests,
     error: failed.length ? `${m.file}: ${new TestsFailed(tests).message}` : undefined,
   };

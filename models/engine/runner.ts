@@ -38,6 +38,8 @@ export interface RunSummary {
   models: ModelOutcome[];
   freshness: FreshnessOutcome[];
   durationMs: number;
+  /** Earlier runs found still 'running' (their process died) and marked 'interrupted'. */
+  interruptedRuns: number;
 }
 
 /** The vars every project gets: the business time zone and today's date in it. */
@@ -78,6 +80,7 @@ async function runLocked(
   const pool: DuckDBConnection[] = [];
   try {
     await meta.ensureMeta(metaConn);
+    const interruptedRuns = await meta.closeStaleRuns(metaConn);
     await meta.recordCatalog(metaConn, project);
     await meta.startRun(metaConn, record);
 
@@ -126,7 +129,14 @@ async function runLocked(
     const status = failed ? 'error' : 'success';
     const durationMs = Math.round(performance.now() - started);
     await meta.finishRun(metaConn, record, status, outcomes, durationMs);
-    return { runId: record.runId, status, models: outcomes, freshness, durationMs };
+    return {
+      runId: record.runId,
+      status,
+      models: outcomes,
+      freshness,
+      durationMs,
+      interruptedRuns,
+    };
   } finally {
     for (const c of pool) c.closeSync();
     metaConn.closeSync();
@@ -136,7 +146,9 @@ async function runLocked(
 /**
  * Start each selected model once its selected parents succeeded; skip it when one failed or was
  * skipped (unless `independent`, for tests, where one failure says nothing about the others).
- * At most `threads` at once. Returns outcomes in the order models finished.
+ * At most `threads` at once. Returns outcomes in the order models finished, once `finished` has
+ * resolved for all of them. `finished` (the meta write, one commit per model) does not hold a
+ * slot: the next model starts at once, so the commit overlaps its build instead of delaying it.
  */
 async function schedule(
   project: Project,
@@ -150,8 +162,14 @@ async function schedule(
   const state = new Map<string, ModelOutcome['status'] | 'running'>();
   const waiting = [...selected]; // build order, so parents are always ahead of children
   const outcomes: ModelOutcome[] = [];
+  const recorded: Promise<void>[] = [];
   let running = 0;
   return new Promise((resolve, reject) => {
+    const record = (o: ModelOutcome) => {
+      outcomes.push(o);
+      recorded.push(finished(o));
+      recorded.at(-1)!.catch(reject);
+    };
     const pump = () => {
       for (let i = 0; i < waiting.length && running < threads;) {
         const name = waiting[i]!;
@@ -164,6 +182,7 @@ async function schedule(
             });
         if (bad) {
           waiting.splice(i, 1);
+          const now = new Date().toISOString();
           const o: ModelOutcome = {
             model: name,
             status: 'skipped',
@@ -171,16 +190,13 @@ async function schedule(
             rows: null,
             rowsChanged: null,
             durationMs: 0,
+            startedAt: now,
+            finishedAt: now,
             tests: [],
             error: `skipped: upstream ${bad} ${state.get(bad) === 'error' ? 'failed' : 'was skipped'}`,
           };
           state.set(name, 'skipped');
-          outcomes.push(o);
-          running++;
-          finished(o).then(() => {
-            running--;
-            pump();
-          }, reject);
+          record(o);
           continue;
         }
         if (independent || parents.every((p) => state.get(p) === 'success')) {
@@ -188,10 +204,9 @@ async function schedule(
           state.set(name, 'running');
           running++;
           work(name)
-            .then(async (o) => {
+            .then((o) => {
               state.set(name, o.status);
-              outcomes.push(o);
-              await finished(o);
+              record(o);
               running--;
               pump();
             })
@@ -200,7 +215,8 @@ async function schedule(
         }
         i++;
       }
-      if (running === 0 && waiting.length === 0) resolve(outcomes);
+      if (running === 0 && waiting.length === 0)
+        Promise.all(recorded).then(() => resolve(outcomes), reject);
       else if (running === 0) reject(new Error(`no model can start: ${waiting.join(', ')}`));
     };
     pump();

@@ -3,17 +3,21 @@
 -- @unique_key period_type, period_start, level, team_id, rep_id
 -- @description Per rep and per team, per month, quarter and year: revenue, orders, quota and
 -- @description attainment (revenue ÷ quota of the same rep or team and period; null without a
--- @description quota or when it is 0), pipeline and weighted pipeline (open opportunities expected
--- @description to close in the period), won, lost, win rate won ÷ (won + lost) over those closed
+-- @description quota or when it is 0), pipeline and weighted pipeline at the end of the period
+-- @description (opportunities open then; for the period holding as_of, every one open now — see
+-- @description int_rep_period_events), won, lost, win rate won ÷ (won + lost) over those closed
 -- @description in the period, average deal size and median sales cycle of the won ones, and
 -- @description activities done. Team rows are computed from events, not from rep rows, so
 -- @description medians and ratios are the team's own.
 -- @column level rep or team
 -- @column period_label 2026-03, 2026-Q1 or 2026
+-- @column pipeline_value Σ expected value of the opportunities open at the end of the period (or of as_of)
+-- @column weighted_pipeline Σ expected value × probability of the same opportunities
 -- @test unique period_type, period_start, level, team_id, rep_id
 -- @test not_null period_type, period_start, period_label, level, revenue, orders
 -- @test accepted_values level: rep, team
 -- @test expression win_rate IS NULL OR win_rate BETWEEN 0 AND 1
+-- @test expression weighted_pipeline <= pipeline_value
 WITH grouped AS (
   SELECT
     period_type,

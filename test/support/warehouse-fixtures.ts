@@ -1,6 +1,6 @@
 /**
  * Hand-made `raw` data for model and report tests, without waiting for ingest: the raw tables
- * ingest creates (same names and columns as db/migrations/0001_operational_schema.ts, in DuckDB
+ * ingest creates (same names and columns as db/migrations/*.ts, in DuckDB
  * types), with the operational defaults so a test writes only the columns it cares about.
  */
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
@@ -71,6 +71,14 @@ export const RAW_TABLES: Record<string, string> = {
   alerts: `id BIGINT, kind VARCHAR, product_id BIGINT, warehouse_id BIGINT, message VARCHAR,
     payload JSON DEFAULT '{}', raised_at TIMESTAMPTZ DEFAULT now(), acknowledged_at TIMESTAMPTZ,
     acknowledged_by_key_id BIGINT, ${STAMPS}`,
+  order_rules: `id VARCHAR, kind VARCHAR, params JSON DEFAULT '{}', active BOOLEAN DEFAULT true,
+    description VARCHAR, ${STAMPS}`,
+  followup_rules: `id BIGINT, name VARCHAR, trigger VARCHAR, condition JSON DEFAULT '{}',
+    action JSON, active BOOLEAN DEFAULT true, ${SOFT}`,
+  opportunity_lines: `id BIGINT, opportunity_id BIGINT, line_no INTEGER, product_id BIGINT,
+    quantity INTEGER, unit_price DECIMAL(14,4), discount DECIMAL(5,4) DEFAULT 0, ${STAMPS}`,
+  audit_log: `id BIGINT, api_key_id BIGINT, entity VARCHAR, entity_id VARCHAR, action VARCHAR,
+    diff JSON DEFAULT '{}', "at" TIMESTAMPTZ DEFAULT now(), ${STAMPS}`,
 };
 
 /** A row for insertRaw: column → value (money as strings keeps it exact). */
@@ -233,6 +241,47 @@ export async function loadSalesFixture(conn: DuckDBConnection): Promise<void> {
       deleted_at: '2026-02-03T00:00:00Z',
     },
   ]);
+  // Stage changes, from creation: the weight of an opportunity closed since a period ended is
+  // the default probability of its stage then (January: 1 in proposal 0.5, 3 in lead 0.1).
+  const change = (id: number, opp: number, from: string | null, to: string, at: string) => ({
+    id,
+    opportunity_id: opp,
+    from_stage: from,
+    to_stage: to,
+    changed_at: at,
+  });
+  await insertRaw(conn, 'opportunity_stage_history', [
+    change(1, 1, null, 'lead', '2026-01-10T10:00:00Z'),
+    change(2, 1, 'lead', 'proposal', '2026-01-25T10:00:00Z'),
+    change(3, 1, 'proposal', 'won', '2026-02-05T10:00:00Z'),
+    change(4, 2, null, 'lead', '2026-02-01T10:00:00Z'),
+    change(5, 2, 'lead', 'won', '2026-02-11T10:00:00Z'),
+    change(6, 3, null, 'lead', '2026-01-20T10:00:00Z'),
+    change(7, 3, 'lead', 'negotiation', '2026-02-10T10:00:00Z'),
+    change(8, 3, 'negotiation', 'lost', '2026-02-15T10:00:00Z'),
+    change(9, 4, null, 'proposal', '2026-01-05T10:00:00Z'),
+    change(10, 5, null, 'qualified', '2026-01-05T10:00:00Z'),
+    change(11, 6, null, 'qualified', '2026-02-01T10:00:00Z'),
+    change(12, 6, 'qualified', 'won', '2026-02-09T10:00:00Z'),
+    change(13, 7, null, 'lead', '2026-01-05T10:00:00Z'),
+  ]);
+  await insertRaw(conn, 'opportunity_lines', [
+    { id: 1, opportunity_id: 4, line_no: 1, product_id: 501, quantity: 20, unit_price: '100' },
+  ]);
+  await insertRaw(conn, 'order_rules', [
+    { id: 'credit-limit', kind: 'credit_limit', description: 'Within the credit limit' },
+  ]);
+  await insertRaw(conn, 'followup_rules', [
+    {
+      id: 1,
+      name: 'Thank-you call',
+      trigger: 'order_delivered',
+      action: '{"activityType": "call", "subject": "Thank {customer}", "dueInDays": 2}',
+    },
+  ]);
+  await insertRaw(conn, 'audit_log', [
+    { id: 1, entity: 'customer', entity_id: '100', action: 'create' },
+  ]);
   await insertRaw(conn, 'activities', [
     { id: 1, owner_rep_id: 10, done_at: '2026-02-03T10:00:00Z' },
     { id: 2, owner_rep_id: 10, done_at: '2026-02-04T10:00:00Z' },
@@ -264,6 +313,8 @@ export async function loadSalesFixture(conn: DuckDBConnection): Promise<void> {
     { product_id: 501, warehouse_id: 1, on_hand: 5, reserved: 0 },
     { product_id: 500, warehouse_id: 2, on_hand: 20, reserved: 20 },
     { product_id: 502, warehouse_id: 2, on_hand: 0, reserved: 0 },
+    // No rule: reorder point from demand, 45 units in 90 d → 0.5/day × (14 + 7) days = 10.5 → 11
+    { product_id: 502, warehouse_id: 1, on_hand: 3, reserved: 0 },
   ]);
   await insertRaw(conn, 'reorder_rules', [
     {
@@ -297,5 +348,7 @@ export async function loadSalesFixture(conn: DuckDBConnection): Promise<void> {
     move(8, 500, 'shipment', -4, '2026-04-01T00:00:00Z'), // after as-of
     move(9, 501, 'shipment', -3, '2026-03-15T00:00:00Z'),
     { ...move(10, 500, 'reservation', 0, '2026-03-12T00:00:00Z'), reserved_delta: 10 },
+    move(11, 502, 'shipment', -30, '2026-02-15T00:00:00Z'), // 90 d only
+    move(12, 502, 'shipment', -15, '2026-03-20T00:00:00Z'), // 30 d and 90 d
   ]);
 }
