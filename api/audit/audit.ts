@@ -2,8 +2,8 @@
  * The audit log: who (API key), what (entity, id, JSON diff of the change), when — written in
  * the same transaction as the change itself, so an audited write can never be half-recorded.
  */
-import type { Kysely, Transaction } from 'kysely';
-import type { DB } from '../../db/schema.ts';
+import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { AuditLogTable, DB } from '../../db/schema.ts';
 import type { Principal } from '../auth/principal.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -29,26 +29,31 @@ function normalise(v: unknown): unknown {
   return v === undefined ? null : v;
 }
 
+/** What one audit entry says: who, which record, what was done, and the state before and after. */
+export interface AuditEntry {
+  principal: Principal | null | undefined;
+  entity: string;
+  entityId: string | number;
+  action: string;
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+}
+
+/**
+ * The audit_log row for an entry, for callers that fold the insert into a larger statement
+ * (the order actions write order, event and audit row in one round trip).
+ */
+export function auditRow(entry: AuditEntry): Insertable<AuditLogTable> {
+  return {
+    api_key_id: entry.principal?.keyId ?? null,
+    entity: entry.entity,
+    entity_id: String(entry.entityId),
+    action: entry.action,
+    diff: JSON.stringify(diffRecords(entry.before, entry.after)),
+  };
+}
+
 /** Append one audit row inside the caller's transaction. */
-export async function recordAudit(
-  db: Db,
-  entry: {
-    principal: Principal | null | undefined;
-    entity: string;
-    entityId: string | number;
-    action: string;
-    before?: Record<string, unknown> | null;
-    after?: Record<string, unknown> | null;
-  },
-): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({
-      api_key_id: entry.principal?.keyId ?? null,
-      entity: entry.entity,
-      entity_id: String(entry.entityId),
-      action: entry.action,
-      diff: JSON.stringify(diffRecords(entry.before, entry.after)),
-    })
-    .execute();
+export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
+  await db.insertInto('audit_log').values(auditRow(entry)).execute();
 }

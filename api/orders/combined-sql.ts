@@ -17,7 +17,7 @@ import type {
   OrderRuleKind,
   OrdersTable,
 } from '../../db/schema.ts';
-import { diffRecords } from '../audit/audit.ts';
+import { auditRow } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 
 const TIMESTAMPTZ_OID = 1184;
@@ -140,7 +140,7 @@ export async function insertLinesEventAndAudit(
 }
 
 /**
- * The audit row recordAudit (api/audit/audit.ts) would write for an order change, built here so
+ * The audit row of an order change (auditRow in api/audit/audit.ts), built here so
  * it can ride along with another insert; same columns, same diff.
  */
 export function orderAuditRow(
@@ -150,13 +150,7 @@ export function orderAuditRow(
   before: Record<string, unknown> | null,
   after: Record<string, unknown>,
 ): AuditRow {
-  return {
-    api_key_id: principal.keyId,
-    entity: 'order',
-    entity_id: String(entityId),
-    action,
-    diff: JSON.stringify(diffRecords(before, after)),
-  };
+  return auditRow({ principal, entity: 'order', entityId, action, before, after });
 }
 
 /**
