@@ -1,13 +1,14 @@
-/** Real PostgreSQL (DATABASE_URL): a pg pool; COPY FROM streams through pg-copy-streams. */
+/** Real PostgreSQL (DATABASE_URL): a pg pool; COPY FROM streams through pg-copy-streams, COPY TO through pg-copy-to.ts. */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { OperationalDb } from './operational.ts';
 import { pgTypes } from './pg-types.ts';
 import type { DB } from './schema.ts';
 import { copyStatement, describeConnectError } from './copy-sql.ts';
+import { CopyToSink } from './pg-copy-to.ts';
 
 /** Open a pool on DATABASE_URL and check it answers; a failure names the host, not a trace. */
 export async function openPostgres(
@@ -50,9 +51,9 @@ export async function openPostgres(
       const client = options?.client ?? (await pool.connect());
       let failure: Error | undefined;
       try {
-        const source = client.query(copyTo(`COPY (${selectSql}) TO STDOUT (FORMAT csv)`));
-        for await (const chunk of source) sink(chunk as Buffer);
-        return source.rowCount;
+        const copy = new CopyToSink(`COPY (${selectSql}) TO STDOUT (FORMAT csv)`, sink);
+        client.query(copy);
+        return await copy.done;
       } catch (e) {
         failure = e as Error;
         throw e;

@@ -1,5 +1,5 @@
 /**
- * Which tables and columns to copy, read from information_schema at run time: other areas add
+ * Which tables and columns to copy, read from the PostgreSQL catalog at run time: other areas add
  * tables and columns through their own migrations, so nothing here names a table. Every base
  * table in `public` is a candidate; the deny-list (deny-list.ts) removes secrets.
  */
@@ -30,47 +30,70 @@ export type QueryFn = <T>(sql: string) => Promise<T[]>;
 
 interface ColumnRow {
   table_name: string;
-  column_name: string;
-  data_type: string;
-  udt_name: string;
+  /** Null for a table without columns. */
+  column_name: string | null;
+  data_type: string | null;
+  udt_name: string | null;
   numeric_precision: number | null;
   numeric_scale: number | null;
+  /** Position in the primary key (1-based), null when not part of it. */
+  key_position: number | null;
 }
+
+/** A row that names a column. */
+type Column = ColumnRow & { column_name: string; data_type: string; udt_name: string };
+
+/**
+ * Every base table of `public` with its columns and primary key, in one query on pg_catalog.
+ * It gives what information_schema.columns would (the same internal functions compute the type,
+ * precision and scale, seeing through domains) at a fraction of the cost: the three
+ * information_schema queries were ~10 ms, a fifth of an incremental run that finds nothing to do.
+ */
+const CATALOG_SQL = `
+  SELECT c.relname AS table_name, a.attname AS column_name,
+         CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN 'ARRAY' ELSE 'SCALAR' END AS data_type,
+         t.typname AS udt_name,
+         information_schema._pg_numeric_precision(t.oid, m.typmod)::int AS numeric_precision,
+         information_schema._pg_numeric_scale(t.oid, m.typmod)::int AS numeric_scale,
+         k.position::int AS key_position
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_type dt ON dt.oid = a.atttypid
+  LEFT JOIN LATERAL (SELECT information_schema._pg_truetypid(a.*, dt.*) AS typid,
+                            information_schema._pg_truetypmod(a.*, dt.*) AS typmod) m ON true
+  LEFT JOIN pg_type t ON t.oid = m.typid
+  LEFT JOIN LATERAL (
+    SELECT u.position FROM pg_index i, unnest(i.indkey) WITH ORDINALITY AS u(attnum, position)
+    WHERE i.indrelid = c.oid AND i.indisprimary AND u.attnum = a.attnum) k ON true
+  WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+  ORDER BY c.relname, a.attnum`;
 
 /** Read every base table of `public` (but migrations' own) with columns and primary key. */
 export async function readCatalog(query: QueryFn): Promise<Catalog> {
-  const tables = await query<{ table_name: string }>(`
-    SELECT table_name FROM information_schema.tables
-    WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
-    ORDER BY table_name`);
-  const columns = await query<ColumnRow>(`
-    SELECT table_name, column_name, data_type, udt_name,
-           numeric_precision::int AS numeric_precision, numeric_scale::int AS numeric_scale
-    FROM information_schema.columns
-    WHERE table_schema = 'public'
-    ORDER BY table_name, ordinal_position`);
-  const keys = await query<{ table_name: string; column_name: string }>(`
-    SELECT k.table_name, k.column_name
-    FROM information_schema.table_constraints c
-    JOIN information_schema.key_column_usage k
-      ON k.constraint_schema = c.constraint_schema AND k.constraint_name = c.constraint_name
-     AND k.table_name = c.table_name
-    WHERE c.table_schema = 'public' AND c.constraint_type = 'PRIMARY KEY'
-    ORDER BY k.table_name, k.ordinal_position`);
+  const rows = await query<ColumnRow>(CATALOG_SQL);
+  const byTable = new Map<string, Column[]>();
+  for (const row of rows) {
+    const own = byTable.get(row.table_name) ?? [];
+    if (row.column_name !== null) own.push(row as Column);
+    byTable.set(row.table_name, own);
+  }
 
   const catalog: Catalog = { tables: [], denied: new Map() };
-  for (const { table_name: name } of tables) {
+  for (const [name, own] of byTable) {
     const denial = tableDenial(name);
     if (denial) {
       catalog.denied.set(name, denial);
       continue;
     }
-    const own = columns.filter((c) => c.table_name === name);
     const excludedColumns = own
       .filter((c) => isColumnDenied(name, c.column_name))
       .map((c) => c.column_name);
     const kept = own.filter((c) => !excludedColumns.includes(c.column_name));
-    const primaryKey = keys.filter((k) => k.table_name === name).map((k) => k.column_name);
+    const primaryKey = own
+      .filter((c) => c.key_position !== null)
+      .sort((x, y) => x.key_position! - y.key_position!)
+      .map((c) => c.column_name);
     catalog.tables.push({
       name,
       columns: kept.map((c) => planColumn(toPgColumn(c))),
@@ -85,7 +108,7 @@ export async function readCatalog(query: QueryFn): Promise<Catalog> {
   return catalog;
 }
 
-function toPgColumn(c: ColumnRow): PgColumn {
+function toPgColumn(c: Column): PgColumn {
   return {
     name: c.column_name,
     dataType: c.data_type,

@@ -25,6 +25,8 @@ export interface TableJob {
   reason: string;
   /** Incremental: rows with updated_at ≥ this (previous watermark − safety lag), UTC text. */
   from?: string;
+  /** Incremental: no row of the snapshot lies past `from`, so there is nothing to read. */
+  unchanged?: boolean;
   /** Columns appended in PostgreSQL since the last run: ALTER ADD, then back-filled. */
   added: ColumnPlan[];
   /**
