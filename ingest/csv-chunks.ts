@@ -25,6 +25,17 @@ export function quoteParity(buf: Uint8Array, from: number, to: number, inside: b
   return inside;
 }
 
+/** A finished chunk file. */
+export interface ChunkFile {
+  file: string;
+  /**
+   * An upper bound on the longest row in the file, in bytes (newline included). The loader sizes
+   * read_csv's max_line_size from it: DuckDB's default (2 MB) parses about twice as fast as the
+   * 64 MB a large JSON document needs, so the large setting is used only where such a row is.
+   */
+  longestRow: number;
+}
+
 /** Writes CSV into numbered files under `dir`, handing each finished file to `onFile`. */
 export class CsvChunkWriter {
   private fd: number | undefined;
@@ -32,6 +43,9 @@ export class CsvChunkWriter {
   private bytes = 0;
   private inQuotes = false;
   private index = 0;
+  /** File offset just past the last row end seen, and the longest span between such ends. */
+  private rowEnd = 0;
+  private longestRow = 0;
   /** Files written so far. */
   files = 0;
 
@@ -39,7 +53,7 @@ export class CsvChunkWriter {
     private readonly dir: string,
     private readonly prefix: string,
     private readonly targetBytes: number,
-    private readonly onFile: (file: string) => void,
+    private readonly onFile: (chunk: ChunkFile) => void,
   ) {}
 
   /** Append a slice of CSV (any split, even mid-row). */
@@ -96,7 +110,10 @@ export class CsvChunkWriter {
       );
       this.fd = fs.openSync(this.file, 'w');
       this.bytes = 0;
+      this.rowEnd = 0;
+      this.longestRow = 0;
     }
+    this.trackRows(bytes);
     let off = 0;
     while (off < bytes.length) off += fs.writeSync(this.fd, bytes, off);
     this.bytes += bytes.length;
@@ -108,6 +125,26 @@ export class CsvChunkWriter {
     this.fd = undefined;
     this.inQuotes = false;
     this.files++;
-    this.onFile(this.file);
+    this.longestRow = Math.max(this.longestRow, this.bytes - this.rowEnd);
+    this.onFile({ file: this.file, longestRow: this.longestRow });
+  }
+
+  /**
+   * Note the last row end in `bytes` (a newline outside quotes; `inQuotes` is the state at its
+   * start). Every row between two noted ends is at most as long as the span between them, so the
+   * longest span bounds the longest row at the cost of a lastIndexOf per slice. A slice whose last
+   * few newlines are all quoted is treated as having none: the bound only grows.
+   */
+  private trackRows(bytes: Uint8Array): void {
+    let nl = bytes.lastIndexOf(NEWLINE);
+    for (let tries = 0; nl >= 0 && tries < 4; tries++) {
+      if (!quoteParity(bytes, 0, nl, this.inQuotes)) {
+        const end = this.bytes + nl + 1;
+        this.longestRow = Math.max(this.longestRow, end - this.rowEnd);
+        this.rowEnd = end;
+        return;
+      }
+      nl = nl > 0 ? bytes.lastIndexOf(NEWLINE, nl - 1) : -1;
+    }
   }
 }

@@ -15,7 +15,7 @@ import type { ColumnPlan } from './types.ts';
 
 /** One piece of work for the loader. */
 export type ChunkItem =
-  | { job: TableJob; kind: 'rows' | 'backfill'; file: string }
+  | { job: TableJob; kind: 'rows' | 'backfill'; file: string; longestRow: number }
   | { job: TableJob; kind: 'end'; rowsRead: number };
 
 const source = (t: SourceTable) => `public.${ident(t.name)}`;
@@ -120,9 +120,9 @@ export async function extractJobs(
   const { dir, chunkBytes, push, signal } = target;
   for (const job of jobs) {
     const copy = async (kind: 'rows' | 'backfill', sql: string) => {
-      const writer = new CsvChunkWriter(dir, `${job.index}-${kind}`, chunkBytes, (file) => {
+      const writer = new CsvChunkWriter(dir, `${job.index}-${kind}`, chunkBytes, (chunk) => {
         signal.throwIfAborted();
-        push({ job, kind, file });
+        push({ job, kind, ...chunk });
       });
       try {
         const rows = await snapshot.copy(sql, (chunk) => writer.write(chunk));

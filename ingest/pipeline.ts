@@ -109,7 +109,7 @@ export async function transferTables(
         await ctx.loader.prepare(job);
       }
       if (item.kind !== 'end') {
-        const rows = await ctx.loader.loadFile(job, item.kind, item.file);
+        const rows = await ctx.loader.loadFile(job, item.kind, item.file, item.longestRow);
         fs.rmSync(item.file, { force: true });
         if (item.kind === 'rows') loaded += rows;
         const elapsedMs = Date.now() - startedAt.get(job)!;

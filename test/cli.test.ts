@@ -193,13 +193,18 @@ describe('bad configuration', () => {
     [{ PORT: '80.5' }, 'PORT: must be a whole number (got "80.5")'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: must be a postgres:// or postgresql:// URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL:'],
+    [{ SALESOPS_WAREHOUSE_MEMORY: 'lots' }, 'SALESOPS_WAREHOUSE_MEMORY: must be a size such as'],
   ])('rejects %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
   });
 
   it('takes an empty value as unset', () => {
-    expect(loadConfig({ PORT: '', SALESOPS_DATA_DIR: ' ' })).toMatchObject({ port: 3000 });
+    expect(loadConfig({ PORT: '', SALESOPS_DATA_DIR: ' ' })).toMatchObject({
+      port: 3000,
+      warehouseMemory: '512MB',
+    });
+    expect(loadConfig({ SALESOPS_WAREHOUSE_MEMORY: '2GB' }).warehouseMemory).toBe('2GB');
   });
 
   it('an unreachable DATABASE_URL is one line on stderr and exit 1', () => {

@@ -109,6 +109,25 @@ describeBoth('ingest', (kind) => {
     expect(dee!.deleted_at).not.toBeNull();
   });
 
+  it('carries rows longer than read_csv’s default line size (3 MB of text and of JSON)', async () => {
+    // Quotes, commas and newlines inside: the chunk writer must bound the row, not the line.
+    await sql(`
+      UPDATE orders SET notes = repeat(E'say "hi",\\n', 300000) WHERE id = 1;
+      UPDATE order_events SET payload = jsonb_build_object('blob', repeat('z', 3000000))
+        WHERE id = (SELECT min(id) FROM order_events)`);
+    const r = await run();
+    expect(r.tables.find((t) => t.table === 'orders')).toMatchObject({ rowsRead: 1 });
+    await expectParity();
+    const [o] = await duckRows(
+      env.warehouse,
+      `SELECT length(notes) AS n FROM raw.orders WHERE id = 1`,
+    );
+    expect(o!.n).toBe('3000000');
+    const full = await run({ full: true, tables: ['orders', 'order_events'] });
+    expect(full.tables.every((t) => t.mode === 'full')).toBe(true);
+    await expectParity();
+  });
+
   it('adds a new PostgreSQL column with ALTER and back-fills it, without rebuilding', async () => {
     await sql(`ALTER TABLE customers ADD COLUMN segment text NOT NULL DEFAULT 'smb'`);
     await sql(`UPDATE customers SET segment = 'enterprise' WHERE code = 'C1'`);

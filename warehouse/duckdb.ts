@@ -24,7 +24,10 @@ function sqlString(s: string): string {
 
 /** Open (creating if needed) the warehouse file named by the config, locked down. */
 export async function openWarehouse(
-  config: Pick<Config, 'warehousePath' | 'ingestTempDir' | 'exportDir' | 'dataDir' | 'timezone'>,
+  config: Pick<
+    Config,
+    'warehousePath' | 'ingestTempDir' | 'exportDir' | 'dataDir' | 'timezone' | 'warehouseMemory'
+  >,
   command = 'start',
 ): Promise<Warehouse> {
   acquireFolderLock(config.dataDir, command);
@@ -34,6 +37,7 @@ export async function openWarehouse(
   const instance = await DuckDBInstance.fromCache(config.warehousePath, {
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
+    memory_limit: config.warehouseMemory,
   });
   const setup = await instance.connect();
   try {
