@@ -9,6 +9,7 @@ import { pgTypes } from './pg-types.ts';
 import type { DB } from './schema.ts';
 import { copyStatement, describeConnectError } from './copy-sql.ts';
 import { CopyToSink } from './pg-copy-to.ts';
+import { preparingPool } from './prepared-pool.ts';
 
 /** Open a pool on DATABASE_URL and check it answers; a failure names the host, not a trace. */
 export async function openPostgres(
@@ -32,7 +33,9 @@ export async function openPostgres(
     await pool.end().catch(() => {});
     throw describeConnectError(e, `DATABASE_URL (${description})`);
   }
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  // Kysely's statements run as named prepared statements (see prepared-pool.ts); the raw pool
+  // (COPY, the ingest snapshot) is used as it is.
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   return {
     kind: 'postgres',
     pool,

@@ -1,0 +1,55 @@
+/**
+ * db/prepared-pool.ts against real PostgreSQL: parameterised statements become named prepared
+ * statements (one per distinct text, reused), others are not, and a connection whose prepared
+ * plan went stale after an ALTER is destroyed instead of handed out again.
+ */
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { preparingPool } from '../db/prepared-pool.ts';
+import { createTestDatabase } from './support/postgres.ts';
+
+describe.skipIf(!inject('pgAvailable'))('preparingPool [postgres]', () => {
+  let target: { url: string; drop: () => Promise<void> };
+  let pool: pg.Pool;
+  let db: Kysely<any>;
+
+  beforeAll(async () => {
+    target = await createTestDatabase('salesops_prep');
+    // One connection, so every query below runs in the same backend.
+    pool = new pg.Pool({ connectionString: target.url, max: 1 });
+    db = new Kysely<any>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+    await sql`CREATE TABLE t (id int PRIMARY KEY, name text)`.execute(db);
+    await sql`INSERT INTO t VALUES (1, 'a'), (2, 'b')`.execute(db);
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await target?.drop();
+  });
+
+  const prepared = async () =>
+    (
+      await sql<{
+        statement: string;
+      }>`SELECT statement FROM pg_prepared_statements ORDER BY statement`.execute(db)
+    ).rows.map((r) => r.statement);
+
+  it('prepares each parameterised text once and reuses it; plain text is not prepared', async () => {
+    for (const id of [1, 2, 1]) {
+      const r = await db.selectFrom('t').select('name').where('id', '=', id).execute();
+      expect(r).toHaveLength(1);
+    }
+    const names = await prepared();
+    expect(names.filter((s) => s.includes('from "t"'))).toHaveLength(1);
+    expect(names.some((s) => s.includes('pg_prepared_statements'))).toBe(false);
+  });
+
+  it('destroys a connection whose prepared plan went stale, and the next one works', async () => {
+    const select = () => db.selectFrom('t').selectAll().where('id', '=', 1).execute();
+    expect(await select()).toEqual([{ id: 1, name: 'a' }]);
+    await sql`ALTER TABLE t ADD COLUMN extra int`.execute(db);
+    await expect(select()).rejects.toMatchObject({ code: '0A000' });
+    // A fresh connection prepares the statement again, with the new column.
+    expect(await select()).toEqual([{ id: 1, name: 'a', extra: null }]);
+  });
+});
