@@ -55,6 +55,7 @@ export async function resolveIncremental(
   for (const job of jobs) job.fingerprint = snapshot.fingerprints.get(job.table.name);
   for (const job of incremental) {
     const state = states.get(job.table.name)!;
+    job.warehouseCount = state.rowCount ?? undefined;
     const unchanged = job.fingerprint !== undefined && job.fingerprint === state.fingerprint;
     if (unchanged && state.rowCount !== null) {
       job.sourceCount = state.rowCount;

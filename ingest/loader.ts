@@ -40,6 +40,11 @@ export interface TableJob {
    * since (see fingerprint.ts).
    */
   sourceCount?: number;
+  /**
+   * Incremental only: the warehouse table's row count after the previous run. When this run
+   * merges and deletes nothing, that is still its count, and asking DuckDB is skipped.
+   */
+  warehouseCount?: number;
   /** True when sourceCount is the previous run's: a mismatch is then counted before it is believed. */
   sourceCountInferred?: boolean;
   /** The table's statistics fingerprint in this snapshot, remembered for the next run. */
@@ -180,8 +185,16 @@ export class WarehouseLoader {
         await this.conn.run(`DROP TABLE ${backfill(job)}`);
       }
     }
-    const count = await this.conn.runAndReadAll(`SELECT count(*) AS n FROM ${raw(t)}`);
-    const rowCount = Number(count.getRowObjects()[0]!.n);
+    const untouched =
+      job.mode === 'incremental' && merged === 0 && deleted === 0 && job.added.length === 0;
+    const rowCount =
+      untouched && job.warehouseCount !== undefined
+        ? job.warehouseCount
+        : Number(
+            (
+              await this.conn.runAndReadAll(`SELECT count(*) AS n FROM ${raw(t)}`)
+            ).getRowObjects()[0]!.n,
+          );
     return {
       merged,
       deleted,
