@@ -37,7 +37,7 @@ const PRODUCTS = 1000;
 const CUSTOMERS = 500;
 const LINES_PER_ORDER = 3;
 /** Orders per side run first and not counted: connections, JIT plans, caches. */
-const WARM_UP = 100;
+const WARM_UP = 500;
 /** The measured orders run in this many alternating app / raw rounds. */
 const ROUNDS = 4;
 if (!Number.isInteger(ORDERS) || ORDERS < 1) throw new Error('orders must be a positive integer');

@@ -37,23 +37,24 @@ export function preparingPool(pool: pg.Pool): PostgresPool {
   return {
     async connect(): Promise<PostgresPoolClient> {
       const client = await pool.connect();
-      let stale = false;
-      const query = async (text: string, parameters: readonly unknown[]) => {
-        const values = [...parameters];
-        const name = values.length > 0 ? nameOf(text) : undefined;
-        try {
-          return await (name === undefined
-            ? client.query(text, values)
-            : client.query({ name, text, values }));
-        } catch (e) {
-          if ((e as { code?: string }).code === '0A000') stale = true; // see the file comment
-          throw e;
-        }
+      let destroy = false;
+      const noteStale = (e: unknown) => {
+        if ((e as { code?: string }).code === '0A000') destroy = true; // see the file comment
+        throw e;
+      };
+      // Kysely hands over a fresh array per query and pg does not change it, so no copy.
+      const query = (text: string, parameters: unknown[]) => {
+        const name = parameters.length > 0 ? nameOf(text) : undefined;
+        const result =
+          name === undefined
+            ? client.query(text, parameters)
+            : client.query({ name, text, values: parameters });
+        return result.catch(noteStale);
       };
       return {
         // Kysely streams through a cursor only when given one; this dialect has none.
         query: query as unknown as PostgresPoolClient['query'],
-        release: (destroy?: boolean) => client.release(destroy || stale),
+        release: (fail?: boolean) => client.release(fail || destroy),
       };
     },
     end: () => pool.end(),

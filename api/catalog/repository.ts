@@ -1,5 +1,5 @@
 /** SQL for categories, products, price history and price lists. */
-import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Transaction, type Updateable } from 'kysely';
 import type {
   DB,
   PriceListItemsTable,
@@ -186,25 +186,24 @@ export async function priceCandidates(
 ): Promise<Map<number, PriceCandidate[]>> {
   const out = new Map<number, PriceCandidate[]>();
   if (productIds.length === 0) return out;
-  const rows = await db
-    .selectFrom('price_list_items as i')
-    .innerJoin('price_lists as l', 'l.id', 'i.price_list_id')
-    .select([
-      'i.id',
-      'i.product_id',
-      'i.price_list_id',
-      'l.name as list_name',
-      'i.customer_group',
-      'i.min_quantity',
-      'i.unit_price',
-      'i.valid_from',
-      'i.valid_to',
-    ])
-    .where('i.product_id', 'in', [...productIds])
-    .where('i.deleted_at', 'is', null)
-    .where('l.deleted_at', 'is', null)
-    .where('l.active', '=', true)
-    .execute();
+  // A fixed text whatever the number of products (an array, not an IN list): one prepared
+  // statement on the order hot path, and no query-builder work per order.
+  const { rows } = await sql<{
+    id: number;
+    product_id: number;
+    price_list_id: number;
+    list_name: string;
+    customer_group: string | null;
+    min_quantity: number;
+    unit_price: string;
+    valid_from: Date | null;
+    valid_to: Date | null;
+  }>`
+    SELECT i.id, i.product_id, i.price_list_id, l.name AS list_name, i.customer_group,
+           i.min_quantity, i.unit_price, i.valid_from, i.valid_to
+    FROM price_list_items i JOIN price_lists l ON l.id = i.price_list_id
+    WHERE i.product_id = ANY(${[...productIds]}::bigint[])
+      AND i.deleted_at IS NULL AND l.deleted_at IS NULL AND l.active`.execute(db);
   for (const r of rows) {
     const list = out.get(r.product_id) ?? [];
     list.push({

@@ -81,34 +81,27 @@ export async function applyMovements(
       .execute();
   }
 
-  const locked = await trx
-    .selectFrom('stock_levels as sl')
-    .leftJoin('reorder_rules as rr', (j) =>
-      j
-        .onRef('rr.product_id', '=', 'sl.product_id')
-        .onRef('rr.warehouse_id', '=', 'sl.warehouse_id')
-        .on('rr.deleted_at', 'is', null),
-    )
-    .select([
-      'sl.product_id',
-      'sl.warehouse_id',
-      'sl.on_hand',
-      'sl.reserved',
-      'rr.id as rule_id',
-      'rr.reorder_point',
-      'rr.reorder_quantity',
-    ])
-    .where((eb) =>
-      eb(
-        eb.refTuple('sl.product_id', 'sl.warehouse_id'),
-        'in',
-        keys.map((k) => eb.tuple(k.p, k.w)),
-      ),
-    )
-    .orderBy('sl.product_id')
-    .orderBy('sl.warehouse_id')
-    .forUpdate('sl')
-    .execute();
+  // Written as SQL with arrays: one fixed text (a prepared statement) whatever the number of
+  // lines, and no query-builder work on the order hot path.
+  const { rows: locked } = await sql<{
+    product_id: number;
+    warehouse_id: number;
+    on_hand: number;
+    reserved: number;
+    rule_id: number | null;
+    reorder_point: number | null;
+    reorder_quantity: number | null;
+  }>`
+    SELECT sl.product_id, sl.warehouse_id, sl.on_hand, sl.reserved,
+           rr.id AS rule_id, rr.reorder_point, rr.reorder_quantity
+    FROM stock_levels sl
+    JOIN unnest(${keys.map((k) => k.p)}::bigint[], ${keys.map((k) => k.w)}::bigint[])
+      AS k(product_id, warehouse_id)
+      ON sl.product_id = k.product_id AND sl.warehouse_id = k.warehouse_id
+    LEFT JOIN reorder_rules rr ON rr.product_id = sl.product_id
+      AND rr.warehouse_id = sl.warehouse_id AND rr.deleted_at IS NULL
+    ORDER BY sl.product_id, sl.warehouse_id
+    FOR UPDATE OF sl`.execute(trx);
   const current = new Map(locked.map((r) => [keyOf(r.product_id, r.warehouse_id), r]));
 
   const shortages: Shortage[] = [];
