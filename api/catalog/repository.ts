@@ -188,22 +188,31 @@ export async function priceCandidates(
   if (productIds.length === 0) return out;
   // A fixed text whatever the number of products (an array, not an IN list): one prepared
   // statement on the order hot path, and no query-builder work per order.
-  const { rows } = await sql<{
-    id: number;
-    product_id: number;
-    price_list_id: number;
-    list_name: string;
-    customer_group: string | null;
-    min_quantity: number;
-    unit_price: string;
-    valid_from: Date | null;
-    valid_to: Date | null;
-  }>`
+  const { rows } = await sql<PriceCandidateRow>`
     SELECT i.id, i.product_id, i.price_list_id, l.name AS list_name, i.customer_group,
            i.min_quantity, i.unit_price, i.valid_from, i.valid_to
     FROM price_list_items i JOIN price_lists l ON l.id = i.price_list_id
     WHERE i.product_id = ANY(${[...productIds]}::bigint[])
       AND i.deleted_at IS NULL AND l.deleted_at IS NULL AND l.active`.execute(db);
+  return groupCandidates(rows);
+}
+
+/** A price-list item as priceCandidates reads it. */
+export interface PriceCandidateRow {
+  id: number;
+  product_id: number;
+  price_list_id: number;
+  list_name: string;
+  customer_group: string | null;
+  min_quantity: number;
+  unit_price: string;
+  valid_from: Date | null;
+  valid_to: Date | null;
+}
+
+/** Candidate rows by product id. */
+export function groupCandidates(rows: readonly PriceCandidateRow[]): Map<number, PriceCandidate[]> {
+  const out = new Map<number, PriceCandidate[]>();
   for (const r of rows) {
     const list = out.get(r.product_id) ?? [];
     list.push({

@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal.ts';
 import { canSeeOwner, visibleRepIds } from '../auth/scope.ts';
 import { AppError, notFound } from '../errors.ts';
 import { formatPrice } from '../orders/money.ts';
-import { resolvePrice, type ResolvedPrice } from './price.ts';
+import { resolvePrice, type PriceCandidate, type ResolvedPrice } from './price.ts';
 import * as repo from './repository.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -181,6 +181,17 @@ export async function resolvePrices(
     db,
     products.map((p) => p.id),
   );
+  return resolvePricesFrom(candidates, products, quantities, customerGroup, at);
+}
+
+/** resolvePrices over candidates already read (the order path reads them with its inputs). */
+export function resolvePricesFrom(
+  candidates: ReadonlyMap<number, PriceCandidate[]>,
+  products: readonly { id: number; list_price: string }[],
+  quantities: ReadonlyMap<number, number>,
+  customerGroup: string | null,
+  at: Date,
+): Map<number, ResolvedPrice> {
   const out = new Map<number, ResolvedPrice>();
   for (const p of products) {
     out.set(

@@ -14,6 +14,7 @@ import { withLockingTransaction } from '../inventory/transaction.ts';
 import { orderTotals } from './money.ts';
 import {
   insertEventAndAudit,
+  lockDraftWithDetails,
   orderAuditRow,
   orderDetails,
   updateOrderWithEventAndAudit,
@@ -56,12 +57,21 @@ async function lockForAction(
   principal: Principal,
   id: number,
   action: OrderAction,
-  needsApproval = false,
 ) {
-  const order = await repo.lockOrder(trx, id);
+  return checkAction(trx, principal, id, await repo.lockOrder(trx, id), action);
+}
+
+/** Scope and transition checks on a locked order (undefined: none with that id). */
+async function checkAction(
+  trx: Transaction<DB>,
+  principal: Principal,
+  id: number,
+  order: Locked | undefined,
+  action: OrderAction,
+) {
   if (!order || !canSeeOwner(await visibleRepIds(trx, principal), order.customer_owner_rep_id))
     throw notFound('order', id);
-  const next = nextStatus(order.status, action, needsApproval);
+  const next = nextStatus(order.status, action, false);
   if (!next.ok) throw new AppError('conflict', next.message, { from: order.status, to: next.to });
   return { order, to: next.to };
 }
@@ -146,13 +156,13 @@ async function recordTransition(
 /** POST orders/{id}/confirm: rules (422 listing every failure), reservation (409 on shortage). */
 export function confirmOrder(db: Kysely<DB>, principal: Principal, id: number) {
   return withLockingTransaction(db, async (trx) => {
-    const { order } = await lockForAction(trx, principal, id, 'confirm');
+    // The lock, lines, events and active rules in one statement (see lockDraftWithDetails).
+    const details = await lockDraftWithDetails(trx, id);
+    const { order } = await checkAction(trx, principal, id, details.order, 'confirm');
     if (order.warehouse_id === null)
       throw new AppError('unprocessable', 'the order has no warehouse to reserve stock in', {
         errors: [{ field: 'warehouseId', message: 'create a warehouse first' }],
       });
-    // Lines, events and active rules in one statement, after the lock (see orderDetails).
-    const details = await orderDetails(trx, id, true);
     const { lines } = details;
     const rules = details.rules as OrderRule[];
     let openTotal = '0';
@@ -199,7 +209,7 @@ export function transitionOrder(
 ) {
   return withLockingTransaction(db, async (trx) => {
     const { order, to } = await lockForAction(trx, principal, id, action);
-    const { lines, events } = await orderDetails(trx, id, false);
+    const { lines, events } = await orderDetails(trx, id);
     const ctx = { actorKeyId: principal.keyId, orderId: id };
     let moved: Event[] = [];
     if (action === 'ship')
@@ -222,7 +232,7 @@ export function returnOrder(
 ) {
   return withLockingTransaction(db, async (trx) => {
     const { order, to } = await lockForAction(trx, principal, id, 'return');
-    const { lines, events } = await orderDetails(trx, id, false);
+    const { lines, events } = await orderDetails(trx, id);
     const byId = new Map(lines.map((l) => [l.id, l]));
     const requested = new Map<number, number>();
     for (const r of body.lines)

@@ -16,8 +16,10 @@ import type {
   OrderLinesTable,
   OrderRuleKind,
   OrdersTable,
+  Role,
 } from '../../db/schema.ts';
 import { auditRow } from '../audit/audit.ts';
+import { groupCandidates, type PriceCandidateRow } from '../catalog/repository.ts';
 import type { Principal } from '../auth/principal.ts';
 
 const TIMESTAMPTZ_OID = 1184;
@@ -70,22 +72,62 @@ export interface ActiveRule {
 }
 
 /**
- * Lines (by line_no), events (by id) and — when `withRules` — the active rules (by id) of an
- * order, in one statement. Call it after the order row is locked: a statement started later
- * sees everything committed before the lock was granted.
+ * Lines (by line_no) and events (by id) of an order, in one statement. Call it after the order
+ * row is locked: a statement started later sees everything committed before the lock was granted.
  */
-export async function orderDetails(trx: Transaction<DB>, orderId: number, withRules: boolean) {
-  const r = await sql<{ lines: LineJson[]; events: EventJson[]; rules: ActiveRule[] }>`
+export async function orderDetails(trx: Transaction<DB>, orderId: number) {
+  const r = await sql<{ lines: LineJson[]; events: EventJson[] }>`
     SELECT
       (SELECT coalesce(json_agg(${LINE_JSON} ORDER BY l.line_no), '[]')
          FROM order_lines l WHERE l.order_id = ${orderId}) AS lines,
       (SELECT coalesce(json_agg(${EVENT_JSON} ORDER BY e.id), '[]')
-         FROM order_events e WHERE e.order_id = ${orderId}) AS events,
+         FROM order_events e WHERE e.order_id = ${orderId}) AS events`.execute(trx);
+  const row = r.rows[0]!;
+  return { lines: row.lines.map(toLine), events: row.events.map(toEvent) };
+}
+
+/**
+ * Confirm's first statement: the order row-locked, as repo.lockOrder gives it, with its lines,
+ * events and the active rules — one round trip instead of two. The subqueries read the
+ * statement's snapshot, taken before any wait for the lock; the locked row itself is the latest
+ * version. That is enough for confirm, which needs a draft: a draft's lines never change, and an
+ * action committed while we waited has changed the status, so confirm refuses before using them.
+ */
+export async function lockDraftWithDetails(trx: Transaction<DB>, orderId: number) {
+  const r = await sql<
+    Selectable<OrdersTable> & {
+      customer_owner_rep_id: number | null;
+      customer_blocked: boolean;
+      customer_credit_limit: string | null;
+      creator_role: Role | null;
+      lines_json: LineJson[];
+      events_json: EventJson[];
+      rules_json: ActiveRule[];
+    }
+  >`
+    SELECT o.*, c.owner_rep_id AS customer_owner_rep_id, c.blocked AS customer_blocked,
+           c.credit_limit AS customer_credit_limit, k.role AS creator_role,
+      (SELECT coalesce(json_agg(${LINE_JSON} ORDER BY l.line_no), '[]')
+         FROM order_lines l WHERE l.order_id = o.id) AS lines_json,
+      (SELECT coalesce(json_agg(${EVENT_JSON} ORDER BY e.id), '[]')
+         FROM order_events e WHERE e.order_id = o.id) AS events_json,
       (SELECT coalesce(json_agg(json_build_object('id', r.id, 'kind', r.kind, 'params', r.params)
                                 ORDER BY r.id), '[]')
-         FROM order_rules r WHERE r.active AND ${withRules}) AS rules`.execute(trx);
-  const row = r.rows[0]!;
-  return { lines: row.lines.map(toLine), events: row.events.map(toEvent), rules: row.rules };
+         FROM order_rules r WHERE r.active) AS rules_json
+    FROM orders o
+    JOIN customers c ON c.id = o.customer_id
+    LEFT JOIN api_keys k ON k.id = o.created_by_key_id
+    WHERE o.id = ${orderId} AND o.deleted_at IS NULL
+    FOR UPDATE OF o`.execute(trx);
+  const row = r.rows[0];
+  if (!row) return { order: undefined, lines: [], events: [], rules: [] };
+  const { lines_json, events_json, rules_json, ...order } = row;
+  return {
+    order,
+    lines: lines_json.map(toLine),
+    events: events_json.map(toEvent),
+    rules: rules_json,
+  };
 }
 
 /** An audit_log row as api/audit/audit.ts recordAudit writes it (diff already computed). */
@@ -156,7 +198,7 @@ export function orderAuditRow(
 /**
  * A new order's customer (undefined when missing or deleted) with, in the same statement, the
  * warehouse it will use (the named one when it exists, else the default: oldest active), whether
- * the named sales rep exists, and the named products (not deleted).
+ * the named sales rep exists, the named products (not deleted) and their price-list items.
  */
 export async function orderInputs(
   trx: Transaction<DB>,
@@ -177,16 +219,38 @@ export async function orderInputs(
     warehouse_id: number | null;
     rep_exists: boolean;
     products: { id: number; list_price: string; cost: string | null; active: boolean }[];
+    price_candidates: (Omit<PriceCandidateRow, 'valid_from' | 'valid_to'> & {
+      valid_from: string | null;
+      valid_to: string | null;
+    })[];
   }>`
     SELECT c.id, c.owner_rep_id, c.customer_group, ${warehouse} AS warehouse_id,
       ${rep} AS rep_exists,
       (SELECT coalesce(json_agg(json_build_object('id', p.id, 'list_price', p.list_price::text,
                  'cost', p.cost::text, 'active', p.active)), '[]')
          FROM products p
-         WHERE p.id = ANY(${q.productIds}::bigint[]) AND p.deleted_at IS NULL) AS products
+         WHERE p.id = ANY(${q.productIds}::bigint[]) AND p.deleted_at IS NULL) AS products,
+      (SELECT coalesce(json_agg(json_build_object('id', i.id, 'product_id', i.product_id,
+                 'price_list_id', i.price_list_id, 'list_name', l.name,
+                 'customer_group', i.customer_group, 'min_quantity', i.min_quantity,
+                 'unit_price', i.unit_price::text, 'valid_from', i.valid_from::text,
+                 'valid_to', i.valid_to::text)), '[]')
+         FROM price_list_items i JOIN price_lists l ON l.id = i.price_list_id
+         WHERE i.product_id = ANY(${q.productIds}::bigint[])
+           AND i.deleted_at IS NULL AND l.deleted_at IS NULL AND l.active) AS price_candidates
     FROM customers c
     WHERE c.id = ${q.customerId} AND c.deleted_at IS NULL`.execute(trx);
-  return r.rows[0];
+  const row = r.rows[0];
+  if (!row) return undefined;
+  // The same candidates catalog's priceCandidates reads, for resolvePricesFrom.
+  const candidates = groupCandidates(
+    row.price_candidates.map((c) => ({
+      ...c,
+      valid_from: c.valid_from === null ? null : parseStamp(c.valid_from),
+      valid_to: c.valid_to === null ? null : parseStamp(c.valid_to),
+    })),
+  );
+  return { ...row, candidates };
 }
 
 /**

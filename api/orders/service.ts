@@ -3,7 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { DB, OrderStatus } from '../../db/schema.ts';
 import type { Principal } from '../auth/principal.ts';
 import { canSeeOwner, visibleRepIds } from '../auth/scope.ts';
-import { resolvePrices, unknownReference } from '../catalog/service.ts';
+import { resolvePricesFrom, unknownReference } from '../catalog/service.ts';
 import { AppError, notFound, type FieldError } from '../errors.ts';
 import { compareDecimal, formatExact, lineNet, orderTotals } from './money.ts';
 import { insertLinesEventAndAudit, orderAuditRow, orderInputs } from './combined-sql.ts';
@@ -28,8 +28,8 @@ export async function loadOrderDto(db: Db, principal: Principal, id: number) {
 /** POST orders: a draft priced from the price lists unless a manager/admin sets unitPrice. */
 export async function createOrder(db: Kysely<DB>, principal: Principal, body: CreateOrderBody) {
   return db.transaction().execute(async (trx) => {
-    // Customer, warehouse, sales rep and products in one statement (round trips bound order
-    // throughput, see combined-sql.ts); the checks below keep their order.
+    // Customer, warehouse, sales rep, products and their price-list items in one statement
+    // (round trips bound order throughput, see combined-sql.ts); the checks below keep their order.
     const productIds = [...new Set(body.lines.map((l) => l.productId))];
     const inputs = await orderInputs(trx, {
       customerId: body.customerId,
@@ -105,8 +105,8 @@ export async function createOrder(db: Kysely<DB>, principal: Principal, body: Cr
     const quantities = new Map<number, number>();
     for (const l of body.lines)
       quantities.set(l.productId, (quantities.get(l.productId) ?? 0) + l.quantity);
-    const prices = await resolvePrices(
-      trx,
+    const prices = resolvePricesFrom(
+      inputs.candidates,
       products,
       quantities,
       customer.customer_group,
