@@ -45,27 +45,29 @@ type Column = ColumnRow & { column_name: string; data_type: string; udt_name: st
 
 /**
  * Every base table of `public` with its columns and primary key, in one query on pg_catalog.
- * It gives what information_schema.columns would (the same internal functions compute the type,
- * precision and scale, seeing through domains) at a fraction of the cost: the three
+ * It gives what information_schema.columns would (type, numeric precision and scale by the same
+ * formulas, domains seen through to their base type) at a fraction of the cost: the three
  * information_schema queries were ~10 ms, a fifth of an incremental run that finds nothing to do.
  */
 const CATALOG_SQL = `
   SELECT c.relname AS table_name, a.attname AS column_name,
          CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN 'ARRAY' ELSE 'SCALAR' END AS data_type,
          t.typname AS udt_name,
-         information_schema._pg_numeric_precision(t.oid, m.typmod)::int AS numeric_precision,
-         information_schema._pg_numeric_scale(t.oid, m.typmod)::int AS numeric_scale,
-         k.position::int AS key_position
+         CASE WHEN t.oid = 'numeric'::regtype AND m.typmod <> -1
+              THEN ((m.typmod - 4) >> 16) & 65535 END AS numeric_precision,
+         CASE WHEN t.oid = 'numeric'::regtype AND m.typmod <> -1
+              THEN (m.typmod - 4) & 65535 END AS numeric_scale,
+         array_position(i.indkey::int2[], a.attnum) AS key_position
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
   LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN pg_type dt ON dt.oid = a.atttypid
-  LEFT JOIN LATERAL (SELECT information_schema._pg_truetypid(a.*, dt.*) AS typid,
-                            information_schema._pg_truetypmod(a.*, dt.*) AS typmod) m ON true
-  LEFT JOIN pg_type t ON t.oid = m.typid
+  -- A domain stands for its base type (as information_schema reports it).
   LEFT JOIN LATERAL (
-    SELECT u.position FROM pg_index i, unnest(i.indkey) WITH ORDINALITY AS u(attnum, position)
-    WHERE i.indrelid = c.oid AND i.indisprimary AND u.attnum = a.attnum) k ON true
+    SELECT CASE WHEN dt.typtype = 'd' THEN dt.typbasetype ELSE a.atttypid END AS typid,
+           CASE WHEN dt.typtype = 'd' THEN dt.typtypmod ELSE a.atttypmod END AS typmod) m ON true
+  LEFT JOIN pg_type t ON t.oid = m.typid
   WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
   ORDER BY c.relname, a.attnum`;
 

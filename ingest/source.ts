@@ -64,12 +64,13 @@ export async function openSnapshot(ops: OperationalDb): Promise<Snapshot> {
       SELECT ${utcText('least(clock_timestamp(), min(xact_start))')} AS bound
       FROM pg_stat_activity
       WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database()`);
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     // Session formats for COPY: what DuckDB's read_csv parses. LOCAL, because on PGlite the
-    // session is everyone's.
-    await client.query(`SET LOCAL TimeZone = 'UTC'`);
-    await client.query(`SET LOCAL DateStyle = 'ISO, YMD'`);
-    await client.query(`SET LOCAL extra_float_digits = 1`);
+    // session is everyone's. One message, one round trip (an incremental run that finds little
+    // to do is mostly such fixed costs).
+    await client.query(
+      `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL TimeZone = 'UTC'; ` +
+        `SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 1`,
+    );
     return snapshotOn(ops, client, b.rows[0]!.bound, fingerprints, locked);
   } catch (e) {
     await discard(client, e as Error);

@@ -90,14 +90,14 @@ export async function openRunRecord(
       [INTERRUPTED_ERROR],
     );
     const r = await conn.runAndReadAll(
-      'SELECT coalesce(max(run_id), 0) + 1 AS id FROM raw._ingest_runs',
-    );
-    const runId = Number(r.getRowObjects()[0]!.id);
-    await conn.run(
       `INSERT INTO raw._ingest_runs (run_id, status, mode, requested_tables, source, started_at)
-       VALUES ($1, 'running', $2, CAST(CAST($3 AS JSON) AS VARCHAR[]), $4, CAST($5 AS TIMESTAMPTZ))`,
-      [runId, run.mode, JSON.stringify(run.tables ?? null), run.source, new Date().toISOString()],
+       SELECT coalesce(max(run_id), 0) + 1, 'running', $1, CAST(CAST($2 AS JSON) AS VARCHAR[]),
+              $3, CAST($4 AS TIMESTAMPTZ)
+       FROM raw._ingest_runs
+       RETURNING run_id`,
+      [run.mode, JSON.stringify(run.tables ?? null), run.source, new Date().toISOString()],
     );
+    const runId = Number(r.getRowObjects()[0]!.run_id);
     await conn.run('COMMIT');
     return runId;
   } catch (e) {
