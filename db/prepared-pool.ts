@@ -6,8 +6,8 @@
  *
  * Only statements with parameters are named: they are always a single statement (PostgreSQL
  * refuses to prepare several), and text without parameters is DDL or BEGIN/COMMIT. Names are
- * given per distinct text, the same on every connection; after MAX_STATEMENTS texts (IN lists
- * of every arity, say) new ones run unnamed, so no connection's backend holds plans without end.
+ * given per distinct text on its second run, the same on every connection; after
+ * MAX_STATEMENTS texts new ones run unnamed, so no connection's backend holds plans without end.
  *
  * Real PostgreSQL only: the embedded PGlite serves every socket connection from one session, so
  * connections would share — and collide on — statement names.
@@ -20,19 +20,32 @@
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
 
-/** Distinct statement texts that get a name (per pool). */
-const MAX_STATEMENTS = 1000;
+/**
+ * Distinct statement texts that get a name (per pool). Each connection's backend keeps a plan
+ * per name it has prepared (typically 10–50 kB), so this bounds that memory per connection.
+ */
+const MAX_STATEMENTS = 200;
+/** Texts seen once and not named yet; forgotten wholesale when it grows past this. */
+const MAX_SEEN = 5000;
 
 /** The pool Kysely's PostgresDialect is given; `pool` itself stays usable as is. */
 export function preparingPool(pool: pg.Pool): PostgresPool {
   const names = new Map<string, string>();
+  const seenOnce = new Set<string>();
+  // A text is named the second time it runs: a one-off (a report with a rare filter, an IN
+  // list of an unusual length) does not take one of the MAX_STATEMENTS names.
   const nameOf = (text: string): string | undefined => {
-    let name = names.get(text);
-    if (name === undefined && names.size < MAX_STATEMENTS) {
-      name = `salesops_${names.size + 1}`;
-      names.set(text, name);
+    const name = names.get(text);
+    if (name !== undefined || names.size >= MAX_STATEMENTS) return name;
+    if (!seenOnce.has(text)) {
+      if (seenOnce.size >= MAX_SEEN) seenOnce.clear();
+      seenOnce.add(text);
+      return undefined;
     }
-    return name;
+    seenOnce.delete(text);
+    const given = `salesops_${names.size + 1}`;
+    names.set(text, given);
+    return given;
   };
   return {
     async connect(): Promise<PostgresPoolClient> {
