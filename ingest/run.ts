@@ -27,6 +27,7 @@ import {
   recordTables,
   type TableResult,
   type TableShape,
+  type TableState,
 } from './state.ts';
 
 /** Options of one run. */
@@ -144,7 +145,7 @@ export async function runIngest(
       results.push(...(await transferTables(first.mismatched, ctx)).results);
     }
 
-    await recordTables(conn, runId, results, tableShapes(plan.jobs));
+    await recordTables(conn, runId, results, tableShapes(plan.jobs, states));
     await closeRunRecord(conn, runId, {
       status: 'succeeded',
       bound: snapshot.bound,
@@ -177,18 +178,35 @@ export async function runIngest(
   }
 }
 
-/** What _ingest_state remembers of each table's shape and source. */
-function tableShapes(jobs: readonly TableJob[]): Map<string, TableShape> {
+/**
+ * What _ingest_state remembers of each table's shape and source. An incremental job without
+ * added columns has the stored columns and key (planRun checked); the exclusions are compared
+ * here, as a denied column can appear without changing what is copied.
+ */
+function tableShapes(
+  jobs: readonly TableJob[],
+  states: ReadonlyMap<string, TableState>,
+): Map<string, TableShape> {
   return new Map(
-    jobs.map((j) => [
-      j.table.name,
-      {
-        columns: storedColumns(j.table.columns),
-        primaryKey: j.table.primaryKey,
-        excluded: j.table.excludedColumns,
-        fingerprint: j.fingerprint ?? null,
-      },
-    ]),
+    jobs.map((j) => {
+      const excluded = j.table.excludedColumns;
+      const before = states.get(j.table.name)?.excluded;
+      const unchanged =
+        j.mode === 'incremental' &&
+        j.added.length === 0 &&
+        before !== undefined &&
+        before.join('\0') === excluded.join('\0');
+      return [
+        j.table.name,
+        {
+          unchanged,
+          columns: storedColumns(j.table.columns),
+          primaryKey: j.table.primaryKey,
+          excluded,
+          fingerprint: j.fingerprint ?? null,
+        },
+      ];
+    }),
   );
 }
 

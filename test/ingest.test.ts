@@ -128,6 +128,30 @@ describeBoth('ingest', (kind) => {
     await expectParity();
   });
 
+  it('leaves out a secret column added later, and records it in the state', async () => {
+    await sql(`ALTER TABLE contacts ADD COLUMN portal_password text DEFAULT 'hunter2'`);
+    const r = await run();
+    expect(r.tables.find((t) => t.table === 'contacts')).toMatchObject({ mode: 'incremental' });
+    const cols = await duckRows(
+      env.warehouse,
+      `SELECT column_name FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = 'contacts'`,
+    );
+    expect(cols.map((c) => c.column_name)).not.toContain('portal_password');
+    const [state] = await duckRows(
+      env.warehouse,
+      `SELECT excluded_columns FROM raw._ingest_state WHERE table_name = 'contacts'`,
+    );
+    expect(state!.excluded_columns).toEqual(['portal_password']);
+    await sql(`ALTER TABLE contacts DROP COLUMN portal_password`);
+    await run();
+    const [after] = await duckRows(
+      env.warehouse,
+      `SELECT excluded_columns FROM raw._ingest_state WHERE table_name = 'contacts'`,
+    );
+    expect(after!.excluded_columns).toEqual([]);
+    await expectParity();
+  });
+
   it('adds a new PostgreSQL column with ALTER and back-fills it, without rebuilding', async () => {
     await sql(`ALTER TABLE customers ADD COLUMN segment text NOT NULL DEFAULT 'smb'`);
     await sql(`UPDATE customers SET segment = 'enterprise' WHERE code = 'C1'`);
