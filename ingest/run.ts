@@ -91,34 +91,48 @@ export async function runIngest(
   let runId: number | undefined;
   let runDir: string | undefined;
   try {
-    conn = await warehouse.connect();
-    loader = new WarehouseLoader(conn);
-    snapshot = await openSnapshot(ops);
-    await ensureLogTables(conn);
+    const duck = await warehouse.connect();
+    conn = duck;
+    loader = new WarehouseLoader(duck);
+    // PostgreSQL's part (lock, snapshot, catalog) and DuckDB's (log tables, states) side by
+    // side: the fixed cost of a run that finds little to do is mostly such round trips.
+    const [{ snap, catalog }, { states, existing }] = await settleBoth(
+      (async () => {
+        const opened = await openSnapshot(ops);
+        snapshot = opened;
+        return { snap: opened, catalog: await readCatalog((sql) => opened.query(sql)) };
+      })(),
+      (async () => {
+        await ensureLogTables(duck);
+        return { states: await readStates(duck), existing: await rawTables(duck) };
+      })(),
+    );
     // Plan before opening a run record, so a request naming unknown tables leaves no trace.
-    const catalog = await readCatalog((sql) => snapshot!.query(sql));
-    const states = await readStates(conn);
-    const plan = planRun(catalog, states, await rawTables(conn), options);
+    const plan = planRun(catalog, states, existing, options);
     warnings.push(...plan.warnings);
-    runId = await openRunRecord(conn, {
-      mode: options.full ? 'full' : 'incremental',
-      tables: options.tables,
-      source: ops.description,
-    });
-    claim.run.runId = runId;
-    runDir = prepareTempDir(options.tempDir, runId);
-    await step('locked');
-
     const lag = options.safetyLagMs ?? DEFAULT_LAG_MS;
-    await resolveIncremental(snapshot, plan.jobs, states, lag);
-    emit({ type: 'started', runId, tables: plan.jobs.map((j) => j.table.name) });
+    const [id] = await settleBoth(
+      (async () => {
+        runId = await openRunRecord(duck, {
+          mode: options.full ? 'full' : 'incremental',
+          tables: options.tables,
+          source: ops.description,
+        });
+        return runId;
+      })(),
+      resolveIncremental(snap, plan.jobs, states, lag),
+    );
+    claim.run.runId = id;
+    runDir = prepareTempDir(options.tempDir, id);
+    await step('locked');
+    emit({ type: 'started', runId: id, tables: plan.jobs.map((j) => j.table.name) });
     for (const message of warnings) emit({ type: 'warning', message });
     await step('snapshot');
 
     await loader.begin();
     const deletesLoaded = plan.jobs.some((j) => j.table.name === DELETES_TABLE);
     const ctx: TransferContext = {
-      snapshot,
+      snapshot: snap,
       loader,
       dir: runDir,
       chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
@@ -145,21 +159,21 @@ export async function runIngest(
       results.push(...(await transferTables(first.mismatched, ctx)).results);
     }
 
-    await recordTables(conn, runId, results, tableShapes(plan.jobs, states));
-    await closeRunRecord(conn, runId, {
+    await recordTables(duck, id, results, tableShapes(plan.jobs, states));
+    await closeRunRecord(duck, id, {
       status: 'succeeded',
-      bound: snapshot.bound,
+      bound: snap.bound,
       results,
       warnings,
     });
     await step('before-commit');
     await loader.commit();
     await step('committed');
-    const bound = snapshot.bound;
-    await snapshot.close();
+    const bound = snap.bound;
     snapshot = undefined;
+    await snap.close();
     return {
-      runId,
+      runId: id,
       status: 'succeeded',
       bound,
       tables: results,
@@ -176,6 +190,17 @@ export async function runIngest(
     conn?.closeSync();
     claim.release();
   }
+}
+
+/**
+ * Await both, then throw the first failure: neither is left running (on a connection about to
+ * be closed) when the run cleans up.
+ */
+async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
 }
 
 /**
