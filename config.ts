@@ -24,6 +24,10 @@ const envSchema = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   SALESOPS_TIMEZONE: z.string().trim().min(1).default('UTC'),
+  SALESOPS_PG_PREPARED: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('true')
+    .transform((v) => v === 'true'),
   SALESOPS_WAREHOUSE_MEMORY: z
     .string()
     .trim()
@@ -53,6 +57,12 @@ export interface Config {
    * pages to the warehouse file and spills large joins and sorts to its temp folder.
    */
   readonly warehouseMemory: string;
+  /**
+   * Run the API's parameterised statements as named prepared statements on PostgreSQL
+   * (db/prepared-pool.ts). Off for a pooler that cannot carry them across connections
+   * (PgBouncer in transaction mode before 1.21, say).
+   */
+  readonly pgPrepared: boolean;
 }
 
 /** Thrown when an environment variable is invalid; the message names the variable. */
@@ -86,5 +96,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     timezone: e.SALESOPS_TIMEZONE,
     warehouseMemory: e.SALESOPS_WAREHOUSE_MEMORY,
+    pgPrepared: e.SALESOPS_PG_PREPARED,
   });
 }

@@ -10,7 +10,7 @@ import { openPostgres } from './postgres.ts';
  * lock first, so a second process gets a plain "in use by …" message, not a PGlite error.
  */
 export async function openOperationalDb(config: Config, command: string): Promise<OperationalDb> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, { prepared: config.pgPrepared });
   acquireFolderLock(config.dataDir, command);
   return openEmbedded(config.pgliteDir);
 }

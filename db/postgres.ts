@@ -14,7 +14,7 @@ import { preparingPool } from './prepared-pool.ts';
 /** Open a pool on DATABASE_URL and check it answers; a failure names the host, not a trace. */
 export async function openPostgres(
   url: string,
-  options: { max?: number } = {},
+  options: { max?: number; prepared?: boolean } = {},
 ): Promise<OperationalDb> {
   const pool = new pg.Pool({
     connectionString: url,
@@ -33,9 +33,14 @@ export async function openPostgres(
     await pool.end().catch(() => {});
     throw describeConnectError(e, `DATABASE_URL (${description})`);
   }
-  // Kysely's statements run as named prepared statements (see prepared-pool.ts); the raw pool
+  // Kysely's statements run as named prepared statements (see prepared-pool.ts) unless the
+  // config says not to (SALESOPS_PG_PREPARED=false); the raw pool
   // (COPY, the ingest snapshot) is used as it is.
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({
+      pool: options.prepared === false ? pool : preparingPool(pool),
+    }),
+  });
   return {
     kind: 'postgres',
     pool,

@@ -194,6 +194,7 @@ describe('bad configuration', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: must be a postgres:// or postgresql:// URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL:'],
     [{ SALESOPS_WAREHOUSE_MEMORY: 'lots' }, 'SALESOPS_WAREHOUSE_MEMORY: must be a size such as'],
+    [{ SALESOPS_PG_PREPARED: 'yes' }, 'SALESOPS_PG_PREPARED: must be true or false'],
   ])('rejects %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -203,7 +204,9 @@ describe('bad configuration', () => {
     expect(loadConfig({ PORT: '', SALESOPS_DATA_DIR: ' ' })).toMatchObject({
       port: 3000,
       warehouseMemory: '512MB',
+      pgPrepared: true,
     });
+    expect(loadConfig({ SALESOPS_PG_PREPARED: 'false' }).pgPrepared).toBe(false);
     expect(loadConfig({ SALESOPS_WAREHOUSE_MEMORY: '2GB' }).warehouseMemory).toBe('2GB');
   });
 

@@ -6,6 +6,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openPostgres } from '../db/postgres.ts';
 import { preparingPool } from '../db/prepared-pool.ts';
 import { createTestDatabase } from './support/postgres.ts';
 
@@ -44,6 +45,21 @@ describe.skipIf(!inject('pgAvailable'))('preparingPool [postgres]', () => {
     expect(names.filter((s) => s.includes('select "name" from "t"'))).toHaveLength(1);
     expect(names.some((s) => s.includes('select "id" from "t"'))).toBe(false);
     expect(names.some((s) => s.includes('pg_prepared_statements'))).toBe(false);
+  });
+
+  it('openPostgres with prepared: false prepares nothing', async () => {
+    const plain = await openPostgres(target.url, { max: 1, prepared: false });
+    try {
+      for (let i = 0; i < 3; i++) {
+        await sql`SELECT ${i}::int AS n`.execute(plain.db);
+      }
+      const r = await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM pg_prepared_statements`.execute(plain.db);
+      expect(r.rows[0]!.n).toBe(0);
+    } finally {
+      await plain.close();
+    }
   });
 
   it('destroys a connection whose prepared plan went stale, and the next one works', async () => {
