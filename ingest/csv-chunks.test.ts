@@ -63,8 +63,23 @@ describe('CsvChunkWriter', () => {
       }
       expect(wholeRows).toBe(rows.length);
       expect(Math.max(...files.map((f) => f.longestRow))).toBeGreaterThanOrEqual(longest);
+      // Cut only once full: every file but the last reached the target (no one-row files).
+      for (const f of files.slice(0, -1)) expect(f.bytes).toBeGreaterThanOrEqual(2048);
+      expect(files.map((f) => f.bytes)).toEqual(contents.map((c) => c.length));
     });
   }
+
+  it('keeps the bound tight for fields with many quoted newlines', () => {
+    const noisy = Array.from({ length: 2000 }, (_, i) =>
+      csvRow([String(i), Array.from({ length: 30 }, (_, k) => `l${k}`).join('\n'), 'x']),
+    );
+    const csv = Buffer.from(noisy.join(''));
+    const [file] = writeAll(csv, 1 << 24, 4096);
+    const longestReal = Math.max(...noisy.map((r) => Buffer.byteLength(r)));
+    expect(file!.longestRow).toBeGreaterThanOrEqual(longestReal);
+    // Within two slices plus a row, not the whole file.
+    expect(file!.longestRow).toBeLessThanOrEqual(2 * 4096 + longestReal);
+  });
 
   it('keeps the bound near the real rows when slices are large and rows short', () => {
     const short = Buffer.from(rows.slice(0, 300).join(''));

@@ -28,6 +28,8 @@ export function quoteParity(buf: Uint8Array, from: number, to: number, inside: b
 /** A finished chunk file. */
 export interface ChunkFile {
   file: string;
+  /** Size of the file. */
+  bytes: number;
   /**
    * An upper bound on the longest row in the file, in bytes (newline included). The loader sizes
    * read_csv's max_line_size from it: DuckDB's default (2 MB) parses about twice as fast as the
@@ -126,25 +128,37 @@ export class CsvChunkWriter {
     this.inQuotes = false;
     this.files++;
     this.longestRow = Math.max(this.longestRow, this.bytes - this.rowEnd);
-    this.onFile({ file: this.file, longestRow: this.longestRow });
+    const bytes = this.bytes;
+    // The next file starts empty: findCut measures against this before append opens it (a
+    // stale count made every full file be followed by a one-row file).
+    this.bytes = 0;
+    this.onFile({ file: this.file, bytes, longestRow: this.longestRow });
   }
 
   /**
    * Note the last row end in `bytes` (a newline outside quotes; `inQuotes` is the state at its
    * start). Every row between two noted ends is at most as long as the span between them, so the
-   * longest span bounds the longest row at the cost of a lastIndexOf per slice. A slice whose last
-   * few newlines are all quoted is treated as having none: the bound only grows.
+   * longest span bounds the longest row. One pass over the quotes, with a lastIndexOf in each
+   * stretch outside them.
    */
   private trackRows(bytes: Uint8Array): void {
-    let nl = bytes.lastIndexOf(NEWLINE);
-    for (let tries = 0; nl >= 0 && tries < 4; tries++) {
-      if (!quoteParity(bytes, 0, nl, this.inQuotes)) {
-        const end = this.bytes + nl + 1;
-        this.longestRow = Math.max(this.longestRow, end - this.rowEnd);
-        this.rowEnd = end;
-        return;
+    let inside = this.inQuotes;
+    let from = 0;
+    let last = -1;
+    for (;;) {
+      const quote = bytes.indexOf(QUOTE, from);
+      const stop = quote < 0 ? bytes.length : quote;
+      if (!inside && stop > from) {
+        const nl = bytes.lastIndexOf(NEWLINE, stop - 1);
+        if (nl >= from) last = nl;
       }
-      nl = nl > 0 ? bytes.lastIndexOf(NEWLINE, nl - 1) : -1;
+      if (quote < 0) break;
+      inside = !inside;
+      from = quote + 1;
     }
+    if (last < 0) return;
+    const end = this.bytes + last + 1;
+    this.longestRow = Math.max(this.longestRow, end - this.rowEnd);
+    this.rowEnd = end;
   }
 }
