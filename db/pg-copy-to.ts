@@ -8,6 +8,8 @@
  * It is a pg Submittable: `client.query(new CopyToSink(sql, sink)).done`. While the COPY runs it
  * takes the socket's data from pg's parser; at CopyDone, or at an ErrorResponse, it gives the rest
  * of the stream back, so pg sees CommandComplete / ErrorResponse / ReadyForQuery as usual.
+ * ParameterStatus, Notice and Notification messages that arrive during the COPY are dropped
+ * (nothing here LISTENs).
  */
 import type pg from 'pg';
 
@@ -50,15 +52,17 @@ export class CopyToSink implements pg.Submittable {
     this.done.catch(() => {}); // the caller awaits it; never an unhandled rejection
   }
 
-  submit(connection: unknown): void {
+  /** pg's Submittable contract: an Error returned here fails the query (a throw would escape). */
+  submit(connection: unknown): Error | undefined {
     const conn = connection as PgConnection;
     const listeners = conn.stream.listeners('data') as DataHandler[];
-    if (listeners.length !== 1) throw new Error('unexpected pg connection: not one data listener');
+    if (listeners.length !== 1) return new Error('unexpected pg connection: not one data listener');
     this.connection = conn;
     this.pgHandler = listeners[0]!;
     conn.stream.removeListener('data', this.pgHandler);
     conn.stream.on('data', this.onData);
     conn.query(this.text);
+    return undefined;
   }
 
   private readonly onData = (input: Buffer): void => {
@@ -114,8 +118,11 @@ export class CopyToSink implements pg.Submittable {
     try {
       this.sink(bytes);
     } catch (e) {
-      // Keep reading to the end of the COPY so the connection stays usable; report at the end.
+      // Fail at once (the ingest aborting, a full disk): the caller must not wait for the rest of
+      // a big table. What PostgreSQL still sends is read and dropped here, so the connection
+      // reaches ReadyForQuery and stays usable — or the caller closes it, which ends that too.
       this.failure = e;
+      this.reject(e);
     }
   }
 
@@ -131,9 +138,9 @@ export class CopyToSink implements pg.Submittable {
     if (m) this.rows = Number(m[1]);
   }
 
+  /** A server ErrorResponse or a broken connection; pg calls no handleReadyForQuery after it. */
   handleError(error: Error): void {
     this.failure ??= error;
-    // The connection broke mid-COPY: pg will not call handleReadyForQuery.
     this.reject(this.failure);
   }
 

@@ -64,13 +64,30 @@ describe.skipIf(!inject('pgAvailable'))('CopyToSink [postgres]', () => {
     expect((await client.query('SELECT 1 AS n')).rows[0].n).toBe(1);
   });
 
-  it('a sink that throws rejects with its error after the COPY is drained', async () => {
+  it('a sink that throws rejects at once, and the connection is still usable after', async () => {
     let calls = 0;
-    const copy = new CopyToSink(`COPY (${SELECT}) TO STDOUT (FORMAT csv)`, () => {
+    // Far more rows than socket chunks: the rejection must not wait for them.
+    const big = `SELECT g, repeat('z', 200) FROM generate_series(1, 3000000) g`;
+    const copy = new CopyToSink(`COPY (${big}) TO STDOUT (FORMAT csv)`, () => {
       if (++calls === 3) throw new Error('disk full');
     });
     client.query(copy);
     await expect(copy.done).rejects.toThrow('disk full');
+    expect(calls).toBe(3);
+    // Rejected while PostgreSQL is still producing the COPY (seen from another session)…
+    const other = new pg.Client({ connectionString: ADMIN_URL });
+    await other.connect();
+    try {
+      const r = await other.query<{ running: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+                        WHERE query LIKE 'COPY (SELECT g, repeat(''z''%' AND state = 'active')
+           AS running`,
+      );
+      expect(r.rows[0]!.running).toBe(true);
+    } finally {
+      await other.end();
+    }
+    // …whose rest is drained in the background: the next query simply waits for it.
     expect((await client.query('SELECT 2 AS n')).rows[0].n).toBe(2);
   });
 });
