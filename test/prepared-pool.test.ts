@@ -47,6 +47,13 @@ describe.skipIf(!inject('pgAvailable'))('preparingPool [postgres]', () => {
     expect(names.some((s) => s.includes('pg_prepared_statements'))).toBe(false);
   });
 
+  it('leaves statements with many parameters unnamed', async () => {
+    const ids = Array.from({ length: 70 }, (_, i) => i);
+    for (const _ of [1, 2, 3])
+      await db.selectFrom('t').select('id').where('id', 'in', ids).execute();
+    expect((await prepared()).some((s) => s.includes('"id" in ('))).toBe(false);
+  });
+
   it('openPostgres with prepared: false prepares nothing', async () => {
     const plain = await openPostgres(target.url, { max: 1, prepared: false });
     try {
@@ -62,13 +69,23 @@ describe.skipIf(!inject('pgAvailable'))('preparingPool [postgres]', () => {
     }
   });
 
-  it('destroys a connection whose prepared plan went stale, and the next one works', async () => {
-    const select = () => db.selectFrom('t').selectAll().where('id', '=', 1).execute();
+  it('after a schema change: retries outside a transaction, fails one inside, then recovers', async () => {
+    const select = (d: Kysely<any> = db) =>
+      d.selectFrom('t').selectAll().where('id', '=', 1).execute();
     expect(await select()).toEqual([{ id: 1, name: 'a' }]);
     expect(await select()).toEqual([{ id: 1, name: 'a' }]); // now prepared
     await sql`ALTER TABLE t ADD COLUMN extra int`.execute(db);
-    await expect(select()).rejects.toMatchObject({ code: '0A000' });
-    // A fresh connection prepares the statement again, with the new column.
+    // Outside a transaction the stale statement runs again at once, with the new column.
     expect(await select()).toEqual([{ id: 1, name: 'a', extra: null }]);
+    for (const _ of [1, 2]) expect(await select()).toEqual([{ id: 1, name: 'a', extra: null }]);
+    await sql`ALTER TABLE t ADD COLUMN more int`.execute(db);
+    // Inside one the transaction is aborted: the error reaches the caller (who may retry).
+    await expect(db.transaction().execute((trx) => select(trx))).rejects.toMatchObject({
+      code: '0A000',
+    });
+    // A new generation of names: the next transaction prepares afresh.
+    expect(await db.transaction().execute((trx) => select(trx))).toEqual([
+      { id: 1, name: 'a', extra: null, more: null },
+    ]);
   });
 });
