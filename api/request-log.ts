@@ -31,6 +31,7 @@ export function requestLog(logger: Logger): RequestHandler {
     Object.defineProperty(req, 'log', {
       configurable: true,
       get: () => (child ??= logger.child({ reqId: id })),
+      set: (replacement: Logger) => (child = replacement),
     });
     const line = (finished: boolean) => {
       const fields = {

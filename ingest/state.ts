@@ -249,7 +249,8 @@ function valuesList(rows: readonly Param[][], shape: (values: string[]) => strin
 function sqlValue(v: Param): string {
   if (v === null) return 'NULL';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'NULL';
-  return literal(v);
+  // A NUL would end the statement text early in DuckDB's C API (error messages can hold one).
+  return literal(v.replace(/\0/g, ''));
 }
 
 /** Close the run record (inside the data transaction on success, on its own after a failure). */
