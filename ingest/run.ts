@@ -118,11 +118,12 @@ export async function runIngest(
           tables: options.tables,
           source: ops.description,
         });
+        // At once: a 'running' record that no claim holds is reported as interrupted.
+        claim.run.runId = runId;
         return runId;
       })(),
       resolveIncremental(snap, plan.jobs, states, lag),
     );
-    claim.run.runId = id;
     runDir = prepareTempDir(options.tempDir, id);
     await step('locked');
     emit({ type: 'started', runId: id, tables: plan.jobs.map((j) => j.table.name) });

@@ -69,6 +69,9 @@ export async function listRuns(
   warehouse: Warehouse,
   options: { limit?: number; runId?: number } = {},
 ): Promise<RunSummary[]> {
+  // The claim is looked at before the log is read and again after: a run that commits (and
+  // lets go) while we read, or one that starts and opens its record, is live either way.
+  const claimBefore = activeRun(warehouse.path);
   const conn = await warehouse.connect();
   try {
     if (!(await hasLog(conn))) return [];
@@ -87,9 +90,10 @@ export async function listRuns(
         FROM raw._ingest_run_tables WHERE run_id IN (${ids.join(', ')})
         ORDER BY run_id, table_name`)
     ).getRowObjectsJson() as Row[];
-    const claim = activeRun(warehouse.path);
+    const claims = [claimBefore, activeRun(warehouse.path)];
     // A claim without a run id yet is opening its record: any 'running' row may be that one.
-    const isLive = (runId: number) => !!claim && (claim.runId ?? runId) === runId;
+    const isLive = (runId: number) =>
+      claims.some((claim) => !!claim && (claim.runId ?? runId) === runId);
     return runs.map((r) => ({
       runId: Number(r.run_id),
       ...liveStatus(r, isLive(Number(r.run_id))),
