@@ -24,7 +24,7 @@ import { evaluateRules, type OrderRule } from './rules.ts';
 import { toOrderDto } from './schemas.ts';
 import { RESERVING, nextStatus, type OrderAction } from './state-machine.ts';
 
-type Locked = NonNullable<Awaited<ReturnType<typeof repo.lockOrder>>>;
+type Locked = repo.LockedOrder;
 type Line = Awaited<ReturnType<typeof repo.findLines>>[number];
 type Event = Awaited<ReturnType<typeof repo.findEvents>>[number];
 

@@ -16,10 +16,10 @@ import type {
   OrderLinesTable,
   OrderRuleKind,
   OrdersTable,
-  Role,
 } from '../../db/schema.ts';
 import { auditRow } from '../audit/audit.ts';
 import { groupCandidates, type PriceCandidateRow } from '../catalog/repository.ts';
+import { LOCKED_ORDER_FROM, LOCKED_ORDER_SELECT, type LockedOrder } from './repository.ts';
 import type { Principal } from '../auth/principal.ts';
 
 const TIMESTAMPTZ_OID = 1184;
@@ -95,18 +95,9 @@ export async function orderDetails(trx: Transaction<DB>, orderId: number) {
  */
 export async function lockDraftWithDetails(trx: Transaction<DB>, orderId: number) {
   const r = await sql<
-    Selectable<OrdersTable> & {
-      customer_owner_rep_id: number | null;
-      customer_blocked: boolean;
-      customer_credit_limit: string | null;
-      creator_role: Role | null;
-      lines_json: LineJson[];
-      events_json: EventJson[];
-      rules_json: ActiveRule[];
-    }
+    LockedOrder & { lines_json: LineJson[]; events_json: EventJson[]; rules_json: ActiveRule[] }
   >`
-    SELECT o.*, c.owner_rep_id AS customer_owner_rep_id, c.blocked AS customer_blocked,
-           c.credit_limit AS customer_credit_limit, k.role AS creator_role,
+    SELECT ${LOCKED_ORDER_SELECT},
       (SELECT coalesce(json_agg(${LINE_JSON} ORDER BY l.line_no), '[]')
          FROM order_lines l WHERE l.order_id = o.id) AS lines_json,
       (SELECT coalesce(json_agg(${EVENT_JSON} ORDER BY e.id), '[]')
@@ -114,9 +105,7 @@ export async function lockDraftWithDetails(trx: Transaction<DB>, orderId: number
       (SELECT coalesce(json_agg(json_build_object('id', r.id, 'kind', r.kind, 'params', r.params)
                                 ORDER BY r.id), '[]')
          FROM order_rules r WHERE r.active) AS rules_json
-    FROM orders o
-    JOIN customers c ON c.id = o.customer_id
-    LEFT JOIN api_keys k ON k.id = o.created_by_key_id
+    FROM ${LOCKED_ORDER_FROM}
     WHERE o.id = ${orderId} AND o.deleted_at IS NULL
     FOR UPDATE OF o`.execute(trx);
   const row = r.rows[0];

@@ -13,25 +13,29 @@ const OPEN_STATUSES: OrderStatus[] = [
   'returned',
 ];
 
+/** An order as the actions lock it: the row plus what they need about its customer and creator. */
+export type LockedOrder = Selectable<OrdersTable> & {
+  customer_owner_rep_id: number | null;
+  customer_blocked: boolean;
+  customer_credit_limit: string | null;
+  creator_role: Role | null;
+};
+
+/** The select list of a LockedOrder, over LOCKED_ORDER_FROM (orders alias `o`). */
+export const LOCKED_ORDER_SELECT = sql`o.*, c.owner_rep_id AS customer_owner_rep_id,
+  c.blocked AS customer_blocked, c.credit_limit AS customer_credit_limit, k.role AS creator_role`;
+export const LOCKED_ORDER_FROM = sql`orders o
+  JOIN customers c ON c.id = o.customer_id
+  LEFT JOIN api_keys k ON k.id = o.created_by_key_id`;
+
 /**
  * The order with what confirm/cancel need about its customer and creator, row-locked. Written
  * as SQL rather than built: it runs on every order action, and the builder's work was a
  * noticeable share of the app's CPU per order (bench/orders.ts).
  */
 export async function lockOrder(db: Db, id: number) {
-  const r = await sql<
-    Selectable<OrdersTable> & {
-      customer_owner_rep_id: number | null;
-      customer_blocked: boolean;
-      customer_credit_limit: string | null;
-      creator_role: Role | null;
-    }
-  >`
-    SELECT o.*, c.owner_rep_id AS customer_owner_rep_id, c.blocked AS customer_blocked,
-           c.credit_limit AS customer_credit_limit, k.role AS creator_role
-    FROM orders o
-    JOIN customers c ON c.id = o.customer_id
-    LEFT JOIN api_keys k ON k.id = o.created_by_key_id
+  const r = await sql<LockedOrder>`
+    SELECT ${LOCKED_ORDER_SELECT} FROM ${LOCKED_ORDER_FROM}
     WHERE o.id = ${id} AND o.deleted_at IS NULL
     FOR UPDATE OF o`.execute(db);
   return r.rows[0];
