@@ -19,7 +19,12 @@ import type {
 } from '../../db/schema.ts';
 import { auditRow } from '../audit/audit.ts';
 import { groupCandidates, type PriceCandidateRow } from '../catalog/repository.ts';
-import { LOCKED_ORDER_FROM, LOCKED_ORDER_SELECT, type LockedOrder } from './repository.ts';
+import {
+  LOCKED_ORDER_FROM,
+  LOCKED_ORDER_SELECT,
+  type LockedOrder,
+  type OrderEventInput,
+} from './repository.ts';
 import type { Principal } from '../auth/principal.ts';
 
 const TIMESTAMPTZ_OID = 1184;
@@ -126,18 +131,7 @@ export type AuditRow = Insertable<AuditLogTable>;
  * Insert an order event and an audit row together (the audit insert as a data-modifying CTE);
  * returns the event row.
  */
-export function insertEventAndAudit(
-  trx: Transaction<DB>,
-  e: {
-    order_id: number;
-    event_type: string;
-    from_status: string | null;
-    to_status: string | null;
-    payload?: unknown;
-    actor_key_id: number | null;
-  },
-  audit: AuditRow,
-) {
+export function insertEventAndAudit(trx: Transaction<DB>, e: OrderEventInput, audit: AuditRow) {
   return trx
     .with('audit_row', (db) => db.insertInto('audit_log').values(audit))
     .insertInto('order_events')

@@ -114,18 +114,18 @@ export function insertLines(db: Db, rows: Insertable<OrderLinesTable>[]) {
   return db.insertInto('order_lines').values(rows).returningAll().execute();
 }
 
+/** An order event to append (payload any JSON value; `{}` when absent). */
+export interface OrderEventInput {
+  order_id: number;
+  event_type: string;
+  from_status: string | null;
+  to_status: string | null;
+  payload?: unknown;
+  actor_key_id: number | null;
+}
+
 /** Append an order event; returns the row so callers can answer without reading it back. */
-export function insertEvent(
-  db: Db,
-  e: {
-    order_id: number;
-    event_type: string;
-    from_status: string | null;
-    to_status: string | null;
-    payload?: unknown;
-    actor_key_id: number | null;
-  },
-) {
+export function insertEvent(db: Db, e: OrderEventInput) {
   return db
     .insertInto('order_events')
     .values({ ...e, payload: JSON.stringify(e.payload ?? {}) })
