@@ -1,5 +1,5 @@
 /**
- * The _team_ and _own_ cells of the README matrix: a manager or staff key of North asking for
+ * The _team_ and _own_ cells of the access matrix (docs/access.md): a manager or staff key of North asking for
  * South's records gets exactly what it would get for records that do not exist — 404 for an id
  * in the path, the "does not exist" 422 for an id in the body, nothing in a list — and the
  * attempts change nothing. Every scoped cell must have a case here (or a named suite elsewhere).
@@ -14,7 +14,7 @@ import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 
 type Scoped = 'manager' | 'staff';
 
-/** One refused request: `route` is its README row. */
+/** One refused request: `route` is its docs/access.md row. */
 type ScopeCase = { route: string; roles: Scoped[]; method: string; url: string } & (
   | { expect: 'missing'; body?: unknown }
   | { expect: 'unknown'; body: (id: number) => unknown; foreign: number }
@@ -80,7 +80,7 @@ describeBoth('access: another team’s records look missing', (kind) => {
     ).id;
     const both: Scoped[] = ['manager', 'staff'];
     const api = '/api/v1';
-    // `route` as the README writes it, without the /api/v1 prefix.
+    // `route` as docs/access.md writes it, without the /api/v1 prefix.
     const c = (route: string, roles: Scoped[], url: string, body?: unknown): ScopeCase => {
       const [method, path] = route.split(' ') as [string, string];
       return {
@@ -217,7 +217,7 @@ describeBoth('access: another team’s records look missing', (kind) => {
     await env?.close();
   });
 
-  it('has a case for every _team_ and _own_ cell of the README matrix', () => {
+  it('has a case for every _team_ and _own_ cell of the access matrix (docs/access.md)', () => {
     const missing = readMatrix().flatMap((row) =>
       (['manager', 'staff'] as const)
         .filter((role) => row.scope[role] === 'team' || row.scope[role] === 'own')

@@ -1,8 +1,8 @@
 /**
- * The role × route matrix, read from the README table and checked cell by cell against the
+ * The role × route matrix, read from the table in docs/access.md and checked cell by cell against the
  * running app (401 without a key, 403 for each role not allowed, through the role gate for each
  * role allowed) and against the OpenAPI document's x-roles — every route under /api/v1, so the
- * README cannot drift and a new route cannot go unlisted. Scopes (_team_, _own_): see
+ * table cannot drift and a new route cannot go unlisted. Scopes (_team_, _own_): see
  * access-scope.test.ts.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -32,7 +32,7 @@ describeBoth('access: role × route matrix', (kind) => {
     await env?.close();
   });
 
-  it('the README matrix lists every /api/v1 route of the OpenAPI document once, with its roles', async () => {
+  it('the access matrix (docs/access.md) lists every /api/v1 route of the OpenAPI document once, with its roles', async () => {
     const doc = (await env.request('GET', '/api/v1/openapi.json', { key: null })).body;
     const documented = documentedRoles(doc);
     const listed = MATRIX.map((r) => r.route);
@@ -41,16 +41,16 @@ describeBoth('access: role × route matrix', (kind) => {
       'listed twice',
     ).toEqual([]);
     const unlisted = new Map([...documented].filter(([route]) => !listed.includes(route)));
-    expect(matrixRows(unlisted), 'routes missing from the README table').toEqual([]);
+    expect(matrixRows(unlisted), 'routes missing from the table in docs/access.md').toEqual([]);
     expect(
       listed.filter((route) => !documented.has(route)),
-      'README rows for routes that do not exist',
+      'docs/access.md rows for routes that do not exist',
     ).toEqual([]);
     for (const row of MATRIX)
       expect([...row.allowed].sort(), row.route).toEqual([...documented.get(row.route)!].sort());
   });
 
-  it('every README row has a probe, and every probe a row', () => {
+  it('every docs/access.md row has a probe, and every probe a row', () => {
     expect(Object.keys(probes).sort()).toEqual(MATRIX.map((r) => r.route).sort());
   });
 

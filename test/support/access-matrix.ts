@@ -1,5 +1,5 @@
 /**
- * The README's role × route matrix as data, and the same matrix as the OpenAPI document states
+ * The role × route matrix of docs/access.md as data, and the same matrix as the OpenAPI document states
  * it (x-roles), so the access suites can hold the two and the running app to one another.
  */
 import fs from 'node:fs';
@@ -8,9 +8,9 @@ import { ROLES, type Role } from '../../db/schema.ts';
 /** Scope a cell grants: on every record, within the caller's team, or only the caller's own. */
 export type CellScope = 'all' | 'team' | 'own';
 
-/** One row of the README table. */
+/** One row of the docs/access.md table. */
 export interface MatrixRow {
-  /** `GET /api/v1/customers/{id}`: method and OpenAPI-style path, as the README writes it. */
+  /** `GET /api/v1/customers/{id}`: method and OpenAPI-style path, as docs/access.md writes it. */
   route: string;
   method: string;
   path: string;
@@ -27,11 +27,11 @@ const CELL: Record<string, CellScope | null> = {
   '—': null,
 };
 
-/** Parse the table between the role-matrix markers of README.md; any odd row or cell throws. */
+/** Parse the table between the role-matrix markers of docs/access.md; any odd row or cell throws. */
 export function readMatrix(): MatrixRow[] {
-  const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const readme = fs.readFileSync(new URL('../../docs/access.md', import.meta.url), 'utf8');
   const table = readme.split('<!-- role-matrix:start -->')[1]?.split('<!-- role-matrix:end -->')[0];
-  if (!table) throw new Error('README.md has no role-matrix table');
+  if (!table) throw new Error('docs/access.md has no role-matrix table');
   const lines = table.split('\n').filter((l) => l.startsWith('|'));
   const header = lines[0]
     ?.split('|')
@@ -70,7 +70,7 @@ export function readMatrix(): MatrixRow[] {
 /**
  * Every operation the OpenAPI document lists under /api/v1, with the roles it lets through
  * (admin always; a public operation lets every role through, and shows up as a mismatch since
- * the README promises a 401 without a key on every route).
+ * docs/access.md promises a 401 without a key on every route).
  */
 export function documentedRoles(doc: {
   paths: Record<string, Record<string, { 'x-roles'?: Role[] }>>;
@@ -86,7 +86,7 @@ export function documentedRoles(doc: {
   return documented;
 }
 
-/** Write the README table rows for `documented` (used to regenerate the table by hand). */
+/** Write the docs/access.md table rows for `documented` (used to regenerate the table by hand). */
 export function matrixRows(
   documented: Map<string, Set<Role>>,
   scopeOf: (route: string, role: Role) => CellScope = () => 'all',
