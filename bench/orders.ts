@@ -178,10 +178,17 @@ async function main(): Promise<void> {
       sql`SELECT setval(pg_get_serial_sequence('customers', 'id'), ${CUSTOMERS}::int)`,
       sql`SELECT setval(pg_get_serial_sequence('products', 'id'), ${PRODUCTS}::int)`,
       sql`SELECT setval(pg_get_serial_sequence('warehouses', 'id'), 1)`,
+      sql`INSERT INTO sales_reps (id, code, name) VALUES (1, 'BENCH', 'Bench manager')`,
+      sql`SELECT setval(pg_get_serial_sequence('sales_reps', 'id'), 1)`,
       sql`ANALYZE`,
     ])
       await statement.execute(ops.db);
-    const { key, id: keyId } = await createApiKey(ops.db, { name: 'bench', role: 'manager' });
+    // A manager key must belong to a rep; the bench's orders are then the rep's.
+    const { key, id: keyId } = await createApiKey(ops.db, {
+      name: 'bench',
+      role: 'manager',
+      repId: 1,
+    });
     const listPrice = new Map(
       (await ops.db.selectFrom('products').select(['id', 'list_price']).execute()).map((p) => [
         p.id,

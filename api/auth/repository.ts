@@ -42,6 +42,32 @@ export function listKeys(db: Db) {
     .execute();
 }
 
+/** The key with this id (active or not), or undefined. */
+export function findKey(db: Db, id: number) {
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'role', 'revoked_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/**
+ * Lock every active admin key (FOR UPDATE, in id order so two revokes cannot deadlock) and
+ * return their ids. A concurrent revoke waits here; when it wakes, PostgreSQL re-reads the rows
+ * and drops the ones revoked meanwhile, so it counts what is really left.
+ */
+export async function lockActiveAdminKeys(db: Db): Promise<number[]> {
+  const rows = await db
+    .selectFrom('api_keys')
+    .select('id')
+    .where('role', '=', 'admin')
+    .where('revoked_at', 'is', null)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 export function revokeKey(db: Db, id: number) {
   return db
     .updateTable('api_keys')

@@ -17,6 +17,12 @@ export async function createApiKey(
   input: { name: string; role: Role; repId?: number | null },
   principal: Principal | null = null,
 ) {
+  // A manager sees the customers of its rep's team; without a rep it would see none and no
+  // answer would say why, so such a key is refused rather than created.
+  if (input.role === 'manager' && input.repId == null)
+    throw new AppError('unprocessable', 'a manager key must belong to a sales rep (repId)', {
+      errors: [{ field: 'repId', message: "required for a manager key: it sees its rep's team" }],
+    });
   return db.transaction().execute(async (trx) => {
     if (input.repId != null) {
       const rep = await trx
@@ -49,8 +55,10 @@ export async function createApiKey(
 }
 
 /**
- * Revoke an active key; undefined when there is none with that id. The key stops working in this
- * process at once (its cached lookup is dropped after the commit); see key-cache.ts for others.
+ * Revoke an active key; undefined when there is none with that id. The last active admin key is
+ * refused (409): without it nobody could create or revoke keys through the API again. The key
+ * stops working in this process at once (its cached lookup is dropped after the commit); see
+ * key-cache.ts for others.
  */
 export async function revokeKey(db: Kysely<DB>, id: number, principal: Principal | null = null) {
   try {
@@ -63,6 +71,21 @@ export async function revokeKey(db: Kysely<DB>, id: number, principal: Principal
 
 function revokeInTransaction(db: Kysely<DB>, id: number, principal: Principal | null) {
   return db.transaction().execute(async (trx) => {
+    const key = await repo.findKey(trx, id);
+    if (!key || key.revoked_at) return undefined;
+    if (key.role === 'admin') {
+      // Checked under a lock on every active admin key: two revokes of the last two admin keys
+      // run one after the other, and the second sees that only one is left.
+      const admins = await repo.lockActiveAdminKeys(trx);
+      if (!admins.includes(id)) return undefined; // revoked meanwhile
+      if (admins.length === 1)
+        throw new AppError(
+          'conflict',
+          `API key ${id} is the last active admin key; revoking it would lock every admin out. ` +
+            'Create another admin key first, then revoke this one.',
+          { keyId: id },
+        );
+    }
     const r = await repo.revokeKey(trx, id);
     if (r) {
       await recordAudit(trx, {

@@ -93,9 +93,17 @@ export async function startTestEnv(kind: DbKind): Promise<TestEnv> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  // A manager key must belong to a rep (api/auth/service.ts): the harness manager gets one of
+  // its own, in no team, so it sees unowned customers and those of that rep only.
+  const managerRep = await ops.db
+    .insertInto('sales_reps')
+    .values({ code: 'TEST-MANAGER', name: 'Test manager' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   const keys = {} as Record<Role, string>;
   for (const role of ['admin', 'manager', 'staff', 'analyst', 'executive'] as const) {
-    keys[role] = (await createApiKey(ops.db, { name: `test-${role}`, role })).key;
+    const repId = role === 'manager' ? managerRep.id : null;
+    keys[role] = (await createApiKey(ops.db, { name: `test-${role}`, role, repId })).key;
   }
 
   const request = async (
