@@ -7,6 +7,20 @@ import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/**
+ * Whether the JavaScript runtime knows the zone. Intl.supportedValuesOf('timeZone') is no test:
+ * it lists canonical names only and leaves out UTC and aliases (US/Eastern) that PostgreSQL and
+ * DuckDB accept. Constructing a formatter is what the code that uses the zone does anyway.
+ */
+function isKnownTimezone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const envSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -23,7 +37,15 @@ const envSchema = z.object({
     .default(3000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  SALESOPS_TIMEZONE: z.string().trim().min(1).default('UTC'),
+  SALESOPS_TIMEZONE: z
+    .string()
+    .trim()
+    .min(1)
+    .refine(
+      isKnownTimezone,
+      'must be an IANA time zone name such as UTC or Europe/Berlin (not an offset like +01:00)',
+    )
+    .default('UTC'),
   SALESOPS_PG_PREPARED: z
     .enum(['true', 'false'], { error: 'must be true or false' })
     .default('true')

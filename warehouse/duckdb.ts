@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { Config } from '../config.ts';
+import { ConfigError, type Config } from '../config.ts';
 import { acquireFolderLock } from '../db/folder-lock.ts';
 
 export interface Warehouse {
@@ -20,6 +20,26 @@ export interface Warehouse {
 
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Set the session's (or with `global`, the instance's) TimeZone. config.ts checks the name
+ * against the JavaScript runtime's list; DuckDB's ICU has its own, so a name it lacks is
+ * reported as the configuration error it is, not as DuckDB's list of candidates.
+ */
+export async function setWarehouseTimezone(
+  c: DuckDBConnection,
+  timezone: string,
+  scope: 'GLOBAL' | 'SESSION' = 'GLOBAL',
+): Promise<void> {
+  try {
+    await c.run(`SET ${scope} TimeZone = ${sqlString(timezone)}`);
+  } catch (e) {
+    if (!/Unknown TimeZone/i.test(String(e))) throw e;
+    throw new ConfigError(
+      `SALESOPS_TIMEZONE: the warehouse (DuckDB) does not know the time zone ${JSON.stringify(timezone)}`,
+    );
+  }
 }
 
 /** Open (creating if needed) the warehouse file named by the config, locked down. */
@@ -50,7 +70,7 @@ export async function openWarehouse(
     const dirs = [config.ingestTempDir, config.exportDir].map((d) =>
       sqlString(path.resolve(d) + path.sep),
     );
-    await setup.run(`SET GLOBAL TimeZone = ${sqlString(config.timezone)}`);
+    await setWarehouseTimezone(setup, config.timezone);
     await setup.run(`SET allowed_directories = [${dirs.join(', ')}]`);
     await setup.run('SET enable_external_access = false');
     await setup.run('SET lock_configuration = true');
