@@ -1,21 +1,16 @@
 /**
- * The `salesops` command. Every failure we can explain (bad config, unreachable database, a data
- * folder held by a running server) prints one line and exits 1; anything else is a bug and keeps
- * its stack.
+ * The `salesops` command. Every failure prints one line on stderr and exits 1: the ones we can
+ * explain (bad config or arguments, unreachable database, a data folder held by a running server,
+ * a refused request) as the whole story; anything else as its message plus how to see the stack
+ * (LOG_LEVEL=debug), because a stack trace tells a user nothing but that the tool broke.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { sql } from 'kysely';
-import { ROLES, type Role } from './db/schema.ts';
-import { countKeys, createApiKey, listKeys, revokeKey } from './api/auth/service.ts';
-import { readFolderLock } from './db/folder-lock.ts';
+import fs from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { registerKeyCommands } from './api/auth/commands.ts';
+import { loadConfig } from './config.ts';
 import { migrateToLatest } from './db/migrate.ts';
-import {
-  CliError,
-  explain,
-  openMigratedDb,
-  openWarehouseOrExplain,
-  readConfig,
-} from './runtime.ts';
+import { doctor } from './doctor.ts';
+import { CliError, failureLines, openMigratedDb, readConfig } from './runtime.ts';
 import { startServer } from './server.ts';
 import { ingestCommand, type IngestCommandOptions } from './ingest/command.ts';
 import { registerModelCommands } from './models/engine/commands.ts';
@@ -39,14 +34,21 @@ function orderCount(v: string): number {
   return n;
 }
 
+const { version } = JSON.parse(
+  fs.readFileSync(new URL('./package.json', import.meta.url), 'utf8'),
+) as { version: string };
+
 const program = new Command()
   .name('salesops')
-  .description('Sales management: API, warehouse, models, dashboards')
-  .showHelpAfterError();
+  .description('Sales management: the API, the DuckDB warehouse and its SQL models')
+  .version(version, '-V, --version', 'print the version');
 
 program
   .command('start')
-  .description('run the API (and scheduler, dashboards); loads demo data into an empty database')
+  .description(
+    'migrate the database and serve the HTTP API (/api/v1, OpenAPI, /health) until stopped; ' +
+      'an empty database gets the demo data and a first admin key',
+  )
   .option('--no-demo', 'start on an empty database, without demo data')
   .option(
     '--demo-orders <n>',
@@ -126,127 +128,43 @@ program
     });
   });
 
-const keys = program.command('keys').description('API keys');
-keys
-  .command('create')
-  .description('create an API key; the key is printed alone on the last line')
-  .addOption(new Option('--role <role>', 'role').choices(ROLES as string[]).makeOptionMandatory())
-  .requiredOption('--name <name>', 'who or what the key is for')
-  .option('--rep <id>', 'sales rep the key belongs to', positiveInt)
-  .action(async (opts: { role: Role; name: string; rep?: number }) => {
-    const ops = await openMigratedDb(readConfig(), 'keys create');
-    try {
-      const k = await createApiKey(ops.db, {
-        name: opts.name,
-        role: opts.role,
-        repId: opts.rep ?? null,
-      });
-      note(`created key #${k.id} "${k.name}" (${k.role}); it is shown once:`);
-      print(k.key);
-    } finally {
-      await ops.close();
-    }
-  });
-keys
-  .command('list')
-  .description('list API keys (never the secrets)')
-  .action(async () => {
-    const ops = await openMigratedDb(readConfig(), 'keys list');
-    try {
-      for (const k of await listKeys(ops.db)) {
-        print(
-          `${k.id}\t${k.role}\t${k.key_prefix}\t${k.revoked_at ? 'revoked' : 'active'}\t${k.name}`,
-        );
-      }
-    } finally {
-      await ops.close();
-    }
-  });
-keys
-  .command('revoke <id>')
-  .description('revoke an API key by id')
-  .action(async (id: string) => {
-    const ops = await openMigratedDb(readConfig(), 'keys revoke');
-    try {
-      const r = await revokeKey(ops.db, positiveInt(id));
-      if (!r) throw new CliError(`no active API key with id ${id}`);
-      print(`revoked key ${id}`);
-    } finally {
-      await ops.close();
-    }
-  });
+registerKeyCommands(program, print, note);
 
 program
   .command('doctor')
-  .description('check configuration, database and warehouse, and say what is wrong')
+  .description(
+    'check configuration, database and warehouse, and say what is wrong (changes nothing)',
+  )
   .action(async () => {
-    let problems = 0;
-    const ok = (m: string) => print(`ok    ${m}`);
-    const bad = (m: string) => {
-      problems++;
-      print(`FAIL  ${m}`);
-    };
-    let config;
-    try {
-      config = readConfig();
-      ok(`configuration (data folder ${config.dataDir}, port ${config.port})`);
-    } catch (e) {
-      bad((e as Error).message);
-      process.exitCode = 1;
-      return;
-    }
-    const owner = readFolderLock(config.dataDir);
-    if (owner && owner.pid !== process.pid) {
-      ok(
-        `a salesops ${owner.command} process (pid ${owner.pid}) owns the data folder${owner.url ? ` at ${owner.url}` : ''}`,
-      );
-      if (owner.url) {
-        try {
-          const h = (await (await fetch(`${owner.url}/health`)).json()) as {
-            status: string;
-            database: { ok: boolean };
-            warehouse: { ok: boolean };
-          };
-          (h.database.ok ? ok : bad)(`database, as the running server reports it`);
-          (h.warehouse.ok ? ok : bad)(`warehouse, as the running server reports it`);
-        } catch (e) {
-          bad(
-            `the running server at ${owner.url} does not answer /health: ${(e as Error).message}`,
-          );
-        }
-      }
-    } else {
-      try {
-        const ops = await openMigratedDb(config, 'doctor');
-        await sql`SELECT 1`.execute(ops.db);
-        ok(`database: ${ops.description} (migrated; ${await countKeys(ops.db)} API keys)`);
-        await ops.close();
-      } catch (e) {
-        bad(`database: ${(e as Error).message}`);
-      }
-      try {
-        const w = await openWarehouseOrExplain(config, 'doctor');
-        const c = await w.connect();
-        await c.run('SELECT 1');
-        c.closeSync();
-        w.close();
-        ok(`warehouse: ${config.warehousePath}`);
-      } catch (e) {
-        bad(`warehouse: ${(e as Error).message}`);
-      }
-    }
-    print(problems ? `${problems} problem(s) found` : 'all good');
-    process.exitCode = problems ? 1 : 0;
+    process.exitCode = await doctor(print);
   });
 
 registerModelCommands(program, print);
 registerImportCommand(program, print, note);
 
+oneLineUsageErrors(program, 'salesops');
+
+/**
+ * Commander's usage errors ("option '--role <role>' argument missing", "… is invalid for argument
+ * 'id'") as one line in the same form as every other failure, with where to read the usage.
+ */
+function oneLineUsageErrors(cmd: Command, path: string): void {
+  cmd.configureOutput({
+    outputError: (str: string, write: (s: string) => void) =>
+      write(`salesops: ${str.trim().replace(/^error: /, '')} (see ${path} --help)\n`),
+  });
+  for (const sub of cmd.commands) oneLineUsageErrors(sub, `${path} ${sub.name()}`);
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  const known = explain(e);
-  if (!known) throw e;
-  note(`salesops: ${known.message}`);
+  let logLevel = 'info';
+  try {
+    logLevel = loadConfig().logLevel;
+  } catch {
+    /* a bad LOG_LEVEL: keep to the one line */
+  }
+  for (const line of failureLines(e, logLevel)) note(line);
   process.exit(1);
 }

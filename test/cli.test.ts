@@ -15,7 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../api/errors.ts';
 import { ConfigError, loadConfig } from '../config.ts';
+import { failureLines } from '../runtime.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEMO_ORDERS = 200;
@@ -195,6 +197,8 @@ describe('bad configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL:'],
     [{ SALESOPS_WAREHOUSE_MEMORY: 'lots' }, 'SALESOPS_WAREHOUSE_MEMORY: must be a size such as'],
     [{ SALESOPS_PG_PREPARED: 'yes' }, 'SALESOPS_PG_PREPARED: must be true or false'],
+    [{ SALESOPS_TIMEZONE: 'Mars/Olympus' }, 'SALESOPS_TIMEZONE: must be an IANA time zone name'],
+    [{ SALESOPS_TIMEZONE: '+01:00' }, '(not an offset like +01:00) (got "+01:00")'],
   ])('rejects %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -208,6 +212,9 @@ describe('bad configuration', () => {
     });
     expect(loadConfig({ SALESOPS_PG_PREPARED: 'false' }).pgPrepared).toBe(false);
     expect(loadConfig({ SALESOPS_WAREHOUSE_MEMORY: '2GB' }).warehouseMemory).toBe('2GB');
+    for (const tz of ['UTC', 'Europe/Berlin', 'US/Eastern', 'Etc/GMT+5']) {
+      expect(loadConfig({ SALESOPS_TIMEZONE: tz }).timezone).toBe(tz);
+    }
   });
 
   it('an unreachable DATABASE_URL is one line on stderr and exit 1', () => {
@@ -225,7 +232,7 @@ describe('salesops doctor', () => {
     expect(doctorNoDatabase.stdout.trimEnd().split('\n')).toEqual([
       expect.stringMatching(/^ok {4}configuration \(data folder .+, port 0\)$/),
       'FAIL  database: Cannot reach DATABASE_URL (PostgreSQL 127.0.0.1:1/x): connection refused (is the server running?)',
-      expect.stringMatching(/^ok {4}warehouse: .+warehouse\.duckdb$/),
+      expect.stringMatching(/^note  no warehouse yet in .+; `salesops start` creates it$/),
       '1 problem(s) found',
     ]);
   });
@@ -271,4 +278,163 @@ describe('after the server stops', () => {
       expect((await again.stop()).code).toBe(0);
     }
   }, 180_000);
+});
+
+describe('every failure is one line, never a stack trace', () => {
+  // The folders' servers are stopped by now. Commands on one folder run one after another (one
+  // process per folder); the folders and the argument-only checks run side by side.
+  let demo: Record<'revokeLast' | 'manager' | 'list', Finished>;
+  let bare: Record<'unknownRep' | 'managerWithoutRep' | 'list', Finished>;
+  let badId: Finished;
+  let fileAsFolder: Finished;
+  let fileDir: string;
+  beforeAll(async () => {
+    fileDir = path.join(tempDir(), 'not-a-folder');
+    fs.writeFileSync(fileDir, '');
+    const seq = async <K extends string>(dir: string, runs: [K, string[]][]) => {
+      const out = {} as Record<K, Finished>;
+      for (const [name, args] of runs) out[name] = await runCli(dir, args);
+      return out;
+    };
+    [demo, bare, badId, fileAsFolder] = await Promise.all([
+      seq(folder, [
+        ['revokeLast', ['keys', 'revoke', '1']],
+        ['manager', ['keys', 'create', '--role', 'manager', '--name', 'boss', '--rep', '1']],
+        ['list', ['keys', 'list']],
+      ]),
+      seq(emptyFolder, [
+        ['unknownRep', ['keys', 'create', '--role', 'staff', '--name', 'x', '--rep', '9999']],
+        ['managerWithoutRep', ['keys', 'create', '--role', 'manager', '--name', 'boss']],
+        ['list', ['keys', 'list']],
+      ]),
+      runCli(tempDir(), ['keys', 'revoke', 'abc']),
+      runCli(fileDir, ['keys', 'list']),
+    ]);
+  }, 180_000);
+
+  it('keys revoke abc and keys create --rep 9999 say what is wrong in one line', () => {
+    expectOneLineFailure(
+      badId,
+      /argument 'id'\. must be a whole number ≥ 1 \(see salesops keys revoke --help\)$/,
+    );
+    expectOneLineFailure(bare.unknownRep, /--rep 9999: there is no sales rep with that id$/);
+  });
+
+  it('refuses a manager key without --rep, and the last admin key, writing nothing', () => {
+    expectOneLineFailure(
+      bare.managerWithoutRep,
+      /a manager key must belong to a sales rep: add --rep <id>$/,
+    );
+    expectOneLineFailure(demo.revokeLast, /API key 1 is the last active admin key/);
+    expect(demo.manager.code, demo.manager.stderr).toBe(0);
+    expect(demo.manager.stdout.trim()).toMatch(KEY);
+  });
+
+  it('keys list is a table with a header row, aligned', () => {
+    expect(demo.list.code, demo.list.stderr).toBe(0);
+    const lines = demo.list.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID {2}ROLE +REP +PREFIX +STATUS +LAST USED \(UTC\) +NAME$/);
+    expect(lines.slice(1).map((l) => l.split(/ {2,}/))).toEqual([
+      [
+        '1',
+        'admin',
+        '-',
+        expect.stringMatching(/^[0-9a-f]{8}$/),
+        'active',
+        expect.any(String),
+        'first admin',
+      ],
+      [
+        '2',
+        'analyst',
+        '-',
+        expect.stringMatching(/^[0-9a-f]{8}$/),
+        'active',
+        expect.any(String),
+        'x',
+      ],
+      ['3', 'manager', '1', expect.stringMatching(/^[0-9a-f]{8}$/), 'active', '-', 'boss'],
+    ]);
+    // Every column starts at the header's offset on every line.
+    const starts = [...lines[0]!.matchAll(/(?:^| {2})\S/g)].map((m) => m.index! + m[0].length - 1);
+    expect(starts).toHaveLength(7);
+    for (const line of lines) {
+      for (const at of starts) {
+        expect(line[at], line).toMatch(/\S/);
+        if (at > 0) expect(line.slice(at - 2, at), line).toBe('  ');
+      }
+    }
+    // Nothing written by the refused creates on the other folder: its first admin key alone.
+    expect(bare.list.stdout.trimEnd().split('\n')).toHaveLength(2);
+  });
+
+  it('an unexpected error is one line too, with how to see the stack', () => {
+    expectOneLineFailure(
+      fileAsFolder,
+      /^salesops: unexpected error: .*not-a-folder.* \(a bug; LOG_LEVEL=debug prints its stack trace\)$/,
+    );
+  });
+
+  it('prints the stack first only when LOG_LEVEL asks for debug detail', () => {
+    const bug = new TypeError('x is undefined');
+    expect(failureLines(bug, 'info')).toEqual([
+      'salesops: unexpected error: x is undefined (a bug; LOG_LEVEL=debug prints its stack trace)',
+    ]);
+    const debug = failureLines(bug, 'debug');
+    expect(debug).toHaveLength(2);
+    expect(debug[0]).toMatch(/^TypeError: x is undefined\n\s+at /);
+    expect(failureLines(new ConfigError('PORT: bad'), 'debug')).toEqual([
+      'salesops: Invalid configuration: PORT: bad',
+    ]);
+    expect(failureLines(new AppError('conflict', 'no, because'), 'trace')).toEqual([
+      'salesops: no, because',
+    ]);
+  });
+});
+
+describe('--version, help, and doctor on a new folder', () => {
+  let version: Finished;
+  let help: Finished;
+  let doctorNew: Finished;
+  let doctorBadZone: Finished;
+  let newFolder: string;
+  beforeAll(async () => {
+    newFolder = path.join(tempDir(), 'not-yet');
+    [version, help, doctorNew, doctorBadZone] = await Promise.all([
+      runCli(tempDir(), ['--version']),
+      runCli(tempDir(), ['start', '--help']),
+      runCli(newFolder, ['doctor']),
+      runCli(tempDir(), ['doctor'], { SALESOPS_TIMEZONE: 'Mars/Olympus' }),
+    ]);
+  }, 120_000);
+
+  it('--version prints the version of package.json', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(version).toMatchObject({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+  });
+
+  it('start --help says what start does now, and nothing about a scheduler or dashboards', () => {
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/serve the HTTP API/);
+    expect(help.stdout).toMatch(/--no-demo/);
+    expect(help.stdout).not.toMatch(/scheduler|dashboard/i);
+  });
+
+  it('doctor on a new folder only looks: it says there is no database yet and creates nothing', () => {
+    expect(doctorNew.code, doctorNew.stderr).toBe(0);
+    expect(doctorNew.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^ok {4}configuration/),
+      `note  no database yet in ${newFolder}; \`salesops start\` creates it`,
+      `note  no warehouse yet in ${newFolder}; \`salesops start\` creates it`,
+      'no problems found',
+    ]);
+    expect(fs.existsSync(newFolder)).toBe(false);
+  });
+
+  it('doctor names a bad SALESOPS_TIMEZONE in its configuration check', () => {
+    expect(doctorBadZone.code).toBe(1);
+    expect(doctorBadZone.stdout.trimEnd().split('\n')).toEqual([
+      'FAIL  Invalid configuration: SALESOPS_TIMEZONE: must be an IANA time zone name such as UTC or Europe/Berlin (not an offset like +01:00) (got "Mars/Olympus")',
+    ]);
+  });
 });
