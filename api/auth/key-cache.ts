@@ -5,9 +5,9 @@
  *
  * Trade-off: a key revoked through this process (DELETE /api-keys/{id}, or revokeKey on the same
  * `db`) is forgotten at once. A key revoked by *another* process stays usable here for up to
- * KEY_CACHE_TTL_MS. In practice revocations go through the server: the CLI refuses to run while a
- * server holds the data folder. Unknown and revoked keys are never cached, so a new key works at
- * once and a bad one cannot fill memory.
+ * KEY_CACHE_TTL_MS: on the embedded database the CLI cannot open the folder a server holds, but
+ * with DATABASE_URL `salesops keys revoke` runs beside the server (docs/cli.md says so). Unknown
+ * and revoked keys are never cached, so a new key works at once and a bad one cannot fill memory.
  *
  * One cache per database handle (WeakMap), so tests that run several apps on several databases in
  * one process never see each other's keys.
