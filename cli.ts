@@ -133,7 +133,7 @@ registerKeyCommands(program, print, note);
 program
   .command('doctor')
   .description(
-    'check configuration, database and warehouse, and say what is wrong (changes nothing)',
+    'check configuration, database and warehouse and say what is wrong; creates and migrates nothing',
   )
   .action(async () => {
     process.exitCode = await doctor(print);
