@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Migrator, sql } from 'kysely';
-import { countKeys } from './api/auth/service.ts';
+import { activeManagerKeysWithoutRep, countKeys } from './api/auth/service.ts';
 import type { Config } from './config.ts';
 import { openOperationalDb } from './db/connection.ts';
 import { readFolderLock } from './db/folder-lock.ts';
@@ -127,6 +127,12 @@ async function checkDatabase(config: Config, report: Report): Promise<void> {
       );
     } else {
       report.ok(`database: ${ops.description} (migrated; ${await countKeys(ops.db)} API keys)`);
+      const repless = await activeManagerKeysWithoutRep(ops.db);
+      if (repless.length)
+        report.bad(
+          `manager API key(s) ${repless.join(', ')} belong to no sales rep and so see no team's customers: ` +
+            'revoke them and create them again with --rep',
+        );
     }
   } catch (e) {
     report.bad(`database: ${(explain(e) ?? (e as Error)).message}`);

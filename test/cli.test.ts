@@ -15,8 +15,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertKey } from '../api/auth/repository.ts';
 import { AppError } from '../api/errors.ts';
 import { ConfigError, loadConfig } from '../config.ts';
+import { openEmbedded } from '../db/embedded.ts';
 import { failureLines } from '../runtime.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -288,6 +290,7 @@ describe('every failure is one line, never a stack trace', () => {
   let badId: Finished;
   let fileAsFolder: Finished;
   let fileDir: string;
+  let doctorRepless: Finished;
   beforeAll(async () => {
     fileDir = path.join(tempDir(), 'not-a-folder');
     fs.writeFileSync(fileDir, '');
@@ -310,6 +313,20 @@ describe('every failure is one line, never a stack trace', () => {
       runCli(tempDir(), ['keys', 'revoke', 'abc']),
       runCli(fileDir, ['keys', 'list']),
     ]);
+    // A manager key without a rep, as databases from before the rule may hold: doctor names it.
+    const ops = await openEmbedded(path.join(emptyFolder, 'pglite'));
+    try {
+      await insertKey(ops.db, {
+        name: 'old manager',
+        role: 'manager',
+        key_hash: 'not-a-real-hash',
+        key_prefix: '00000000',
+        rep_id: null,
+      });
+    } finally {
+      await ops.close();
+    }
+    doctorRepless = await runCli(emptyFolder, ['doctor']);
   }, 180_000);
 
   it('keys revoke abc and keys create --rep 9999 say what is wrong in one line', () => {
@@ -366,6 +383,14 @@ describe('every failure is one line, never a stack trace', () => {
     }
     // Nothing written by the refused creates on the other folder: its first admin key alone.
     expect(bare.list.stdout.trimEnd().split('\n')).toHaveLength(2);
+  });
+
+  it('doctor names an active manager key that belongs to no rep', () => {
+    expect(doctorRepless.code, doctorRepless.stdout + doctorRepless.stderr).toBe(1);
+    expect(doctorRepless.stdout).toContain(
+      "FAIL  manager API key(s) 2 belong to no sales rep and so see no team's customers: revoke them and create them again with --rep",
+    );
+    expect(doctorRepless.stdout.trimEnd().split('\n').at(-1)).toBe('1 problem(s) found');
   });
 
   it('an unexpected error is one line too, with how to see the stack', () => {

@@ -78,6 +78,22 @@ export function revokeKey(db: Db, id: number) {
     .executeTakeFirst();
 }
 
+/**
+ * Active manager keys with no rep: created before such keys were refused, they see no team's
+ * customers. `doctor` names them.
+ */
+export async function activeManagerKeysWithoutRep(db: Db): Promise<number[]> {
+  const rows = await db
+    .selectFrom('api_keys')
+    .select('id')
+    .where('role', '=', 'manager')
+    .where('rep_id', 'is', null)
+    .where('revoked_at', 'is', null)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 export async function countKeys(db: Db): Promise<number> {
   const r = await db
     .selectFrom('api_keys')

@@ -101,4 +101,4 @@ function revokeInTransaction(db: Kysely<DB>, id: number, principal: Principal | 
   });
 }
 
-export { listKeys, countKeys } from './repository.ts';
+export { listKeys, countKeys, activeManagerKeysWithoutRep } from './repository.ts';
