@@ -18,9 +18,17 @@ const STATUS = {
 /** The closed set of error codes; each maps to one HTTP status. */
 export type ErrorCode = keyof typeof STATUS;
 
-/** A field-level problem: JSON path of the field and what is wrong with it. */
+/** The part of the request a field is in. */
+export type FieldLocation = 'body' | 'query' | 'path' | 'header';
+
+/**
+ * A field-level problem: the field's dotted path inside its part of the request
+ * (`lines.0.quantity`, never `body.lines.0.quantity`), the part (`in`) and what is wrong with it.
+ * `in` is absent for a problem that is not in the request (the stock of a product, a rule).
+ */
 export interface FieldError {
   field: string;
+  in?: FieldLocation;
   message: string;
 }
 

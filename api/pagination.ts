@@ -17,10 +17,30 @@ export function decodeCursor(cursor: string | undefined): number | undefined {
   const n = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!Number.isSafeInteger(n) || n < 0) {
     throw new AppError('bad_request', 'invalid cursor', {
-      errors: [{ field: 'query.cursor', message: 'not a cursor from this API' }],
+      errors: [{ field: 'cursor', in: 'query', message: 'not a cursor from this API' }],
     });
   }
   return n;
+}
+
+/** What a repository needs to read one page ordered by id: rows after `afterId`, at most `limit`. */
+export interface IdPage {
+  afterId?: number;
+  limit: number;
+}
+
+/** The repository's page for `query`: `limit + 1` rows, so pageOf can tell whether more follow. */
+export function idPage(query: { limit: number; cursor?: string | undefined }): IdPage {
+  return { afterId: decodeCursor(query.cursor), limit: query.limit + 1 };
+}
+
+/**
+ * A list answered in one page (`nextCursor: null`): lists that cannot page by id (ordered by name,
+ * primary first, newest first, or keyed by text) and are bounded by what people configure.
+ * Clients read every list the same way and stop when nextCursor is null.
+ */
+export function wholeList<D>(items: D[]): { items: D[]; nextCursor: null } {
+  return { items, nextCursor: null };
 }
 
 /** Build the page from `limit + 1` fetched rows. */

@@ -4,7 +4,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { AppError, type FieldError } from './errors.ts';
+import { AppError, type FieldError, type FieldLocation } from './errors.ts';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -19,10 +19,14 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** zod issues → field errors with dotted paths ("lines.0.quantity"). */
-export function zodFieldErrors(err: ZodError, prefix?: string): FieldError[] {
+/**
+ * zod issues → field errors with dotted paths inside their part of the request
+ * ("lines.0.quantity", with `in: 'body'`); a problem with the whole value is "(root)".
+ */
+export function zodFieldErrors(err: ZodError, location?: FieldLocation): FieldError[] {
   return err.issues.map((i) => ({
-    field: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)',
+    field: i.path.map(String).join('.') || '(root)',
+    ...(location ? { in: location } : {}),
     message: i.message,
   }));
 }

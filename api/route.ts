@@ -5,7 +5,7 @@
 import type { Request, Response, Router } from 'express';
 import type { ZodType, z } from 'zod';
 import type { Role } from '../db/schema.ts';
-import { AppError } from './errors.ts';
+import { AppError, type FieldLocation } from './errors.ts';
 import type { OperationDoc } from './openapi.ts';
 import { zodFieldErrors } from './problem.ts';
 import type { Principal } from './auth/principal.ts';
@@ -90,10 +90,20 @@ export class RouteRegistry {
   }
 }
 
-function parse(schema: ZodType | undefined, value: unknown, where: string): any {
+const PART: Record<FieldLocation, string> = {
+  body: 'request body',
+  query: 'query parameter',
+  path: 'path parameter',
+  header: 'header',
+};
+
+function parse(schema: ZodType | undefined, value: unknown, where: FieldLocation): any {
   if (!schema) return undefined;
-  const r = schema.safeParse(value ?? {});
+  // Only a missing query or path part means "empty": a JSON `null` body is validated as null, so
+  // it reads "expected object, received null" at the root, not as every field missing.
+  const r = schema.safeParse(where === 'body' ? value : (value ?? {}));
   if (r.success) return r.data;
   const errors = zodFieldErrors(r.error, where);
-  throw new AppError('bad_request', `invalid ${errors.map((e) => e.field).join(', ')}`, { errors });
+  const fields = errors.map((e) => e.field).join(', ');
+  throw new AppError('bad_request', `invalid ${PART[where]}: ${fields}`, { errors });
 }

@@ -119,7 +119,8 @@ async function handOver(
     return json;
   };
   if (opts.status) {
-    printRuns((await call('GET', '/ingest/runs?limit=10')) as unknown as RunSummary[], io);
+    const list = (await call('GET', '/ingest/runs?limit=10')) as { items?: RunSummary[] };
+    printRuns(list.items ?? [], io);
     return;
   }
   const started = await call('POST', '/ingest/runs', { full: opts.full, tables });

@@ -66,7 +66,7 @@ describeBoth('follow-up rules', (kind) => {
       },
     });
     expect(misfit.status).toBe(400);
-    expect(misfit.body.errors[0].field).toBe('body.condition.idleDays');
+    expect(misfit.body.errors[0].field).toBe('condition.idleDays');
     const badTrigger = await env.request('POST', '/api/v1/followup-rules', {
       body: { name: 'Bad', trigger: 'moon_phase', action: { activityType: 'task', subject: 'x' } },
     });
@@ -79,17 +79,17 @@ describeBoth('follow-up rules', (kind) => {
       },
     });
     expect(badRep.status).toBe(422);
-    expect(badRep.body.errors[0].field).toBe('body.action.assignToRepId');
+    expect(badRep.body.errors[0].field).toBe('action.assignToRepId');
     const patchMisfit = await env.request('PATCH', `/api/v1/followup-rules/${rule.id}`, {
       body: { condition: { minOrderTotal: '5' } },
     });
     expect(patchMisfit.status).toBe(400);
-    expect(patchMisfit.body.errors[0].field).toBe('body.condition.minOrderTotal');
+    expect(patchMisfit.body.errors[0].field).toBe('condition.minOrderTotal');
     expect(
       (await env.request('POST', '/api/v1/followup-rules', { key: 'staff', body: {} })).status,
     ).toBe(403);
     const list = await env.request('GET', '/api/v1/followup-rules', { key: 'staff' });
-    expect(list.body.map((r: { id: number }) => r.id)).toContain(rule.id);
+    expect(list.body.items.map((r: { id: number }) => r.id)).toContain(rule.id);
   });
 
   it('new customer → welcome email task for its owner, in the same transaction', async () => {

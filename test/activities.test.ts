@@ -80,14 +80,14 @@ describeBoth('activities', (kind) => {
       .returning('id')
       .executeTakeFirstOrThrow();
     const cases: [Record<string, unknown>, string][] = [
-      [{ customerId: 999999 }, 'body.customerId'],
-      [{ contactId: 999999 }, 'body.contactId'],
-      [{ opportunityId: 999999 }, 'body.opportunityId'],
-      [{ orderId: 999999 }, 'body.orderId'],
-      [{ customerId: northCustomer, contactId: southContact.id }, 'body.contactId'],
-      [{ customerId: southCustomer }, 'body.customerId'],
-      [{ contactId: southContact.id }, 'body.contactId'],
-      [{ customerId: northCustomer, ownerRepId: world.reps.s1 }, 'body.ownerRepId'],
+      [{ customerId: 999999 }, 'customerId'],
+      [{ contactId: 999999 }, 'contactId'],
+      [{ opportunityId: 999999 }, 'opportunityId'],
+      [{ orderId: 999999 }, 'orderId'],
+      [{ customerId: northCustomer, contactId: southContact.id }, 'contactId'],
+      [{ customerId: southCustomer }, 'customerId'],
+      [{ contactId: southContact.id }, 'contactId'],
+      [{ customerId: northCustomer, ownerRepId: world.reps.s1 }, 'ownerRepId'],
     ];
     for (const [refs, field] of cases) {
       const r = await env.request('POST', '/api/v1/activities', {
@@ -155,7 +155,7 @@ describeBoth('activities', (kind) => {
     expect(await ids(`owner=${world.reps.n2}`)).toEqual([]);
     const noRep = await env.request('GET', '/api/v1/activities?owner=me', { key: 'staff' });
     expect(noRep.status).toBe(400);
-    expect(noRep.body.errors[0].field).toBe('query.owner');
+    expect(noRep.body.errors[0].field).toBe('owner');
     expect((await env.request('GET', '/api/v1/activities?overdue=maybe')).status).toBe(400);
     expect((await env.request('GET', '/api/v1/activities?due=yesterday')).status).toBe(400);
   });

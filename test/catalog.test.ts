@@ -48,7 +48,8 @@ describeBoth('catalog', (kind) => {
     const history = await env.request('GET', `/api/v1/products/${p.body.id}/price-history`, {
       key: 'analyst',
     });
-    expect(history.body.map((h: any) => h.listPrice)).toEqual(['13.00', '12.50']);
+    expect(history.body.items.map((h: any) => h.listPrice)).toEqual(['13.00', '12.50']);
+    expect(history.body.nextCursor).toBeNull();
     const audit = await env.ops.db
       .selectFrom('audit_log')
       .select(['action', 'diff'])

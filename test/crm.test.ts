@@ -77,7 +77,7 @@ describeBoth('crm: customers, contacts, picture, timeline', (kind) => {
       body: { code: uniq('OTHER'), name: 'Third', email: `${code}@X.TEST`.toUpperCase() },
     });
     expect(sameEmail.status).toBe(409);
-    expect(sameEmail.body.errors[0].field).toBe('body.email');
+    expect(sameEmail.body.errors[0].field).toBe('email');
     const patch = await env.request('POST', '/api/v1/customers', {
       body: { code: uniq('P'), name: 'Fourth' },
     });
@@ -93,14 +93,14 @@ describeBoth('crm: customers, contacts, picture, timeline', (kind) => {
     const customers = await count('customers');
     const audit = await count('audit_log');
     const cases: [unknown, number, string?][] = [
-      [{ code: 5, name: 'X' }, 400, 'body.code'],
-      [{ code: 'A', name: '' }, 400, 'body.name'],
-      [{ code: 'A', name: 'X', email: 'not-an-email' }, 400, 'body.email'],
-      [{ code: 'A', name: 'X', creditLimit: '-5' }, 400, 'body.creditLimit'],
-      [{ code: 'A', name: 'X', tags: 'vip' }, 400, 'body.tags'],
+      [{ code: 5, name: 'X' }, 400, 'code'],
+      [{ code: 'A', name: '' }, 400, 'name'],
+      [{ code: 'A', name: 'X', email: 'not-an-email' }, 400, 'email'],
+      [{ code: 'A', name: 'X', creditLimit: '-5' }, 400, 'creditLimit'],
+      [{ code: 'A', name: 'X', tags: 'vip' }, 400, 'tags'],
       [{ code: 'A', name: 'X', surprise: true }, 400],
-      [{ code: 'A', name: 'X', ownerRepId: 999999 }, 422, 'body.ownerRepId'],
-      [{ code: 'A', name: 'X', ownerRepId: 2 ** 62 }, 400, 'body.ownerRepId'],
+      [{ code: 'A', name: 'X', ownerRepId: 999999 }, 422, 'ownerRepId'],
+      [{ code: 'A', name: 'X', ownerRepId: 2 ** 62 }, 400, 'ownerRepId'],
       [[1, 2], 400],
       [null, 400],
     ];
@@ -137,8 +137,8 @@ describeBoth('crm: customers, contacts, picture, timeline', (kind) => {
     });
     expect(staff.status).toBe(403);
     expect(staff.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
-      'body.blocked',
-      'body.creditLimit',
+      'blocked',
+      'creditLimit',
     ]);
     const mgr = await env.request('POST', '/api/v1/customers', {
       key: 'manager',
@@ -280,7 +280,9 @@ describeBoth('crm: customers, contacts, picture, timeline', (kind) => {
     });
     expect(b.body.primary).toBe(true);
     const list = await env.request('GET', base);
-    expect(list.body.map((x: { name: string; primary: boolean }) => [x.name, x.primary])).toEqual([
+    expect(
+      list.body.items.map((x: { name: string; primary: boolean }) => [x.name, x.primary]),
+    ).toEqual([
       ['Bob', true],
       ['Ann', false],
     ]);
@@ -288,7 +290,10 @@ describeBoth('crm: customers, contacts, picture, timeline', (kind) => {
       body: { email: 'ann@x.test', primary: true },
     });
     expect(p.body).toMatchObject({ email: 'ann@x.test', primary: true });
-    expect((await env.request('GET', base)).body[1]).toMatchObject({ name: 'Bob', primary: false });
+    expect((await env.request('GET', base)).body.items[1]).toMatchObject({
+      name: 'Bob',
+      primary: false,
+    });
     expect((await env.request('POST', base, { body: { name: 5 } })).status).toBe(400);
     expect(
       (await env.request('POST', '/api/v1/customers/999999/contacts', { body: { name: 'Z' } }))
@@ -303,9 +308,9 @@ describeBoth('crm: customers, contacts, picture, timeline', (kind) => {
       ).status,
     ).toBe(404);
     expect((await env.request('DELETE', `${base}/${b.body.id}`)).status).toBe(204);
-    expect((await env.request('GET', base)).body.map((x: { name: string }) => x.name)).toEqual([
-      'Ann',
-    ]);
+    expect(
+      (await env.request('GET', base)).body.items.map((x: { name: string }) => x.name),
+    ).toEqual(['Ann']);
     expect((await auditRows(env, 'contact', b.body.id)).map((x) => x.action)).toEqual([
       'create',
       'update',

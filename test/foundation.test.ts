@@ -103,7 +103,8 @@ describeBoth('foundation', (kind) => {
     expect((await env.request('GET', '/api/v1/api-keys', { key: 'staff' })).status).toBe(403);
     const ok = await env.request('GET', '/api/v1/api-keys', { key: 'admin' });
     expect(ok.status).toBe(200);
-    expect(ok.body.length).toBeGreaterThanOrEqual(5);
+    expect(ok.body.items.length).toBeGreaterThanOrEqual(5);
+    expect(ok.body.nextCursor).toBeNull();
     expect(JSON.stringify(ok.body)).not.toMatch(/key_hash|so_[0-9a-f]{8}_/);
     const me = await env.request('GET', '/api/v1/me', { key: 'analyst' });
     expect(me.body).toMatchObject({ role: 'analyst' });
@@ -143,7 +144,7 @@ describeBoth('foundation', (kind) => {
   });
 
   it('bad input is a problem+json 400 naming the field, and writes nothing', async () => {
-    const before = (await env.request('GET', '/api/v1/api-keys')).body.length;
+    const before = (await env.request('GET', '/api/v1/api-keys')).body.items.length;
     const r = await env.request('POST', '/api/v1/api-keys', {
       body: { name: '', role: 'emperor' },
     });
@@ -154,9 +155,19 @@ describeBoth('foundation', (kind) => {
       title: 'Bad Request',
       instance: '/api/v1/api-keys',
     });
-    expect(r.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
-      'body.name',
-      'body.role',
+    expect(r.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['name', 'role']);
+    // One path format everywhere; `in` and the detail say which part of the request was wrong.
+    expect(r.body.errors.every((e: { in: string }) => e.in === 'body')).toBe(true);
+    expect(r.body.detail).toMatch(/^invalid request body: /);
+    // A JSON null body is refused as null, not read as an object with every field missing.
+    const nullBody = await env.request('POST', '/api/v1/api-keys', { rawBody: 'null' });
+    expect(nullBody.status).toBe(400);
+    expect(nullBody.body.errors).toEqual([
+      {
+        field: '(root)',
+        in: 'body',
+        message: expect.stringMatching(/expected object, received null/),
+      },
     ]);
     const malformed = await env.request('POST', '/api/v1/api-keys', { rawBody: '{"name": ' });
     expect(malformed.status).toBe(400);
@@ -167,8 +178,9 @@ describeBoth('foundation', (kind) => {
     expect(huge.status).toBe(413);
     const badId = await env.request('DELETE', '/api/v1/api-keys/abc');
     expect(badId.status).toBe(400);
-    expect(badId.body.errors[0].field).toBe('path.id');
-    expect((await env.request('GET', '/api/v1/api-keys')).body.length).toBe(before);
+    expect(badId.body.errors[0]).toMatchObject({ field: 'id', in: 'path' });
+    expect(badId.body.detail).toMatch(/^invalid path parameter: id/);
+    expect((await env.request('GET', '/api/v1/api-keys')).body.items.length).toBe(before);
   });
 
   it('unknown routes are a 404 problem', async () => {

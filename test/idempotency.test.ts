@@ -141,6 +141,6 @@ describeBoth('idempotency', (kind) => {
       lines: [{ productId, quantity: 1 }],
     });
     expect(r.status).toBe(400);
-    expect(r.body.errors[0].field).toBe('header.Idempotency-Key');
+    expect(r.body.errors[0].field).toBe('Idempotency-Key');
   });
 });

@@ -254,7 +254,7 @@ describeBoth('ingest', (kind) => {
       expect(http.status).toBe(409);
       expect(http.body.detail).toMatch(/already in progress/);
       const live = await env.request('GET', '/api/v1/ingest/runs?limit=1', { key: 'analyst' });
-      expect(live.body[0]).toMatchObject({ status: 'running', error: null });
+      expect(live.body.items[0]).toMatchObject({ status: 'running', error: null });
     }
     release();
     await expect(first).resolves.toMatchObject({ status: 'succeeded' });
@@ -270,9 +270,9 @@ describeBoth('ingest', (kind) => {
       conn.closeSync();
     }
     const list = await env.request('GET', '/api/v1/ingest/runs?limit=1', { key: 'analyst' });
-    expect(list.body[0]).toMatchObject({ status: 'interrupted' });
-    expect(list.body[0].error).toMatch(/stopped before the run finished/);
-    const id = list.body[0].runId;
+    expect(list.body.items[0]).toMatchObject({ status: 'interrupted' });
+    expect(list.body.items[0].error).toMatch(/stopped before the run finished/);
+    const id = list.body.items[0].runId;
     const one = await env.request('GET', `/api/v1/ingest/runs/${id}`, { key: 'manager' });
     expect(one.body).toMatchObject({ runId: id, status: 'interrupted' });
     await run();
@@ -286,9 +286,10 @@ describeBoth('ingest', (kind) => {
   it('serves the run log, and lets managers start a run over HTTP', async () => {
     const list = await env.request('GET', '/api/v1/ingest/runs?limit=3', { key: 'analyst' });
     expect(list.status).toBe(200);
-    expect(list.body).toHaveLength(3);
-    expect(list.body[0]).toMatchObject({ status: 'succeeded', mode: 'incremental' });
-    expect(list.body[0].tables.length).toBeGreaterThan(10);
+    expect(list.body.items).toHaveLength(3);
+    expect(list.body.nextCursor).toBeNull();
+    expect(list.body.items[0]).toMatchObject({ status: 'succeeded', mode: 'incremental' });
+    expect(list.body.items[0].tables.length).toBeGreaterThan(10);
     expect((await env.request('GET', '/api/v1/ingest/runs', { key: 'staff' })).status).toBe(403);
     const denied = await env.request('POST', '/api/v1/ingest/runs', { key: 'analyst', body: {} });
     expect(denied.status).toBe(403);

@@ -191,9 +191,9 @@ describeBoth('inventory', (kind) => {
     const p = await makeProduct(env);
     const before = await writeCounts(env);
     const cases: [unknown, number, string?][] = [
-      [{ type: 'adjustment', productId: p, warehouseId: a, quantity: 5 }, 400, 'body.reason'],
+      [{ type: 'adjustment', productId: p, warehouseId: a, quantity: 5 }, 400, 'reason'],
       [{ type: 'adjustment', productId: p, warehouseId: a, quantity: 0, reason: 'x' }, 400],
-      [{ type: 'receipt', productId: p, warehouseId: a, quantity: -5 }, 400, 'body.quantity'],
+      [{ type: 'receipt', productId: p, warehouseId: a, quantity: -5 }, 400, 'quantity'],
       [{ type: 'receipt', productId: p, warehouseId: a, quantity: '5' }, 400],
       [{ type: 'reservation', productId: p, warehouseId: a, quantity: 5 }, 400],
       [{ type: 'transfer', productId: p, fromWarehouseId: a, toWarehouseId: a, quantity: 1 }, 400],
@@ -231,16 +231,18 @@ describeBoth('inventory', (kind) => {
       { productId: p, warehouseId: b, onHand: 3, reserved: 0, available: 3 },
     ]);
     const cases: [string, string][] = [
-      [`productId=99999999&warehouseId=${a}`, 'query.productId'],
-      [`productId=${p}&warehouseId=99999999`, 'query.warehouseId'],
-      ['productId=99999999', 'query.productId'],
-      ['warehouseId=99999999', 'query.warehouseId'],
+      [`productId=99999999&warehouseId=${a}`, 'productId'],
+      [`productId=${p}&warehouseId=99999999`, 'warehouseId'],
+      ['productId=99999999', 'productId'],
+      ['warehouseId=99999999', 'warehouseId'],
     ];
     for (const [qs, field] of cases) {
       const r = await env.request('GET', `/api/v1/stock?${qs}`);
       expect(r.status, qs).toBe(404);
       expect(r.headers.get('content-type')).toMatch(/problem\+json/);
-      expect(r.body.errors).toEqual([{ field, message: expect.stringMatching(/^unknown /) }]);
+      expect(r.body.errors).toEqual([
+        { field, in: 'query', message: expect.stringMatching(/^unknown /) },
+      ]);
     }
   });
 
@@ -291,6 +293,6 @@ describeBoth('inventory', (kind) => {
     expect(second.body.items[0]).toMatchObject({ warehouseId: b, onHand: 2 });
     expect(second.body.nextCursor).toBeNull();
     const ws = await env.request('GET', '/api/v1/warehouses', { key: 'staff' });
-    expect(ws.body.map((w: any) => w.id)).toEqual(expect.arrayContaining([a, b]));
+    expect(ws.body.items.map((w: any) => w.id)).toEqual(expect.arrayContaining([a, b]));
   });
 });

@@ -41,7 +41,7 @@ describe('opportunity stages', () => {
     expect(noReason).toMatchObject({
       ok: false,
       code: 'unprocessable',
-      errors: [{ field: 'body.lostReason' }],
+      errors: [{ field: 'lostReason' }],
     });
     const lost = planStage(state(), { stage: 'lost', lostReason: 'price' }, now);
     expect(lost).toMatchObject({
@@ -52,7 +52,7 @@ describe('opportunity stages', () => {
     expect(won).toMatchObject({ ok: true, next: { probability: '1.0000', closedAt: now } });
     expect(planStage(state(), { stage: 'won', probability: '0.9' }, now)).toMatchObject({
       ok: false,
-      errors: [{ field: 'body.probability' }],
+      errors: [{ field: 'probability' }],
     });
     // Editing a lost one keeps its reason and its close time.
     const earlier = new Date('2026-01-01T00:00:00Z');
@@ -85,7 +85,7 @@ describe('opportunity stages', () => {
     ).toBe(true);
     expect(planStage(state(), { lostReason: 'nope' }, now)).toMatchObject({
       ok: false,
-      errors: [{ field: 'body.lostReason' }],
+      errors: [{ field: 'lostReason' }],
     });
   });
 });

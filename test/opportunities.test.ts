@@ -79,7 +79,7 @@ describeBoth('opportunities', (kind) => {
       },
     });
     expect(staff.status).toBe(403);
-    expect(staff.body.errors[0].field).toBe('body.lines.0.unitPrice');
+    expect(staff.body.errors[0].field).toBe('lines.0.unitPrice');
     const mgr = await create(
       { lines: [{ productId: product, quantity: 1, unitPrice: '1.00' }] },
       world.keys.managerN,
@@ -120,7 +120,7 @@ describeBoth('opportunities', (kind) => {
     const noReason = await patch(o.id, { stage: 'lost' });
     expect(noReason.status).toBe(422);
     expect(noReason.body.errors).toEqual([
-      { field: 'body.lostReason', message: 'is required when the stage is lost' },
+      { field: 'lostReason', in: 'body', message: 'is required when the stage is lost' },
     ]);
     const blank = await patch(o.id, { stage: 'lost', lostReason: '   ' });
     expect(blank.status).toBe(422);
@@ -130,7 +130,7 @@ describeBoth('opportunities', (kind) => {
       probability: 0.5,
     });
     expect(wrongProbability.status).toBe(422);
-    expect(wrongProbability.body.errors[0].field).toBe('body.probability');
+    expect(wrongProbability.body.errors[0].field).toBe('probability');
     expect(await count('opportunity_stage_history')).toBe(history);
     const created = await env.request('POST', '/api/v1/opportunities', {
       key: world.keys.staffN1,
@@ -160,7 +160,7 @@ describeBoth('opportunities', (kind) => {
     const bare = await create({ stage: 'negotiation' });
     const noLines = await patch(bare.id, { stage: 'won', createOrder: true });
     expect(noLines.status).toBe(422);
-    expect(noLines.body.errors[0].field).toBe('body.createOrder');
+    expect(noLines.body.errors[0].field).toBe('createOrder');
     const notWon = await patch(bare.id, { createOrder: true });
     expect(notWon.status).toBe(422);
 
@@ -256,14 +256,14 @@ describeBoth('opportunities', (kind) => {
   it('answers bad input with problem+json and writes nothing', async () => {
     const before = await count('opportunities');
     const cases: [Record<string, unknown>, number, string][] = [
-      [{ stage: 'closed' }, 400, 'body.stage'],
-      [{ probability: 1.5 }, 400, 'body.probability'],
-      [{ expectedValue: 'lots' }, 400, 'body.expectedValue'],
-      [{ expectedCloseDate: '2026-02-30' }, 400, 'body.expectedCloseDate'],
-      [{ lines: [{ productId: product, quantity: 0 }] }, 400, 'body.lines.0.quantity'],
-      [{ lines: [{ productId: 999999, quantity: 1 }] }, 422, 'body.lines.0.productId'],
-      [{ customerId: 999999 }, 422, 'body.customerId'],
-      [{ customerId: 'x' }, 400, 'body.customerId'],
+      [{ stage: 'closed' }, 400, 'stage'],
+      [{ probability: 1.5 }, 400, 'probability'],
+      [{ expectedValue: 'lots' }, 400, 'expectedValue'],
+      [{ expectedCloseDate: '2026-02-30' }, 400, 'expectedCloseDate'],
+      [{ lines: [{ productId: product, quantity: 0 }] }, 400, 'lines.0.quantity'],
+      [{ lines: [{ productId: 999999, quantity: 1 }] }, 422, 'lines.0.productId'],
+      [{ customerId: 999999 }, 422, 'customerId'],
+      [{ customerId: 'x' }, 400, 'customerId'],
     ];
     for (const [body, status, field] of cases) {
       const r = await env.request('POST', '/api/v1/opportunities', {

@@ -336,7 +336,7 @@ describeBoth('orders', (kind) => {
       ] as const) {
         const r = await env.request(method, path, { body });
         expect(r.status, r.text).toBe(400);
-        expect(r.body.errors.map((e: any) => e.field)).toEqual(['body.params.caps.manager']);
+        expect(r.body.errors.map((e: any) => e.field)).toEqual(['params.caps.manager']);
       }
       // A manager cap already stored (written before this rule, or by the demo) is ignored.
       await env.ops.db
@@ -362,7 +362,7 @@ describeBoth('orders', (kind) => {
         body: { id: 'bad-one', kind: 'approval_above_total', params: { threshold: 'lots' } },
       });
       expect(bad.status).toBe(400);
-      expect(bad.body.errors[0].field).toBe('body.params.threshold');
+      expect(bad.body.errors[0].field).toBe('params.threshold');
       const patch = await env.request('PATCH', '/api/v1/order-rules/max-discount', {
         body: { params: { caps: { staff: '2' } } },
       });
@@ -371,7 +371,7 @@ describeBoth('orders', (kind) => {
         (await env.request('POST', '/api/v1/order-rules', { key: 'manager', body: {} })).status,
       ).toBe(403);
       const list = await env.request('GET', '/api/v1/order-rules', { key: 'staff' });
-      expect(list.body.map((r: any) => r.id)).toContain('credit-limit');
+      expect(list.body.items.map((r: any) => r.id)).toContain('credit-limit');
     });
   });
 
@@ -437,19 +437,19 @@ describeBoth('orders', (kind) => {
   it('bad input of every kind is a 4xx problem and writes nothing', async () => {
     const before = await writeCounts(env);
     const cases: [unknown, number, string?][] = [
-      [{ customerId: 'one', lines: [{ productId, quantity: 1 }] }, 400, 'body.customerId'],
-      [{ customerId, lines: [{ productId, quantity: -2 }] }, 400, 'body.lines.0.quantity'],
-      [{ customerId, lines: [{ productId, quantity: 1.5 }] }, 400, 'body.lines.0.quantity'],
-      [{ customerId, lines: [] }, 400, 'body.lines'],
+      [{ customerId: 'one', lines: [{ productId, quantity: 1 }] }, 400, 'customerId'],
+      [{ customerId, lines: [{ productId, quantity: -2 }] }, 400, 'lines.0.quantity'],
+      [{ customerId, lines: [{ productId, quantity: 1.5 }] }, 400, 'lines.0.quantity'],
+      [{ customerId, lines: [] }, 400, 'lines'],
       [
         { customerId, lines: [{ productId, quantity: 1, discount: '1.5' }] },
         400,
-        'body.lines.0.discount',
+        'lines.0.discount',
       ],
       [
         { customerId, lines: [{ productId, quantity: 1, unitPrice: '-1' }] },
         400,
-        'body.lines.0.unitPrice',
+        'lines.0.unitPrice',
       ],
       [{ customerId, lines: [{ productId, quantity: 1 }], extra: true }, 400],
       [{ customerId: 99_999_999, lines: [{ productId, quantity: 1 }] }, 422, 'customerId'],

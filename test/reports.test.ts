@@ -156,7 +156,7 @@ describe('reports API', () => {
       key: 'analyst',
     });
     expect(bad.status).toBe(400);
-    expect(bad.body.errors[0].field).toBe('query.groupBy');
+    expect(bad.body.errors[0].field).toBe('groupBy');
     const order = await env.request('GET', '/api/v1/reports/sales?from=2026-03-01&to=2026-02-01', {
       key: 'analyst',
     });
@@ -390,7 +390,8 @@ describe('reports API', () => {
   it('lists every model with status, rows, tests and lineage', async () => {
     const res = await env.request('GET', '/api/v1/models', { key: 'analyst' });
     expect(res.status).toBe(200);
-    const byName = new Map(res.body.models.map((m: any) => [m.name, m]));
+    expect(res.body.nextCursor).toBeNull();
+    const byName = new Map(res.body.items.map((m: any) => [m.name, m]));
     expect(byName.size).toBe(loadProject().models.size);
     expect(byName.get('fct_orders')).toMatchObject({
       relation: '"core"."fct_orders"',

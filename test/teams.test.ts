@@ -127,7 +127,7 @@ describeBoth('teams, reps and quotas', (kind) => {
       body: { repId: world.reps.n1, periodType: 'quarter', periodStart: '2026-05-01', amount: '1' },
     });
     expect(misaligned.status).toBe(422);
-    expect(misaligned.body.errors[0].field).toBe('body.periodStart');
+    expect(misaligned.body.errors[0].field).toBe('periodStart');
 
     const changed = await env.request('PATCH', `/api/v1/quotas/${q.body.id}`, {
       key: world.keys.managerN,
@@ -161,7 +161,7 @@ describeBoth('teams, reps and quotas', (kind) => {
       body: { repId: world.reps.s1, periodType: 'month', periodStart: '2026-10-01', amount: '10' },
     });
     expect(grab.status).toBe(422);
-    expect(grab.body.errors[0].field).toBe('body.repId');
+    expect(grab.body.errors[0].field).toBe('repId');
     for (const [method, body] of [
       ['GET', undefined],
       ['PATCH', { amount: '1' }],
@@ -188,7 +188,7 @@ describeBoth('teams, reps and quotas', (kind) => {
       (await env.request('GET', '/api/v1/quotas?limit=500')).body.items.length;
     const before = await count();
     const cases: [unknown, number, string][] = [
-      [{ periodType: 'month', periodStart: '2026-01-01', amount: '1' }, 400, 'body.repId'],
+      [{ periodType: 'month', periodStart: '2026-01-01', amount: '1' }, 400, 'repId'],
       [
         {
           repId: world.reps.n1,
@@ -198,32 +198,32 @@ describeBoth('teams, reps and quotas', (kind) => {
           amount: '1',
         },
         400,
-        'body.repId',
+        'repId',
       ],
       [
         { repId: world.reps.n1, periodType: 'week', periodStart: '2026-01-01', amount: '1' },
         400,
-        'body.periodType',
+        'periodType',
       ],
       [
         { repId: world.reps.n1, periodType: 'month', periodStart: '2026-02-30', amount: '1' },
         400,
-        'body.periodStart',
+        'periodStart',
       ],
       [
         { repId: world.reps.n1, periodType: 'month', periodStart: '2026-01-01', amount: '-1' },
         400,
-        'body.amount',
+        'amount',
       ],
       [
         { repId: 999999, periodType: 'month', periodStart: '2026-01-01', amount: '1' },
         422,
-        'body.repId',
+        'repId',
       ],
       [
         { teamId: 999999, periodType: 'month', periodStart: '2026-01-01', amount: '1' },
         422,
-        'body.teamId',
+        'teamId',
       ],
     ];
     for (const [body, status, field] of cases) {

@@ -25,7 +25,7 @@ type Db = Kysely<DB> | Transaction<DB>;
 
 const unprocessable = (field: string, message: string) =>
   new AppError('unprocessable', `${field}: ${message}`, {
-    errors: [{ field: `body.${field}`, message }],
+    errors: [{ field, in: 'body', message }],
   });
 
 interface Refs {
@@ -116,7 +116,7 @@ export async function listActivities(
   let ownerRepId = query.owner === 'me' ? principal.repId : query.owner;
   if (query.owner === 'me' && ownerRepId == null) {
     throw new AppError('bad_request', 'owner=me needs an API key that belongs to a sales rep', {
-      errors: [{ field: 'query.owner', message: 'your key has no sales rep' }],
+      errors: [{ field: 'owner', in: 'query', message: 'your key has no sales rep' }],
     });
   }
   const scope = await loadScope(db, principal);

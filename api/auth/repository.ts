@@ -1,5 +1,6 @@
 /** SQL for api_keys. */
 import type { Kysely, Transaction } from 'kysely';
+import type { IdPage } from '../pagination.ts';
 import type { DB, Role } from '../../db/schema.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -25,7 +26,7 @@ export function insertKey(
     .executeTakeFirstOrThrow();
 }
 
-export function listKeys(db: Db) {
+export function listKeys(db: Db, page?: IdPage) {
   return db
     .selectFrom('api_keys')
     .select([
@@ -38,7 +39,9 @@ export function listKeys(db: Db) {
       'last_used_at',
       'revoked_at',
     ])
+    .$if(page?.afterId !== undefined, (q) => q.where('id', '>', page!.afterId!))
     .orderBy('id')
+    .$if(page !== undefined, (q) => q.limit(page!.limit))
     .execute();
 }
 

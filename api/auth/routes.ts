@@ -13,6 +13,7 @@ import {
   toApiKeyDto,
 } from './schemas.ts';
 import { createApiKey, listKeys, revokeKey } from './service.ts';
+import { idPage, pageOf, pageSchema, paginationQuery } from '../pagination.ts';
 
 const ALL_ROLES = ['admin', 'manager', 'staff', 'analyst', 'executive'] as const;
 
@@ -41,9 +42,11 @@ export function authRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       summary: 'List API keys (never the secrets)',
       tag,
       roles: ['admin'],
-      response: z.array(apiKeyDto),
+      query: paginationQuery,
+      response: pageSchema(apiKeyDto),
     },
-    async () => (await listKeys(ctx.ops.db)).map(toApiKeyDto),
+    async ({ query }) =>
+      pageOf(await listKeys(ctx.ops.db, idPage(query)), query.limit, toApiKeyDto),
   );
 
   registry.add(

@@ -32,7 +32,7 @@ export async function createApiKey(
         .executeTakeFirst();
       if (!rep)
         throw new AppError('unprocessable', `sales rep ${input.repId} does not exist`, {
-          errors: [{ field: 'repId', message: 'unknown sales rep' }],
+          errors: [{ field: 'repId', in: 'body', message: 'unknown sales rep' }],
         });
     }
     const material = generateKey();

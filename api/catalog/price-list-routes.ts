@@ -17,6 +17,7 @@ import {
   toPriceListDto,
   toPriceListItemDto,
 } from './schemas.ts';
+import { idPage, pageOf, pageSchema, paginationQuery, wholeList } from '../pagination.ts';
 
 const READ_ROLES = ['manager', 'staff', 'analyst', 'executive'] as const;
 const WRITE_ROLES = ['manager'] as const;
@@ -34,9 +35,11 @@ export function priceListRoutes(ctx: AppContext, registry: RouteRegistry): Route
       summary: 'List price lists',
       tag,
       roles: READ_ROLES,
-      response: z.array(priceListDto),
+      query: paginationQuery,
+      response: pageSchema(priceListDto),
     },
-    async () => (await repo.listPriceLists(db)).map(toPriceListDto),
+    async ({ query }) =>
+      pageOf(await repo.listPriceLists(db, idPage(query)), query.limit, toPriceListDto),
   );
   registry.add(
     router,
@@ -109,11 +112,11 @@ export function priceListRoutes(ctx: AppContext, registry: RouteRegistry): Route
       tag,
       roles: READ_ROLES,
       params: idParams,
-      response: z.array(priceListItemDto),
+      response: pageSchema(priceListItemDto),
     },
     async ({ params }) => {
       await service.getPriceList(db, params.id);
-      return (await repo.listPriceListItems(db, params.id)).map(toPriceListItemDto);
+      return wholeList((await repo.listPriceListItems(db, params.id)).map(toPriceListItemDto));
     },
   );
   registry.add(

@@ -1,5 +1,6 @@
 /** SQL for categories, products, price history and price lists. */
 import { sql, type Insertable, type Kysely, type Transaction, type Updateable } from 'kysely';
+import type { IdPage } from '../pagination.ts';
 import type {
   DB,
   PriceListItemsTable,
@@ -112,12 +113,14 @@ export function listPriceAt(db: Db, productId: number, at: Date) {
     .executeTakeFirst();
 }
 
-export function listPriceLists(db: Db) {
+export function listPriceLists(db: Db, page?: IdPage) {
   return db
     .selectFrom('price_lists')
     .selectAll()
     .where('deleted_at', 'is', null)
+    .$if(page?.afterId !== undefined, (q) => q.where('id', '>', page!.afterId!))
     .orderBy('id')
+    .$if(page !== undefined, (q) => q.limit(page!.limit))
     .execute();
 }
 

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { decodeCursor, pageOf, pageSchema } from '../pagination.ts';
+import { decodeCursor, pageOf, pageSchema, wholeList } from '../pagination.ts';
 import type { RouteRegistry } from '../route.ts';
 import * as repo from './repository.ts';
 import {
@@ -42,9 +42,10 @@ export function catalogRoutes(ctx: AppContext, registry: RouteRegistry): Router 
       summary: 'List product categories',
       tag,
       roles: READ_ROLES,
-      response: z.array(categoryDto),
+      response: pageSchema(categoryDto),
     },
-    async () => (await repo.listCategories(db)).map(toCategoryDto),
+    // Ordered by name for pickers: one page.
+    async () => wholeList((await repo.listCategories(db)).map(toCategoryDto)),
   );
   registry.add(
     router,
@@ -181,11 +182,11 @@ export function catalogRoutes(ctx: AppContext, registry: RouteRegistry): Router 
       tag,
       roles: READ_ROLES,
       params: idParams,
-      response: z.array(priceHistoryDto),
+      response: pageSchema(priceHistoryDto),
     },
     async ({ params }) => {
       await service.getProduct(db, params.id);
-      return (await repo.listPriceHistory(db, params.id)).map(toPriceHistoryDto);
+      return wholeList((await repo.listPriceHistory(db, params.id)).map(toPriceHistoryDto));
     },
   );
   registry.add(

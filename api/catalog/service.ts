@@ -14,7 +14,7 @@ type Db = Kysely<DB> | Transaction<DB>;
 /** 422 naming the field whose referenced record does not exist. */
 export function unknownReference(field: string, entity: string, id: number): AppError {
   return new AppError('unprocessable', `${entity} ${id} does not exist`, {
-    errors: [{ field, message: `unknown ${entity}` }],
+    errors: [{ field, in: 'body', message: `unknown ${entity}` }],
   });
 }
 
@@ -50,7 +50,7 @@ export async function updateCategory(
     if (input.parentId != null) {
       if (input.parentId === id)
         throw new AppError('unprocessable', 'a category cannot be its own parent', {
-          errors: [{ field: 'parentId', message: 'cannot be the category itself' }],
+          errors: [{ field: 'parentId', in: 'body', message: 'cannot be the category itself' }],
         });
       if (!(await repo.findCategory(trx, input.parentId)))
         throw unknownReference('parentId', 'category', input.parentId);

@@ -22,6 +22,7 @@ import {
 } from './schemas.ts';
 import * as service from './service.ts';
 import { customerTimeline } from './timeline.ts';
+import { pageSchema, wholeList } from '../pagination.ts';
 
 const READ = ['manager', 'staff', 'analyst'] as const;
 const WRITE = ['manager', 'staff'] as const;
@@ -139,9 +140,10 @@ export function customerRoutes(ctx: AppContext, registry: RouteRegistry): Router
       tag,
       roles: READ,
       params: idParams,
-      response: z.array(contactDto),
+      response: pageSchema(contactDto),
     },
-    ({ params, principal }) => contacts.listContacts(db, principal, params.id),
+    async ({ params, principal }) =>
+      wholeList(await contacts.listContacts(db, principal, params.id)),
   );
   registry.add(
     router,

@@ -43,7 +43,7 @@ function duplicate(
     'conflict',
     `${field} ${value} is already used by customer ${other.id} ${other.code} "${other.name}"${deleted}`,
     {
-      errors: [{ field: `body.${field}`, message: `already used by customer ${other.id}` }],
+      errors: [{ field, in: 'body', message: `already used by customer ${other.id}` }],
       conflictingCustomer: { id: other.id, code: other.code, name: other.name },
     },
   );
@@ -93,7 +93,8 @@ function checkOverrides(principal: Principal, input: CustomerInput) {
   if (given.length) {
     throw new AppError('forbidden', `role ${principal.role} may not set ${given.join(', ')}`, {
       errors: given.map((f) => ({
-        field: `body.${f}`,
+        field: f,
+        in: 'body' as const,
         message: 'only a manager or admin may set this',
       })),
     });

@@ -39,7 +39,7 @@ function decode(cursor: string | undefined): Cursor | undefined {
     // fall through
   }
   throw new AppError('bad_request', 'invalid cursor', {
-    errors: [{ field: 'query.cursor', message: 'not a cursor from this API' }],
+    errors: [{ field: 'cursor', in: 'query', message: 'not a cursor from this API' }],
   });
 }
 

@@ -58,7 +58,7 @@ export function idempotency(db: Kysely<DB>): RequestHandler {
     if (key === undefined || !req.principal) return next();
     if (!KEY_FORMAT.test(key))
       throw new AppError('bad_request', 'Idempotency-Key must be 1–255 visible ASCII characters', {
-        errors: [{ field: 'header.Idempotency-Key', message: 'invalid format' }],
+        errors: [{ field: 'Idempotency-Key', in: 'header', message: 'invalid format' }],
       });
     const ref = { apiKeyId: req.principal.keyId, key };
     const hash = fingerprint(req.method, req.originalUrl, req.body);
@@ -76,7 +76,11 @@ export function idempotency(db: Kysely<DB>): RequestHandler {
         throw new AppError(
           'unprocessable',
           'this Idempotency-Key was used with a different request (method, path or body)',
-          { errors: [{ field: 'header.Idempotency-Key', message: 'reused with another request' }] },
+          {
+            errors: [
+              { field: 'Idempotency-Key', in: 'header', message: 'reused with another request' },
+            ],
+          },
         );
       if (stored.status_code !== null) return replay(res, stored);
       if (await repo.reclaimStale(db, ref, hash, STALE_SECONDS)) break;

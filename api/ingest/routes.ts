@@ -11,6 +11,7 @@ import { notFound } from '../errors.ts';
 import type { RouteRegistry } from '../route.ts';
 import { runDto, runIdParams, runsQuery, startedRunDto, startRunBody } from './schemas.ts';
 import { oneRun, recentRuns, startIngestRun } from './service.ts';
+import { pageSchema, wholeList } from '../pagination.ts';
 
 export function ingestRoutes(ctx: AppContext, registry: RouteRegistry): Router {
   const router = Router();
@@ -25,9 +26,10 @@ export function ingestRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       tag,
       roles: ['manager', 'analyst'],
       query: runsQuery,
-      response: z.array(runDto),
+      response: pageSchema(runDto),
     },
-    ({ query }) => recentRuns(ctx, query.limit),
+    // The log's tail (the newest `limit` runs, as `salesops ingest --status` shows): one page.
+    async ({ query }) => wholeList(await recentRuns(ctx, query.limit)),
   );
 
   registry.add(

@@ -1,15 +1,18 @@
 /** SQL for warehouses, stock levels, the movement ledger, reorder rules and alerts. */
 import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
+import type { IdPage } from '../pagination.ts';
 import type { DB, MovementType, ReorderRulesTable, WarehousesTable } from '../../db/schema.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-export function listWarehouses(db: Db) {
+export function listWarehouses(db: Db, page?: IdPage) {
   return db
     .selectFrom('warehouses')
     .selectAll()
     .where('deleted_at', 'is', null)
+    .$if(page?.afterId !== undefined, (q) => q.where('id', '>', page!.afterId!))
     .orderBy('id')
+    .$if(page !== undefined, (q) => q.limit(page!.limit))
     .execute();
 }
 
@@ -85,12 +88,14 @@ export function listMovements(
   return q.orderBy('id').limit(f.limit).execute();
 }
 
-export function listReorderRules(db: Db) {
+export function listReorderRules(db: Db, page?: IdPage) {
   return db
     .selectFrom('reorder_rules')
     .selectAll()
     .where('deleted_at', 'is', null)
+    .$if(page?.afterId !== undefined, (q) => q.where('id', '>', page!.afterId!))
     .orderBy('id')
+    .$if(page !== undefined, (q) => q.limit(page!.limit))
     .execute();
 }
 

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../errors.ts';
-import { decodeCursor, pageOf, pageSchema } from '../pagination.ts';
+import { decodeCursor, idPage, pageOf, pageSchema, paginationQuery } from '../pagination.ts';
 import type { RouteRegistry } from '../route.ts';
 import * as repo from './repository.ts';
 import {
@@ -40,7 +40,7 @@ function decodeLevelCursor(cursor: string | undefined): [number, number] | undef
   const m = /^(\d+)\.(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!m)
     throw new AppError('bad_request', 'invalid cursor', {
-      errors: [{ field: 'query.cursor', message: 'not a cursor from this API' }],
+      errors: [{ field: 'cursor', in: 'query', message: 'not a cursor from this API' }],
     });
   return [Number(m[1]), Number(m[2])];
 }
@@ -58,9 +58,11 @@ export function inventoryRoutes(ctx: AppContext, registry: RouteRegistry): Route
       summary: 'List warehouses',
       tag,
       roles: READ,
-      response: z.array(warehouseDto),
+      query: paginationQuery,
+      response: pageSchema(warehouseDto),
     },
-    async () => (await repo.listWarehouses(db)).map(toWarehouseDto),
+    async ({ query }) =>
+      pageOf(await repo.listWarehouses(db, idPage(query)), query.limit, toWarehouseDto),
   );
   registry.add(
     router,
@@ -174,9 +176,11 @@ export function inventoryRoutes(ctx: AppContext, registry: RouteRegistry): Route
       summary: 'List reorder rules',
       tag,
       roles: READ,
-      response: z.array(reorderRuleDto),
+      query: paginationQuery,
+      response: pageSchema(reorderRuleDto),
     },
-    async () => (await repo.listReorderRules(db)).map(toReorderRuleDto),
+    async ({ query }) =>
+      pageOf(await repo.listReorderRules(db, idPage(query)), query.limit, toReorderRuleDto),
   );
   registry.add(
     router,

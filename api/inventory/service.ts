@@ -34,7 +34,7 @@ function unknownInQuery(field: string, entity: string, id: number): AppError {
   return new AppError('not_found', `${entity} ${id} was not found`, {
     entity,
     id,
-    errors: [{ field: `query.${field}`, message: `unknown ${entity}` }],
+    errors: [{ field, in: 'query', message: `unknown ${entity}` }],
   });
 }
 

@@ -10,6 +10,7 @@ import type { RouteRegistry } from '../route.ts';
 import { toInt } from '../reports/warehouse.ts';
 import { modelDetail, modelList, modelNameParams, type ModelDto } from './schemas.ts';
 import * as repo from './repository.ts';
+import { wholeList } from '../pagination.ts';
 
 const ROLES = ['analyst', 'executive', 'manager'] as const;
 const str = (v: Json | undefined) => (v === null || v === undefined ? null : String(v));
@@ -57,7 +58,8 @@ export function modelRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       roles: ROLES,
       response: modelList,
     },
-    async () => ({ models: (await repo.modelRows(ctx)).map(toModelDto) }),
+    // Every model of the project, in lineage order: one page.
+    async () => wholeList((await repo.modelRows(ctx)).map(toModelDto)),
   );
 
   registry.add(

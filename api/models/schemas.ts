@@ -1,5 +1,6 @@
 /** Response shapes of GET /models and GET /models/{name}. */
 import { z } from 'zod';
+import { pageSchema } from '../pagination.ts';
 
 export const modelNameParams = z.object({ name: z.string().regex(/^\w+$/) });
 
@@ -34,7 +35,7 @@ export const modelDto = z.object({
 });
 export type ModelDto = z.infer<typeof modelDto>;
 
-export const modelList = z.object({ models: z.array(modelDto) });
+export const modelList = pageSchema(modelDto);
 
 export const testResultDto = z.object({
   id: z.string(),

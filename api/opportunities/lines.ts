@@ -37,7 +37,8 @@ export async function priceLines(
       l.unitPrice !== undefined
         ? [
             {
-              field: `body.lines.${i}.unitPrice`,
+              field: `lines.${i}.unitPrice`,
+              in: 'body',
               message: 'only a manager or admin may set the price',
             },
           ]
@@ -55,10 +56,15 @@ export async function priceLines(
   lines.forEach((l, i) => {
     const p = byId.get(l.productId);
     if (!p)
-      bad.push({ field: `body.lines.${i}.productId`, message: `unknown product ${l.productId}` });
+      bad.push({
+        field: `lines.${i}.productId`,
+        in: 'body',
+        message: `unknown product ${l.productId}`,
+      });
     else if (!p.active)
       bad.push({
-        field: `body.lines.${i}.productId`,
+        field: `lines.${i}.productId`,
+        in: 'body',
         message: `product ${l.productId} is inactive`,
       });
   });

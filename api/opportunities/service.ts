@@ -29,7 +29,7 @@ type Db = Kysely<DB> | Transaction<DB>;
 
 const unprocessable = (field: string, message: string) =>
   new AppError('unprocessable', `${field}: ${message}`, {
-    errors: [{ field: `body.${field}`, message }],
+    errors: [{ field, in: 'body', message }],
   });
 
 function refuse(plan: Extract<StagePlan, { ok: false }>): never {
@@ -76,7 +76,7 @@ export async function listOpportunities(
 ) {
   if (query.owner === 'me' && principal.repId == null) {
     throw new AppError('bad_request', 'owner=me needs an API key that belongs to a sales rep', {
-      errors: [{ field: 'query.owner', message: 'your key has no sales rep' }],
+      errors: [{ field: 'owner', in: 'query', message: 'your key has no sales rep' }],
     });
   }
   const scope = await loadScope(db, principal);

@@ -53,7 +53,7 @@ export function planStage(before: StageState | null, req: StageRequest, now: Dat
     ok: false,
     code,
     message: `${field}: ${message}`,
-    errors: [{ field: `body.${field}`, message }],
+    errors: [{ field, in: 'body', message }],
   });
 
   if (before?.stage === 'won' && before.orderId !== null && stage !== 'won') {

@@ -241,10 +241,15 @@ export function returnOrder(
     body.lines.forEach((r, i) => {
       const line = byId.get(r.lineId);
       if (!line)
-        bad.push({ field: `lines.${i}.lineId`, message: `line ${r.lineId} is not on order ${id}` });
+        bad.push({
+          field: `lines.${i}.lineId`,
+          in: 'body',
+          message: `line ${r.lineId} is not on order ${id}`,
+        });
       else if (requested.get(r.lineId)! > line.quantity - line.returned_quantity)
         bad.push({
           field: `lines.${i}.quantity`,
+          in: 'body',
           message: `only ${line.quantity - line.returned_quantity} of line ${line.line_no} can still be returned`,
         });
     });

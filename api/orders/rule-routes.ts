@@ -5,6 +5,7 @@ import type { AppContext } from '../context.ts';
 import type { RouteRegistry } from '../route.ts';
 import { createRule, deleteRule, getRule, listRules, updateRule } from './rule-service.ts';
 import { createRuleBody, ruleDto, ruleIdParams, toRuleDto, updateRuleBody } from './schemas.ts';
+import { pageSchema, wholeList } from '../pagination.ts';
 
 export function ruleRoutes(ctx: AppContext, registry: RouteRegistry): Router {
   const router = Router();
@@ -21,9 +22,10 @@ export function ruleRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       summary: 'List order rules',
       tag,
       roles: READ,
-      response: z.array(ruleDto),
+      response: pageSchema(ruleDto),
     },
-    async () => (await listRules(db)).map(toRuleDto),
+    // A handful of rules keyed by text ids: one page.
+    async () => wholeList((await listRules(db)).map(toRuleDto)),
   );
   registry.add(
     router,

@@ -72,7 +72,8 @@ export async function updateRule(
       if (!r.success)
         throw new AppError('bad_request', `invalid params for a ${before.kind} rule`, {
           errors: r.error.issues.map((i) => ({
-            field: ['body', 'params', ...i.path.map(String)].join('.'),
+            field: ['params', ...i.path.map(String)].join('.'),
+            in: 'body' as const,
             message: i.message,
           })),
         });

@@ -52,9 +52,17 @@ export async function createOrder(db: Kysely<DB>, principal: Principal, body: Cr
     body.lines.forEach((l, i) => {
       const p = byId.get(l.productId);
       if (!p)
-        bad.push({ field: `lines.${i}.productId`, message: `unknown product ${l.productId}` });
+        bad.push({
+          field: `lines.${i}.productId`,
+          in: 'body' as const,
+          message: `unknown product ${l.productId}`,
+        });
       else if (!p.active)
-        bad.push({ field: `lines.${i}.productId`, message: `product ${l.productId} is inactive` });
+        bad.push({
+          field: `lines.${i}.productId`,
+          in: 'body' as const,
+          message: `product ${l.productId} is inactive`,
+        });
     });
     if (bad.length)
       throw new AppError('unprocessable', 'some lines name unusable products', { errors: bad });
@@ -65,6 +73,7 @@ export async function createOrder(db: Kysely<DB>, principal: Principal, body: Cr
           ? [
               {
                 field: `lines.${i}.unitPrice`,
+                in: 'body' as const,
                 message: 'only a manager or admin may set the price',
               },
             ]
@@ -88,6 +97,7 @@ export async function createOrder(db: Kysely<DB>, principal: Principal, body: Cr
           ? [
               {
                 field: `lines.${i}.discount`,
+                in: 'body' as const,
                 message: `above the ${cap} cap for role ${principal.role}`,
               },
             ]

@@ -16,7 +16,7 @@ type Db = Kysely<DB> | Transaction<DB>;
 
 const unprocessable = (field: string, message: string) =>
   new AppError('unprocessable', `${field}: ${message}`, {
-    errors: [{ field: `body.${field}`, message }],
+    errors: [{ field, in: 'body', message }],
   });
 
 /** The reps and teams whose quotas a principal sees (null = all). */
@@ -84,7 +84,7 @@ export async function createQuota(db: Kysely<DB>, principal: Principal, input: Q
         'conflict',
         `${target} already has quota ${clash.id} for the ${clash.period_type} starting ${clash.period_start}`,
         {
-          errors: [{ field: 'body.periodStart', message: `overlaps quota ${clash.id}` }],
+          errors: [{ field: 'periodStart', in: 'body', message: `overlaps quota ${clash.id}` }],
           conflictingQuota: toQuotaDto(clash),
         },
       );

@@ -1,5 +1,6 @@
 /** SQL for sales reps, teams and quotas. */
 import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
+import type { IdPage } from '../pagination.ts';
 import type { DB, QuotasTable, SalesRepsTable, TeamsTable } from '../../db/schema.ts';
 import type { PeriodType } from './periods.ts';
 
@@ -77,8 +78,15 @@ export function updateTeam(db: Db, id: number, set: Updateable<TeamsTable>) {
     .executeTakeFirstOrThrow();
 }
 
-export function listTeams(db: Db) {
-  return db.selectFrom('teams').selectAll().where('deleted_at', 'is', null).orderBy('id').execute();
+export function listTeams(db: Db, page?: IdPage) {
+  return db
+    .selectFrom('teams')
+    .selectAll()
+    .where('deleted_at', 'is', null)
+    .$if(page?.afterId !== undefined, (q) => q.where('id', '>', page!.afterId!))
+    .orderBy('id')
+    .$if(page !== undefined, (q) => q.limit(page!.limit))
+    .execute();
 }
 
 export function teamMembers(db: Db, teamId: number) {

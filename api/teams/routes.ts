@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { idParams } from '../customers/fields.ts';
 import { notFound } from '../errors.ts';
-import { decodeCursor, pageOf } from '../pagination.ts';
+import { decodeCursor, idPage, pageOf, pageSchema, paginationQuery } from '../pagination.ts';
 import type { RouteRegistry } from '../route.ts';
 import * as repo from './repository.ts';
 import {
@@ -107,9 +107,10 @@ export function teamRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       summary: 'List teams',
       tag,
       roles: READ_ALL,
-      response: z.array(teamDto),
+      query: paginationQuery,
+      response: pageSchema(teamDto),
     },
-    async () => (await repo.listTeams(db)).map(toTeamDto),
+    async ({ query }) => pageOf(await repo.listTeams(db, idPage(query)), query.limit, toTeamDto),
   );
   registry.add(
     router,

@@ -14,7 +14,7 @@ type Db = Kysely<DB> | Transaction<DB>;
 
 const unprocessable = (field: string, message: string) =>
   new AppError('unprocessable', `${field}: ${message}`, {
-    errors: [{ field: `body.${field}`, message }],
+    errors: [{ field, in: 'body', message }],
   });
 
 /**
@@ -53,7 +53,7 @@ async function checkRepRefs(db: Db, input: RepInput, selfId?: number) {
         'conflict',
         `code ${input.code} is already used by sales rep ${other.id} (${other.name})`,
         {
-          errors: [{ field: 'body.code', message: 'already used' }],
+          errors: [{ field: 'code', in: 'body', message: 'already used' }],
           conflictingRep: other,
         },
       );
@@ -122,7 +122,7 @@ async function checkTeam(db: Db, input: TeamInput, selfId?: number) {
     const other = await repo.findTeamByName(db, input.name, selfId);
     if (other) {
       throw new AppError('conflict', `name ${input.name} is already used by team ${other.id}`, {
-        errors: [{ field: 'body.name', message: 'already used' }],
+        errors: [{ field: 'name', in: 'body', message: 'already used' }],
         conflictingTeam: other,
       });
     }

@@ -4,6 +4,7 @@
  * runs every few minutes reads only what is new.
  */
 import { sql, type Insertable, type Kysely, type Transaction, type Updateable } from 'kysely';
+import type { IdPage } from '../../pagination.ts';
 import type { DB, FollowupRulesTable, FollowupTrigger } from '../../../db/schema.ts';
 import { OPEN_STAGES } from '../../opportunities/stages.ts';
 import type { FollowupCause } from './evaluate.ts';
@@ -20,11 +21,14 @@ export interface CauseFilter {
 export function listRules(
   db: Db,
   opts: { activeOnly?: boolean; triggers?: FollowupTrigger[] } = {},
+  page?: IdPage,
 ) {
   let q = db.selectFrom('followup_rules').selectAll().where('deleted_at', 'is', null);
   if (opts.activeOnly) q = q.where('active', '=', true);
   if (opts.triggers) q = q.where('trigger', 'in', opts.triggers);
-  return q.orderBy('id').execute();
+  if (page?.afterId !== undefined) q = q.where('id', '>', page.afterId);
+  q = q.orderBy('id');
+  return (page ? q.limit(page.limit) : q).execute();
 }
 
 export function findRule(db: Db, id: number) {

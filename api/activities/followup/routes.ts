@@ -15,6 +15,7 @@ import {
   toFollowupRuleDto,
 } from './schemas.ts';
 import * as service from './service.ts';
+import { idPage, pageOf, pageSchema, paginationQuery } from '../../pagination.ts';
 
 export function followupRoutes(ctx: AppContext, registry: RouteRegistry): Router {
   const router = Router();
@@ -29,9 +30,11 @@ export function followupRoutes(ctx: AppContext, registry: RouteRegistry): Router
       summary: 'List follow-up rules',
       tag,
       roles: ['manager', 'staff', 'analyst'],
-      response: z.array(followupRuleDto),
+      query: paginationQuery,
+      response: pageSchema(followupRuleDto),
     },
-    async () => (await repo.listRules(db)).map(toFollowupRuleDto),
+    async ({ query }) =>
+      pageOf(await repo.listRules(db, {}, idPage(query)), query.limit, toFollowupRuleDto),
   );
   registry.add(
     router,

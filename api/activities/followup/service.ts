@@ -61,7 +61,11 @@ export async function updateRule(
     const before = toFollowupRuleDto(row);
     const misfits = conditionMisfits(before.trigger, input.condition);
     if (misfits.length) {
-      const errors = misfits.map((m) => ({ field: `body.${m.field}`, message: m.message }));
+      const errors = misfits.map((m) => ({
+        field: m.field,
+        in: 'body' as const,
+        message: m.message,
+      }));
       throw new AppError('bad_request', `invalid ${errors.map((e) => e.field).join(', ')}`, {
         errors,
       });
