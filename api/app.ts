@@ -4,6 +4,7 @@
  * middleware, the route registry (→ OpenAPI) and the problem+json error handler.
  */
 import express, { Router } from 'express';
+import { z } from 'zod';
 import { authenticate } from './auth/middleware.ts';
 import { idempotency } from './idempotency/middleware.ts';
 import type { AppContext } from './context.ts';
@@ -11,7 +12,7 @@ import { healthRoutes } from './health/routes.ts';
 import { buildOpenApi } from './openapi.ts';
 import { notFoundHandler, problemHandler } from './problem.ts';
 import { requestLog } from './request-log.ts';
-import { RouteRegistry } from './route.ts';
+import { methodNotAllowed, RouteRegistry } from './route.ts';
 import { areaRouters } from './areas.ts';
 
 /** Bodies above this are refused with 413 before any parsing work. */
@@ -33,11 +34,26 @@ export function createApp(ctx: AppContext): express.Express {
   for (const mount of areaRouters) api.use(mount(ctx, registry));
   app.use('/api/v1', api);
 
-  const openapi = buildOpenApi(registry.operations, '0.1.0');
-  app.get('/api/v1/openapi.json', (_req, res) => {
-    res.json(openapi);
-  });
+  // The document describes itself too; it is built once every other route is registered.
+  let openapi: Record<string, unknown> = {};
+  const docs = Router();
+  registry.add(
+    docs,
+    {
+      method: 'get',
+      path: '/openapi.json',
+      operationId: 'getOpenApi',
+      summary: 'This OpenAPI 3.1 document',
+      tag: 'system',
+      roles: 'public',
+      response: z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }),
+    },
+    () => openapi,
+  );
+  app.use('/api/v1', docs);
+  openapi = buildOpenApi(registry.operations, '0.1.0');
 
+  app.use(methodNotAllowed(registry));
   app.use(notFoundHandler);
   app.use(problemHandler);
   return app;

@@ -2,7 +2,7 @@
  * Declares one API operation: validation (zod), required roles, OpenAPI entry and handler in one
  * place. Routes stay HTTP-only; the handler calls the area's service.
  */
-import type { Request, Response, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import type { ZodType, z } from 'zod';
 import type { Role } from '../db/schema.ts';
 import { AppError, type FieldLocation } from './errors.ts';
@@ -26,11 +26,24 @@ export interface RouteSpec<
   params?: P;
   query?: Q;
   body?: B;
+  /** The body may be left out entirely (cancel: the reason is optional); then `{}` is validated. */
+  bodyOptional?: boolean;
   response?: ZodType;
   /** Success status (default 200, or 201 for POST that creates). */
   status?: number;
   /** Where the router is mounted, for the OpenAPI path (default /api/v1). */
   mount?: string;
+  /** OpenAPI operationId; derived from the method and path when left out (api/openapi.ts). */
+  operationId?: string;
+  /**
+   * Problem statuses this operation answers beyond those api/openapi.ts adds by itself (400, 404,
+   * 401/403 with a key, 413/415 with a body, 409/422 for writes): e.g. 503 without a warehouse.
+   */
+  errors?: readonly number[];
+  /** Statuses other than `status` that answer with `response` (health: 503 when degraded). */
+  alsoSuccess?: readonly number[];
+  /** `format=csv` answers text/csv (the reports). */
+  csv?: boolean;
 }
 
 /** What a handler receives: validated inputs and the caller. */
@@ -46,6 +59,19 @@ export interface RouteInput<P, Q, B> {
 /** Collects operations for the OpenAPI document while mounting them on routers. */
 export class RouteRegistry {
   readonly operations: OperationDoc[] = [];
+  /** Each registered path as a matcher, with its methods: what 405's Allow header lists. */
+  private readonly matchers: { pattern: RegExp; method: string }[] = [];
+
+  /** The methods registered for `urlPath` (upper case, HEAD with GET), [] for an unknown path. */
+  allowedMethods(urlPath: string): string[] {
+    const methods = new Set<string>();
+    for (const m of this.matchers) {
+      if (!m.pattern.test(urlPath)) continue;
+      methods.add(m.method);
+      if (m.method === 'GET') methods.add('HEAD');
+    }
+    return [...methods].sort();
+  }
 
   /** Mount `spec` on `router` (paths relative to /api/v1). */
   add<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined>(
@@ -54,7 +80,9 @@ export class RouteRegistry {
     handler: (input: RouteInput<Infer<P>, Infer<Q>, Infer<B>>) => Promise<unknown> | unknown,
   ): void {
     const status = spec.status ?? 200;
-    this.operations.push({ ...spec, path: `${spec.mount ?? '/api/v1'}${spec.path}`, status });
+    const fullPath = `${spec.mount ?? '/api/v1'}${spec.path}`;
+    this.operations.push({ ...spec, path: fullPath, status });
+    this.matchers.push({ pattern: pathPattern(fullPath), method: spec.method.toUpperCase() });
     router[spec.method](spec.path, async (req: Request, res: Response) => {
       const principal = req.principal;
       if (spec.roles !== 'public') {
@@ -69,10 +97,17 @@ export class RouteRegistry {
       }
       const params = parse(spec.params, req.params, 'path');
       const query = parse(spec.query, req.query, 'query');
-      if (spec.body && (req.body === undefined || !req.is('application/json'))) {
-        throw new AppError('unsupported_media_type', 'send the request body as application/json');
+      let bodyValue: unknown = req.body;
+      if (spec.body) {
+        // A POST without a body still says content-length: 0, so "absent" is: nothing parsed and
+        // no content type. A body of another type is a 415 even where the body is optional.
+        const absent = req.body === undefined && !req.get('content-type');
+        if (absent && spec.bodyOptional) bodyValue = {};
+        else if (req.body === undefined || !req.is('application/json')) {
+          throw new AppError('unsupported_media_type', 'send the request body as application/json');
+        }
       }
-      const body = parse(spec.body, req.body, 'body');
+      const body = parse(spec.body, bodyValue, 'body');
       const result = await handler({
         params,
         query,
@@ -88,6 +123,34 @@ export class RouteRegistry {
       else res.status(final).json(result);
     });
   }
+}
+
+/** Express path (`/customers/:id`) → matcher as Express applies it (any case, optional `/`). */
+function pathPattern(expressPath: string): RegExp {
+  const source = expressPath
+    .split(/(:\w+)/)
+    .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}/?$`, 'i');
+}
+
+/**
+ * A known path asked with a method it does not have: 405 with `Allow` (RFC 9110), not 404, so a
+ * client sees its mistake is the method. Mount after every router, before the 404 handler.
+ */
+export function methodNotAllowed(registry: RouteRegistry): RequestHandler {
+  return (req, res, next) => {
+    const allowed = registry.allowedMethods(req.path);
+    if (allowed.length === 0) return next();
+    res.set('Allow', allowed.join(', '));
+    next(
+      new AppError(
+        'method_not_allowed',
+        `${req.method} is not allowed on ${req.path}; it answers ${allowed.join(', ')}`,
+        { allow: allowed },
+      ),
+    );
+  };
 }
 
 const PART: Record<FieldLocation, string> = {

@@ -1,5 +1,6 @@
 /** Request/response shapes for categories, products, price lists and price resolution. */
 import { z } from 'zod';
+import { decimalMeta, decimalText } from '../openapi.ts';
 import type { Selectable } from 'kysely';
 import type {
   PriceListItemsTable,
@@ -16,7 +17,8 @@ export const priceInput = z
   .transform((v) => String(v).trim())
   .refine((v) => /^\d{1,10}(\.\d{1,4})?$/.test(v), {
     message: 'must be a decimal ≥ 0 with at most 4 decimals, e.g. "19.99"',
-  });
+  })
+  .meta(decimalMeta(/^\d{1,10}(\.\d{1,4})?$/));
 
 /** A timestamp given as an ISO date or date-time. */
 export const instantInput = z
@@ -87,8 +89,8 @@ export const productDto = z.object({
   sku: z.string(),
   name: z.string(),
   categoryId: z.number().nullable(),
-  listPrice: z.string(),
-  cost: z.string().nullable(),
+  listPrice: decimalText,
+  cost: decimalText.nullable(),
   active: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -107,8 +109,8 @@ export function toProductDto(r: Selectable<ProductsTable>): z.infer<typeof produ
   };
 }
 export const priceHistoryDto = z.object({
-  listPrice: z.string(),
-  cost: z.string().nullable(),
+  listPrice: decimalText,
+  cost: decimalText.nullable(),
   validFrom: z.string(),
 });
 export function toPriceHistoryDto(
@@ -174,7 +176,7 @@ export const priceListItemDto = z.object({
   productId: z.number(),
   customerGroup: z.string().nullable(),
   minQuantity: z.number(),
-  unitPrice: z.string(),
+  unitPrice: decimalText,
   validFrom: z.string().nullable(),
   validTo: z.string().nullable(),
 });
@@ -203,7 +205,7 @@ export const resolvedPriceDto = z.object({
   productId: z.number(),
   quantity: z.number(),
   at: z.string(),
-  unitPrice: z.string(),
+  unitPrice: decimalText,
   source: z.enum(['price_list', 'list_price']),
   priceListId: z.number().nullable(),
   priceListName: z.string().nullable(),

@@ -3,6 +3,7 @@
  * opportunities, teams), so "an id", "money" and "a date" are validated the same way everywhere.
  */
 import { z } from 'zod';
+import { decimalMeta } from '../openapi.ts';
 
 /** A database id: positive and within bigint/JS-safe range (bigger ids are a 400, not a 500). */
 export const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -29,7 +30,8 @@ export const moneyInput = z
   .transform((v) => String(v).trim())
   .refine((v) => /^\d{1,12}(\.\d{1,2})?$/.test(v), {
     message: 'must be an amount ≥ 0 with at most 2 decimals, e.g. "1234.50"',
-  });
+  })
+  .meta(decimalMeta(/^\d{1,12}(\.\d{1,2})?$/));
 
 /** A fraction between 0 and 1 with at most 4 decimals (probability, discount). */
 export const fractionInput = z
@@ -37,7 +39,8 @@ export const fractionInput = z
   .transform((v) => String(v).trim())
   .refine((v) => /^(0(\.\d{1,4})?|1(\.0{1,4})?)$/.test(v), {
     message: 'must be a number between 0 and 1 with at most 4 decimals',
-  });
+  })
+  .meta(decimalMeta(/^(0(\.\d{1,4})?|1(\.0{1,4})?)$/));
 
 /** A unit price ≥ 0 with at most 4 decimals. */
 export const priceInput = z
@@ -45,7 +48,8 @@ export const priceInput = z
   .transform((v) => String(v).trim())
   .refine((v) => /^\d{1,10}(\.\d{1,4})?$/.test(v), {
     message: 'must be a price ≥ 0 with at most 4 decimals',
-  });
+  })
+  .meta(decimalMeta(/^\d{1,10}(\.\d{1,4})?$/));
 
 /** A calendar date 'YYYY-MM-DD' that exists. */
 export const dateInput = z

@@ -1,6 +1,7 @@
 /** Request/response shapes for customers, contacts, the customer picture and the timeline. */
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
+import { decimalText } from '../openapi.ts';
 import type { ContactsTable, CustomersTable } from '../../db/schema.ts';
 import { activityDto } from '../activities/schemas.ts';
 import { opportunityDto } from '../opportunities/schemas.ts';
@@ -57,7 +58,7 @@ export const customerDto = z.object({
   city: z.string().nullable(),
   country: z.string().nullable(),
   group: z.string().nullable(),
-  creditLimit: z.string().nullable(),
+  creditLimit: decimalText.nullable(),
   tags: z.array(z.string()),
   ownerRepId: z.number().nullable(),
   blocked: z.boolean(),
@@ -107,7 +108,7 @@ const openOrderDto = z.object({
   id: z.number(),
   number: z.string(),
   status: z.string(),
-  total: z.string(),
+  total: decimalText,
   orderedAt: z.string(),
 });
 

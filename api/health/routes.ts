@@ -36,6 +36,7 @@ export function healthRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       tag: 'system',
       roles: 'public',
       response: healthSchema,
+      alsoSuccess: [503], // degraded: the same body, saying which part is down
       mount: '',
     },
     async ({ res }) => {

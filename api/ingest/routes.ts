@@ -25,6 +25,7 @@ export function ingestRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       summary: 'Recent warehouse ingest runs, newest first, with their tables',
       tag,
       roles: ['manager', 'analyst'],
+      errors: [503], // no warehouse open in this process
       query: runsQuery,
       response: pageSchema(runDto),
     },
@@ -40,6 +41,7 @@ export function ingestRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       summary: 'One ingest run; while it runs, the tables done so far',
       tag,
       roles: ['manager', 'analyst'],
+      errors: [503], // no warehouse open in this process
       params: runIdParams,
       response: runDto,
     },
@@ -58,6 +60,7 @@ export function ingestRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       summary: 'Start an ingest run in the background (409 while one runs)',
       tag,
       roles: ['manager'],
+      errors: [503],
       body: startRunBody,
       response: startedRunDto,
       status: 202,

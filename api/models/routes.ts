@@ -56,6 +56,7 @@ export function modelRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       summary: 'Every SQL model with its latest status, rows, duration, tests and lineage',
       tag,
       roles: ROLES,
+      errors: [503], // the warehouse is not open or the models were never built
       response: modelList,
     },
     // Every model of the project, in lineage order: one page.
@@ -70,6 +71,7 @@ export function modelRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       summary: 'One SQL model: columns, latest result of each test, recent runs',
       tag,
       roles: ROLES,
+      errors: [503], // the warehouse is not open or the models were never built
       params: modelNameParams,
       response: modelDetail,
     },

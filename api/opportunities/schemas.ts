@@ -1,6 +1,7 @@
 /** Request/response shapes for opportunities, and the row → DTO mappers. */
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
+import { decimalText } from '../openapi.ts';
 import type {
   OpportunitiesTable,
   OpportunityLinesTable,
@@ -65,8 +66,8 @@ const lineDto = z.object({
   lineNo: z.number(),
   productId: z.number(),
   quantity: z.number(),
-  unitPrice: z.string(),
-  discount: z.string(),
+  unitPrice: decimalText,
+  discount: decimalText,
 });
 
 export const opportunityDto = z.object({
@@ -75,8 +76,8 @@ export const opportunityDto = z.object({
   ownerRepId: z.number().nullable(),
   title: z.string(),
   stage: z.enum(STAGES),
-  expectedValue: z.string(),
-  probability: z.string(),
+  expectedValue: decimalText,
+  probability: decimalText,
   expectedCloseDate: z.string().nullable(),
   closedAt: z.string().nullable(),
   lostReason: z.string().nullable(),

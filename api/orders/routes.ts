@@ -117,13 +117,14 @@ export function orderRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       tag,
       roles: SELL,
       params: idParams,
+      // Declared (so validated as `body` and documented), but optional: an empty POST cancels
+      // without a reason. It used to be parsed by hand, which kept it out of the document.
+      body: cancelBody,
+      bodyOptional: true,
       response: orderDto,
     },
-    async ({ params, principal, req }) => {
-      // The body is optional here: an empty POST cancels without a reason.
-      const body = req.body === undefined ? {} : cancelBody.parse(req.body);
-      return transitionOrder(db, principal, params.id, 'cancel', body.reason);
-    },
+    async ({ params, principal, body }) =>
+      transitionOrder(db, principal, params.id, 'cancel', body.reason),
   );
   registry.add(
     router,

@@ -5,13 +5,15 @@
  * in `approvals` (→ pending_approval).
  */
 import { z } from 'zod';
+import { decimalMeta } from '../openapi.ts';
 import type { OrderRuleKind, Role } from '../../db/schema.ts';
 import { compareDecimal, formatExact, toExact } from './money.ts';
 
 const decimal = z
   .union([z.string(), z.number()])
   .transform((v) => String(v).trim())
-  .refine((v) => /^\d{1,12}(\.\d{1,4})?$/.test(v), 'must be a decimal ≥ 0 with ≤ 4 places');
+  .refine((v) => /^\d{1,12}(\.\d{1,4})?$/.test(v), 'must be a decimal ≥ 0 with ≤ 4 places')
+  .meta(decimalMeta(/^\d{1,12}(\.\d{1,4})?$/));
 const fraction = decimal.refine((v) => compareDecimal(v, '1') <= 0, 'must be between 0 and 1');
 
 /** The parameters each kind takes (validated when a rule is written and when it is read). */

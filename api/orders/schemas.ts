@@ -1,6 +1,7 @@
 /** Request/response shapes for orders, order actions and order rules. */
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
+import { decimalMeta, decimalText } from '../openapi.ts';
 import type {
   OrderEventsTable,
   OrderLinesTable,
@@ -30,7 +31,8 @@ export const fractionInput = z
   .transform((v) => String(v).trim())
   .refine((v) => /^(0(\.\d{1,4})?|1(\.0{1,4})?)$/.test(v), {
     message: 'must be a fraction between 0 and 1 with at most 4 decimals',
-  });
+  })
+  .meta(decimalMeta(/^(0(\.\d{1,4})?|1(\.0{1,4})?)$/));
 
 export const createOrderBody = z.strictObject({
   customerId: id,
@@ -75,9 +77,9 @@ export const orderLineDto = z.object({
   lineNo: z.number(),
   productId: z.number(),
   quantity: z.number(),
-  unitPrice: z.string(),
-  discount: z.string(),
-  lineTotal: z.string(),
+  unitPrice: decimalText,
+  discount: decimalText,
+  lineTotal: decimalText,
   returnedQuantity: z.number(),
 });
 export const orderEventDto = z.object({
@@ -96,10 +98,10 @@ export const orderSummaryDto = z.object({
   warehouseId: z.number().nullable(),
   status: z.enum(STATUSES),
   currency: z.string(),
-  subtotal: z.string(),
-  discountTotal: z.string(),
-  returnedTotal: z.string(),
-  total: z.string(),
+  subtotal: decimalText,
+  discountTotal: decimalText,
+  returnedTotal: decimalText,
+  total: decimalText,
   source: z.string(),
   notes: z.string().nullable(),
   orderedAt: z.string(),

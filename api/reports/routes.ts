@@ -39,6 +39,9 @@ export function reportRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     {
       method: 'get',
       path: '/reports/sales',
+      operationId: 'getSalesReport',
+      csv: true,
+      errors: [503],
       summary: 'Revenue, orders and units grouped by period or dimension (format=csv for CSV)',
       tag,
       roles: REPORT_ROLES,
@@ -58,6 +61,9 @@ export function reportRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     {
       method: 'get',
       path: '/reports/team',
+      operationId: 'getTeamReport',
+      csv: true,
+      errors: [503],
       summary:
         'Revenue, quota, attainment, pipeline, win rate, cycle and activities per team and rep',
       tag,
@@ -78,6 +84,9 @@ export function reportRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     {
       method: 'get',
       path: '/reports/inventory',
+      operationId: 'getInventoryReport',
+      csv: true,
+      errors: [503],
       summary: 'Stock, demand, days of cover and reorder suggestions per product and warehouse',
       tag,
       roles: REPORT_ROLES,

@@ -1,5 +1,6 @@
 /** Request and response shapes of the report endpoints (the OpenAPI document is built from these). */
 import { z } from 'zod';
+import { decimalMeta } from '../openapi.ts';
 
 const isoDate = z
   .string()
@@ -33,7 +34,10 @@ export const salesQuery = z
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from is after to', path: ['to'] });
 
 /** Money leaves the API as a decimal string with 2 places, rounded half away from zero. */
-const money = z.string().regex(/^-?\d+\.\d{2}$/);
+const money = z
+  .string()
+  .regex(/^-?\d+\.\d{2}$/)
+  .meta(decimalMeta(/^-?\d+\.\d{2}$/));
 
 export const salesRow = z.object({
   /** Period text (2026, 2026-03, 2026-03-31), an id, or a country; null when the lines have none. */

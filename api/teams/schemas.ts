@@ -1,6 +1,7 @@
 /** Request/response shapes for reps, teams and quotas, and the row → DTO mappers. */
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
+import { decimalText } from '../openapi.ts';
 import type { QuotasTable, SalesRepsTable, TeamsTable } from '../../db/schema.ts';
 import {
   dateInput,
@@ -96,7 +97,7 @@ export const quotaDto = z.object({
   periodType: z.enum(PERIOD_TYPES),
   periodStart: z.string(),
   periodEnd: z.string().describe('first day after the period'),
-  amount: z.string(),
+  amount: decimalText,
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -3,12 +3,18 @@
  * cluster the embedded half still runs and the skip is said plainly; with CI=true PostgreSQL is
  * required and its absence fails the run.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { readObservations, undocumented } from './contract.ts';
 import { ADMIN_URL, postgresReachable } from './postgres.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgAvailable: boolean;
+    /** Where the harness records answers for the OpenAPI check (test/support/contract.ts). */
+    observedDir: string;
   }
 }
 
@@ -23,4 +29,23 @@ export default async function setup(project: TestProject) {
     );
   }
   project.provide('pgAvailable', ok);
+
+  const observedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesops-observed-'));
+  project.provide('observedDir', observedDir);
+  // After every worker has exited: each answer the suite saw must be in the document.
+  return () => {
+    const { doc, observed } = readObservations(observedDir);
+    fs.rmSync(observedDir, { recursive: true, force: true });
+    if (!doc) return;
+    const misfits = undocumented(doc, observed);
+    if (misfits.length > 0) {
+      // vitest prints an error thrown here ("error during close") but still exits 0 (measured
+      // with vitest 4.1), so the exit code is set as well: the run, and `npm test`, fail.
+      process.exitCode = 1;
+      throw new Error(
+        `${misfits.length} answer(s) seen in the tests are not in the OpenAPI document ` +
+          `(api/openapi.ts, RouteSpec.errors):\n  ${misfits.join('\n  ')}`,
+      );
+    }
+  };
 }
