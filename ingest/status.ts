@@ -67,7 +67,7 @@ const RUN_COLUMNS = `run_id, status, mode, requested_tables, source, epoch_ms(st
 /** The latest runs, newest first, each with its tables; `runId` for one run only. */
 export async function listRuns(
   warehouse: Warehouse,
-  options: { limit?: number; runId?: number } = {},
+  options: { limit?: number; runId?: number; beforeRunId?: number } = {},
 ): Promise<RunSummary[]> {
   // The claim is looked at before the log is read and again after: a run that commits (and
   // lets go) while we read, or one that starts and opens its record, is live either way.
@@ -75,7 +75,12 @@ export async function listRuns(
   const conn = await warehouse.connect();
   try {
     if (!(await hasLog(conn))) return [];
-    const where = options.runId !== undefined ? `WHERE run_id = ${Math.trunc(options.runId)}` : '';
+    const where =
+      options.runId !== undefined
+        ? `WHERE run_id = ${Math.trunc(options.runId)}`
+        : options.beforeRunId !== undefined // the next page of the newest-first log
+          ? `WHERE run_id < ${Math.trunc(options.beforeRunId)}`
+          : '';
     const runs = (
       await conn.runAndReadAll(
         `SELECT ${RUN_COLUMNS} FROM raw._ingest_runs ${where} ORDER BY run_id DESC LIMIT ${Math.trunc(options.limit ?? 20)}`,

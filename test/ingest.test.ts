@@ -287,7 +287,18 @@ describeBoth('ingest', (kind) => {
     const list = await env.request('GET', '/api/v1/ingest/runs?limit=3', { key: 'analyst' });
     expect(list.status).toBe(200);
     expect(list.body.items).toHaveLength(3);
-    expect(list.body.nextCursor).toBeNull();
+    // The log pages newest first: the next page continues below the last run id of this one.
+    const all = await env.request('GET', '/api/v1/ingest/runs?limit=200', { key: 'analyst' });
+    const ids = all.body.items.map((r: { runId: number }) => r.runId);
+    expect(list.body.nextCursor === null).toBe(ids.length <= 3);
+    if (list.body.nextCursor) {
+      const next = await env.request(
+        'GET',
+        `/api/v1/ingest/runs?limit=3&cursor=${list.body.nextCursor}`,
+        { key: 'analyst' },
+      );
+      expect(next.body.items.map((r: { runId: number }) => r.runId)).toEqual(ids.slice(3, 6));
+    }
     expect(list.body.items[0]).toMatchObject({ status: 'succeeded', mode: 'incremental' });
     expect(list.body.items[0].tables.length).toBeGreaterThan(10);
     expect((await env.request('GET', '/api/v1/ingest/runs', { key: 'staff' })).status).toBe(403);

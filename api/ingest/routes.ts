@@ -11,7 +11,7 @@ import { notFound } from '../errors.ts';
 import type { RouteRegistry } from '../route.ts';
 import { runDto, runIdParams, runsQuery, startedRunDto, startRunBody } from './schemas.ts';
 import { oneRun, recentRuns, startIngestRun } from './service.ts';
-import { pageSchema, wholeList } from '../pagination.ts';
+import { decodeCursor, pageOf, pageSchema } from '../pagination.ts';
 
 export function ingestRoutes(ctx: AppContext, registry: RouteRegistry): Router {
   const router = Router();
@@ -29,8 +29,18 @@ export function ingestRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       query: runsQuery,
       response: pageSchema(runDto),
     },
-    // The log's tail (the newest `limit` runs, as `salesops ingest --status` shows): one page.
-    async ({ query }) => wholeList(await recentRuns(ctx, query.limit)),
+    // Newest first, so a page continues below the last run id seen (keyset on run_id).
+    async ({ query }) => {
+      const runs = await recentRuns(ctx, {
+        limit: query.limit + 1,
+        beforeRunId: decodeCursor(query.cursor),
+      });
+      return pageOf(
+        runs.map((r) => ({ ...r, id: r.runId })),
+        query.limit,
+        ({ id: _id, ...run }) => run,
+      );
+    },
   );
 
   registry.add(

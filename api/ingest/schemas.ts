@@ -10,7 +10,10 @@ export const startRunBody = z.strictObject({
     .describe('only these tables (default: every table)'),
 });
 
-export const runsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
+export const runsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+  cursor: z.string().max(200).optional(),
+});
 
 export const runIdParams = z.object({ id: z.coerce.number().int().positive() });
 

@@ -84,9 +84,12 @@ export async function startIngestRun(
   });
 }
 
-/** Recent runs (newest first). */
-export function recentRuns(ctx: AppContext, limit: number): Promise<RunSummary[]> {
-  return listRuns(requireWarehouse(ctx), { limit });
+/** Recent runs (newest first), at most `limit`, older than `beforeRunId` when given. */
+export function recentRuns(
+  ctx: AppContext,
+  page: { limit: number; beforeRunId?: number },
+): Promise<RunSummary[]> {
+  return listRuns(requireWarehouse(ctx), page);
 }
 
 /** One run, with live progress while it runs in this process. */
