@@ -50,7 +50,7 @@ describeBoth('API keys', (kind) => {
       expect(r.headers.get('content-type')).toMatch(/application\/problem\+json/);
       expect(r.body.detail).toMatch(/manager key must belong to a sales rep/);
       expect(r.body.errors).toEqual([
-        { field: 'repId', message: expect.stringMatching(/manager/) },
+        { field: 'repId', in: 'body', message: expect.stringMatching(/manager/) },
       ]);
     }
     expect(await keyCount()).toBe(before);

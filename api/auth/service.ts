@@ -21,7 +21,13 @@ export async function createApiKey(
   // answer would say why, so such a key is refused rather than created.
   if (input.role === 'manager' && input.repId == null)
     throw new AppError('unprocessable', 'a manager key must belong to a sales rep (repId)', {
-      errors: [{ field: 'repId', message: "required for a manager key: it sees its rep's team" }],
+      errors: [
+        {
+          field: 'repId',
+          in: 'body',
+          message: "required for a manager key: it sees its rep's team",
+        },
+      ],
     });
   return db.transaction().execute(async (trx) => {
     if (input.repId != null) {
