@@ -163,6 +163,27 @@ describe('reports API', () => {
     expect(order.status).toBe(400);
   });
 
+  it("refuses a date that does not exist with 400 naming the field (not DuckDB's 500)", async () => {
+    for (const [q, field] of [
+      ['from=2025-02-30', 'from'],
+      ['to=2025-02-29', 'to'],
+      ['from=2026-04-31&to=2026-05-01', 'from'],
+      ['to=2026-13-01', 'to'],
+    ] as const) {
+      const res = await env.request('GET', `/api/v1/reports/sales?${q}`, { key: 'analyst' });
+      expect(res.status, q).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/problem\+json/);
+      expect(res.body.errors.map((e: any) => e.field.replace(/^query\./, ''))).toEqual([field]);
+      expect(res.body.errors[0].message).toMatch(/not a date that exists/);
+    }
+    // a leap day that exists is fine
+    const leap = await env.request('GET', '/api/v1/reports/sales?from=2024-02-29&to=2026-02-28', {
+      key: 'analyst',
+    });
+    expect(leap.status).toBe(200);
+    expect(leap.body.rows.length).toBeGreaterThan(0);
+  });
+
   it('reports team performance for a quarter, team rows first, from events not rep rows', async () => {
     const res = await env.request('GET', '/api/v1/reports/team?period=2026-Q1', { key: 'analyst' });
     expect(res.status).toBe(200);
