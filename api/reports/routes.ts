@@ -5,29 +5,28 @@
 import { Router } from 'express';
 import type { AppContext } from '../context.ts';
 import type { RouteRegistry } from '../route.ts';
-import { sendCsv } from './csv.ts';
+import { csvColumns, sendCsv } from './csv.ts';
 import {
   inventoryQuery,
   inventoryReport,
   inventoryRow,
+  money,
   salesQuery,
   salesReport,
   salesRow,
   teamQuery,
   teamReport,
   teamRow,
-  type InventoryRow,
-  type SalesRow,
-  type TeamRow,
 } from './schemas.ts';
 import * as service from './service.ts';
 
 const REPORT_ROLES = ['analyst', 'executive', 'manager'] as const;
 
-// CSV columns are the JSON row fields, in the same order, even when there are no rows.
-const SALES_COLUMNS = Object.keys(salesRow.shape) as (keyof SalesRow)[];
-const TEAM_COLUMNS = Object.keys(teamRow.shape) as (keyof TeamRow)[];
-const INVENTORY_COLUMNS = Object.keys(inventoryRow.shape) as (keyof InventoryRow)[];
+// CSV columns are the JSON row fields, in the same order, even when there are no rows; their
+// types say which cells are numbers (the rest is text, neutralised against formulas).
+const SALES_COLUMNS = csvColumns(salesRow, money);
+const TEAM_COLUMNS = csvColumns(teamRow, money);
+const INVENTORY_COLUMNS = csvColumns(inventoryRow, money);
 
 /** The report endpoints. */
 export function reportRoutes(ctx: AppContext, registry: RouteRegistry): Router {
