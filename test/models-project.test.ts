@@ -150,6 +150,38 @@ describe('project', () => {
     );
   });
 
+  it('reports a model that refs itself as a cycle, not as a missing table at build time', () => {
+    const root = project({
+      'marts/mart_self.sql': "SELECT * FROM {{ ref('mart_self') }}",
+      'marts/mart_free.sql': 'SELECT 1',
+    });
+    expect(() => loadProject(root)).toThrow(
+      /^dependency cycle: mart_self -> mart_self \(models\/marts\/mart_self\.sql\)$/,
+    );
+    // Also when the self-reference sits behind another model that reads it.
+    const behind = project({
+      'a/base.sql': "SELECT * FROM {{ ref('base') }}",
+      'a/child.sql': "SELECT * FROM {{ ref('base') }}",
+    });
+    expect(() => loadProject(behind)).toThrow(
+      /dependency cycle: base -> base \(models\/a\/base\.sql\)/,
+    );
+  });
+
+  it('does not take a test on its own model for a cycle', () => {
+    const p = loadProject(
+      project({
+        // a relationships test from a model to itself (a parent id) and a custom test reading it
+        'a/tree.sql':
+          '-- @test relationships parent_id -> tree.id\nSELECT 1 AS id, NULL AS parent_id',
+        'tests/tree_roots.sql': "SELECT * FROM {{ ref('tree') }} WHERE id = parent_id",
+      }),
+    );
+    expect(p.dag.order).toEqual(['tree']);
+    expect([...p.dag.parents.get('tree')!]).toEqual([]);
+    expect(p.tests.map((t) => t.model)).toEqual(['tree']);
+  });
+
   it('names the file and line of an unknown ref, source or var-less placeholder', () => {
     expect(() =>
       loadProject(project({ 'a/x.sql': "SELECT 1\nFROM {{ ref('missing') }}" })),

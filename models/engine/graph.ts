@@ -26,9 +26,10 @@ export function buildDag(
     parents.set(name, new Set());
     children.set(name, new Set());
   }
+  // A self-edge is a cycle too (a model that ref()s itself would read a table that does not
+  // exist yet); callers leave out edges that are not reads, such as a test on its own model.
   for (const [name, ps] of parentsOf) {
     for (const p of ps) {
-      if (p === name) continue;
       parents.get(name)!.add(p);
       children.get(p)?.add(name);
     }

@@ -151,7 +151,9 @@ export function loadProject(root: string = DEFAULT_MODELS_DIR): Project {
         throw new ModelFileError(`${m.file}:${t.line}: ${t.name} names no model ${t.to.model}`);
     }
     refParents.set(m.name, m.refs);
-    buildParents.set(m.name, [...m.refs, ...m.config.tests.flatMap((t) => t.to?.model ?? [])]);
+    // A relationships test may point at its own model (parent_id -> id): not an edge.
+    const tested = m.config.tests.flatMap((t) => t.to?.model ?? []).filter((n) => n !== m.name);
+    buildParents.set(m.name, [...m.refs, ...tested]);
   }
   const fileOf = (n: string) => models.get(n)?.file ?? n;
   const lineage = buildDag(refParents, fileOf);
@@ -179,7 +181,8 @@ export function loadProject(root: string = DEFAULT_MODELS_DIR): Project {
       description: config.description,
       model,
     });
-    buildParents.get(model)!.push(...refs);
+    // The test runs with its model's build, so the model itself is no parent of it.
+    buildParents.get(model)!.push(...refs.filter((r) => r !== model));
   }
   return { root, models, tests, sources, dag: buildDag(buildParents, fileOf), lineage };
 }
