@@ -21,13 +21,54 @@ export function listCategories(db: Db) {
     .execute();
 }
 
-export function findCategory(db: Db, id: number) {
-  return db
+/**
+ * A live category; `lock` share when a write will point at it (a product or child category),
+ * update when the category itself changes, so a concurrent delete waits or finds it gone.
+ */
+export function findCategory(db: Db, id: number, lock?: 'share' | 'update') {
+  let q = db
     .selectFrom('product_categories')
     .selectAll()
     .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+    .where('deleted_at', 'is', null);
+  if (lock === 'share') q = q.forShare();
+  if (lock === 'update') q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+/**
+ * Serialise changes of the tree's shape (re-parenting) for the rest of the transaction: two
+ * moves that each look fine alone (A under B, B under A) would together make a cycle.
+ */
+export async function lockCategoryTree(db: Db): Promise<void> {
+  // 0x5ca7_7ee = a fixed key of our own for "the category tree" (advisory locks are per key).
+  await sql`SELECT pg_advisory_xact_lock(${0x5ca77ee}::bigint)`.execute(db);
+}
+
+/** Ids of `id` and all its ancestors (deleted ones too; UNION stops on a cycle already there). */
+export async function categoryAncestors(db: Db, id: number): Promise<number[]> {
+  const r = await sql<{ id: string | number }>`
+    WITH RECURSIVE up (id, parent_id) AS (
+      SELECT id, parent_id FROM product_categories WHERE id = ${id}
+      UNION
+      SELECT c.id, c.parent_id FROM product_categories AS c JOIN up ON c.id = up.parent_id
+    )
+    SELECT id FROM up`.execute(db);
+  return r.rows.map((row) => Number(row.id));
+}
+
+/** What still points at a category: live products and live subcategories. */
+export async function categoryUsage(
+  db: Db,
+  id: number,
+): Promise<{ products: number; subcategories: number }> {
+  const r = await sql<{ products: number; subcategories: number }>`
+    SELECT
+      (SELECT count(*) FROM products WHERE category_id = ${id} AND deleted_at IS NULL)::int
+        AS products,
+      (SELECT count(*) FROM product_categories WHERE parent_id = ${id} AND deleted_at IS NULL)::int
+        AS subcategories`.execute(db);
+  return r.rows[0]!;
 }
 
 export function insertCategory(db: Db, row: Insertable<ProductCategoriesTable>) {

@@ -88,7 +88,7 @@ export function catalogRoutes(ctx: AppContext, registry: RouteRegistry): Router 
       status: 204,
     },
     async ({ params, principal }) => {
-      await service.updateCategory(db, principal, params.id, { deleted: true });
+      await service.deleteCategory(db, principal, params.id);
       return undefined;
     },
   );
