@@ -199,8 +199,9 @@ describe('reports API', () => {
         repName: null,
         revenue: '439.99',
         orders: 3,
-        quota: null, // North has a monthly quota only
-        attainment: null,
+        // North has no quarterly quota: Σ its monthly ones, here February's alone (Jan, Mar: none)
+        quota: '2000.00',
+        attainment: 0.22, // 439.99 ÷ 2000 = 0.219995
         // open at the end of as_of (the quarter holds it): 4 (2000 × 0.25) and 7 (900 × 0.1)
         pipelineValue: '2900.00',
         weightedPipeline: '590.00',
@@ -307,6 +308,17 @@ describe('reports API', () => {
       ['rep', 'Ana', '0.00', 0, null, null],
       ['rep', 'Ben', '0.00', 1, null, null],
     ]);
+    // A year without its own quota: Σ of its quarters' (each its own, else Σ of its months').
+    const year = await env.request('GET', '/api/v1/reports/team?period=2026', { key: 'admin' });
+    expect(
+      year.body.rows.map((r: any) => [r.repName ?? r.teamName, r.quota, r.attainment]),
+    ).toEqual([
+      ['North', '2000.00', 0.22],
+      ['Ana', '1000.00', 0.29],
+      ['Ben', '0.00', null],
+      ['South', '500.00', 0.275],
+      ['Cid', null, null], // its only quota is deleted
+    ]);
     const none = await env.request('GET', '/api/v1/reports/team?period=2025-07', { key: 'admin' });
     expect(none.body.rows).toEqual([]);
     const bad = await env.request('GET', '/api/v1/reports/team?period=2026-13', { key: 'admin' });
@@ -323,7 +335,7 @@ describe('reports API', () => {
     expect(res.text.split('\r\n')).toEqual([
       'level,teamId,teamName,repId,repName,revenue,orders,quota,attainment,pipelineValue,' +
         'weightedPipeline,won,lost,winRate,averageDealSize,salesCycleDays,activitiesDone',
-      'team,1,North,,,439.99,3,,,2900.00,590.00,2,1,0.6667,750.00,18,3',
+      'team,1,North,,,439.99,3,2000.00,0.22,2900.00,590.00,2,1,0.6667,750.00,18,3',
       'rep,1,North,10,Ana,289.99,1,1000.00,0.29,2900.00,590.00,2,0,1,750.00,18,2',
       'rep,1,North,11,Ben,150.00,2,0.00,,0.00,0.00,0,1,0,,,1',
       'team,2,South,,,137.50,1,500.00,0.275,300.00,150.00,1,0,1,400.00,8,0',

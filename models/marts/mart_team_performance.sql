@@ -1,9 +1,11 @@
 -- @materialized table
 -- @tags marts, crm, reports
 -- @unique_key period_type, period_start, level, team_id, rep_id
--- @description Per rep and per team, per month, quarter and year: revenue, orders, quota and
--- @description attainment (revenue ÷ quota of the same rep or team and period; null without a
--- @description quota or when it is 0), pipeline and weighted pipeline at the end of the period
+-- @description Per rep and per team, per month, quarter and year: revenue, orders, quota (a
+-- @description quarter's or year's own quota when one is set, else the sum of the quotas set for
+-- @description its quarters, and a quarter's of its months: only the months that have one count;
+-- @description null when none has), attainment (revenue ÷ that quota; null without a quota or
+-- @description when it is 0), pipeline and weighted pipeline at the end of the period
 -- @description (opportunities open then; for the period holding as_of, every one open now — see
 -- @description int_rep_period_events), won, lost, win rate won ÷ (won + lost) over those closed
 -- @description in the period, average deal size and median sales cycle of the won ones, and
@@ -11,6 +13,7 @@
 -- @description medians and ratios are the team's own.
 -- @column level rep or team
 -- @column period_label 2026-03, 2026-Q1 or 2026
+-- @column quota the period's own quota, else Σ of the quotas set for its quarters / months
 -- @column pipeline_value Σ expected value of the opportunities open at the end of the period (or of as_of)
 -- @column weighted_pipeline Σ expected value × probability of the same opportunities
 -- @test unique period_type, period_start, level, team_id, rep_id
@@ -40,17 +43,68 @@ WITH grouped AS (
     (period_type, period_start, team_id)
   )
 ),
-quotas AS (
-  SELECT q.period_type, q.period_start, 'rep' AS level, q.rep_id, r.team_id, sum(q.amount) AS quota
+-- Quotas as set: a rep's under the rep's team, a team's with no rep. One that does not start its
+-- period (stg_quotas warns) matches no period, so it is left out of the roll-ups as well.
+quota_rows AS (
+  SELECT q.period_type, q.period_start, 'rep' AS level, q.rep_id, r.team_id, q.amount
   FROM {{ ref('stg_quotas') }} AS q
   LEFT JOIN {{ ref('dim_reps') }} AS r ON r.rep_id = q.rep_id
   WHERE q.rep_id IS NOT NULL AND NOT q.is_deleted
-  GROUP BY ALL
   UNION ALL
-  SELECT period_type, period_start, 'team' AS level, NULL AS rep_id, team_id, sum(amount) AS quota
+  SELECT period_type, period_start, 'team' AS level, NULL AS rep_id, team_id, amount
   FROM {{ ref('stg_quotas') }}
   WHERE team_id IS NOT NULL AND NOT is_deleted
+),
+aligned AS (
+  SELECT * FROM quota_rows
+  WHERE period_start = CAST(date_trunc(period_type, period_start) AS DATE)
+),
+month_quotas AS (
+  SELECT period_type, period_start, level, rep_id, team_id, sum(amount) AS quota
+  FROM aligned
+  WHERE period_type = 'month'
   GROUP BY ALL
+),
+-- A quarter's quota is the one set for the quarter, else the sum of the monthly quotas set in it
+-- (the months that have one: two of three months give the sum of those two).
+quarter_quotas AS (
+  SELECT
+    'quarter' AS period_type,
+    CAST(date_trunc('quarter', period_start) AS DATE) AS period_start,
+    level,
+    rep_id,
+    team_id,
+    coalesce(sum(amount) FILTER (WHERE period_type = 'quarter'),
+      sum(amount) FILTER (WHERE period_type = 'month')) AS quota
+  FROM aligned
+  WHERE period_type IN ('month', 'quarter')
+  GROUP BY 2, 3, 4, 5
+),
+-- A year's quota is the one set for the year, else the sum of its quarters' quotas (as above).
+year_quotas AS (
+  SELECT
+    'year' AS period_type,
+    CAST(date_trunc('year', period_start) AS DATE) AS period_start,
+    level,
+    rep_id,
+    team_id,
+    coalesce(sum(quota) FILTER (WHERE source = 'year'),
+      sum(quota) FILTER (WHERE source = 'quarter')) AS quota
+  FROM (
+    SELECT 'year' AS source, period_start, level, rep_id, team_id, amount AS quota
+    FROM aligned
+    WHERE period_type = 'year'
+    UNION ALL
+    SELECT 'quarter', period_start, level, rep_id, team_id, quota FROM quarter_quotas
+  )
+  GROUP BY 2, 3, 4, 5
+),
+quotas AS (
+  SELECT * FROM month_quotas
+  UNION ALL BY NAME
+  SELECT * FROM quarter_quotas
+  UNION ALL BY NAME
+  SELECT * FROM year_quotas
 ),
 joined AS (
   SELECT
