@@ -61,7 +61,7 @@ describeBoth('category tree', (kind) => {
         `category ${parentId} is inside category ${top}: moving ${top} under it would make a cycle`,
       );
       expect(r.body.errors).toEqual([
-        { field: 'parentId', message: 'is a subcategory of this category' },
+        { field: 'parentId', in: 'body', message: 'is a subcategory of this category' },
       ]);
     }
     const self = await env.request('PATCH', `/api/v1/categories/${top}`, {
@@ -106,9 +106,9 @@ describeBoth('category tree', (kind) => {
       '2 products and 1 subcategory use this category: move or delete them first',
     );
     expect(first.body.usage).toEqual({ products: 2, subcategories: 1 });
-    expect((await env.request('GET', '/api/v1/categories')).body.map((c: any) => c.id)).toContain(
-      cat,
-    );
+    expect(
+      (await env.request('GET', '/api/v1/categories')).body.items.map((c: any) => c.id),
+    ).toContain(cat);
     expect(await auditRows()).toBe(audit);
 
     expect((await env.request('DELETE', `/api/v1/categories/${child}`)).status).toBe(204);

@@ -23,6 +23,10 @@ describeBoth('reports on the demo', (kind) => {
 
   beforeAll(async () => {
     env = await startTestEnv(kind);
+    // The demo loads only into an empty database: drop the harness manager's key and rep (this
+    // suite reads as admin, analyst and executive).
+    await sql`DELETE FROM api_keys WHERE rep_id IS NOT NULL`.execute(env.ops.db);
+    await sql`DELETE FROM sales_reps`.execute(env.ops.db);
     await loadDemo(env.ops, { orders: 1500, seed: 7, endDate: new Date('2026-07-01T00:00:00Z') });
     const reps = await env.ops.db.selectFrom('sales_reps').select('id').orderBy('id').execute();
     [explicitRep, partialRep] = [Number(reps[1]!.id), Number(reps[2]!.id)];

@@ -61,7 +61,11 @@ export async function updateCategory(
         throw new AppError(
           'conflict',
           `category ${input.parentId} is inside category ${id}: moving ${id} under it would make a cycle`,
-          { errors: [{ field: 'parentId', message: 'is a subcategory of this category' }] },
+          {
+            errors: [
+              { field: 'parentId', in: 'body', message: 'is a subcategory of this category' },
+            ],
+          },
         );
     }
     const after = await repo.updateCategory(trx, id, {
