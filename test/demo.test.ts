@@ -377,7 +377,7 @@ describe.each([
     });
   });
 
-  it('moves every identity sequence past the demo ids', async () => {
+  it('moves every identity sequence and the order numbers past the demo ids', async () => {
     const { ops } = target();
     const c = await ops.db
       .insertInto('customers')
@@ -392,5 +392,10 @@ describe.each([
       );
       expect(rows[0]?.ok, table).toBe(true);
     }
+    // The API's order numbers start after the demo's SO-000001…: no collision on the first order.
+    const { rows } = await sql<{ ok: boolean }>`
+      SELECT nextval('order_number_seq') > (SELECT max(substring(number FROM 4)::bigint)
+        FROM orders WHERE number ~ '^SO-[0-9]+$') AS ok`.execute(ops.db);
+    expect(rows[0]?.ok, 'order_number_seq').toBe(true);
   });
 });

@@ -228,6 +228,23 @@ describeBoth('import', (kind) => {
     expect(r.o).toMatchObject({ subtotal: '20.99', discount_total: '0.50', total: '20.49' });
   });
 
+  it('moves the API’s order numbers past imported ones that match its pattern', async () => {
+    const r = await importDirectory(
+      ops,
+      folder({
+        'orders.csv':
+          'number,customer_code,rep_code,ordered_at,status,shipped_at\n' +
+          'SO-000001,BOB,,2024-05-01,delivered,2024-05-02\n' +
+          'SO-001234,BOB,,2024-05-01,delivered,2024-05-02\n',
+      }),
+    );
+    expect(r.committed).toBe(true);
+    const next = await sql<{ n: string }>`SELECT nextval('order_number_seq')::text AS n`.execute(
+      ops.db,
+    );
+    expect(Number(next.rows[0]!.n)).toBeGreaterThan(1234);
+  });
+
   it('a file with bad rows imports nothing and names file, line and reason', async () => {
     const before = [await count('customers'), await count('orders'), await count('order_lines')];
     const bad = folder({

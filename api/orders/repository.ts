@@ -1,6 +1,8 @@
 /** SQL for orders, their lines, events and rules. */
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { advanceOrderNumbers, NEXT_ORDER_NUMBER } from '../../db/order-numbers.ts';
 import type { DB, OrderLinesTable, OrderStatus, OrdersTable, Role } from '../../db/schema.ts';
+import { AppError } from '../errors.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -98,16 +100,29 @@ export function activeRules(db: Db) {
     .execute();
 }
 
-/** Insert a draft with the next order number (SO-000001…). */
-export function insertOrder(db: Db, row: Omit<Insertable<OrdersTable>, 'number'>) {
-  return db
-    .insertInto('orders')
-    .values({
-      ...row,
-      number: sql<string>`'SO-' || lpad(nextval('order_number_seq')::text, 6, '0')`,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+/** Attempts at a free order number before giving up with a 409 (see insertOrder). */
+const NUMBER_ATTEMPTS = 4;
+
+/**
+ * Insert a draft under the next free order number (SO-000001…). ON CONFLICT DO NOTHING keeps the
+ * transaction usable when the number is taken (rows loaded or written by hand past the
+ * sequence); then one statement moves the sequence past every existing number and the insert
+ * runs again — two extra round trips per collision, not one per taken number, and none in the
+ * normal case. A further attempt is needed only when a concurrent create took the number between
+ * the two.
+ */
+export async function insertOrder(db: Db, row: Omit<Insertable<OrdersTable>, 'number'>) {
+  for (let attempt = 1; attempt <= NUMBER_ATTEMPTS; attempt++) {
+    const order = await db
+      .insertInto('orders')
+      .values({ ...row, number: NEXT_ORDER_NUMBER })
+      .onConflict((oc) => oc.column('number').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (order) return order;
+    await advanceOrderNumbers(db);
+  }
+  throw new AppError('conflict', 'no free order number could be taken; try again');
 }
 
 export function insertLines(db: Db, rows: Insertable<OrderLinesTable>[]) {

@@ -33,6 +33,7 @@ import { quotaRows, RepRevenue } from './quotas.ts';
 import { ensureOrderRules } from './rules.ts';
 import { alertEventRows, alertRows, StockLedger, warehouseRows } from './stock.ts';
 import { DEMO_COLUMNS, DEMO_IDENTITY_TABLES, type DemoTable } from './tables.ts';
+import { advanceOrderNumbers } from '../order-numbers.ts';
 import { inDemoTransaction, type DemoTransaction } from './transaction.ts';
 
 export { DEMO_CATEGORIES, DEMO_PRICE_ELASTICITY, WHOLESALE_TIERS } from './catalog.ts';
@@ -204,6 +205,8 @@ async function loadInto(tx: DemoTransaction, options: DemoOptions): Promise<Demo
       tx.db,
     );
   }
+  // Demo orders are numbered SO-<id>: the API's sequence must start after them (issue 11).
+  await advanceOrderNumbers(tx.db);
   report('sequences', DEMO_IDENTITY_TABLES.length, DEMO_IDENTITY_TABLES.length);
   return summarise(window, rows);
 }

@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
+import { advanceOrderNumbers } from '../../db/order-numbers.ts';
 import type { OperationalDb } from '../../db/operational.ts';
 import { csvField, readCsv } from './csv.ts';
 import {
@@ -122,6 +123,10 @@ export async function importDirectory(
           );
         }
         if (badRows.length > 0 && !opts.skipBadRows) throw new BadRowsFound();
+        // Imported numbers may match the API's SO-000123 pattern: move its sequence past them
+        // in this transaction, or the next order created through the API collides.
+        if (staged.some((s) => s.spec.name === 'orders'))
+          await time('orders: number sequence', () => advanceOrderNumbers(trx));
         commitStarted = performance.now();
       });
       onPhase('commit', performance.now() - commitStarted);
