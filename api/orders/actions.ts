@@ -20,6 +20,7 @@ import {
   updateOrderWithEventAndAudit,
 } from './combined-sql.ts';
 import * as repo from './repository.ts';
+import { repInTeam, repProblem } from './service.ts';
 import { evaluateRules, type OrderRule } from './rules.ts';
 import { toOrderDto } from './schemas.ts';
 import { RESERVING, nextStatus, type OrderAction } from './state-machine.ts';
@@ -69,11 +70,11 @@ async function checkAction(
   order: Locked | undefined,
   action: OrderAction,
 ) {
-  if (!order || !canSeeOwner(await visibleRepIds(trx, principal), order.customer_owner_rep_id))
-    throw notFound('order', id);
+  const visible = await visibleRepIds(trx, principal);
+  if (!order || !canSeeOwner(visible, order.customer_owner_rep_id)) throw notFound('order', id);
   const next = nextStatus(order.status, action, false);
   if (!next.ok) throw new AppError('conflict', next.message, { from: order.status, to: next.to });
-  return { order, to: next.to };
+  return { order, to: next.to, visible };
 }
 
 /** One ledger entry per line, all against the order's warehouse. */
@@ -158,7 +159,11 @@ export function confirmOrder(db: Kysely<DB>, principal: Principal, id: number) {
   return withLockingTransaction(db, async (trx) => {
     // The lock, lines, events and active rules in one statement (see lockDraftWithDetails).
     const details = await lockDraftWithDetails(trx, id);
-    const { order } = await checkAction(trx, principal, id, details.order, 'confirm');
+    const { order, visible } = await checkAction(trx, principal, id, details.order, 'confirm');
+    // Orders written before create checked the rep (or by an admin for any team) must not start
+    // counting for another team's rep through a confirm by this one.
+    if (order.rep_id !== null && !repInTeam(visible, order.rep_id))
+      throw repProblem(order.rep_id, 'is not in your team: the order would count for another team');
     if (order.warehouse_id === null)
       throw new AppError('unprocessable', 'the order has no warehouse to reserve stock in', {
         errors: [{ field: 'warehouseId', message: 'create a warehouse first' }],

@@ -181,7 +181,7 @@ export function orderAuditRow(
 /**
  * A new order's customer (undefined when missing or deleted) with, in the same statement, the
  * warehouse it will use (the named one when it exists, else the default: oldest active), whether
- * the named sales rep exists, the named products (not deleted) and their price-list items.
+ * the named sales rep exists and is active, the named products (not deleted) and their price-list items.
  */
 export async function orderInputs(
   trx: Transaction<DB>,
@@ -193,14 +193,15 @@ export async function orderInputs(
       : sql`(SELECT id FROM warehouses WHERE deleted_at IS NULL AND active ORDER BY id LIMIT 1)`;
   const rep =
     q.repId != null
-      ? sql`EXISTS (SELECT 1 FROM sales_reps WHERE id = ${q.repId} AND deleted_at IS NULL)`
+      ? sql`(SELECT active FROM sales_reps WHERE id = ${q.repId} AND deleted_at IS NULL)`
       : sql`true`;
   const r = await sql<{
     id: number;
     owner_rep_id: number | null;
     customer_group: string | null;
     warehouse_id: number | null;
-    rep_exists: boolean;
+    /** null: no such rep (always true when no rep was named). */
+    rep_active: boolean | null;
     products: { id: number; list_price: string; cost: string | null; active: boolean }[];
     price_candidates: (Omit<PriceCandidateRow, 'valid_from' | 'valid_to'> & {
       valid_from: string | null;
@@ -208,7 +209,7 @@ export async function orderInputs(
     })[];
   }>`
     SELECT c.id, c.owner_rep_id, c.customer_group, ${warehouse} AS warehouse_id,
-      ${rep} AS rep_exists,
+      ${rep} AS rep_active,
       (SELECT coalesce(json_agg(json_build_object('id', p.id, 'list_price', p.list_price::text,
                  'cost', p.cost::text, 'active', p.active)), '[]')
          FROM products p

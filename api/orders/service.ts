@@ -25,6 +25,18 @@ export async function loadOrderDto(db: Db, principal: Principal, id: number) {
   return toOrderDto(order, lines, events);
 }
 
+/** Is `repId` one of the reps the caller may give an order to (null visible: unrestricted)? */
+export function repInTeam(visible: number[] | null, repId: number): boolean {
+  return visible === null || visible.includes(repId);
+}
+
+/** 422 naming `repId`. */
+export function repProblem(repId: number, what: string): AppError {
+  return new AppError('unprocessable', `repId: sales rep ${repId} ${what}`, {
+    errors: [{ field: 'repId', message: `sales rep ${repId} ${what}` }],
+  });
+}
+
 /** POST orders: a draft priced from the price lists unless a manager/admin sets unitPrice. */
 export async function createOrder(db: Kysely<DB>, principal: Principal, body: CreateOrderBody) {
   return db.transaction().execute(async (trx) => {
@@ -38,11 +50,18 @@ export async function createOrder(db: Kysely<DB>, principal: Principal, body: Cr
       productIds,
     });
     // Out of scope looks exactly like missing, so existence does not leak.
-    if (!inputs || !canSeeOwner(await visibleRepIds(trx, principal), inputs.owner_rep_id))
+    const visible = await visibleRepIds(trx, principal);
+    if (!inputs || !canSeeOwner(visible, inputs.owner_rep_id))
       throw unknownReference('customerId', 'customer', body.customerId);
     const customer = inputs;
-    if (body.repId != null && !inputs.rep_exists)
-      throw unknownReference('repId', 'sales rep', body.repId);
+    // The rep is who the revenue counts for: staff and managers may only name one of their team,
+    // as for a customer's owner rep (assertAssignableRep); an order of theirs with another
+    // team's rep would count for that team while its manager could not even see it.
+    if (body.repId != null) {
+      if (inputs.rep_active === null || !repInTeam(visible, body.repId))
+        throw repProblem(body.repId, `does not exist${visible ? ' in your team' : ''}`);
+      if (!inputs.rep_active) throw repProblem(body.repId, 'is inactive');
+    }
     if (body.warehouseId !== undefined && inputs.warehouse_id === null)
       throw unknownReference('warehouseId', 'warehouse', body.warehouseId);
     const warehouseId = inputs.warehouse_id;
