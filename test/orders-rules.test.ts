@@ -173,7 +173,7 @@ describe('state machine', () => {
     confirm: ['draft'],
     approve: ['pending_approval'],
     ship: ['confirmed'],
-    deliver: ['shipped'],
+    deliver: ['shipped', 'returned'],
     cancel: ['draft', 'pending_approval', 'confirmed'],
     return: ['shipped', 'delivered', 'returned'],
   };
@@ -189,5 +189,17 @@ describe('state machine', () => {
     expect(!r.ok && r.message).toMatch(/delivered → cancelled/);
     expect(nextStatus('draft', 'confirm', true)).toEqual({ ok: true, to: 'pending_approval' });
     expect(nextStatus('draft', 'confirm')).toEqual({ ok: true, to: 'confirmed' });
+  });
+  it('delivers a partly returned order only when it was never delivered and units are left', () => {
+    expect(nextStatus('returned', 'deliver', false, { delivered: false, unitsLeft: 3 })).toEqual({
+      ok: true,
+      to: 'delivered',
+    });
+    const again = nextStatus('returned', 'deliver', false, { delivered: true, unitsLeft: 3 });
+    expect(again).toMatchObject({ ok: false, to: 'delivered' });
+    expect(!again.ok && again.message).toMatch(/returned → delivered.*delivered before/);
+    const empty = nextStatus('returned', 'deliver', false, { delivered: false, unitsLeft: 0 });
+    expect(!empty.ok && empty.message).toMatch(/every unit came back/);
+    expect(nextStatus('shipped', 'deliver', false, { unitsLeft: 0 }).ok).toBe(true);
   });
 });

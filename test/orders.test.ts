@@ -145,7 +145,8 @@ describeBoth('orders', (kind) => {
       confirm: { draft: 'confirmed' },
       approve: { pending_approval: 'confirmed' },
       ship: { confirmed: 'shipped' },
-      deliver: { shipped: 'delivered' },
+      // The returned sample was partly returned before delivery (see orderIn).
+      deliver: { shipped: 'delivered', returned: 'delivered' },
       cancel: { draft: 'cancelled', pending_approval: 'cancelled', confirmed: 'cancelled' },
       return: { shipped: 'returned', delivered: 'returned', returned: 'returned' },
     };
@@ -254,6 +255,39 @@ describeBoth('orders', (kind) => {
     const rest = await act(id, 'return', { lines: [{ lineId, quantity: 3 }] });
     expect(rest.body).toMatchObject({ total: '0.00', returnedTotal: '36.00' });
     expect((await stockOf(env, productId, warehouseId)).onHand).toBe(before.onHand + 4);
+    await expectLedgerMatchesLevels(env);
+  });
+
+  it('delivers a shipped order partly returned in transit, but not one delivered or all back', async () => {
+    const r = await create({ customerId, lines: [{ productId, quantity: 3 }] });
+    const id = r.body.id;
+    const lineId = r.body.lines[0].id;
+    await act(id, 'confirm');
+    await act(id, 'ship');
+    expect((await act(id, 'return', { lines: [{ lineId, quantity: 1 }] })).body.status).toBe(
+      'returned',
+    );
+    const delivered = await act(id, 'deliver');
+    expect(delivered.status, delivered.text).toBe(200);
+    expect(delivered.body).toMatchObject({ status: 'delivered', total: '20.00' });
+    expect(delivered.body.deliveredAt).toBeTruthy();
+    expect(delivered.body.events.at(-1)).toMatchObject({
+      fromStatus: 'returned',
+      toStatus: 'delivered',
+    });
+    // Delivered, then returned again: delivering once more is refused.
+    await act(id, 'return', { lines: [{ lineId, quantity: 1 }] });
+    const twice = await act(id, 'deliver');
+    expect(twice.status).toBe(409);
+    expect(twice.body.detail).toMatch(/delivered before/);
+    // Everything back before delivery: nothing left to deliver.
+    const all = await create({ customerId, lines: [{ productId, quantity: 2 }] });
+    await act(all.body.id, 'confirm');
+    await act(all.body.id, 'ship');
+    await act(all.body.id, 'return', { lines: [{ lineId: all.body.lines[0].id, quantity: 2 }] });
+    const nothing = await act(all.body.id, 'deliver');
+    expect(nothing.status).toBe(409);
+    expect(nothing.body.detail).toMatch(/every unit came back/);
     await expectLedgerMatchesLevels(env);
   });
 

@@ -72,7 +72,7 @@ async function checkAction(
 ) {
   const visible = await visibleRepIds(trx, principal);
   if (!order || !canSeeOwner(visible, order.customer_owner_rep_id)) throw notFound('order', id);
-  const next = nextStatus(order.status, action, false);
+  const next = nextStatus(order.status, action, false, { delivered: order.delivered_at !== null });
   if (!next.ok) throw new AppError('conflict', next.message, { from: order.status, to: next.to });
   return { order, to: next.to, visible };
 }
@@ -215,6 +215,16 @@ export function transitionOrder(
   return withLockingTransaction(db, async (trx) => {
     const { order, to } = await lockForAction(trx, principal, id, action);
     const { lines, events } = await orderDetails(trx, id);
+    if (action === 'deliver') {
+      // The guard on what is left needs the lines, read only now.
+      const unitsLeft = lines.reduce((n, l) => n + l.quantity - l.returned_quantity, 0);
+      const next = nextStatus(order.status, action, false, {
+        delivered: order.delivered_at !== null,
+        unitsLeft,
+      });
+      if (!next.ok)
+        throw new AppError('conflict', next.message, { from: order.status, to: next.to });
+    }
     const ctx = { actorKeyId: principal.keyId, orderId: id };
     let moved: Event[] = [];
     if (action === 'ship')
