@@ -72,7 +72,7 @@ export function formatPrice(value: string): string {
   return `${whole}.${trimmed}`;
 }
 
-/** Totals of an order from its lines, each figure rounded once from the exact sums. */
+/** The four money figures of an order, as stored and shown (docs/api.md, "Money"). */
 export interface OrderTotals {
   subtotal: string;
   discountTotal: string;
@@ -80,7 +80,15 @@ export interface OrderTotals {
   total: string;
 }
 
-/** Subtotal (gross), discount, returned value and net total of a set of lines. */
+/**
+ * The order's figures from its lines by the one money rule (docs/api.md, "Money"). Exact sums:
+ * G = Σ quantity × unitPrice, D = Σ quantity × unitPrice × discount,
+ * R = Σ returnedQuantity × unitPrice × (1 − discount). Shown, rounded half away from zero:
+ * subtotal = round(G), discountTotal = round(D), returnedTotal = round(D + R) − round(D),
+ * total = round(G) − round(D + R). They add up to the cent, none is negative, subtotal and
+ * discountTotal never move after creation, and returnedTotal and total — the figures a return
+ * changes — absorb the rounding (each within a cent of its own exact value rounded alone).
+ */
 export function orderTotals(
   lines: readonly {
     quantity: number;
@@ -90,20 +98,26 @@ export function orderTotals(
   }[],
 ): OrderTotals {
   let gross = 0n;
-  let net = 0n;
+  let discount = 0n;
   let returned = 0n;
   for (const l of lines) {
-    gross += lineGross(l.quantity, l.unitPrice);
-    net += lineNet(l.quantity, l.unitPrice, l.discount);
+    const g = lineGross(l.quantity, l.unitPrice);
+    gross += g;
+    discount += g - lineNet(l.quantity, l.unitPrice, l.discount);
     returned += lineNet(l.returnedQuantity ?? 0, l.unitPrice, l.discount);
   }
-  const subtotal = formatExact(gross);
-  const total = formatExact(net - returned);
-  const netBeforeReturns = formatExact(net);
+  const subtotal = roundToCents(gross);
+  const discountTotal = roundToCents(discount);
+  const taken = roundToCents(discount + returned); // discount and returns together
   return {
-    subtotal,
-    discountTotal: formatExact(toExact(subtotal) - toExact(netBeforeReturns)),
-    returnedTotal: formatExact(toExact(netBeforeReturns) - toExact(total)),
-    total,
+    subtotal: formatExact(subtotal),
+    discountTotal: formatExact(discountTotal),
+    returnedTotal: formatExact(taken - discountTotal),
+    total: formatExact(subtotal - taken),
   };
+}
+
+/** An Exact rounded half away from zero to whole cents, still as an Exact. */
+export function roundToCents(value: Exact): Exact {
+  return toExact(formatExact(value));
 }

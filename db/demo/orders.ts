@@ -156,8 +156,8 @@ export class OrderSimulation {
     const c = this.customers[pickIndex(this.customerCum, rng.next())] as DemoCustomer;
     const warehouse = rng.chance(0.9) ? c.homeWarehouse : 1 - c.homeWarehouse;
     const n = c.segment === 'big_ticket' ? rng.int(1, 3) : pickWeighted(rng, LINE_COUNTS);
-    let subtotal = 0;
-    let net = 0;
+    let gross = 0; // ten-thousandths, exact
+    let discount = 0; // 10⁻⁸, exact
     for (let k = 0; k < n; k++) {
       let p = pickIndex(this.productCum, rng.next());
       // Distinct products per order: redraw a duplicate a few times, then take the next one.
@@ -176,21 +176,32 @@ export class OrderSimulation {
       // round(q × price × (1 − discount), 2), half away from zero, on exact integers
       lnet[k] = roundDiv(q * price * (10_000 - disc), 1_000_000);
       lret[k] = 0;
-      subtotal += roundDiv(q * price, 100);
-      net += lnet[k] as number;
+      gross += q * price;
+      discount += q * price * disc;
     }
-    const tl = drawTimeline(rng, sec, net, this.window.nowSec, this.approvalAboveCents);
-    let returned = 0;
+    // The money rule of api/orders/money.ts orderTotals, in cents from exact integer sums (all
+    // far below 2⁵³: ≤ 6 lines × 1,500 units × a few thousand × 10⁴ × 10⁴).
+    const subtotal = roundDiv(gross, 100);
+    const discountCents = roundDiv(discount, 1_000_000);
+    const tl = drawTimeline(
+      rng,
+      sec,
+      subtotal - discountCents,
+      this.window.nowSec,
+      this.approvalAboveCents,
+    );
+    let returned = 0; // exact returned net, 10⁻⁸
     if (tl.returnedSec >= 0) {
       const k = rng.int(0, n - 1); // one line comes back, partly or wholly
       const r = rng.int(1, lq[k] as number);
       lret[k] = r;
-      returned = roundDiv(r * (lprice[k] as number) * (10_000 - (ldisc[k] as number)), 1_000_000);
+      returned = r * (lprice[k] as number) * (10_000 - (ldisc[k] as number));
     }
+    const taken = roundDiv(discount + returned, 1_000_000);
     money.subtotal = subtotal;
-    money.discount = subtotal - net;
-    money.returned = returned;
-    money.total = net - returned;
+    money.discount = discountCents;
+    money.returned = taken - discountCents;
+    money.total = subtotal - taken;
     if (isRevenueStatus(tl.status)) this.revenue.add(c.ownerRepId, monthIdx, money.total);
     writeOrderRow(this.orderCsv, id, c.id, c.ownerRepId, warehouse + 1, sec, money, tl);
 

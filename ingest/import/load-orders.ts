@@ -30,9 +30,9 @@ export async function upsertOrders(
                CASE WHEN s.status <> 'cancelled' THEN s.ordered_at END,
                s.shipped_at,
                CASE WHEN s.status = 'cancelled' THEN s.ordered_at END,
-               coalesce(t.subtotal, 0), coalesce(t.subtotal - t.net, 0),
-               CASE WHEN s.status = 'returned' THEN coalesce(t.net, 0) ELSE 0 END,
-               CASE WHEN s.status = 'returned' THEN 0 ELSE coalesce(t.net, 0) END
+               coalesce(t.subtotal, 0), coalesce(t.discount, 0),
+               CASE WHEN s.status = 'returned' THEN coalesce(t.subtotal - t.discount, 0) ELSE 0 END,
+               CASE WHEN s.status = 'returned' THEN 0 ELSE coalesce(t.subtotal - t.discount, 0) END
         FROM ${s} s JOIN customers c ON c.code = s.customer_code
         LEFT JOIN sales_reps r ON r.code = s.rep_code
         LEFT JOIN (${stagedTotals(linesStage)}) t ON t.order_number = s.number
@@ -72,15 +72,18 @@ export async function upsertOrders(
 }
 
 /**
- * Totals per order number from the staged order_lines (lines with an unknown sku left out, as
- * order_lines will leave them out); no rows when that file is not part of the run.
+ * Subtotal and discount per order number from the staged order_lines (lines with an unknown sku
+ * left out, as order_lines will leave them out), by the money rule of api/orders/money.ts
+ * orderTotals; no rows when that file is not part of the run. A new order is either not returned
+ * (returned 0, total = subtotal − discount) or returned whole (discount + returns = the exact
+ * gross, so returned = subtotal − discount and total 0).
  */
 function stagedTotals(linesStage: string | undefined): RawBuilder<unknown> {
   if (!linesStage)
-    return sql`SELECT NULL::text AS order_number, NULL::numeric AS subtotal, NULL::numeric AS net WHERE false`;
+    return sql`SELECT NULL::text AS order_number, NULL::numeric AS subtotal, NULL::numeric AS discount WHERE false`;
   return sql`
     SELECT l.order_number, round(sum(l.quantity * l.unit_price), 2) AS subtotal,
-           round(sum(l.quantity * l.unit_price * (1 - coalesce(l.discount, 0))), 2) AS net
+           round(sum(l.quantity * l.unit_price * coalesce(l.discount, 0)), 2) AS discount
     FROM ${sql.table(linesStage)} l
     WHERE EXISTS (SELECT 1 FROM products p WHERE p.sku = l.sku)
     GROUP BY l.order_number`;
@@ -167,22 +170,27 @@ export async function upsertOrderLines(
 
 /**
  * Recompute order totals from `lines` (order_id, quantity, unit_price, discount,
- * returned_quantity: every line of each order it names), rounded once from exact sums as
- * api/orders/money.ts orderTotals does; only orders whose figures change are written — an UPDATE
- * here costs the updated_at trigger, six index entries and, for an order inserted in this
- * transaction, its foreign-key checks again.
+ * returned_quantity: every line of each order it names) by the money rule of api/orders/money.ts
+ * orderTotals: subtotal = round(Σ gross), discount = round(Σ exact discount), and `taken` =
+ * round(Σ exact discount + Σ exact returned net) gives returned = taken − discount and
+ * total = subtotal − taken. Only orders whose figures change are written — an UPDATE here costs
+ * the updated_at trigger, six index entries and, for an order inserted in this transaction, its
+ * foreign-key checks again.
  */
 async function updateTotals(trx: Transaction<DB>, lines: RawBuilder<unknown>) {
   await sql`
-    UPDATE orders o SET subtotal = t.subtotal, total = t.total,
-      discount_total = t.subtotal - t.net, returned_total = t.net - t.total
+    UPDATE orders o SET subtotal = t.subtotal, discount_total = t.discount,
+      returned_total = t.taken - t.discount, total = t.subtotal - t.taken
     FROM (
       SELECT order_id, round(sum(quantity * unit_price), 2) AS subtotal,
-             round(sum(quantity * unit_price * (1 - discount)), 2) AS net,
-             round(sum((quantity - returned_quantity) * unit_price * (1 - discount)), 2) AS total
+             round(sum(quantity * unit_price * discount), 2) AS discount,
+             round(sum(quantity * unit_price * discount)
+                   + sum(returned_quantity * unit_price * (1 - discount)), 2) AS taken
       FROM (${lines}) l
       GROUP BY order_id) t
     WHERE o.id = t.order_id
-      AND (o.subtotal, o.total, o.discount_total, o.returned_total)
-        IS DISTINCT FROM (t.subtotal, t.total, t.subtotal - t.net, t.net - t.total)`.execute(trx);
+      AND (o.subtotal, o.discount_total, o.returned_total, o.total)
+        IS DISTINCT FROM (t.subtotal, t.discount, t.taken - t.discount, t.subtotal - t.taken)`.execute(
+    trx,
+  );
 }

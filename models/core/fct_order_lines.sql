@@ -8,6 +8,9 @@
 -- @column net_quantity quantity − returned_quantity
 -- @column line_revenue net_quantity × unit_price × (1 − discount), DECIMAL(38,8)
 -- @column line_margin net_quantity × (unit_price × (1 − discount) − unit_cost); null when the cost is unknown
+-- @column line_gross quantity × unit_price, DECIMAL(38,8) (returns not deducted)
+-- @column line_discount quantity × unit_price × discount, DECIMAL(38,8)
+-- @column line_returned returned_quantity × unit_price × (1 − discount), DECIMAL(38,8)
 -- @test unique order_line_id
 -- @test not_null order_line_id, order_id, product_id, customer_id, order_date, line_revenue
 -- @test relationships rep_id -> dim_reps.rep_id
@@ -38,7 +41,13 @@ SELECT
   CAST(CAST(l.quantity - l.returned_quantity AS DECIMAL(38, 0)) * l.unit_price * (1 - l.discount)
     AS DECIMAL(38, 8)) AS line_revenue,
   CAST(CAST(l.quantity - l.returned_quantity AS DECIMAL(38, 0))
-    * (l.unit_price * (1 - l.discount) - l.unit_cost) AS DECIMAL(38, 8)) AS line_margin
+    * (l.unit_price * (1 - l.discount) - l.unit_cost) AS DECIMAL(38, 8)) AS line_margin,
+  -- The exact sums the order's money figures are rounded from (docs/api.md, "Money").
+  CAST(CAST(l.quantity AS DECIMAL(38, 0)) * l.unit_price AS DECIMAL(38, 8)) AS line_gross,
+  CAST(CAST(l.quantity AS DECIMAL(38, 0)) * l.unit_price * l.discount AS DECIMAL(38, 8))
+    AS line_discount,
+  CAST(CAST(l.returned_quantity AS DECIMAL(38, 0)) * l.unit_price * (1 - l.discount)
+    AS DECIMAL(38, 8)) AS line_returned
 FROM {{ ref('stg_order_lines') }} AS l
 JOIN {{ ref('stg_orders') }} AS o ON o.order_id = l.order_id
 LEFT JOIN {{ ref('stg_sales_reps') }} AS r ON r.rep_id = o.rep_id
