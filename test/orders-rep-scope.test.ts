@@ -47,7 +47,11 @@ describeBoth('orders: the rep belongs to the team', (kind) => {
     expect(r.status, r.text).toBe(422);
     expect(r.headers.get('content-type')).toMatch(/problem\+json/);
     expect(r.body.errors).toEqual([
-      { field: 'repId', message: `sales rep ${south.repId} does not exist in your team` },
+      {
+        field: 'repId',
+        in: 'body',
+        message: `sales rep ${south.repId} does not exist in your team`,
+      },
     ]);
     expect(await writeCounts(env)).toEqual(before);
     // A rep of the caller's own team is fine, and so is any rep for an admin.
@@ -77,6 +81,7 @@ describeBoth('orders: the rep belongs to the team', (kind) => {
     const refused = await env.request('POST', path, { key: north.key });
     expect(refused.status, refused.text).toBe(422);
     expect(refused.body.errors[0].field).toBe('repId');
+    expect(refused.body.errors[0].in).toBeUndefined(); // the order's rep, not the request's
     expect(refused.body.errors[0].message).toContain(`sales rep ${south.repId}`);
     const still = await env.request('GET', `/api/v1/orders/${order.body.id}`, { key: north.key });
     expect(still.body.status).toBe('draft');

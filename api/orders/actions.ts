@@ -163,7 +163,11 @@ export function confirmOrder(db: Kysely<DB>, principal: Principal, id: number) {
     // Orders written before create checked the rep (or by an admin for any team) must not start
     // counting for another team's rep through a confirm by this one.
     if (order.rep_id !== null && !repInTeam(visible, order.rep_id))
-      throw repProblem(order.rep_id, 'is not in your team: the order would count for another team');
+      throw repProblem(
+        order.rep_id,
+        'is not in your team: the order would count for another team',
+        false,
+      );
     if (order.warehouse_id === null)
       throw new AppError('unprocessable', 'the order has no warehouse to reserve stock in', {
         errors: [{ field: 'warehouseId', message: 'create a warehouse first' }],

@@ -30,10 +30,19 @@ export function repInTeam(visible: number[] | null, repId: number): boolean {
   return visible === null || visible.includes(repId);
 }
 
-/** 422 naming `repId`. */
-export function repProblem(repId: number, what: string): AppError {
+/**
+ * 422 naming `repId`: `in: 'body'` when the request named the rep; without `in` when it is the
+ * stored order's rep (confirm), which is not in the request.
+ */
+export function repProblem(repId: number, what: string, inBody = true): AppError {
   return new AppError('unprocessable', `repId: sales rep ${repId} ${what}`, {
-    errors: [{ field: 'repId', message: `sales rep ${repId} ${what}` }],
+    errors: [
+      {
+        field: 'repId',
+        ...(inBody ? { in: 'body' as const } : {}),
+        message: `sales rep ${repId} ${what}`,
+      },
+    ],
   });
 }
 
