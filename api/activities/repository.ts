@@ -2,6 +2,7 @@
 import { sql, type Insertable, type Kysely, type Transaction, type Updateable } from 'kysely';
 import type { ActivitiesTable, ActivityType, DB } from '../../db/schema.ts';
 import { ownerVisible } from '../auth/scope.ts';
+import { updateRowById } from '../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -22,12 +23,7 @@ export function insertActivity(db: Db, row: Insertable<ActivitiesTable>) {
 }
 
 export function updateActivity(db: Db, id: number, set: Updateable<ActivitiesTable>) {
-  return db
-    .updateTable('activities')
-    .set(set)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return updateRowById(db, 'activities', id, set);
 }
 
 /** List filters, already resolved (owner "me" → a rep id). */

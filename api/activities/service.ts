@@ -20,6 +20,7 @@ import {
   type ActivityInput,
   type ActivityListQuery,
 } from './schemas.ts';
+import { setsNothing } from '../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -183,6 +184,8 @@ export async function updateActivity(
   const scope = await loadScope(db, principal);
   return db.transaction().execute(async (trx) => {
     const before = await visibleActivity(trx, scope, id);
+    // The references below are always resolved into columns; an empty patch must write nothing.
+    if (setsNothing(input)) return toActivityDto(before);
     const pick = <T>(given: T | undefined, current: T) => (given !== undefined ? given : current);
     const refs: Refs = {
       customerId: pick(input.customerId, before.customer_id),

@@ -53,7 +53,12 @@ export function auditRow(entry: AuditEntry): Insertable<AuditLogTable> {
   };
 }
 
-/** Append one audit row inside the caller's transaction. */
+/**
+ * Append one audit row inside the caller's transaction. An update that changed no field (an
+ * empty PATCH, or one repeating the current values) is not an event: no row.
+ */
 export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
-  await db.insertInto('audit_log').values(auditRow(entry)).execute();
+  const row = auditRow(entry);
+  if (entry.action === 'update' && row.diff === '{}') return;
+  await db.insertInto('audit_log').values(row).execute();
 }

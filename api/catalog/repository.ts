@@ -9,6 +9,7 @@ import type {
   ProductsTable,
 } from '../../db/schema.ts';
 import type { PriceCandidate } from './price.ts';
+import { updateRowById } from '../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -76,13 +77,7 @@ export function insertCategory(db: Db, row: Insertable<ProductCategoriesTable>) 
 }
 
 export function updateCategory(db: Db, id: number, set: Updateable<ProductCategoriesTable>) {
-  return db
-    .updateTable('product_categories')
-    .set(set)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .returningAll()
-    .executeTakeFirst();
+  return updateRowById(db, 'product_categories', id, set);
 }
 
 /** Products page by id, with optional text search, category and active filters. */
@@ -116,12 +111,7 @@ export function insertProduct(db: Db, row: Insertable<ProductsTable>) {
 }
 
 export function updateProduct(db: Db, id: number, set: Updateable<ProductsTable>) {
-  return db
-    .updateTable('products')
-    .set(set)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return updateRowById(db, 'products', id, set);
 }
 
 export function insertPriceHistory(
@@ -179,13 +169,7 @@ export function insertPriceList(db: Db, row: Insertable<PriceListsTable>) {
 }
 
 export function updatePriceList(db: Db, id: number, set: Updateable<PriceListsTable>) {
-  return db
-    .updateTable('price_lists')
-    .set(set)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .returningAll()
-    .executeTakeFirst();
+  return updateRowById(db, 'price_lists', id, set);
 }
 
 export function listPriceListItems(db: Db, priceListId: number) {
@@ -215,12 +199,7 @@ export function insertPriceListItem(db: Db, row: Insertable<PriceListItemsTable>
 }
 
 export function updatePriceListItem(db: Db, id: number, set: Updateable<PriceListItemsTable>) {
-  return db
-    .updateTable('price_list_items')
-    .set(set)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return updateRowById(db, 'price_list_items', id, set);
 }
 
 /** Items of active, undeleted price lists for these products, for the price resolver. */

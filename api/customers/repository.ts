@@ -2,6 +2,7 @@
 import { sql, type Insertable, type Kysely, type Transaction, type Updateable } from 'kysely';
 import type { ContactsTable, CustomersTable, DB } from '../../db/schema.ts';
 import { ownerVisible } from '../auth/scope.ts';
+import { updateRowById } from '../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -43,12 +44,7 @@ export function insertCustomer(db: Db, row: Insertable<CustomersTable>) {
 }
 
 export function updateCustomer(db: Db, id: number, set: Updateable<CustomersTable>) {
-  return db
-    .updateTable('customers')
-    .set(set)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return updateRowById(db, 'customers', id, set);
 }
 
 /** Filters of the customer list; all optional. */
@@ -131,12 +127,7 @@ export function insertContact(db: Db, row: Insertable<ContactsTable>) {
 }
 
 export function updateContact(db: Db, id: number, set: Updateable<ContactsTable>) {
-  return db
-    .updateTable('contacts')
-    .set(set)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return updateRowById(db, 'contacts', id, set);
 }
 
 /** Clear the primary flag on the customer's other contacts (one primary per customer). */

@@ -2,6 +2,7 @@
 import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
 import type { IdPage } from '../pagination.ts';
 import type { DB, MovementType, ReorderRulesTable, WarehousesTable } from '../../db/schema.ts';
+import { updateRowById } from '../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -42,12 +43,7 @@ export function insertWarehouse(db: Db, row: Insertable<WarehousesTable>) {
 }
 
 export function updateWarehouse(db: Db, id: number, set: Updateable<WarehousesTable>) {
-  return db
-    .updateTable('warehouses')
-    .set(set)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return updateRowById(db, 'warehouses', id, set);
 }
 
 /** Levels ordered by (product, warehouse), after the keyset position `after`. */
@@ -129,12 +125,7 @@ export function upsertReorderRule(db: Db, row: Insertable<ReorderRulesTable>) {
 }
 
 export function updateReorderRule(db: Db, id: number, set: Updateable<ReorderRulesTable>) {
-  return db
-    .updateTable('reorder_rules')
-    .set(set)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return updateRowById(db, 'reorder_rules', id, set);
 }
 
 export function listAlerts(

@@ -3,6 +3,7 @@ import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
 import type { DB, OpportunitiesTable, OpportunityLinesTable } from '../../db/schema.ts';
 import { ownerVisible, type Scope } from '../auth/scope.ts';
 import { OPEN_STAGES, type Stage } from './stages.ts';
+import { updateRowById } from '../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -33,12 +34,7 @@ export function insertOpportunity(db: Db, row: Insertable<OpportunitiesTable>) {
 }
 
 export function updateOpportunity(db: Db, id: number, set: Updateable<OpportunitiesTable>) {
-  return db
-    .updateTable('opportunities')
-    .set(set)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return updateRowById(db, 'opportunities', id, set);
 }
 
 export interface OpportunityFilters {

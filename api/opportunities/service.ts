@@ -24,6 +24,7 @@ import {
   type OpportunityPatch,
 } from './schemas.ts';
 import { planStage, type StagePlan } from './stages.ts';
+import { setsNothing } from '../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -154,6 +155,8 @@ export async function updateOpportunity(
   return db.transaction().execute(async (trx) => {
     const before = await visibleOpportunity(trx, scope, id);
     const beforeDto = await detail(trx, before);
+    // The stage plan below always yields every column; an empty patch must still write nothing.
+    if (setsNothing(input)) return beforeDto;
     const plan = planStage(
       {
         stage: before.stage,

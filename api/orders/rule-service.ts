@@ -5,6 +5,7 @@ import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, notFound } from '../errors.ts';
 import { WRITABLE_RULE_PARAMS } from './rules.ts';
+import { updateRowById } from '../../db/update-row.ts';
 
 export function listRules(db: Kysely<DB>) {
   return db.selectFrom('order_rules').selectAll().orderBy('id').execute();
@@ -79,12 +80,11 @@ export async function updateRule(
         });
       params = JSON.stringify(r.data);
     }
-    const after = await trx
-      .updateTable('order_rules')
-      .set({ params, active: input.active, description: input.description })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const after = await updateRowById(trx, 'order_rules', id, {
+      params,
+      active: input.active,
+      description: input.description,
+    });
     await recordAudit(trx, {
       principal,
       entity: 'order_rule',

@@ -112,7 +112,7 @@ export async function updateQuota(
   db: Kysely<DB>,
   principal: Principal,
   id: number,
-  amount: string,
+  amount: string | undefined,
 ) {
   const scope = await quotaScope(db, principal);
   return db.transaction().execute(async (trx) => {

@@ -3,6 +3,7 @@ import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
 import type { IdPage } from '../pagination.ts';
 import type { DB, QuotasTable, SalesRepsTable, TeamsTable } from '../../db/schema.ts';
 import type { PeriodType } from './periods.ts';
+import { updateRowById } from '../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -26,12 +27,7 @@ export function insertRep(db: Db, row: Insertable<SalesRepsTable>) {
 }
 
 export function updateRep(db: Db, id: number, set: Updateable<SalesRepsTable>) {
-  return db
-    .updateTable('sales_reps')
-    .set(set)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return updateRowById(db, 'sales_reps', id, set);
 }
 
 export function listReps(
@@ -70,12 +66,7 @@ export function insertTeam(db: Db, row: Insertable<TeamsTable>) {
 }
 
 export function updateTeam(db: Db, id: number, set: Updateable<TeamsTable>) {
-  return db
-    .updateTable('teams')
-    .set(set)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return updateRowById(db, 'teams', id, set);
 }
 
 export function listTeams(db: Db, page?: IdPage) {
@@ -147,12 +138,7 @@ export function insertQuota(db: Db, row: Insertable<QuotasTable>) {
 }
 
 export function updateQuota(db: Db, id: number, set: Updateable<QuotasTable>) {
-  return db
-    .updateTable('quotas')
-    .set(set)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return updateRowById(db, 'quotas', id, set);
 }
 
 /** One page of quotas; `visible` limits to those reps' and teams' quotas (null = all). */

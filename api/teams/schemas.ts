@@ -81,7 +81,7 @@ export const quotaBody = z
     }
   });
 export type QuotaCreate = z.output<typeof quotaBody>;
-export const quotaPatch = z.strictObject({ amount: moneyInput });
+export const quotaPatch = z.strictObject({ amount: moneyInput.optional() });
 
 export const quotaListQuery = paginationQuery.extend({
   repId: idQuery.optional(),

@@ -8,6 +8,7 @@ import type { IdPage } from '../../pagination.ts';
 import type { DB, FollowupRulesTable, FollowupTrigger } from '../../../db/schema.ts';
 import { OPEN_STAGES } from '../../opportunities/stages.ts';
 import type { FollowupCause } from './evaluate.ts';
+import { updateRowById } from '../../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -45,12 +46,7 @@ export function insertRule(db: Db, row: Insertable<FollowupRulesTable>) {
 }
 
 export function updateRule(db: Db, id: number, set: Updateable<FollowupRulesTable>) {
-  return db
-    .updateTable('followup_rules')
-    .set(set)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return updateRowById(db, 'followup_rules', id, set);
 }
 
 /** 'order.delivered' events since the rule was created whose order it has not answered yet. */
