@@ -6,6 +6,7 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import type { ZodType, z } from 'zod';
 import type { Role } from '../db/schema.ts';
 import { AppError, type FieldLocation } from './errors.ts';
+import { noNulCharacters } from './fields.ts';
 import type { OperationDoc } from './openapi.ts';
 import { zodFieldErrors } from './problem.ts';
 import type { Principal } from './auth/principal.ts';
@@ -95,6 +96,9 @@ export class RouteRegistry {
           );
         }
       }
+      refuseNul(req.params, 'path');
+      refuseNul(req.query, 'query');
+      refuseNul(req.body, 'body');
       const params = parse(spec.params, req.params, 'path');
       const query = parse(spec.query, req.query, 'query');
       let bodyValue: unknown = req.body;
@@ -159,6 +163,18 @@ const PART: Record<FieldLocation, string> = {
   path: 'path parameter',
   header: 'header',
 };
+
+/**
+ * 400 naming every field that holds U+0000 (api/fields.ts), on every operation whether or not
+ * it declares a schema for that part: PostgreSQL cannot store it and answered with a 500.
+ */
+function refuseNul(value: unknown, where: FieldLocation): void {
+  const r = noNulCharacters.safeParse(value);
+  if (r.success) return;
+  const errors = zodFieldErrors(r.error, where);
+  const fields = errors.map((e) => e.field).join(', ');
+  throw new AppError('bad_request', `invalid ${PART[where]}: ${fields}`, { errors });
+}
 
 function parse(schema: ZodType | undefined, value: unknown, where: FieldLocation): any {
   if (!schema) return undefined;

@@ -27,6 +27,24 @@ describeBoth('input rules', (kind) => {
     expect(r.status, `${path}: ${r.text}`).toBe(201);
     return r.body;
   };
+  /** The fields a 400 names, without the request part (another change drops `body.` etc.). */
+  const fieldsOf = (r: { body: any }) =>
+    ((r.body?.errors ?? []) as { field: string }[]).map((e) =>
+      e.field.replace(/^(body|query|path)\./, ''),
+    );
+  const counts = async () =>
+    (
+      await sql<Record<string, number>>`
+        SELECT (SELECT count(*) FROM customers)::int AS customers,
+               (SELECT count(*) FROM orders)::int AS orders,
+               (SELECT count(*) FROM activities)::int AS activities,
+               (SELECT count(*) FROM price_list_items)::int AS items,
+               (SELECT count(*) FROM opportunities)::int AS opportunities,
+               (SELECT count(*) FROM quotas)::int AS quotas,
+               (SELECT count(*) FROM warehouses)::int AS warehouses,
+               (SELECT count(*) FROM products)::int AS products,
+               (SELECT count(*) FROM audit_log)::int AS audit`.execute(env.ops.db)
+    ).rows[0]!;
   const auditCount = async () =>
     (await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log`.execute(env.ops.db))
       .rows[0]!.n;
@@ -102,5 +120,106 @@ describeBoth('input rules', (kind) => {
     });
     expect(renamed.status).toBe(200);
     expect(await auditCount()).toBe(audit + 1);
+  });
+
+  it('a NUL character in a body, nested body, query or path is a 400 naming the field', async () => {
+    const customerId = await makeCustomer(env);
+    const productId = await makeProduct(env);
+    const before = await counts();
+    const cases: [string, string, unknown, string][] = [
+      ['POST', '/customers', { code: `C-${uid()}`, name: 'a\u0000b' }, 'name'],
+      [
+        'POST',
+        '/orders',
+        {
+          customerId,
+          notes: 'leave at the door\u0000',
+          lines: [{ productId, quantity: 1, unitPrice: '1\u00002' }],
+        },
+        'notes',
+      ],
+      ['POST', '/activities', { type: 'task', subject: 'x', notes: '\u0000' }, 'notes'],
+      ['PATCH', `/customers/${customerId}`, { tags: ['ok', 'b\u0000d'] }, 'tags.1'],
+      ['GET', '/customers?q=a%00b', undefined, 'q'],
+      ['GET', '/products?q=%00', undefined, 'q'],
+      ['GET', `/customers/${customerId}%00`, undefined, 'id'],
+      ['PATCH', '/order-rules/max%00discount', { active: true }, 'id'],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const r = await env.request(method, `/api/v1${path}`, { body });
+      expect(r.status, `${method} ${path}: ${r.text}`).toBe(400);
+      expect(r.headers.get('content-type')).toContain('application/problem+json');
+      expect(fieldsOf(r), path).toContain(field);
+      expect(r.body.errors.find((e: any) => e.field.endsWith(field)).message).toBe(
+        'must not contain the NUL character',
+      );
+      expect(r.text).not.toMatch(DATABASE_TEXT);
+    }
+    // The order names both of its NUL fields, nested ones by their path.
+    const order = await env.request('POST', '/api/v1/orders', { body: cases[1]![2] });
+    expect(fieldsOf(order).sort()).toEqual(['lines.0.unitPrice', 'notes']);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('a date or time that does not exist is a 400 naming the field, on every area', async () => {
+    const customerId = await makeCustomer(env);
+    const productId = await makeProduct(env);
+    const priceList = await post('/price-lists', { name: `List ${uid()}` });
+    const team = await post('/teams', { name: `Team ${uid()}` });
+    const activity = await post('/activities', { type: 'call', subject: 'Dates' });
+    const before = await counts();
+    const cases: [string, string, unknown, string][] = [
+      ['GET', '/orders?from=2026-02-30', undefined, 'from'],
+      ['GET', '/orders?to=2025-02-29T00:00:00Z', undefined, 'to'],
+      ['GET', `/products/${productId}/price?at=2024-02-30`, undefined, 'at'],
+      ['GET', `/products/${productId}/price?at=2024-04-31T10:00:00Z`, undefined, 'at'],
+      [
+        'POST',
+        '/activities',
+        { type: 'task', subject: 'x', dueAt: '2026-02-30T10:00:00Z' },
+        'dueAt',
+      ],
+      [
+        'POST',
+        '/activities',
+        { type: 'task', subject: 'x', dueAt: '2026-01-01T24:00:00Z' },
+        'dueAt',
+      ],
+      ['PATCH', `/activities/${activity.id}`, { doneAt: '2026-13-01T10:00:00Z' }, 'doneAt'],
+      [
+        'POST',
+        `/price-lists/${priceList.id}/items`,
+        { productId, unitPrice: '1', validFrom: '2026-02-29' },
+        'validFrom',
+      ],
+      [
+        'POST',
+        '/opportunities',
+        { customerId, title: 'x', expectedCloseDate: '2026-06-31' },
+        'expectedCloseDate',
+      ],
+      [
+        'POST',
+        '/quotas',
+        { teamId: team.id, periodType: 'month', periodStart: '2026-02-30', amount: '1' },
+        'periodStart',
+      ],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const r = await env.request(method, `/api/v1${path}`, { body });
+      expect(r.status, `${method} ${path}: ${r.text}`).toBe(400);
+      expect(fieldsOf(r), path).toEqual([field]);
+      expect(r.body.errors[0].message).toMatch(/not a date( and time)? that exists/);
+    }
+    expect(await counts()).toEqual(before);
+    // A real leap day is a date like any other and is stored as given.
+    const leap = await post('/activities', {
+      type: 'task',
+      subject: 'Leap',
+      dueAt: '2024-02-29T10:00:00Z',
+    });
+    expect(leap.dueAt).toBe('2024-02-29T10:00:00.000Z');
+    const orders = await env.request('GET', '/api/v1/orders?from=2024-02-29&to=2024-03-01');
+    expect(orders.status).toBe(200);
   });
 });

@@ -2,16 +2,9 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import type { ActivitiesTable } from '../../db/schema.ts';
-import {
-  flagQuery,
-  id,
-  idQuery,
-  instantInput,
-  iso,
-  optionalText,
-  requiredText,
-} from '../customers/fields.ts';
+import { flagQuery, id, idQuery, iso, optionalText, requiredText } from '../customers/fields.ts';
 import { pageSchema, paginationQuery } from '../pagination.ts';
+import { timestampInput } from '../fields.ts';
 
 export const ACTIVITY_TYPES = ['call', 'email', 'meeting', 'task'] as const;
 
@@ -23,8 +16,8 @@ const fields = {
   opportunityId: id.nullable().optional(),
   orderId: id.nullable().optional(),
   ownerRepId: id.nullable().optional(),
-  dueAt: instantInput.nullable().optional(),
-  doneAt: instantInput.nullable().optional(),
+  dueAt: timestampInput.nullable().optional(),
+  doneAt: timestampInput.nullable().optional(),
   outcome: optionalText(2000),
   notes: optionalText(20000),
 };

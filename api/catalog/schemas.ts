@@ -10,6 +10,7 @@ import type {
   ProductsTable,
 } from '../../db/schema.ts';
 import { formatPrice } from '../orders/money.ts';
+import { timestampInput } from '../fields.ts';
 
 /** A non-negative decimal with ≤ 4 places and ≤ 10 integer digits, as a string or number. */
 export const priceInput = z
@@ -19,16 +20,6 @@ export const priceInput = z
     message: 'must be a decimal ≥ 0 with at most 4 decimals, e.g. "19.99"',
   })
   .meta(decimalMeta(/^\d{1,10}(\.\d{1,4})?$/));
-
-/** A timestamp given as an ISO date or date-time. */
-export const instantInput = z
-  .string()
-  .trim()
-  .refine((v) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v), {
-    message: 'must be an ISO date or date-time',
-  })
-  .transform((v) => new Date(v))
-  .refine((d) => !Number.isNaN(d.getTime()), { message: 'not a valid date' });
 
 export const idParams = z.object({
   id: z.coerce
@@ -157,8 +148,8 @@ const itemFields = z.strictObject({
   customerGroup: z.string().trim().min(1).max(100).nullable().optional(),
   minQuantity: z.number().int().min(1).max(1_000_000_000).optional(),
   unitPrice: priceInput,
-  validFrom: instantInput.nullable().optional(),
-  validTo: instantInput.nullable().optional(),
+  validFrom: timestampInput.nullable().optional(),
+  validTo: timestampInput.nullable().optional(),
 });
 const validRange = (v: { validFrom?: Date | null; validTo?: Date | null }) =>
   !v.validFrom || !v.validTo || v.validTo > v.validFrom;
@@ -199,7 +190,7 @@ export function toPriceListItemDto(
 export const priceQuery = z.object({
   customerId: z.coerce.number().int().positive().optional(),
   quantity: z.coerce.number().int().min(1).max(1_000_000_000).default(1),
-  at: instantInput.optional(),
+  at: timestampInput.optional(),
 });
 export const resolvedPriceDto = z.object({
   productId: z.number(),

@@ -1,6 +1,7 @@
 /**
  * Request field schemas shared by the CRM, pipeline and teams areas (customers, activities,
- * opportunities, teams), so "an id", "money" and "a date" are validated the same way everywhere.
+ * opportunities, teams), so "an id" and "money" are validated the same way everywhere (dates and
+ * timestamps: api/fields.ts, for every area).
  */
 import { z } from 'zod';
 import { decimalMeta } from '../openapi.ts';
@@ -50,29 +51,6 @@ export const priceInput = z
     message: 'must be a price ≥ 0 with at most 4 decimals',
   })
   .meta(decimalMeta(/^\d{1,10}(\.\d{1,4})?$/));
-
-/** A calendar date 'YYYY-MM-DD' that exists. */
-export const dateInput = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((v) => {
-    const d = new Date(`${v}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(v);
-  }, 'not a real calendar date');
-
-/** A point in time: ISO date-time with offset (or a bare date, meaning midnight UTC). */
-export const instantInput = z
-  .string()
-  .trim()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2}))?$/,
-    'must be an ISO date-time with offset, e.g. 2026-05-01T09:00:00Z',
-  )
-  .transform((v) => new Date(v.length === 10 ? `${v}T00:00:00Z` : v))
-  .refine(
-    (d) => !Number.isNaN(d.getTime()) && Math.abs(d.getFullYear()) < 10000,
-    'not a valid time',
-  );
 
 /** Optional free text: trimmed, empty → null. */
 export function optionalText(max: number) {

@@ -8,7 +8,6 @@ import type {
   OpportunityStageHistoryTable,
 } from '../../db/schema.ts';
 import {
-  dateInput,
   flagQuery,
   fractionInput,
   id,
@@ -21,6 +20,7 @@ import {
 } from '../customers/fields.ts';
 import { pageSchema, paginationQuery } from '../pagination.ts';
 import { STAGES } from './stages.ts';
+import { dateInput } from '../fields.ts';
 
 const lineInput = z.strictObject({
   productId: id,

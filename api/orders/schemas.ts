@@ -8,9 +8,10 @@ import type {
   OrderRulesTable,
   OrdersTable,
 } from '../../db/schema.ts';
-import { instantInput, priceInput } from '../catalog/schemas.ts';
+import { priceInput } from '../catalog/schemas.ts';
 import { formatPrice } from './money.ts';
 import { WRITABLE_RULE_PARAMS } from './rules.ts';
+import { timestampInput } from '../fields.ts';
 
 export { idParams } from '../catalog/schemas.ts';
 
@@ -66,8 +67,8 @@ export const orderQuery = z.object({
   status: z.enum(STATUSES).optional(),
   customerId: z.coerce.number().int().positive().optional(),
   repId: z.coerce.number().int().positive().optional(),
-  from: instantInput.optional(),
-  to: instantInput.optional(),
+  from: timestampInput.optional(),
+  to: timestampInput.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 });

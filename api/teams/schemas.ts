@@ -3,16 +3,10 @@ import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { decimalText } from '../openapi.ts';
 import type { QuotasTable, SalesRepsTable, TeamsTable } from '../../db/schema.ts';
-import {
-  dateInput,
-  flagQuery,
-  id,
-  idQuery,
-  moneyInput,
-  requiredText,
-} from '../customers/fields.ts';
+import { flagQuery, id, idQuery, moneyInput, requiredText } from '../customers/fields.ts';
 import { pageSchema, paginationQuery } from '../pagination.ts';
 import { PERIOD_TYPES, periodEnd } from './periods.ts';
+import { dateInput } from '../fields.ts';
 
 const repFields = {
   code: requiredText(50),

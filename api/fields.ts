@@ -1,0 +1,87 @@
+/**
+ * Input rules every area shares (docs/api.md, "Input rules"): one date schema, one timestamp
+ * schema and the NUL-character guard, so "a date" or "a string" is refused the same way on every
+ * route.
+ *
+ * Why not `new Date(text)` alone: V8 rolls impossible dates over (2026-02-30 → 2026-03-02) and
+ * PostgreSQL then stores the wrong day without a word, so the calendar is checked first.
+ */
+import { z } from 'zod';
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** Date, then optional time with seconds and fraction; a time needs an offset (Z or ±hh:mm). */
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2})))?$/i;
+
+/** True when year-month-day is a day of the Gregorian calendar (years 0001–9999). */
+export function dateExists(year: number, month: number, day: number): boolean {
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+  return day <= days;
+}
+
+/**
+ * A calendar date `YYYY-MM-DD` that exists; output is the same string. `2026-02-30` is a 400
+ * ("not a date that exists"), never rolled over to March.
+ */
+export const dateInput = z
+  .string()
+  .trim()
+  .regex(DATE, 'must be a date YYYY-MM-DD')
+  .refine((v) => {
+    const m = DATE.exec(v); // zod runs every check, so this one also sees what the regex refused
+    return !m || dateExists(Number(m[1]), Number(m[2]), Number(m[3]));
+  }, 'not a date that exists');
+
+/**
+ * A point in time: ISO 8601 date-time with an offset (`2026-05-01T09:00:00Z`,
+ * `2026-05-01T11:00:00+02:00`), or a bare date meaning midnight UTC. The day, hour, minute,
+ * second and offset must exist; output is a Date.
+ */
+export const timestampInput = z
+  .string()
+  .trim()
+  .regex(
+    TIMESTAMP,
+    'must be an ISO date-time with offset (e.g. 2026-05-01T09:00:00Z) or a date YYYY-MM-DD',
+  )
+  .refine((v) => {
+    const m = TIMESTAMP.exec(v);
+    if (!m) return true; // the regex has said so already
+    const [, y, mo, d, h = '0', mi = '0', s = '0', , oh = '0', om = '0'] = m;
+    return (
+      dateExists(Number(y), Number(mo), Number(d)) &&
+      Number(h) <= 23 &&
+      Number(mi) <= 59 &&
+      Number(s) <= 59 &&
+      Number(oh) <= 18 &&
+      Number(om) <= 59
+    );
+  }, 'not a date and time that exists')
+  .transform((v) => new Date(v.length === 10 ? `${v}T00:00:00Z` : v.replace(' ', 'T')));
+
+/** The message for a string holding U+0000. */
+export const NUL_MESSAGE = 'must not contain the NUL character';
+
+/**
+ * Refuses U+0000 anywhere in a request part (strings and object keys, nested to any depth),
+ * with one issue per offending path. PostgreSQL text and jsonb cannot hold it and answered with
+ * `invalid byte sequence for encoding "UTF8": 0x00`; api/route.ts runs this over the path,
+ * query and body of every operation before the operation's own schema.
+ */
+export const noNulCharacters = z.unknown().superRefine((value, ctx) => {
+  const walk = (v: unknown, path: (string | number)[]) => {
+    if (typeof v === 'string') {
+      if (v.includes('\0')) ctx.addIssue({ code: 'custom', path, message: NUL_MESSAGE });
+    } else if (Array.isArray(v)) {
+      v.forEach((item, i) => walk(item, [...path, i]));
+    } else if (v && typeof v === 'object') {
+      for (const [k, item] of Object.entries(v)) {
+        if (k.includes('\0')) ctx.addIssue({ code: 'custom', path, message: NUL_MESSAGE });
+        else walk(item, [...path, k]);
+      }
+    }
+  };
+  walk(value, []);
+});
