@@ -7,6 +7,7 @@
  * PostgreSQL then stores the wrong day without a word, so the calendar is checked first.
  */
 import { z } from 'zod';
+import { AppError } from './errors.ts';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** Date, then optional time with seconds and fraction; a time needs an offset (Z or ±hh:mm). */
@@ -85,3 +86,33 @@ export const noNulCharacters = z.unknown().superRefine((value, ctx) => {
   };
   walk(value, []);
 });
+
+/**
+ * A database id in a JSON body: a positive integer a JS number holds exactly. A bigger one is a
+ * 400 here rather than PostgreSQL's bigint overflow.
+ */
+export const idInput = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** A database id in a path or query string (text coerced to a number), bounded as idInput. */
+export const idText = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** The largest amount a money column (numeric(14,2)) holds. */
+export const MAX_AMOUNT = '999999999999.99';
+
+/** True when a decimal string, already rounded to cents, fits a numeric(14,2) money column. */
+export function fitsAmount(value: string): boolean {
+  const whole = /^-?0*(\d*)/.exec(value.trim())![1]!;
+  return whole.length <= 12;
+}
+
+/**
+ * 400 naming each field whose derived amount would not fit a money column: the schemas bound
+ * every number sent, but a line total is quantity × unit price, and PostgreSQL's overflow
+ * ("A field with precision 14, scale 2 must round…") names no field.
+ */
+export function refuseOversizedAmounts(amounts: readonly { field: string; value: string }[]) {
+  const errors = amounts
+    .filter((a) => !fitsAmount(a.value))
+    .map((a) => ({ field: a.field, message: `the amount would exceed ${MAX_AMOUNT}` }));
+  if (errors.length) throw new AppError('bad_request', `amounts above ${MAX_AMOUNT}`, { errors });
+}

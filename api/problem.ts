@@ -5,6 +5,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { AppError, type FieldError, type FieldLocation } from './errors.ts';
+import { fromPostgres } from './postgres-errors.ts';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -32,31 +33,6 @@ export function zodFieldErrors(err: ZodError, location?: FieldLocation): FieldEr
   }));
 }
 
-/** PostgreSQL constraint errors that reach here are the client's fault, not a 500. */
-function fromPostgres(e: { code?: string; detail?: string; constraint?: string; column?: string }) {
-  switch (e.code) {
-    case '23505':
-      return new AppError('conflict', e.detail ?? 'duplicate value', { constraint: e.constraint });
-    case '23503':
-      return new AppError('unprocessable', e.detail ?? 'a referenced record does not exist', {
-        constraint: e.constraint,
-      });
-    case '23514':
-    case '23502':
-    case '22003':
-    case '22P02':
-      return new AppError(
-        'unprocessable',
-        e.detail ?? `value not allowed (${e.constraint ?? e.column ?? e.code})`,
-        {
-          constraint: e.constraint,
-        },
-      );
-    default:
-      return undefined;
-  }
-}
-
 /** Map anything thrown to an AppError, or undefined for a genuine bug (500). */
 export function toAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
@@ -75,7 +51,7 @@ export function toAppError(err: unknown): AppError | undefined {
     return new AppError('payload_too_large', 'request body is too large');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
     return new AppError('unsupported_media_type', e.message ?? 'unsupported encoding');
-  if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return fromPostgres(e as never);
+  if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return fromPostgres(e);
   return undefined;
 }
 

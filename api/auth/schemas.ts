@@ -1,6 +1,7 @@
 /** Request/response shapes for API keys. */
 import { z } from 'zod';
 import { ROLES } from '../../db/schema.ts';
+import { idInput, idText } from '../fields.ts';
 
 export const roleSchema = z
   .enum(ROLES as [string, ...string[]])
@@ -9,7 +10,7 @@ export const roleSchema = z
 export const createKeyBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
   role: roleSchema,
-  repId: z.number().int().positive().nullable().optional(),
+  repId: idInput.nullable().optional(),
 });
 
 export const apiKeyDto = z.object({
@@ -27,7 +28,7 @@ export const createdKeyDto = apiKeyDto.extend({
   key: z.string().describe('shown once; store it now'),
 });
 
-export const idParams = z.object({ id: z.coerce.number().int().positive() });
+export const idParams = z.object({ id: idText });
 
 export const meDto = z.object({
   keyId: z.number(),

@@ -10,7 +10,7 @@ import type {
   ProductsTable,
 } from '../../db/schema.ts';
 import { formatPrice } from '../orders/money.ts';
-import { timestampInput } from '../fields.ts';
+import { idInput, idText, timestampInput } from '../fields.ts';
 
 /** A non-negative decimal with ≤ 4 places and ≤ 10 integer digits, as a string or number. */
 export const priceInput = z
@@ -35,7 +35,7 @@ export const itemParams = idParams.extend({
     .positive()
     .max(2 ** 53),
 });
-const id = z.number().int().positive();
+const id = idInput;
 const name = z.string().trim().min(1).max(200);
 
 // --- categories ---
@@ -72,7 +72,7 @@ export const productQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
   q: z.string().trim().min(1).max(200).optional(),
-  categoryId: z.coerce.number().int().positive().optional(),
+  categoryId: idText.optional(),
   active: z.enum(['true', 'false']).optional(),
 });
 export const productDto = z.object({
@@ -188,7 +188,7 @@ export function toPriceListItemDto(
 
 // --- price resolution ---
 export const priceQuery = z.object({
-  customerId: z.coerce.number().int().positive().optional(),
+  customerId: idText.optional(),
   quantity: z.coerce.number().int().min(1).max(1_000_000_000).default(1),
   at: timestampInput.optional(),
 });

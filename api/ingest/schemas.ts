@@ -1,5 +1,6 @@
 /** Request/response shapes for the ingest run log and starting a run. */
 import { z } from 'zod';
+import { idText } from '../fields.ts';
 
 export const startRunBody = z.strictObject({
   full: z.boolean().optional().describe('recopy every selected table whole'),
@@ -15,7 +16,7 @@ export const runsQuery = z.object({
   cursor: z.string().max(200).optional(),
 });
 
-export const runIdParams = z.object({ id: z.coerce.number().int().positive() });
+export const runIdParams = z.object({ id: idText });
 
 const runTableDto = z.object({
   table: z.string(),

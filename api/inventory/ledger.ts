@@ -48,6 +48,9 @@ export interface LedgerResult {
   events: Selectable<OrderEventsTable>[];
 }
 
+/** The most units a stock level (an integer column) holds. */
+const MAX_UNITS = 2_147_483_647;
+
 const keyOf = (p: number, w: number) => `${p}:${w}`;
 
 /**
@@ -122,6 +125,17 @@ export async function applyMovements(
       onHand,
       reserved,
       available: onHand - reserved,
+    });
+  }
+  // Levels are integer columns; a receipt that would pass their limit is named here, not left to
+  // PostgreSQL's "integer out of range".
+  const overfull = levels.filter((l) => l.onHand > MAX_UNITS);
+  if (overfull.length > 0) {
+    throw new AppError('unprocessable', `stock would exceed ${MAX_UNITS} units`, {
+      errors: overfull.map((l) => ({
+        field: 'quantity',
+        message: `product ${l.productId} in warehouse ${l.warehouseId} would hold more than ${MAX_UNITS} units`,
+      })),
     });
   }
   if (shortages.length > 0) {

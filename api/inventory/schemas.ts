@@ -7,10 +7,11 @@ import type {
   StockMovementsTable,
   WarehousesTable,
 } from '../../db/schema.ts';
+import { idInput, idText } from '../fields.ts';
 
 export { idParams } from '../catalog/schemas.ts';
 
-const id = z.number().int().positive();
+const id = idInput;
 const qty = z.number().int().min(1).max(1_000_000_000);
 const reason = z.string().trim().min(1).max(500);
 
@@ -33,8 +34,8 @@ export function toWarehouseDto(r: Selectable<WarehousesTable>): z.infer<typeof w
 }
 
 export const stockQuery = z.object({
-  productId: z.coerce.number().int().positive().optional(),
-  warehouseId: z.coerce.number().int().positive().optional(),
+  productId: idText.optional(),
+  warehouseId: idText.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
   cursor: z.string().max(200).optional(),
 });
@@ -98,8 +99,8 @@ export const movementBody = z.discriminatedUnion('type', [
 export type MovementBody = z.infer<typeof movementBody>;
 
 export const movementQuery = z.object({
-  productId: z.coerce.number().int().positive().optional(),
-  warehouseId: z.coerce.number().int().positive().optional(),
+  productId: idText.optional(),
+  warehouseId: idText.optional(),
   type: z
     .enum([
       'receipt',
@@ -112,7 +113,7 @@ export const movementQuery = z.object({
       'return',
     ])
     .optional(),
-  orderId: z.coerce.number().int().positive().optional(),
+  orderId: idText.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().max(200).optional(),
 });
@@ -179,7 +180,7 @@ export function toReorderRuleDto(r: Selectable<ReorderRulesTable>): z.infer<type
 
 export const alertQuery = z.object({
   open: z.enum(['true', 'false']).optional(),
-  productId: z.coerce.number().int().positive().optional(),
+  productId: idText.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().max(200).optional(),
 });

@@ -195,6 +195,14 @@ export async function createReorderRule(
       throw new AppError(
         'conflict',
         `a reorder rule for product ${input.productId} in warehouse ${input.warehouseId} exists; change it instead`,
+        {
+          errors: [
+            {
+              field: 'warehouseId',
+              message: 'a reorder rule for this product and warehouse already exists',
+            },
+          ],
+        },
       );
     await recordAudit(trx, {
       principal,

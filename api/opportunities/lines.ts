@@ -10,6 +10,7 @@ import { AppError, type FieldError } from '../errors.ts';
 import { formatExact, lineNet, sumExact } from '../orders/money.ts';
 import { productsByIds } from './repository.ts';
 import type { LineInput } from './schemas.ts';
+import { refuseOversizedAmounts } from '../fields.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -75,13 +76,18 @@ export async function priceLines(
   for (const l of lines)
     quantities.set(l.productId, (quantities.get(l.productId) ?? 0) + l.quantity);
   const prices = await resolvePrices(db, products, quantities, customerGroup, now);
-  return lines.map((l, i) => ({
+  const priced = lines.map((l, i) => ({
     line_no: i + 1,
     product_id: l.productId,
     quantity: l.quantity,
     unit_price: l.unitPrice ?? prices.get(l.productId)!.unitPrice,
     discount: l.discount ?? '0',
   }));
+  refuseOversizedAmounts([
+    ...priced.map((l, i) => ({ field: `lines.${i}.quantity`, value: linesValue([l]) })),
+    { field: 'lines', value: linesValue(priced) },
+  ]);
+  return priced;
 }
 
 /** Σ net line value, rounded to cents: the default expected value. */

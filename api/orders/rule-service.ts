@@ -41,7 +41,10 @@ export async function createRule(
       .onConflict((oc) => oc.column('id').doNothing())
       .returningAll()
       .executeTakeFirst();
-    if (!row) throw new AppError('conflict', `order rule ${input.id} already exists`);
+    if (!row)
+      throw new AppError('conflict', `order rule ${input.id} already exists`, {
+        errors: [{ field: 'id', message: 'an order rule with this id already exists' }],
+      });
     await recordAudit(trx, {
       principal,
       entity: 'order_rule',

@@ -11,11 +11,11 @@ import type {
 import { priceInput } from '../catalog/schemas.ts';
 import { formatPrice } from './money.ts';
 import { WRITABLE_RULE_PARAMS } from './rules.ts';
-import { timestampInput } from '../fields.ts';
+import { idInput, idText, timestampInput } from '../fields.ts';
 
 export { idParams } from '../catalog/schemas.ts';
 
-const id = z.number().int().positive();
+const id = idInput;
 const STATUSES = [
   'draft',
   'pending_approval',
@@ -65,8 +65,8 @@ export const cancelBody = z.strictObject({ reason: z.string().trim().min(1).max(
 
 export const orderQuery = z.object({
   status: z.enum(STATUSES).optional(),
-  customerId: z.coerce.number().int().positive().optional(),
-  repId: z.coerce.number().int().positive().optional(),
+  customerId: idText.optional(),
+  repId: idText.optional(),
   from: timestampInput.optional(),
   to: timestampInput.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),

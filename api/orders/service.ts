@@ -10,6 +10,7 @@ import { insertLinesEventAndAudit, orderAuditRow, orderInputs } from './combined
 import * as repo from './repository.ts';
 import { discountCap, type OrderRule } from './rules.ts';
 import { toOrderDto, type CreateOrderBody } from './schemas.ts';
+import { refuseOversizedAmounts } from '../fields.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -166,6 +167,10 @@ export async function createOrder(db: Kysely<DB>, principal: Principal, body: Cr
     const totals = orderTotals(
       lines.map((l) => ({ quantity: l.quantity, unitPrice: l.unit_price, discount: l.discount })),
     );
+    refuseOversizedAmounts([
+      ...lines.map((l, i) => ({ field: `lines.${i}.quantity`, value: l.line_total })),
+      { field: 'lines', value: totals.subtotal },
+    ]);
     const order = await repo.insertOrder(trx, {
       customer_id: customer.id,
       rep_id: body.repId !== undefined ? body.repId : (principal.repId ?? customer.owner_rep_id),
