@@ -42,6 +42,13 @@ export interface SalesRepsTable extends Timestamps, SoftDelete {
   active: Generated<boolean>;
 }
 
+/**
+ * The customer groups the business defines (price lists and discounts are set per group). The
+ * API and the import refuse any other value; the column is text so a new group needs no migration.
+ */
+export const CUSTOMER_GROUPS = ['retail', 'wholesale', 'key_account'] as const;
+export type CustomerGroup = (typeof CUSTOMER_GROUPS)[number];
+
 export interface CustomersTable extends Timestamps, SoftDelete {
   id: Id;
   code: string;

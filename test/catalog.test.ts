@@ -107,10 +107,10 @@ describeBoth('catalog', (kind) => {
       });
     expect((await add({ minQuantity: 10, unitPrice: '9.00' })).status).toBe(201);
     expect((await add({ minQuantity: 50, unitPrice: '8.00' })).status).toBe(201);
-    const vip = await add({ customerGroup: 'vip', unitPrice: '8.75' });
+    const vip = await add({ customerGroup: 'key_account', unitPrice: '8.75' });
     expect(vip.status).toBe(201);
     await add({ unitPrice: '1.00', validFrom: '2020-01-01', validTo: '2020-02-01' });
-    const vipCustomer = await makeCustomer(env, { group: 'vip' });
+    const vipCustomer = await makeCustomer(env, { group: 'key_account' });
     const plain = await makeCustomer(env);
     const price = (q: string) =>
       env.request('GET', `/api/v1/products/${productId}/price?${q}`, { key: 'staff' });
@@ -126,10 +126,10 @@ describeBoth('catalog', (kind) => {
     const v = (await price(`customerId=${vipCustomer}&quantity=75`)).body;
     expect(v).toMatchObject({
       unitPrice: '8.75',
-      customerGroup: 'vip',
+      customerGroup: 'key_account',
       priceListItemId: vip.body.id,
     });
-    expect(v.reason).toMatch(/customer group vip/);
+    expect(v.reason).toMatch(/customer group key_account/);
     expect((await price('quantity=1&at=2020-01-15')).body.unitPrice).toBe('1.00');
     // An order picks up the same price.
     await env.request('POST', '/api/v1/warehouses', { body: { code: `W${uid()}`, name: 'W' } });

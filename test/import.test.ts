@@ -255,7 +255,9 @@ describeBoth('import', (kind) => {
         'NEW3,Three,not-an-email,,,,,\n' +
         'NEW1,Again,,,,,,\n' +
         'NEW4,Four,,,,,,-5\n' +
-        'NEW5,Five\n',
+        'NEW5,Five\n' +
+        'NEW6,Six,,,,Germany,,\n' +
+        'NEW7,Seven,,,,nl,vip,\n',
       'orders.csv':
         'number,customer_code,rep_code,ordered_at,status,shipped_at\n' +
         'H-3,NOBODY,,2024-05-01,shipped,\n' +
@@ -273,6 +275,8 @@ describeBoth('import', (kind) => {
       'customers.csv:5',
       'customers.csv:6',
       'customers.csv:7',
+      'customers.csv:8',
+      'customers.csv:9',
       'orders.csv:2',
       'orders.csv:3',
       'orders.csv:4',
@@ -284,6 +288,12 @@ describeBoth('import', (kind) => {
     expect(reasons['customers.csv:3']).toBe('name is required');
     expect(reasons['customers.csv:5']).toMatch(/code NEW1 repeats line 2/);
     expect(reasons['customers.csv:7']).toMatch(/expected 8 cells, found 2/);
+    expect(reasons['customers.csv:8']).toMatch(
+      /^country: not an ISO 3166 country code.*: Germany$/,
+    );
+    expect(reasons['customers.csv:9']).toMatch(
+      /^customer_group: not a customer group \(retail, wholesale, key_account\): vip$/,
+    );
     expect(reasons['orders.csv:2']).toBe('unknown customer NOBODY');
     expect(reasons['order_lines.csv:3']).toBe('unknown product NOPE');
     expect([await count('customers'), await count('orders'), await count('order_lines')]).toEqual(
@@ -292,7 +302,7 @@ describeBoth('import', (kind) => {
 
     const skipped = await importDirectory(ops, bad, { skipBadRows: true });
     expect(skipped.committed).toBe(true);
-    expect(skipped.badRows).toHaveLength(11);
+    expect(skipped.badRows).toHaveLength(13);
     const h6 = await ops.db
       .selectFrom('orders')
       .selectAll()

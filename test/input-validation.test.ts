@@ -385,4 +385,57 @@ describeBoth('input rules', (kind) => {
       expect(JSON.stringify({ message: e?.message, ...e?.extra })).not.toMatch(DATABASE_TEXT);
     }
   });
+
+  it('country is an ISO 3166 code and group one of the defined customer groups', async () => {
+    const ok = await post('/customers', {
+      code: `C-${uid()}`,
+      name: 'Coded',
+      country: 'de',
+      group: 'key_account',
+    });
+    expect(ok).toMatchObject({ country: 'DE', group: 'key_account' });
+    const list = await post('/price-lists', { name: `Groups ${uid()}` });
+    const productId = await makeProduct(env);
+    const before = await counts();
+    const cases: [string, string, unknown, string, RegExp][] = [
+      [
+        'POST',
+        '/customers',
+        { code: `C-${uid()}`, name: 'x', country: 'Germany' },
+        'country',
+        /ISO 3166/,
+      ],
+      [
+        'POST',
+        '/customers',
+        { code: `C-${uid()}`, name: 'x', country: 'XX' },
+        'country',
+        /ISO 3166/,
+      ],
+      ['PATCH', `/customers/${ok.id}`, { group: 'vip' }, 'group', /retail, wholesale, key_account/],
+      ['GET', '/customers?country=Deutschland', undefined, 'country', /ISO 3166/],
+      ['GET', '/customers?group=gold', undefined, 'group', /./],
+    ];
+    cases.push([
+      'POST',
+      `/price-lists/${list.id}/items`,
+      { productId, unitPrice: '1', customerGroup: 'vip' },
+      'customerGroup',
+      /retail, wholesale, key_account/,
+    ]);
+    for (const [method, path, body, field, message] of cases) {
+      const r = await env.request(method, `/api/v1${path}`, { body });
+      expect(r.status, `${method} ${path}: ${r.text}`).toBe(400);
+      expect(fieldsOf(r)).toEqual([field]);
+      expect(r.body.errors[0].message).toMatch(message);
+    }
+    expect(await counts()).toEqual(before);
+    const byCountry = await env.request('GET', '/api/v1/customers?country=de&group=key_account');
+    expect(byCountry.body.items.map((c: { id: number }) => c.id)).toContain(ok.id);
+    // Clearing both stays possible.
+    const cleared = await env.request('PATCH', `/api/v1/customers/${ok.id}`, {
+      body: { country: '', group: null },
+    });
+    expect(cleared.body).toMatchObject({ country: null, group: null });
+  });
 });

@@ -4,6 +4,8 @@
  * timestamps: api/fields.ts, for every area).
  */
 import { z } from 'zod';
+import { COUNTRY_CODES, NOT_A_COUNTRY } from '../../db/countries.ts';
+import { CUSTOMER_GROUPS } from '../../db/schema.ts';
 import { decimalMeta } from '../openapi.ts';
 
 /** A database id: positive and within bigint/JS-safe range (bigger ids are a 400, not a 500). */
@@ -77,3 +79,20 @@ export function iso(d: Date | null | undefined): string | null {
 export const flagQuery = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1');
+
+/** An ISO 3166-1 alpha-2 country code, upper-cased ("de" → "DE"). */
+export const countryCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine((v) => COUNTRY_CODES.has(v), NOT_A_COUNTRY);
+
+/** A customer's country as sent in a body: a country code, or "" for none (→ null). */
+export const countryInput = z.union([z.literal('').transform(() => null), countryCode]);
+
+/** One of the defined customer groups (db/schema.ts CUSTOMER_GROUPS); "" → null. */
+export const customerGroupInput = z
+  .enum([...CUSTOMER_GROUPS, ''], {
+    error: `must be one of the customer groups: ${CUSTOMER_GROUPS.join(', ')}`,
+  })
+  .transform((v) => (v === '' ? null : v));

@@ -6,7 +6,18 @@ import type { ContactsTable, CustomersTable } from '../../db/schema.ts';
 import { activityDto } from '../activities/schemas.ts';
 import { opportunityDto } from '../opportunities/schemas.ts';
 import { pageSchema, paginationQuery } from '../pagination.ts';
-import { flagQuery, id, iso, moneyInput, optionalText, requiredText } from './fields.ts';
+import { CUSTOMER_GROUPS } from '../../db/schema.ts';
+import {
+  countryCode,
+  countryInput,
+  customerGroupInput,
+  flagQuery,
+  id,
+  iso,
+  moneyInput,
+  optionalText,
+  requiredText,
+} from './fields.ts';
 
 const email = z
   .union([z.literal('').transform(() => null), z.email().max(320)])
@@ -20,8 +31,8 @@ const customerFields = {
   phone: optionalText(50),
   address: optionalText(500),
   city: optionalText(100),
-  country: optionalText(100),
-  group: optionalText(100),
+  country: countryInput.nullable().optional(),
+  group: customerGroupInput.nullable().optional(),
   creditLimit: moneyInput.nullable().optional(),
   tags: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
   ownerRepId: id.nullable().optional(),
@@ -34,9 +45,9 @@ export type CustomerInput = z.output<typeof customerPatch>;
 
 export const customerListQuery = paginationQuery.extend({
   q: z.string().trim().max(200).optional().describe('search code, name, email, phone, city'),
-  group: z.string().max(100).optional(),
+  group: z.enum(CUSTOMER_GROUPS).optional(),
   tag: z.string().max(50).optional(),
-  country: z.string().max(100).optional(),
+  country: countryCode.optional(),
   owner: z.coerce
     .number()
     .int()

@@ -2,13 +2,14 @@
  * Demo teams, sales reps, customers and contacts. Customers follow one of five behaviour segments
  * (recorded as the tag 'demo:<segment>') so segmentation and churn analysis find real patterns.
  */
+import type { CustomerGroup } from '../schema.ts';
 import { SECONDS_PER_DAY, type DemoWindow } from './calendar.ts';
 import { cents, isoTimestamp, text, textArray } from './csv.ts';
 import { pickWeighted, type Rng } from './prng.ts';
 
 /** Customer behaviour segments; the tag on each customer is `demo:<segment>`. */
 export type DemoSegment = 'loyal' | 'lapsing' | 'new' | 'big_ticket' | 'occasional';
-export type CustomerGroup = 'retail' | 'wholesale' | 'key_account';
+export type { CustomerGroup };
 
 /** Segment mix and relative order frequency while active. */
 const SEGMENTS: readonly (readonly [DemoSegment, number])[] = [
