@@ -263,7 +263,8 @@ describeBoth('import', (kind) => {
         'H-3,NOBODY,,2024-05-01,shipped,\n' +
         'H-4,ACME,,yesterday,shipped,\n' +
         'H-5,ACME,,2024-05-01,lost,\n' +
-        'H-6,NEW1,,2024-05-01,confirmed,\n',
+        'H-6,NEW1,,2024-05-01,confirmed,\n' +
+        'H-7,ACME,,2024-02-30,shipped,\n',
       'order_lines.csv':
         'order_number,sku,quantity,unit_price,discount\nH-6,HAM,0,1,\nH-6,NOPE,1,1,\nH-6,HAM,2,1,1.5\nH-6,HAM,1,1,\n',
     });
@@ -280,6 +281,7 @@ describeBoth('import', (kind) => {
       'orders.csv:2',
       'orders.csv:3',
       'orders.csv:4',
+      'orders.csv:6',
       'order_lines.csv:2',
       'order_lines.csv:3',
       'order_lines.csv:4',
@@ -295,6 +297,7 @@ describeBoth('import', (kind) => {
       /^customer_group: not a customer group \(retail, wholesale, key_account\): vip$/,
     );
     expect(reasons['orders.csv:2']).toBe('unknown customer NOBODY');
+    expect(reasons['orders.csv:6']).toBe('ordered_at: not a date that exists: 2024-02-30');
     expect(reasons['order_lines.csv:3']).toBe('unknown product NOPE');
     expect([await count('customers'), await count('orders'), await count('order_lines')]).toEqual(
       before,
@@ -302,7 +305,7 @@ describeBoth('import', (kind) => {
 
     const skipped = await importDirectory(ops, bad, { skipBadRows: true });
     expect(skipped.committed).toBe(true);
-    expect(skipped.badRows).toHaveLength(13);
+    expect(skipped.badRows).toHaveLength(14);
     const h6 = await ops.db
       .selectFrom('orders')
       .selectAll()

@@ -5,6 +5,7 @@
  */
 import { COUNTRY_CODES, NOT_A_COUNTRY } from '../../db/countries.ts';
 import { CUSTOMER_GROUPS } from '../../db/schema.ts';
+import { dateExists } from '../../api/fields.ts';
 
 /** How a cell is checked and what SQL type its staging column has. */
 export type CellType =
@@ -184,6 +185,10 @@ const instants = new Map<string, { ok: string } | { error: string }>();
 
 function checkInstant(value: string): { ok: string } | { error: string } {
   if (!INSTANT.test(value)) return { error: `not an ISO date or timestamp: ${value}` };
+  // Date would roll 2026-02-30 over to March 2: the calendar is checked first, as in the API.
+  const [y, mo, day, h = 0, mi = 0, sec = 0] = value.split(/[-T :.]/).map(Number);
+  if (!dateExists(y!, mo!, day!) || h > 23 || mi > 59 || sec > 59)
+    return { error: `not a date that exists: ${value}` };
   const withZone =
     /(Z|[+-]\d{2}(:?\d{2})?)$/.test(value) || value.length === 10 ? value : `${value}Z`;
   const d = new Date(value.length === 10 ? `${value}T00:00:00Z` : withZone.replace(' ', 'T'));
