@@ -10,7 +10,7 @@ import type {
   ProductsTable,
 } from '../../db/schema.ts';
 import { formatPrice } from '../orders/money.ts';
-import { CUSTOMER_GROUPS } from '../../db/schema.ts';
+import { customerGroupInput } from '../customers/fields.ts';
 import { idInput, idText, timestampInput } from '../fields.ts';
 
 /** A non-negative decimal with ≤ 4 places and ≤ 10 integer digits, as a string or number. */
@@ -146,12 +146,7 @@ export function toPriceListDto(r: Selectable<PriceListsTable>): z.infer<typeof p
 
 const itemFields = z.strictObject({
   productId: id,
-  customerGroup: z
-    .enum(CUSTOMER_GROUPS, {
-      error: `must be one of the customer groups: ${CUSTOMER_GROUPS.join(', ')}`,
-    })
-    .nullable()
-    .optional(),
+  customerGroup: customerGroupInput.nullable().optional().describe('null: every customer'),
   minQuantity: z.number().int().min(1).max(1_000_000_000).optional(),
   unitPrice: priceInput,
   validFrom: timestampInput.nullable().optional(),
