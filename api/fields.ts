@@ -113,6 +113,10 @@ export function fitsAmount(value: string): boolean {
 export function refuseOversizedAmounts(amounts: readonly { field: string; value: string }[]) {
   const errors = amounts
     .filter((a) => !fitsAmount(a.value))
-    .map((a) => ({ field: a.field, message: `the amount would exceed ${MAX_AMOUNT}` }));
+    .map((a) => ({
+      field: a.field,
+      in: 'body' as const,
+      message: `the amount would exceed ${MAX_AMOUNT}`,
+    }));
   if (errors.length) throw new AppError('bad_request', `amounts above ${MAX_AMOUNT}`, { errors });
 }

@@ -21,7 +21,7 @@ export interface PostgresError {
 }
 
 /** Unique constraints by name: the field a client should change, and why. */
-const UNIQUE: Record<string, FieldError> = {
+const UNIQUE: Record<string, Omit<FieldError, 'in'>> = {
   customers_code_key: { field: 'code', message: 'a customer with this code already exists' },
   customers_email_unique: { field: 'email', message: 'a customer with this email already exists' },
   sales_reps_code_key: { field: 'code', message: 'a sales rep with this code already exists' },
@@ -49,7 +49,7 @@ const UNIQUE: Record<string, FieldError> = {
 };
 
 /** Check constraints whose default name does not say the column. */
-const CHECKS: Record<string, FieldError> = {
+const CHECKS: Record<string, Omit<FieldError, 'in'>> = {
   price_list_items_check: { field: 'validTo', message: 'must be after validFrom' },
   opportunities_check: { field: 'lostReason', message: 'is required when the stage is lost' },
   quotas_check: { field: 'repId', message: 'give exactly one of repId, teamId' },
@@ -69,9 +69,11 @@ function defaultColumn(e: PostgresError, suffix: string): string | undefined {
   return column && !column.includes('_id_') ? fieldName(column) : undefined;
 }
 
-function problem(code: ErrorCode, message: string, field?: FieldError | string): AppError {
-  const errors =
-    typeof field === 'string' ? [{ field, message }] : field ? [field] : ([] as FieldError[]);
+/** The problem; a named field is one the request sent in its body (creates and patches). */
+function problem(code: ErrorCode, message: string, field?: Omit<FieldError, 'in'>): AppError {
+  const errors: FieldError[] = field
+    ? [{ field: field.field, in: 'body', message: field.message }]
+    : [];
   return new AppError(code, errors[0]?.message ?? message, errors.length ? { errors } : {});
 }
 
@@ -86,7 +88,7 @@ export function fromPostgres(e: PostgresError): AppError | undefined {
       return problem(
         'conflict',
         'a record with this value already exists',
-        column && { field: column, message: 'this value is already used' },
+        column ? { field: column, message: 'this value is already used' } : undefined,
       );
     }
     case '23503': {
@@ -98,7 +100,7 @@ export function fromPostgres(e: PostgresError): AppError | undefined {
       return problem(
         'unprocessable',
         'a referenced record does not exist',
-        column && { field: column, message: 'refers to a record that does not exist' },
+        column ? { field: column, message: 'refers to a record that does not exist' } : undefined,
       );
     }
     case '23502':
@@ -106,7 +108,7 @@ export function fromPostgres(e: PostgresError): AppError | undefined {
       return problem(
         'unprocessable',
         'a required value is missing',
-        e.column && { field: fieldName(e.column), message: 'is required' },
+        e.column ? { field: fieldName(e.column), message: 'is required' } : undefined,
       );
     case '23514': {
       // check_violation
@@ -116,7 +118,7 @@ export function fromPostgres(e: PostgresError): AppError | undefined {
       return problem(
         'unprocessable',
         'a value is not allowed',
-        column && { field: column, message: 'this value is not allowed' },
+        column ? { field: column, message: 'this value is not allowed' } : undefined,
       );
     }
     case '22003':

@@ -356,7 +356,7 @@ describeBoth('input rules', (kind) => {
     );
     expect(dup?.status).toBe(409);
     expect(dup?.extra.errors).toEqual([
-      { field: 'name', message: 'a category with this name already exists' },
+      { field: 'name', in: 'body', message: 'a category with this name already exists' },
     ]);
     const fk = await failure(() =>
       db
@@ -366,7 +366,7 @@ describeBoth('input rules', (kind) => {
     );
     expect(fk?.status).toBe(422);
     expect(fk?.extra.errors).toEqual([
-      { field: 'categoryId', message: 'refers to a record that does not exist' },
+      { field: 'categoryId', in: 'body', message: 'refers to a record that does not exist' },
     ]);
     const overflow = await failure(() =>
       db

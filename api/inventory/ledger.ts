@@ -134,6 +134,7 @@ export async function applyMovements(
     throw new AppError('unprocessable', `stock would exceed ${MAX_UNITS} units`, {
       errors: overfull.map((l) => ({
         field: 'quantity',
+        in: 'body',
         message: `product ${l.productId} in warehouse ${l.warehouseId} would hold more than ${MAX_UNITS} units`,
       })),
     });

@@ -199,6 +199,7 @@ export async function createReorderRule(
           errors: [
             {
               field: 'warehouseId',
+              in: 'body',
               message: 'a reorder rule for this product and warehouse already exists',
             },
           ],

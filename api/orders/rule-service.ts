@@ -43,7 +43,7 @@ export async function createRule(
       .executeTakeFirst();
     if (!row)
       throw new AppError('conflict', `order rule ${input.id} already exists`, {
-        errors: [{ field: 'id', message: 'an order rule with this id already exists' }],
+        errors: [{ field: 'id', in: 'body', message: 'an order rule with this id already exists' }],
       });
     await recordAudit(trx, {
       principal,
