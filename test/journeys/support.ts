@@ -1,0 +1,309 @@
+/**
+ * The journeys' launcher: a salesops installation as a person has one — the real CLI (`node
+ * --import tsx cli.ts …`, what bin/salesops.js runs) on a temp data folder, over embedded PGlite
+ * or over a PostgreSQL database created for the run — and an HTTP client for the server it
+ * starts. Nothing here reaches into the app's modules: every step goes through a process or a
+ * socket, as it would for a user.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createTestDatabase } from '../support/postgres.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** Small enough to load in seconds, large enough for every report to have rows. */
+export const DEMO_ORDERS = 300;
+/** What an API key looks like (api/auth/keys.ts). */
+export const API_KEY = /^so_[0-9a-f]{8}_[\w-]{43}$/;
+
+export type DbKind = 'embedded' | 'postgres';
+
+/** The databases to walk: PGlite always, PostgreSQL when reachable (CI requires it). */
+export function databaseKinds(): DbKind[] {
+  return inject('pgAvailable') ? ['embedded', 'postgres'] : ['embedded'];
+}
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Server {
+  url: string;
+  pid: number;
+  /** The first-start admin key, when this start printed one. */
+  adminKey: string | undefined;
+  stdout: string;
+  /** SIGTERM, then what the process printed and its exit code. */
+  stop(): Promise<Finished>;
+}
+
+/** One data folder (and, on PostgreSQL, one database) with the CLI pointed at it. */
+export interface Installation {
+  kind: DbKind;
+  dataDir: string;
+  /** Set on PostgreSQL: the database created for this installation. */
+  databaseUrl: string | undefined;
+  /** Run `salesops …` to its end, from the repository (or `cwd`, e.g. a project copy). */
+  cli(args: string[], cwd?: string): Promise<Finished>;
+  /** `salesops start …`, resolved once it prints its URL. */
+  start(args?: string[]): Promise<Server>;
+  /**
+   * A copy of the repository to work on models in: models/ is found relative to the engine's
+   * own file, so a model added for a test must not land in the real models/ folder.
+   */
+  projectCopy(): string;
+  close(): Promise<void>;
+}
+
+const COPY_SKIP = new Set(['node_modules', '.git', 'data', '.tmp', 'coverage', 'dist']);
+
+/** Create an installation of `kind`: a temp data folder, and a fresh database on PostgreSQL. */
+export async function createInstallation(kind: DbKind): Promise<Installation> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `journey-${kind}-`));
+  const database = kind === 'postgres' ? await createTestDatabase('salesops_journey') : undefined;
+  const live = new Set<ChildProcess>();
+  let copy: string | undefined;
+
+  const spawnCli = (args: string[], cwd = ROOT) => {
+    const { DATABASE_URL: _ignored, ...inherited } = process.env;
+    const env: NodeJS.ProcessEnv = {
+      ...inherited,
+      SALESOPS_DATA_DIR: dataDir,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      ...(database ? { DATABASE_URL: database.url } : {}),
+    };
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli.ts', ...args], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    live.add(child);
+    const out = { stdout: '', stderr: '' };
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => (out.stdout += s));
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (out.stderr += s));
+    const finished = new Promise<Finished>((resolve) =>
+      child.on('close', (code) => {
+        live.delete(child);
+        resolve({ code, ...out });
+      }),
+    );
+    return { child, out, finished };
+  };
+
+  return {
+    kind,
+    dataDir,
+    databaseUrl: database?.url,
+    cli: (args, cwd) => spawnCli(args, cwd).finished,
+    start(args = []) {
+      const run = spawnCli(['start', ...args]);
+      return new Promise<Server>((resolve, reject) => {
+        const ready = () => {
+          const m = /salesops is running at (http:\/\/\S+)/.exec(run.out.stdout);
+          if (!m || !run.out.stdout.includes('health:')) return;
+          run.child.stdout!.off('data', ready);
+          // server.ts prints the key (first start only) before the URL lines.
+          const lines = run.out.stdout.split('\n');
+          const note = lines.findIndex((l) => l.includes('admin API key was created'));
+          resolve({
+            url: m[1]!,
+            pid: run.child.pid!,
+            adminKey: note >= 0 ? lines[note + 1]?.trim() : undefined,
+            stdout: run.out.stdout,
+            stop: () => {
+              run.child.kill('SIGTERM');
+              return run.finished;
+            },
+          });
+        };
+        run.child.stdout!.on('data', ready);
+        void run.finished.then((f) =>
+          reject(new Error(`start exited (${f.code}) before serving:\n${f.stdout}\n${f.stderr}`)),
+        );
+      });
+    },
+    projectCopy() {
+      if (copy) return copy;
+      copy = fs.mkdtempSync(path.join(os.tmpdir(), 'journey-project-'));
+      for (const entry of fs.readdirSync(ROOT)) {
+        if (COPY_SKIP.has(entry)) continue;
+        fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
+      }
+      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+      return copy;
+    },
+    async close() {
+      for (const child of live) child.kill('SIGKILL');
+      await database?.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (copy) fs.rmSync(copy, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, or undefined for another content type. */
+  body: any;
+  text: string;
+}
+
+/** An HTTP client bound to one server and one API key, as a script or a person with curl. */
+export interface Client {
+  call(method: string, urlPath: string, body?: unknown): Promise<Answer>;
+  get(urlPath: string): Promise<Answer>;
+  post(urlPath: string, body?: unknown): Promise<Answer>;
+  patch(urlPath: string, body: unknown): Promise<Answer>;
+}
+
+/** A client for `server` using `key`; paths are under /api/v1 unless they start with /health. */
+export function client(server: Pick<Server, 'url'>, key: string | undefined): Client {
+  const call = async (method: string, urlPath: string, body?: unknown): Promise<Answer> => {
+    const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
+    let payload: string | undefined;
+    if (body !== undefined) {
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+      headers['content-type'] = 'application/json';
+    }
+    const prefix = urlPath.startsWith('/health') || urlPath.startsWith('/api/') ? '' : '/api/v1';
+    const res = await fetch(server.url + prefix + urlPath, { method, headers, body: payload });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: parsed, text };
+  };
+  return {
+    call,
+    get: (p) => call('GET', p),
+    post: (p, b) => call('POST', p, b),
+    patch: (p, b) => call('PATCH', p, b),
+  };
+}
+
+/** A short description of an answer for assertion messages. */
+export function show(a: Answer): string {
+  return `${a.status} ${a.text.slice(0, 600)}`;
+}
+
+/**
+ * Text only a database produces. An answer to a bad request that contains it leaks internals:
+ * constraint names, SQLSTATEs, PostgreSQL and DuckDB messages.
+ */
+export const DATABASE_TEXT: readonly RegExp[] = [
+  /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)*_(?:key|fkey|pkey|check|excl|idx)\b/,
+  /"constraint"\s*:/,
+  /"(?:code|sqlState|sqlstate)"\s*:\s*"[0-9A-Z]{5}"/,
+  /\(\s*\d{2}[0-9A-Z]{3}\s*\)/,
+  /SQLSTATE/i,
+  /violates/i,
+  /Key \(/,
+  /syntax error/i,
+  /invalid byte sequence/i,
+  /invalid input syntax/i,
+  /value too long for type/i,
+  /out of range for type/i,
+  /date field value out of range/i,
+  /must round to an absolute value/i,
+  /precision \d+, scale \d+/i,
+  /relation "[^"]+" does not exist/i,
+  /\b(?:Binder|Catalog|Conversion|Parser|Invalid Input|Out of Range|Constraint) Error\b/,
+  /DuckDB/i,
+];
+
+/** The first database-text pattern `text` matches, if any. */
+export function databaseText(text: string): string | undefined {
+  for (const re of DATABASE_TEXT) {
+    const m = re.exec(text);
+    if (m) return m[0];
+  }
+  return undefined;
+}
+
+/**
+ * Ports a process listens on (Linux /proc): the embedded database's socket server listens on a
+ * random loopback port inside the server process, and a fingerprint needs to reach it.
+ */
+function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      // closed while we looked
+    }
+  }
+  const ports: number[] = [];
+  for (const table of ['tcp', 'tcp6']) {
+    const file = `/proc/${pid}/net/${table}`;
+    if (!fs.existsSync(file)) continue;
+    for (const line of fs.readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] === '0A' && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(':').at(-1)!, 16));
+    }
+  }
+  return ports;
+}
+
+/** A read-only look at the server's operational database, for "nothing was written" checks. */
+export interface Fingerprinter {
+  /** count(*) and max(updated_at) of every table of the public schema, as one string. */
+  take(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connect beside the running server: PostgreSQL directly; the embedded database through the
+ * socket its server process serves (the port that is not the HTTP one).
+ */
+export async function fingerprinter(inst: Installation, server: Server): Promise<Fingerprinter> {
+  let url = inst.databaseUrl;
+  if (!url) {
+    const http = Number(new URL(server.url).port);
+    const port = listeningPorts(server.pid).find((p) => p !== http);
+    if (!port) throw new Error(`no database socket found in server process ${server.pid}`);
+    url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  }
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const { rows } = await c.query<{ table_name: string; stamped: boolean }>(
+    `SELECT t.table_name, EXISTS (SELECT 1 FROM information_schema.columns c
+              WHERE c.table_schema = 'public' AND c.table_name = t.table_name
+                AND c.column_name = 'updated_at') AS stamped
+       FROM information_schema.tables t
+      WHERE t.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+      ORDER BY t.table_name`,
+  );
+  const query = rows
+    .map(
+      (r) =>
+        `SELECT '${r.table_name}' AS t, count(*)::text AS n, ` +
+        `${r.stamped ? 'max(updated_at)::text' : 'NULL::text'} AS u FROM "${r.table_name}"`,
+    )
+    .join(' UNION ALL ');
+  return {
+    async take() {
+      const r = await c.query<{ t: string; n: string; u: string | null }>(query);
+      return r.rows.map((x) => `${x.t}=${x.n}@${x.u ?? ''}`).join(' ');
+    },
+    close: () => c.end(),
+  };
+}
+
+/** The tables whose figures differ between two fingerprints. */
+export function fingerprintDiff(before: string, after: string): string[] {
+  const a = new Set(before.split(' '));
+  return after.split(' ').filter((x) => !a.has(x));
+}

@@ -1,0 +1,409 @@
+/**
+ * Journeys: each kind of user walks their path through the real CLI and the HTTP API of a real
+ * `salesops start`, on embedded PGlite and on PostgreSQL. The steps run in order and share one
+ * installation, as the people would share one system: the data team builds the warehouse (until
+ * the scheduler exists, with the CLI before the server starts), the admin starts the server and
+ * hands out keys, staff sell, a manager approves and reads the team report, an analyst exports a
+ * CSV and an executive reads sales by category.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  API_KEY,
+  DEMO_ORDERS,
+  client,
+  createInstallation,
+  databaseKinds,
+  show,
+  type Client,
+  type Installation,
+  type Server,
+} from './support.ts';
+
+const MODEL = 'mart_journey_orders_by_status';
+const MODEL_SQL = `-- @materialized table
+-- @description Orders per status: the data team's first model.
+-- @test unique status
+SELECT status, count(*) AS orders
+FROM {{ ref('stg_orders') }}
+GROUP BY status
+`;
+// The same model after a careless edit: the column does not exist.
+const BROKEN_SQL = MODEL_SQL.replace('count(*) AS orders', 'count(*) AS orders, no_such_column');
+
+/** Exact cents of a decimal string ("12.30" → 1230n). */
+function cents(s: string): bigint {
+  const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(s);
+  if (!m) throw new Error(`not a money string: ${s}`);
+  const v = BigInt(m[2]!) * 100n + BigInt((m[3] ?? '0').padEnd(2, '0'));
+  return m[1] ? -v : v;
+}
+
+/** The quarter before today's, as the team report names it (`2026-Q3`). */
+function lastQuarter(today = new Date()): string {
+  const q = Math.floor(today.getUTCMonth() / 3);
+  return q === 0 ? `${today.getUTCFullYear() - 1}-Q4` : `${today.getUTCFullYear()}-Q${q}`;
+}
+
+/** Rows of a list answer, which must be the {items, nextCursor} envelope. */
+function items(a: { status: number; body: any; text: string }): any[] {
+  expect(a.status, a.text).toBe(200);
+  const shape = Object.keys(a.body ?? {}).sort();
+  expect(shape, 'a list answers {items, nextCursor}').toEqual(['items', 'nextCursor']);
+  expect(a.body.items).toEqual(expect.any(Array));
+  return a.body.items;
+}
+
+/** Rows of the new model, read straight from the warehouse file (no server holds it yet). */
+async function readModel(inst: Installation): Promise<{ status: string; orders: number }[]> {
+  const db = await DuckDBInstance.create(path.join(inst.dataDir, 'warehouse.duckdb'), {
+    access_mode: 'READ_ONLY',
+  });
+  const c = await db.connect();
+  try {
+    const r = await c.runAndReadAll(`SELECT status, orders::INTEGER AS orders FROM marts.${MODEL}`);
+    return r.getRowObjectsJson() as { status: string; orders: number }[];
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+}
+
+for (const kind of databaseKinds()) {
+  describe(`journeys on ${kind}`, () => {
+    let inst: Installation;
+    let server: Server | undefined;
+    let admin: Client;
+    let staff: Client;
+    let manager: Client;
+    let analyst: Client;
+    let executive: Client;
+    const keys: Record<string, string> = {};
+
+    beforeAll(async () => {
+      inst = await createInstallation(kind);
+    });
+    afterAll(async () => {
+      await server?.stop();
+      await inst?.close();
+    });
+
+    describe('the admin installs salesops', () => {
+      it('loads a small demo with the CLI', async () => {
+        const r = await inst.cli(['demo', '--orders', String(DEMO_ORDERS)]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(new RegExp(`loaded ${DEMO_ORDERS} orders`));
+      });
+    });
+
+    describe('a data team, before the server starts', () => {
+      let builtRows: { status: string; orders: number }[] = [];
+
+      it('copies the operational tables into the warehouse and builds every model', async () => {
+        const ingest = await inst.cli(['ingest']);
+        expect(ingest.code, ingest.stdout + ingest.stderr).toBe(0);
+        expect(ingest.stdout).toMatch(/run #1 committed/);
+        const build = await inst.cli(['models', 'build']);
+        expect(build.code, build.stdout + build.stderr).toBe(0);
+        expect(build.stdout).toMatch(/Done: \d+ ok, 0 failed, 0 skipped/);
+      });
+
+      it('adds a model file and builds it with +name, upstream first', async () => {
+        const project = inst.projectCopy();
+        fs.writeFileSync(path.join(project, 'models', 'marts', `${MODEL}.sql`), MODEL_SQL);
+        const r = await inst.cli(['models', 'build', `+${MODEL}`], project);
+        expect(r.code, r.stdout + r.stderr).toBe(0);
+        const lines = r.stdout.split('\n');
+        const upstream = lines.findIndex((l) => /^ok\s+stg_orders\b/.test(l));
+        const mine = lines.findIndex((l) => new RegExp(`^ok\\s+${MODEL}\\b`).test(l));
+        expect(upstream, r.stdout).toBeGreaterThanOrEqual(0);
+        expect(mine, r.stdout).toBeGreaterThan(upstream);
+        builtRows = await readModel(inst);
+        expect(builtRows.reduce((n, x) => n + x.orders, 0)).toBe(DEMO_ORDERS);
+      });
+
+      it('breaks it, sees the error naming the model, and the old table stays readable', async () => {
+        const project = inst.projectCopy();
+        fs.writeFileSync(path.join(project, 'models', 'marts', `${MODEL}.sql`), BROKEN_SQL);
+        const r = await inst.cli(['models', 'build', `+${MODEL}`], project);
+        expect(r.code, r.stdout + r.stderr).toBe(1);
+        expect(r.stdout).toMatch(new RegExp(`^FAIL\\s+${MODEL}\\b`, 'm'));
+        expect(r.stdout).toMatch(/no_such_column/);
+        expect(r.stdout).toMatch(/Failed: \d+ ok, 1 failed/);
+        expect(r.stderr).not.toMatch(/^\s+at /m); // a build error is a line, not a stack trace
+        expect(await readModel(inst)).toEqual(builtRows);
+      });
+    });
+
+    describe('the admin starts the server and hands out keys', () => {
+      it('starts it on the loaded folder and is shown the first admin key once', async () => {
+        server = await inst.start(['--demo-orders', String(DEMO_ORDERS)]);
+        expect(server.stdout).not.toMatch(/Demo loaded/);
+        expect(server.adminKey).toMatch(API_KEY);
+        admin = client(server, server.adminKey);
+        expect((await admin.get('/health')).body).toMatchObject({ status: 'ok' });
+        expect((await admin.get('/me')).body).toMatchObject({ role: 'admin' });
+      });
+
+      it('creates keys for Tom (staff, North), Eva (North manager) and the executive', async () => {
+        const north = (await admin.get('/teams/1')).body;
+        expect(north).toMatchObject({ name: 'North', managerRepId: expect.any(Number) });
+        const reps = items(await admin.get('/reps?teamId=1&limit=100'));
+        const tom = reps.find((r) => r.id !== north.managerRepId);
+        for (const [who, role, repId] of [
+          ['staff', 'staff', tom.id],
+          ['manager', 'manager', north.managerRepId],
+          ['executive', 'executive', null],
+        ] as const) {
+          const r = await admin.post('/api-keys', { name: `journey ${who}`, role, repId });
+          expect(r.status, show(r)).toBe(201);
+          keys[who] = r.body.key;
+        }
+        staff = client(server!, keys.staff);
+        manager = client(server!, keys.manager);
+        executive = client(server!, keys.executive);
+        expect((await staff.get('/me')).body).toMatchObject({ role: 'staff', repId: tom.id });
+      });
+
+      it('creates the analyst key with the CLI beside the running server', async () => {
+        const r = await inst.cli(['keys', 'create', '--role', 'analyst', '--name', 'journey']);
+        if (kind === 'postgres') {
+          // With DATABASE_URL the CLI shares the database with the server: the key works at once.
+          expect(r.code, r.stderr).toBe(0);
+          keys.analyst = r.stdout.trimEnd().split('\n').at(-1)!;
+        } else {
+          // The embedded database belongs to the server process: one line naming it, no trace.
+          expect(r.code).toBe(1);
+          expect(r.stderr.trimEnd().split('\n')).toEqual([
+            expect.stringContaining(`in use by "salesops start"`),
+          ]);
+          expect(r.stderr).toContain(server!.url);
+          const created = await admin.post('/api-keys', { name: 'journey', role: 'analyst' });
+          expect(created.status, show(created)).toBe(201);
+          keys.analyst = created.body.key;
+        }
+        expect(keys.analyst).toMatch(API_KEY);
+        analyst = client(server!, keys.analyst);
+        expect((await analyst.get('/me')).body).toMatchObject({ role: 'analyst' });
+      });
+    });
+
+    describe('staff: Tom sells to a new customer', () => {
+      let customerId: number;
+      let products: { id: number; available: number }[];
+      let order: any;
+
+      const level = async (productId: number) =>
+        items(await staff.get(`/stock?productId=${productId}&warehouseId=1`))[0];
+
+      it('creates the customer', async () => {
+        const r = await staff.post('/customers', {
+          code: `J-${kind}`,
+          name: 'Journey Bakery GmbH',
+          email: 'orders@journey-bakery.example',
+          country: 'DE',
+          group: 'retail',
+        });
+        expect(r.status, show(r)).toBe(201);
+        customerId = r.body.id;
+        const me = (await staff.get('/me')).body;
+        expect(r.body.ownerRepId).toBe(me.repId);
+      });
+
+      it('takes a two-line order for it, one line with a 5 % discount', async () => {
+        const stock = items(await staff.get('/stock?warehouseId=1&limit=1000'));
+        products = stock
+          .filter((s) => s.available >= 10)
+          .slice(0, 2)
+          .map((s) => ({ id: s.productId, available: s.available }));
+        expect(products).toHaveLength(2);
+        const r = await staff.post('/orders', {
+          customerId,
+          warehouseId: 1,
+          notes: 'first order, deliver before noon',
+          lines: [
+            { productId: products[0]!.id, quantity: 3 },
+            { productId: products[1]!.id, quantity: 4, discount: '0.05' },
+          ],
+        });
+        expect(r.status, show(r)).toBe(201);
+        order = r.body;
+        expect(order).toMatchObject({ status: 'draft', customerId });
+        expect(order.number).toMatch(/^SO-\d{6,}$/);
+        expect(order.lines).toHaveLength(2);
+      });
+
+      it('confirms it, and the stock is reserved', async () => {
+        expect(order, 'the order taken in the step before').toBeDefined();
+        const before = await level(products[0]!.id);
+        const r = await staff.post(`/orders/${order.id}/confirm`);
+        expect(r.status, show(r)).toBe(200);
+        expect(r.body.status).toBe('confirmed');
+        expect((await level(products[0]!.id)).reserved).toBe(before.reserved + 3);
+      });
+
+      it('ships it, and the units leave the warehouse', async () => {
+        expect(order, 'the order taken before').toBeDefined();
+        const before = await level(products[0]!.id);
+        const r = await staff.post(`/orders/${order.id}/ship`);
+        expect(r.status, show(r)).toBe(200);
+        expect(r.body.status).toBe('shipped');
+        const after = await level(products[0]!.id);
+        expect(after.onHand).toBe(before.onHand - 3);
+        expect(after.reserved).toBe(before.reserved - 3);
+      });
+
+      it('marks it delivered', async () => {
+        expect(order, 'the order taken before').toBeDefined();
+        const r = await staff.post(`/orders/${order.id}/deliver`);
+        expect(r.status, show(r)).toBe(200);
+        expect(r.body.status).toBe('delivered');
+      });
+
+      it('takes the discounted line back; totals still add up to the cent', async () => {
+        expect(order, 'the order taken before').toBeDefined();
+        const line = order.lines.find((l: any) => l.productId === products[1]!.id);
+        const before = await level(products[1]!.id);
+        const r = await staff.post(`/orders/${order.id}/return`, {
+          lines: [{ lineId: line.id, quantity: 4 }],
+          reason: 'wrong size',
+        });
+        expect(r.status, show(r)).toBe(200);
+        expect(r.body.status).toBe('returned');
+        const { subtotal, discountTotal, returnedTotal, total } = r.body;
+        expect(cents(returnedTotal)).toBeGreaterThan(0n);
+        expect(cents(subtotal) - cents(discountTotal) - cents(returnedTotal)).toBe(cents(total));
+        expect((await level(products[1]!.id)).onHand).toBe(before.onHand + 4);
+      });
+
+      it('cancels another order after confirming it, and the reservation is released', async () => {
+        const created = await staff.post('/orders', {
+          customerId,
+          lines: [{ productId: products[0]!.id, quantity: 2 }],
+        });
+        expect(created.status, show(created)).toBe(201);
+        const before = await level(products[0]!.id);
+        const confirmed = await staff.post(`/orders/${created.body.id}/confirm`);
+        expect(confirmed.body?.status, show(confirmed)).toBe('confirmed');
+        const r = await staff.post(`/orders/${created.body.id}/cancel`, {
+          reason: 'customer changed their mind',
+        });
+        expect(r.status, show(r)).toBe(200);
+        expect(r.body.status).toBe('cancelled');
+        expect(await level(products[0]!.id)).toEqual(before);
+      });
+    });
+
+    describe('a manager: Eva approves a large order and reads the team report', () => {
+      let pending: any;
+
+      it("sees Tom's large order wait for approval", async () => {
+        // Tom's customer has no credit limit; the demo's approval rule fires above 25,000.00.
+        const customer = items(await staff.get('/customers?q=Journey%20Bakery'))[0];
+        const product = (await staff.get('/products?limit=1')).body.items[0];
+        const quantity = Math.ceil(26_000 / Number(product.listPrice));
+        const received = await staff.post('/stock/movements', {
+          type: 'receipt',
+          productId: product.id,
+          warehouseId: 1,
+          quantity,
+          reason: 'container for the bakery chain',
+        });
+        expect(received.status, show(received)).toBe(201);
+        const created = await staff.post('/orders', {
+          customerId: customer.id,
+          warehouseId: 1,
+          lines: [{ productId: product.id, quantity }],
+        });
+        expect(created.status, show(created)).toBe(201);
+        const confirmed = await staff.post(`/orders/${created.body.id}/confirm`);
+        expect(confirmed.status, show(confirmed)).toBe(200);
+        expect(confirmed.body.status).toBe('pending_approval');
+        const waiting = items(await manager.get('/orders?status=pending_approval&limit=500'));
+        pending = waiting.find((o) => o.id === created.body.id);
+        expect(pending, 'the manager sees the order of her team').toBeDefined();
+      });
+
+      it('approves it', async () => {
+        expect(pending, 'the pending order of the step before').toBeDefined();
+        const r = await manager.post(`/orders/${pending.id}/approve`);
+        expect(r.status, show(r)).toBe(200);
+        expect(r.body.status).toBe('confirmed');
+      });
+
+      it('reads the team report for last quarter: revenue, quota and attainment', async () => {
+        const period = lastQuarter();
+        const r = await manager.get(`/reports/team?period=${period}`);
+        expect(r.status, show(r)).toBe(200);
+        expect(r.body.period).toBe(period);
+        const team = r.body.rows.filter((row: any) => row.level === 'team');
+        expect(team.map((row: any) => row.teamName)).toEqual(['North']);
+        expect(cents(team[0].revenue)).toBeGreaterThan(0n);
+        expect(team[0].quota, 'every month of the quarter has quotas').not.toBeNull();
+        expect(team[0].attainment).not.toBeNull();
+        const reps = r.body.rows.filter((row: any) => row.level === 'rep');
+        expect(reps.length).toBeGreaterThan(0);
+        for (const rep of reps) expect(rep.quota, rep.repName).not.toBeNull();
+      });
+    });
+
+    describe('an analyst exports a report as CSV', () => {
+      it('downloads sales by month as a CSV file that adds up to the JSON', async () => {
+        const csv = await analyst.get('/reports/sales?groupBy=month&format=csv');
+        expect(csv.status, show(csv)).toBe(200);
+        expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+        expect(csv.headers.get('content-disposition')).toMatch(
+          /attachment; filename="sales-by-month\.csv"/,
+        );
+        const lines = csv.text.split('\r\n').filter(Boolean);
+        expect(lines[0]).toBe('key,label,revenue,orders,units');
+        const json = await analyst.get('/reports/sales?groupBy=month');
+        expect(json.status, show(json)).toBe(200);
+        expect(lines).toHaveLength(json.body.rows.length + 1);
+        const csvTotal = lines.slice(1).reduce((s, l) => s + cents(l.split(',')[2]!), 0n);
+        const jsonTotal = json.body.rows.reduce((s: bigint, r: any) => s + cents(r.revenue), 0n);
+        expect(csvTotal).toBe(jsonTotal);
+        expect(jsonTotal).toBeGreaterThan(0n);
+      });
+    });
+
+    describe('an executive reads sales by category', () => {
+      it('sees every category with revenue, the same total as by year', async () => {
+        const byCategory = await executive.get('/reports/sales?groupBy=category');
+        expect(byCategory.status, show(byCategory)).toBe(200);
+        const rows = byCategory.body.rows;
+        expect(rows.length).toBeGreaterThan(1);
+        for (const row of rows) {
+          expect(row.label, JSON.stringify(row)).toEqual(expect.any(String));
+          expect(row.revenue).toMatch(/^-?\d+\.\d{2}$/);
+        }
+        const byYear = await executive.get('/reports/sales?groupBy=year');
+        const sum = (rs: any[]) => rs.reduce((s, r) => s + cents(r.revenue), 0n);
+        expect(sum(rows)).toBe(sum(byYear.body.rows));
+      });
+
+      it('may not change anything', async () => {
+        const r = await executive.post('/customers', { code: 'X-EXEC', name: 'Not allowed' });
+        expect(r.status, show(r)).toBe(403);
+      });
+    });
+
+    describe('the data team, on the running server', () => {
+      it('sees the failed build of its model in the catalog, with the table still built', async () => {
+        const r = await analyst.get(`/models/${MODEL}`);
+        expect(r.status, show(r)).toBe(200);
+        expect(r.body).toMatchObject({
+          name: MODEL,
+          file: `models/marts/${MODEL}.sql`,
+          status: 'error',
+          lastBuiltAt: expect.any(String),
+        });
+        expect(r.body.error).toMatch(/no_such_column/);
+        const list = await analyst.get('/models');
+        expect(items(list).map((m) => m.name)).toContain(MODEL);
+      });
+    });
+  });
+}
