@@ -165,6 +165,14 @@ for (const kind of databaseKinds()) {
       for (const [name, id] of Object.entries(ids)) expect(id, `a real ${name} row`).toBeDefined();
     });
 
+    it('sees a write in the fingerprint, so "nothing written" can fail', async () => {
+      const r = await admin.post('/categories', { name: 'sweep: fingerprint check' });
+      expect(r.status, r.text).toBe(201);
+      const after = await fingerprint.take();
+      expect(fingerprintDiff(current, after).join(' ')).toMatch(/product_categories=/);
+      current = after;
+    });
+
     it.each<ProbeKind>(['wrong method', 'NUL', 'impossible date', 'huge number', 'empty body'])(
       'every route answers %s without a 5xx, database text or a write',
       async (variant) => {

@@ -235,6 +235,17 @@ for (const kind of databaseKinds()) {
         expect(order.lines).toHaveLength(2);
       });
 
+      it('may not hand an order to a rep of another team', async () => {
+        const south = items(await admin.get('/reps?teamId=2&limit=1'))[0];
+        const r = await staff.post('/orders', {
+          customerId,
+          repId: south.id,
+          lines: [{ productId: products[0]!.id, quantity: 1 }],
+        });
+        expect(r.status, show(r)).toBe(422);
+        expect(r.body.errors).toEqual([expect.objectContaining({ field: 'repId' })]);
+      });
+
       it('confirms it, and the stock is reserved', async () => {
         expect(order, 'the order taken in the step before').toBeDefined();
         const before = await level(products[0]!.id);
