@@ -10,8 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { createTestDatabase } from '../support/postgres.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -192,120 +191,32 @@ export function client(server: Pick<Server, 'url'>, key: string | undefined): Cl
   };
 }
 
+/** Exact cents of a decimal string ("12.30" → 1230n). */
+export function cents(s: string): bigint {
+  const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(s);
+  if (!m) throw new Error(`not a money string: ${s}`);
+  const v = BigInt(m[2]!) * 100n + BigInt((m[3] ?? '0').padEnd(2, '0'));
+  return m[1] ? -v : v;
+}
+
+/** The quarter before today's, as the team report names it (`2026-Q3`). */
+export function lastQuarter(today = new Date()): string {
+  const q = Math.floor(today.getUTCMonth() / 3);
+  return q === 0 ? `${today.getUTCFullYear() - 1}-Q4` : `${today.getUTCFullYear()}-Q${q}`;
+}
+
+/** Rows of a list answer, which must be the {items, nextCursor} envelope. */
+export function items(a: { status: number; body: any; text: string }): any[] {
+  expect(a.status, a.text).toBe(200);
+  const shape = Object.keys(a.body ?? {}).sort();
+  expect(shape, 'a list answers {items, nextCursor}').toEqual(['items', 'nextCursor']);
+  expect(a.body.items).toEqual(expect.any(Array));
+  return a.body.items;
+}
+
 /** A short description of an answer for assertion messages. */
 export function show(a: Answer): string {
   return `${a.status} ${a.text.slice(0, 600)}`;
-}
-
-/**
- * Text only a database produces. An answer to a bad request that contains it leaks internals:
- * constraint names, SQLSTATEs, PostgreSQL and DuckDB messages.
- */
-export const DATABASE_TEXT: readonly RegExp[] = [
-  /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)*_(?:key|fkey|pkey|check|excl|idx)\b/,
-  /"constraint"\s*:/,
-  /"(?:code|sqlState|sqlstate)"\s*:\s*"[0-9A-Z]{5}"/,
-  /\(\s*\d{2}[0-9A-Z]{3}\s*\)/,
-  /SQLSTATE/i,
-  /violates/i,
-  /Key \(/,
-  /syntax error/i,
-  /invalid byte sequence/i,
-  /invalid input syntax/i,
-  /value too long for type/i,
-  /out of range for type/i,
-  /date field value out of range/i,
-  /must round to an absolute value/i,
-  /precision \d+, scale \d+/i,
-  /relation "[^"]+" does not exist/i,
-  /\b(?:Binder|Catalog|Conversion|Parser|Invalid Input|Out of Range|Constraint) Error\b/,
-  /DuckDB/i,
-];
-
-/** The first database-text pattern `text` matches, if any. */
-export function databaseText(text: string): string | undefined {
-  for (const re of DATABASE_TEXT) {
-    const m = re.exec(text);
-    if (m) return m[0];
-  }
-  return undefined;
-}
-
-/**
- * Ports a process listens on (Linux /proc): the embedded database's socket server listens on a
- * random loopback port inside the server process, and a fingerprint needs to reach it.
- */
-function listeningPorts(pid: number): number[] {
-  const inodes = new Set<string>();
-  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) inodes.add(m[1]!);
-    } catch {
-      // closed while we looked
-    }
-  }
-  const ports: number[] = [];
-  for (const table of ['tcp', 'tcp6']) {
-    const file = `/proc/${pid}/net/${table}`;
-    if (!fs.existsSync(file)) continue;
-    for (const line of fs.readFileSync(file, 'utf8').split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f[3] === '0A' && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(':').at(-1)!, 16));
-    }
-  }
-  return ports;
-}
-
-/** A read-only look at the server's operational database, for "nothing was written" checks. */
-export interface Fingerprinter {
-  /** count(*) and max(updated_at) of every table of the public schema, as one string. */
-  take(): Promise<string>;
-  close(): Promise<void>;
-}
-
-/**
- * Connect beside the running server: PostgreSQL directly; the embedded database through the
- * socket its server process serves (the port that is not the HTTP one).
- */
-export async function fingerprinter(inst: Installation, server: Server): Promise<Fingerprinter> {
-  let url = inst.databaseUrl;
-  if (!url) {
-    const http = Number(new URL(server.url).port);
-    const port = listeningPorts(server.pid).find((p) => p !== http);
-    if (!port) throw new Error(`no database socket found in server process ${server.pid}`);
-    url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  }
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  const { rows } = await c.query<{ table_name: string; stamped: boolean }>(
-    `SELECT t.table_name, EXISTS (SELECT 1 FROM information_schema.columns c
-              WHERE c.table_schema = 'public' AND c.table_name = t.table_name
-                AND c.column_name = 'updated_at') AS stamped
-       FROM information_schema.tables t
-      WHERE t.table_schema = 'public' AND t.table_type = 'BASE TABLE'
-      ORDER BY t.table_name`,
-  );
-  const query = rows
-    .map(
-      (r) =>
-        `SELECT '${r.table_name}' AS t, count(*)::text AS n, ` +
-        `${r.stamped ? 'max(updated_at)::text' : 'NULL::text'} AS u FROM "${r.table_name}"`,
-    )
-    .join(' UNION ALL ');
-  return {
-    async take() {
-      const r = await c.query<{ t: string; n: string; u: string | null }>(query);
-      return r.rows.map((x) => `${x.t}=${x.n}@${x.u ?? ''}`).join(' ');
-    },
-    close: () => c.end(),
-  };
-}
-
-/** The tables whose figures differ between two fingerprints. */
-export function fingerprintDiff(before: string, after: string): string[] {
-  const a = new Set(before.split(' '));
-  return after.split(' ').filter((x) => !a.has(x));
 }
 
 /**

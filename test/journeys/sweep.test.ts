@@ -11,15 +11,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  client,
   databaseText,
-  databaseKinds,
   fingerprintDiff,
   fingerprinter,
+  type Fingerprinter,
+} from './database-watch.ts';
+import {
+  client,
+  databaseKinds,
   installAndStart,
   type Answer,
   type Client,
-  type Fingerprinter,
   type Installation,
   type Server,
 } from './support.ts';

@@ -5,6 +5,9 @@
  * the scheduler exists, with the CLI before the server starts), the admin starts the server and
  * hands out keys, staff sell, a manager approves and reads the team report, an analyst exports a
  * CSV and an executive reads sales by category.
+ *
+ * One file on purpose (longer than our usual ~300 lines): the people share one installation, and
+ * each file pays for its own (demo, ingest, build and start: about a minute per database).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,9 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   API_KEY,
   DEMO_ORDERS,
+  cents,
   client,
   createInstallation,
   databaseKinds,
+  items,
+  lastQuarter,
   show,
   type Client,
   type Installation,
@@ -32,29 +38,6 @@ GROUP BY status
 `;
 // The same model after a careless edit: the column does not exist.
 const BROKEN_SQL = MODEL_SQL.replace('count(*) AS orders', 'count(*) AS orders, no_such_column');
-
-/** Exact cents of a decimal string ("12.30" → 1230n). */
-function cents(s: string): bigint {
-  const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(s);
-  if (!m) throw new Error(`not a money string: ${s}`);
-  const v = BigInt(m[2]!) * 100n + BigInt((m[3] ?? '0').padEnd(2, '0'));
-  return m[1] ? -v : v;
-}
-
-/** The quarter before today's, as the team report names it (`2026-Q3`). */
-function lastQuarter(today = new Date()): string {
-  const q = Math.floor(today.getUTCMonth() / 3);
-  return q === 0 ? `${today.getUTCFullYear() - 1}-Q4` : `${today.getUTCFullYear()}-Q${q}`;
-}
-
-/** Rows of a list answer, which must be the {items, nextCursor} envelope. */
-function items(a: { status: number; body: any; text: string }): any[] {
-  expect(a.status, a.text).toBe(200);
-  const shape = Object.keys(a.body ?? {}).sort();
-  expect(shape, 'a list answers {items, nextCursor}').toEqual(['items', 'nextCursor']);
-  expect(a.body.items).toEqual(expect.any(Array));
-  return a.body.items;
-}
 
 /** Rows of the new model, read straight from the warehouse file (no server holds it yet). */
 async function readModel(inst: Installation): Promise<{ status: string; orders: number }[]> {
