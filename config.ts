@@ -55,6 +55,7 @@ const envSchema = z.object({
     .trim()
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 512MB or 2GB')
     .default('512MB'),
+  SALESOPS_API_KEY: z.string().trim().min(1).optional(),
 });
 
 /** Validated, frozen runtime configuration. */
@@ -85,6 +86,11 @@ export interface Config {
    * (PgBouncer in transaction mode before 1.21, say).
    */
   readonly pgPrepared: boolean;
+  /**
+   * The key a CLI command presents when it hands its work to the server that holds the data
+   * folder (handoff.ts); `--key` overrides it. A secret: never logged or printed.
+   */
+  readonly apiKey: string | undefined;
 }
 
 /** Thrown when an environment variable is invalid; the message names the variable. */
@@ -119,5 +125,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     timezone: e.SALESOPS_TIMEZONE,
     warehouseMemory: e.SALESOPS_WAREHOUSE_MEMORY,
     pgPrepared: e.SALESOPS_PG_PREPARED,
+    apiKey: e.SALESOPS_API_KEY,
   });
 }

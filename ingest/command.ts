@@ -5,7 +5,7 @@
  * how to.
  */
 import type { Config } from '../config.ts';
-import { readFolderLock, type LockInfo } from '../db/folder-lock.ts';
+import { runningServer } from '../handoff.ts';
 import { CliError, openMigratedDb, openWarehouseOrExplain } from '../runtime.ts';
 import { IngestBusyError, IngestRequestError, TableFailure } from './errors.ts';
 import { summaryLine, tableLine, terminalProgress } from './progress.ts';
@@ -41,8 +41,7 @@ export async function ingestCommand(
     ?.split(',')
     .map((t) => t.trim())
     .filter(Boolean);
-  const owner = readFolderLock(config.dataDir);
-  if (owner && owner.pid !== process.pid) return handOver(owner, config, opts, tables, io);
+  if (await handOver(config, opts, tables, io)) return;
 
   if (opts.status) {
     const warehouse = await openWarehouseOrExplain(config, 'ingest --status');
@@ -83,49 +82,29 @@ export async function ingestCommand(
   }
 }
 
-/** Let the server that holds the data folder do it. */
+/** Let the server that holds the data folder do it (handoff.ts finds it and authenticates). */
 async function handOver(
-  owner: LockInfo,
   config: Config,
   opts: IngestCommandOptions,
   tables: string[] | undefined,
   io: CommandIo,
-): Promise<void> {
-  const held =
-    `The data folder ${config.dataDir} is held by "salesops ${owner.command}" (pid ${owner.pid})` +
-    (owner.url ? ` serving ${owner.url}` : '');
-  if (!owner.url) throw new CliError(`${held}. Stop it first, then run salesops ingest again.`);
-  if (!opts.key) {
-    throw new CliError(
-      `${held}. Hand the run to it: salesops ingest --key <admin or manager API key> ` +
-        `(or POST ${owner.url}/api/v1/ingest/runs).`,
-    );
-  }
-  const call = async (method: string, urlPath: string, body?: unknown) => {
-    const res = await fetch(`${owner.url}/api/v1${urlPath}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${opts.key}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-    if (!res.ok) {
-      throw new CliError(
-        `the server at ${owner.url} answered ${res.status}: ${String(json.detail ?? res.statusText)}`,
-      );
-    }
-    return json;
-  };
+): Promise<boolean> {
+  const server = runningServer(config, {
+    key: opts.key,
+    command: 'ingest',
+    what: 'an admin or manager API key',
+    warehouse: true,
+  });
+  if (!server) return false;
+  const { call, url } = server;
   if (opts.status) {
     const list = (await call('GET', '/ingest/runs?limit=10')) as { items?: RunSummary[] };
     printRuns(list.items ?? [], io);
-    return;
+    return true;
   }
   const started = await call('POST', '/ingest/runs', { full: opts.full, tables });
   const runId = Number(started.runId);
-  io.note(`ingest run #${runId} started by the server at ${owner.url}`);
+  io.note(`ingest run #${runId} started by the server at ${url}`);
   for (;;) {
     await new Promise((r) => setTimeout(r, POLL_MS));
     const run = (await call('GET', `/ingest/runs/${runId}`)) as unknown as RunSummary;
@@ -133,7 +112,7 @@ async function handOver(
     printRuns([run], io);
     if (run.status !== 'succeeded')
       throw new CliError(`ingest run #${runId} ${run.status}: ${run.error ?? ''}`);
-    return;
+    return true;
   }
 }
 

@@ -241,15 +241,63 @@ describe('salesops doctor', () => {
 });
 
 describe('while a server holds the data folder', () => {
-  it('keys create and migrate name the running server in one line; doctor asks the server', async () => {
+  it('keys commands hand their work to the server with an admin key; migrate names the server in one line; doctor asks the server', async () => {
     const [keys, migrate, doctor] = await Promise.all([
       runCli(folder, ['keys', 'create', '--role', 'analyst', '--name', 'x']),
       runCli(folder, ['migrate']),
       runCli(folder, ['doctor']),
     ]);
+    expectOneLineFailure(
+      keys,
+      new RegExp(
+        `held by "salesops start" \\(pid \\d+\\) serving ${first.url}; hand the command to it with an admin API key: salesops keys create --key <key> \\(or set SALESOPS_API_KEY\\)$`,
+      ),
+    );
     const busy = new RegExp(`in use by "salesops start" \\(pid \\d+, serving ${first.url}\\)`);
-    expectOneLineFailure(keys, busy);
     expectOneLineFailure(migrate, busy);
+
+    const key = first.adminKey!;
+    const created = await runCli(folder, [
+      'keys',
+      'create',
+      '--role',
+      'staff',
+      '--name',
+      'ana',
+      '--key',
+      key,
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const staffKey = created.stdout.trimEnd().split('\n').at(-1)!;
+    expect(staffKey).toMatch(KEY);
+    expect(await getJson(`${first.url}/api/v1/me`, staffKey)).toMatchObject({
+      status: 200,
+      body: { role: 'staff', name: 'ana' },
+    });
+    const staffId = String((await getJson(`${first.url}/api/v1/me`, staffKey)).body.keyId);
+    const managerWithoutRep = await runCli(folder, [
+      'keys',
+      'create',
+      '--role',
+      'manager',
+      '--name',
+      'm',
+      '--key',
+      key,
+    ]);
+    expectOneLineFailure(
+      managerWithoutRep,
+      /a manager key must belong to a sales rep: add --rep <id>$/,
+    );
+    const listed = await runCli(folder, ['keys', 'list'], { SALESOPS_API_KEY: key });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^ID +ROLE +REP +PREFIX +STATUS +LAST USED \(UTC\) +NAME\n/);
+    expect(listed.stdout).toMatch(new RegExp(`^${staffId} +staff +- +\\w+ +active .* ana$`, 'm'));
+    const lastAdmin = await runCli(folder, ['keys', 'revoke', '1', '--key', key]);
+    expectOneLineFailure(lastAdmin, /answered 409: .*last active admin key/);
+    const revoked = await runCli(folder, ['keys', 'revoke', staffId, '--key', key]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect((await getJson(`${first.url}/api/v1/me`, staffKey)).status).toBe(401);
     expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0);
     expect(doctor.stdout).toContain(`owns the data folder at ${first.url}`);
     expect(doctor.stdout).toMatch(/ok {4}database, as the running server reports it/);
@@ -363,6 +411,15 @@ describe('every failure is one line, never a stack trace', () => {
       ],
       [
         '2',
+        'staff',
+        '-',
+        expect.stringMatching(/^[0-9a-f]{8}$/),
+        'revoked',
+        expect.any(String),
+        'ana',
+      ],
+      [
+        '3',
         'analyst',
         '-',
         expect.stringMatching(/^[0-9a-f]{8}$/),
@@ -370,7 +427,7 @@ describe('every failure is one line, never a stack trace', () => {
         expect.any(String),
         'x',
       ],
-      ['3', 'manager', '1', expect.stringMatching(/^[0-9a-f]{8}$/), 'active', '-', 'boss'],
+      ['4', 'manager', '1', expect.stringMatching(/^[0-9a-f]{8}$/), 'active', '-', 'boss'],
     ]);
     // Every column starts at the header's offset on every line.
     const starts = [...lines[0]!.matchAll(/(?:^| {2})\S/g)].map((m) => m.index! + m[0].length - 1);

@@ -7,6 +7,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ROLES, type Role } from '../../db/schema.ts';
 import { CliError, openMigratedDb, readConfig } from '../../runtime.ts';
 import { AppError } from '../errors.ts';
+import { runningServer, ServerAnswerError, type RunningServer } from '../../handoff.ts';
+import { toApiKeyDto } from './schemas.ts';
 import { createApiKey, listKeys, revokeKey } from './service.ts';
 
 /** An id on the command line: a whole number ≥ 1 (commander prints the message in one line). */
@@ -44,8 +46,23 @@ export function registerKeyCommands(
     .addOption(new Option('--role <role>', 'role').choices(ROLES as string[]).makeOptionMandatory())
     .requiredOption('--name <name>', 'who or what the key is for')
     .option('--rep <id>', 'sales rep the key belongs to (required for a manager)', idArgument)
-    .action(async (opts: { role: Role; name: string; rep?: number }) => {
-      const ops = await openMigratedDb(readConfig(), 'keys create');
+    .option('--key <key>', 'admin API key, to create it through a running server')
+    .action(async (opts: { role: Role; name: string; rep?: number; key?: string }) => {
+      const config = readConfig();
+      const server = runningServer(config, { ...ADMIN, key: opts.key, command: 'keys create' });
+      if (server) {
+        const body = { name: opts.name, role: opts.role, repId: opts.rep ?? null };
+        const k = (await server.call('POST', '/api-keys', body).catch((e: unknown) => {
+          throw e instanceof ServerAnswerError && e.fields.some((f) => f.field === 'repId')
+            ? repError(opts)
+            : e;
+        })) as { id: number; key: string };
+        note(
+          `created key #${k.id} "${opts.name}" (${opts.role}) through ${server.url}; it is shown once:`,
+        );
+        return print(k.key);
+      }
+      const ops = await openMigratedDb(config, 'keys create');
       try {
         const k = await createApiKey(ops.db, {
           name: opts.name,
@@ -56,11 +73,7 @@ export function registerKeyCommands(
         print(k.key);
       } catch (e) {
         if (e instanceof AppError && e.extra.errors?.some((f) => f.field === 'repId'))
-          throw new CliError(
-            opts.rep == null
-              ? `a ${opts.role} key must belong to a sales rep: add --rep <id>`
-              : `--rep ${opts.rep}: there is no sales rep with that id`,
-          );
+          throw repError(opts);
         throw e;
       } finally {
         await ops.close();
@@ -69,21 +82,14 @@ export function registerKeyCommands(
   keys
     .command('list')
     .description('list API keys (never the secrets)')
-    .action(async () => {
-      const ops = await openMigratedDb(readConfig(), 'keys list');
+    .option('--key <key>', 'admin API key, to list them through a running server')
+    .action(async (opts: { key?: string }) => {
+      const config = readConfig();
+      const server = runningServer(config, { ...ADMIN, key: opts.key, command: 'keys list' });
+      if (server) return printKeys(await listThrough(server), print);
+      const ops = await openMigratedDb(config, 'keys list');
       try {
-        const rows = (await listKeys(ops.db)).map((k) => [
-          String(k.id),
-          k.role,
-          k.rep_id == null ? '-' : String(k.rep_id),
-          k.key_prefix,
-          k.revoked_at ? 'revoked' : 'active',
-          k.last_used_at ? k.last_used_at.toISOString().slice(0, 16).replace('T', ' ') : '-',
-          k.name,
-        ]);
-        if (!rows.length) return print('no API keys yet');
-        const header = ['ID', 'ROLE', 'REP', 'PREFIX', 'STATUS', 'LAST USED (UTC)', 'NAME'];
-        for (const line of alignedTable(header, rows)) print(line);
+        printKeys((await listKeys(ops.db)).map(toApiKeyDto), print);
       } finally {
         await ops.close();
       }
@@ -92,8 +98,15 @@ export function registerKeyCommands(
     .command('revoke')
     .description('revoke an API key by id (never the last active admin key)')
     .argument('<id>', 'the key id (`salesops keys list` shows it)', idArgument)
-    .action(async (id: number) => {
-      const ops = await openMigratedDb(readConfig(), 'keys revoke');
+    .option('--key <key>', 'admin API key, to revoke it through a running server')
+    .action(async (id: number, opts: { key?: string }) => {
+      const config = readConfig();
+      const server = runningServer(config, { ...ADMIN, key: opts.key, command: 'keys revoke' });
+      if (server) {
+        await server.call('DELETE', `/api-keys/${id}`);
+        return print(`revoked key ${id} (the server stops accepting it at once)`);
+      }
+      const ops = await openMigratedDb(config, 'keys revoke');
       try {
         const r = await revokeKey(ops.db, id);
         if (!r) throw new CliError(`no active API key with id ${id}`);
@@ -102,4 +115,48 @@ export function registerKeyCommands(
         await ops.close();
       }
     });
+}
+
+const ADMIN = { what: 'an admin API key' };
+
+/** The API's repId refusal, said with the command-line option. */
+function repError(opts: { role: Role; rep?: number }): CliError {
+  return new CliError(
+    opts.rep == null
+      ? `a ${opts.role} key must belong to a sales rep: add --rep <id>`
+      : `--rep ${opts.rep}: there is no sales rep with that id`,
+  );
+}
+
+type KeyDto = ReturnType<typeof toApiKeyDto>;
+
+/** Every key, page by page, from the running server. */
+async function listThrough(server: RunningServer): Promise<KeyDto[]> {
+  const all: KeyDto[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = (await server.call(
+      'GET',
+      `/api-keys?limit=500${cursor ? `&cursor=${cursor}` : ''}`,
+    )) as { items: KeyDto[]; nextCursor: string | null };
+    all.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return all;
+}
+
+/** The keys as an aligned table under a header (never the secrets: there are none here). */
+function printKeys(keys: readonly KeyDto[], print: (line: string) => void): void {
+  if (!keys.length) return print('no API keys yet');
+  const rows = keys.map((k) => [
+    String(k.id),
+    k.role,
+    k.repId == null ? '-' : String(k.repId),
+    k.prefix,
+    k.revokedAt ? 'revoked' : 'active',
+    k.lastUsedAt ? k.lastUsedAt.slice(0, 16).replace('T', ' ') : '-',
+    k.name,
+  ]);
+  const header = ['ID', 'ROLE', 'REP', 'PREFIX', 'STATUS', 'LAST USED (UTC)', 'NAME'];
+  for (const line of alignedTable(header, rows)) print(line);
 }
