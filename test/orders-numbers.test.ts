@@ -3,6 +3,7 @@
  * are skipped in one step, numbers past 999,999 keep every digit, concurrent creates stay unique.
  */
 import { sql } from 'kysely';
+import { advanceOrderNumbers } from '../db/order-numbers.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 import { makeCustomer, makeProduct, makeWarehouse } from './orders-fixtures.ts';
@@ -82,4 +83,72 @@ describeBoth('order numbers', (kind) => {
     expect(new Set(got).size).toBe(12);
     expect(Math.min(...got)).toBeGreaterThan(n + 20);
   });
+
+  it('serves waves of concurrent creates, each meeting freshly loaded numbers, without a refusal', async () => {
+    // Each wave: a bulk load takes the next numbers behind the sequence's back, then many creates
+    // race into them at once, so several advance the sequence while others draw from it. An
+    // advance that moved the sequence back under a number just handed out would make later
+    // creates meet that number again, burn their attempts and answer 409.
+    const WAVES = 5;
+    const CREATES = 40;
+    const got: number[] = [];
+    for (let wave = 0; wave < WAVES; wave++) {
+      const top = numeric((await create()).body.number);
+      await insertByHand(
+        Array.from({ length: 200 }, (_, i) => `SO-${String(top + 1 + i).padStart(6, '0')}`),
+      );
+      const results = await Promise.all(Array.from({ length: CREATES }, () => create()));
+      for (const r of results) expect(r.status, r.text).toBe(201);
+      const numbers = results.map((r) => numeric(r.body.number));
+      expect(Math.min(...numbers)).toBeGreaterThan(top + 200);
+      got.push(...numbers);
+    }
+    expect(new Set(got).size).toBe(WAVES * CREATES);
+    // The sequence ends past every number in the table: the next create needs no advance.
+    const ahead = await sql<{ ok: boolean }>`
+      SELECT (SELECT last_value FROM order_number_seq) >= max(substring(number FROM 4)::bigint) AS ok
+      FROM orders WHERE number ~ '^SO-[0-9]{1,18}$'`.execute(env.ops.db);
+    expect(ahead.rows[0]!.ok).toBe(true);
+  });
+
+  // Two open transactions need two connections: PostgreSQL only (PGlite has one session).
+  it.runIf(kind === 'postgres')(
+    'an advance never moves the sequence back and holds no lock past itself',
+    async () => {
+      const sequence = async () =>
+        Number(
+          (
+            await sql<{ v: string }>`SELECT last_value::text AS v FROM order_number_seq`.execute(
+              env.ops.db,
+            )
+          ).rows[0]!.v,
+        );
+      const taken = (await sequence()) + 50;
+      await insertByHand([`SO-${String(taken).padStart(6, '0')}`]);
+      let finishFirst!: () => void;
+      const firstHeld = new Promise<void>((resolve) => (finishFirst = resolve));
+      let firstAdvanced!: () => void;
+      const advanced = new Promise<void>((resolve) => (firstAdvanced = resolve));
+      // The first advance's transaction stays open until the end of the test.
+      const first = env.ops.db.transaction().execute(async (trx) => {
+        await advanceOrderNumbers(trx);
+        firstAdvanced();
+        await firstHeld;
+      });
+      await advanced;
+      expect(await sequence()).toBe(taken);
+      // Creates draw numbers past it, then a second advance sees the same `top` from the table.
+      for (let i = 0; i < 3; i++) expect((await create()).status).toBe(201);
+      const second = env.ops.db.transaction().execute((trx) => advanceOrderNumbers(trx));
+      const outcome = await Promise.race([
+        second.then(() => 'done'),
+        new Promise((resolve) => setTimeout(() => resolve('blocked'), 5000)),
+      ]);
+      finishFirst();
+      await first;
+      await second;
+      expect(outcome, 'the second advance waited for the first transaction').toBe('done');
+      expect(await sequence()).toBe(taken + 3);
+    },
+  );
 });

@@ -106,10 +106,10 @@ const NUMBER_ATTEMPTS = 4;
 /**
  * Insert a draft under the next free order number (SO-000001…). ON CONFLICT DO NOTHING keeps the
  * transaction usable when the number is taken (rows loaded or written by hand past the
- * sequence); then one statement moves the sequence past every existing number and the insert
- * runs again — two extra round trips per collision, not one per taken number, and none in the
- * normal case. A further attempt is needed only when a concurrent create took the number between
- * the two.
+ * sequence); then advanceOrderNumbers moves the sequence past every existing number, never
+ * backwards however many creates do this at once, and the insert runs again — a few extra round
+ * trips per collision, not one per taken number, and none in the normal case. A further attempt
+ * is needed only when rows are loaded behind the sequence again in between.
  */
 export async function insertOrder(db: Db, row: Omit<Insertable<OrdersTable>, 'number'>) {
   for (let attempt = 1; attempt <= NUMBER_ATTEMPTS; attempt++) {
