@@ -6,8 +6,11 @@ import { updateRowById } from '../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-/** The activity with its customer's owner (for the scope check), if not deleted. */
-export function findActivity(db: Db, id: number) {
+/**
+ * The activity with its customer's owner (for the scope check), if not deleted; `lock`: the
+ * activity FOR NO KEY UPDATE (not the customer), for an update that follows.
+ */
+export function findActivity(db: Db, id: number, opts: { lock?: boolean } = {}) {
   return db
     .selectFrom('activities as a')
     .leftJoin('customers as c', 'c.id', 'a.customer_id')
@@ -15,6 +18,7 @@ export function findActivity(db: Db, id: number) {
     .select('c.owner_rep_id as customer_owner_rep_id')
     .where('a.id', '=', id)
     .where('a.deleted_at', 'is', null)
+    .$if(opts.lock === true, (q) => q.forNoKeyUpdate('a'))
     .executeTakeFirst();
 }
 

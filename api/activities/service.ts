@@ -89,9 +89,12 @@ async function resolveCustomer(db: Db, scope: Scope, refs: Refs): Promise<number
   return customerId;
 }
 
-/** The activity if it exists and the caller may see it; 404 otherwise. */
-async function visibleActivity(db: Db, scope: Scope, id: number) {
-  const row = await repo.findActivity(db, id);
+/**
+ * The activity if it exists and the caller may see it; 404 otherwise. `lock` for an update that
+ * follows: a concurrent delete then waits, or is seen here.
+ */
+async function visibleActivity(db: Db, scope: Scope, id: number, opts: { lock?: boolean } = {}) {
+  const row = await repo.findActivity(db, id, opts);
   if (
     !row ||
     !canSeeOwner(scope.team, row.owner_rep_id) ||
@@ -183,7 +186,7 @@ export async function updateActivity(
 ): Promise<ActivityDto> {
   const scope = await loadScope(db, principal);
   return db.transaction().execute(async (trx) => {
-    const before = await visibleActivity(trx, scope, id);
+    const before = await visibleActivity(trx, scope, id, { lock: true });
     // The references below are always resolved into columns; an empty patch must write nothing.
     if (setsNothing(input)) return toActivityDto(before);
     const pick = <T>(given: T | undefined, current: T) => (given !== undefined ? given : current);
@@ -226,7 +229,7 @@ export async function updateActivity(
 export async function deleteActivity(db: Kysely<DB>, principal: Principal, id: number) {
   const scope = await loadScope(db, principal);
   await db.transaction().execute(async (trx) => {
-    const before = await visibleActivity(trx, scope, id);
+    const before = await visibleActivity(trx, scope, id, { lock: true });
     await repo.updateActivity(trx, id, { deleted_at: new Date() });
     await recordAudit(trx, {
       principal,

@@ -38,7 +38,7 @@ export async function updatePriceList(
   input: { name?: string; currency?: string; active?: boolean; deleted?: boolean },
 ) {
   return db.transaction().execute(async (trx) => {
-    const before = await repo.findPriceList(trx, id);
+    const before = await repo.findPriceList(trx, id, { lock: true });
     if (!before) throw notFound('price list', id);
     const after = await repo.updatePriceList(trx, id, {
       name: input.name,
@@ -105,7 +105,7 @@ export async function updatePriceListItem(
   input: ItemInput & { deleted?: boolean },
 ) {
   return db.transaction().execute(async (trx) => {
-    const before = await repo.findPriceListItem(trx, priceListId, itemId);
+    const before = await repo.findPriceListItem(trx, priceListId, itemId, { lock: true });
     if (!before) throw notFound('price list item', itemId);
     if (input.productId !== undefined && !(await repo.findProduct(trx, input.productId)))
       throw unknownReference('productId', 'product', input.productId);

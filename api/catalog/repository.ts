@@ -155,12 +155,14 @@ export function listPriceLists(db: Db, page?: IdPage) {
     .execute();
 }
 
-export function findPriceList(db: Db, id: number) {
+/** A live price list; `lock`: FOR NO KEY UPDATE, for an update that follows (db/update-row.ts). */
+export function findPriceList(db: Db, id: number, opts: { lock?: boolean } = {}) {
   return db
     .selectFrom('price_lists')
     .selectAll()
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
+    .$if(opts.lock === true, (q) => q.forNoKeyUpdate())
     .executeTakeFirst();
 }
 
@@ -184,13 +186,20 @@ export function listPriceListItems(db: Db, priceListId: number) {
     .execute();
 }
 
-export function findPriceListItem(db: Db, priceListId: number, id: number) {
+/** A live item of the price list; `lock`: FOR NO KEY UPDATE, for an update that follows (db/update-row.ts). */
+export function findPriceListItem(
+  db: Db,
+  priceListId: number,
+  id: number,
+  opts: { lock?: boolean } = {},
+) {
   return db
     .selectFrom('price_list_items')
     .selectAll()
     .where('id', '=', id)
     .where('price_list_id', '=', priceListId)
     .where('deleted_at', 'is', null)
+    .$if(opts.lock === true, (q) => q.forNoKeyUpdate())
     .executeTakeFirst();
 }
 

@@ -78,7 +78,7 @@ export async function updateContact(
   const scope = await loadScope(db, principal);
   return db.transaction().execute(async (trx) => {
     await visibleCustomer(trx, scope, customerId);
-    const before = await repo.findContact(trx, customerId, contactId);
+    const before = await repo.findContact(trx, customerId, contactId, { lock: true });
     if (!before) throw notFound('contact', contactId);
     const row = await repo.updateContact(trx, contactId, {
       name: input.name,
@@ -110,7 +110,7 @@ export async function deleteContact(
   const scope = await loadScope(db, principal);
   await db.transaction().execute(async (trx) => {
     await visibleCustomer(trx, scope, customerId);
-    const before = await repo.findContact(trx, customerId, contactId);
+    const before = await repo.findContact(trx, customerId, contactId, { lock: true });
     if (!before) throw notFound('contact', contactId);
     await repo.updateContact(trx, contactId, { deleted_at: new Date(), is_primary: false });
     await recordAudit(trx, {

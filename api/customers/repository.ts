@@ -11,10 +11,15 @@ export const OPEN_ORDER_STATUSES = ['draft', 'pending_approval', 'confirmed', 's
 /** Statuses that are not revenue (METRICS.md: revenue order). */
 export const NON_REVENUE_STATUSES = ['draft', 'pending_approval', 'cancelled'] as const;
 
-/** The customer with this id; soft-deleted ones only when `deleted` is true. */
-export function findCustomer(db: Db, id: number, opts: { deleted?: boolean } = {}) {
+/**
+ * The customer with this id; soft-deleted ones only when `deleted` is true. `lock`: FOR NO KEY
+ * UPDATE, for an update that follows (db/update-row.ts); not FOR UPDATE, which would also hold
+ * off every insert that references the customer (an order, a contact) until commit.
+ */
+export function findCustomer(db: Db, id: number, opts: { deleted?: boolean; lock?: boolean } = {}) {
   let q = db.selectFrom('customers').selectAll().where('id', '=', id);
   q = opts.deleted ? q.where('deleted_at', 'is not', null) : q.where('deleted_at', 'is', null);
+  if (opts.lock) q = q.forNoKeyUpdate();
   return q.executeTakeFirst();
 }
 
@@ -43,8 +48,14 @@ export function insertCustomer(db: Db, row: Insertable<CustomersTable>) {
   return db.insertInto('customers').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-export function updateCustomer(db: Db, id: number, set: Updateable<CustomersTable>) {
-  return updateRowById(db, 'customers', id, set);
+/** Update a live customer, or a soft-deleted one with `deleted: true` (a restore). */
+export function updateCustomer(
+  db: Db,
+  id: number,
+  set: Updateable<CustomersTable>,
+  opts: { deleted?: boolean } = {},
+) {
+  return updateRowById(db, 'customers', id, set, opts);
 }
 
 /** Filters of the customer list; all optional. */
@@ -112,13 +123,20 @@ export function listContacts(db: Db, customerId: number) {
     .execute();
 }
 
-export function findContact(db: Db, customerId: number, contactId: number) {
+/** A live contact of the customer; `lock`: FOR NO KEY UPDATE, for an update that follows (db/update-row.ts). */
+export function findContact(
+  db: Db,
+  customerId: number,
+  contactId: number,
+  opts: { lock?: boolean } = {},
+) {
   return db
     .selectFrom('contacts')
     .selectAll()
     .where('id', '=', contactId)
     .where('customer_id', '=', customerId)
     .where('deleted_at', 'is', null)
+    .$if(opts.lock === true, (q) => q.forNoKeyUpdate())
     .executeTakeFirst();
 }
 

@@ -26,9 +26,17 @@ type Db = Kysely<DB> | Transaction<DB>;
 /** Fields only a manager or admin may set: they loosen or tighten what orders are accepted. */
 const OVERRIDE_FIELDS = ['creditLimit', 'blocked'] as const;
 
-/** The live customer if the caller's scope includes it; 404 otherwise (existence does not leak). */
-export async function visibleCustomer(db: Db, scope: Scope, id: number) {
-  const c = await repo.findCustomer(db, id);
+/**
+ * The live customer if the caller's scope includes it; 404 otherwise (existence does not leak).
+ * `lock` for an update of the customer that follows: a concurrent delete then waits, or is seen.
+ */
+export async function visibleCustomer(
+  db: Db,
+  scope: Scope,
+  id: number,
+  opts: { lock?: boolean } = {},
+) {
+  const c = await repo.findCustomer(db, id, opts);
   if (!c || !canSeeOwner(scope.team, c.owner_rep_id)) throw notFound('customer', id);
   return c;
 }
@@ -182,7 +190,7 @@ export async function updateCustomer(
   const scope = await loadScope(db, principal);
   return namingDuplicates(db, input, id, () =>
     db.transaction().execute(async (trx) => {
-      const before = await visibleCustomer(trx, scope, id);
+      const before = await visibleCustomer(trx, scope, id, { lock: true });
       if (input.ownerRepId != null && input.ownerRepId !== before.owner_rep_id) {
         await assertAssignableRep(trx, scope.team, input.ownerRepId, 'ownerRepId');
       }
@@ -206,7 +214,7 @@ export async function updateCustomer(
 export async function deleteCustomer(db: Kysely<DB>, principal: Principal, id: number) {
   const scope = await loadScope(db, principal);
   await db.transaction().execute(async (trx) => {
-    const before = await visibleCustomer(trx, scope, id);
+    const before = await visibleCustomer(trx, scope, id, { lock: true });
     const open = await repo.countOpenOrders(trx, id);
     if (open > 0) {
       throw new AppError(
@@ -234,11 +242,11 @@ export async function restoreCustomer(
 ): Promise<CustomerDto> {
   const scope = await loadScope(db, principal);
   return db.transaction().execute(async (trx) => {
-    const before = await repo.findCustomer(trx, id, { deleted: true });
+    const before = await repo.findCustomer(trx, id, { deleted: true, lock: true });
     if (!before) return toCustomerDto(await visibleCustomer(trx, scope, id));
     if (!canSeeOwner(scope.team, before.owner_rep_id)) throw notFound('customer', id);
     await checkDuplicates(trx, { email: before.email }, id);
-    const row = await repo.updateCustomer(trx, id, { deleted_at: null });
+    const row = await repo.updateCustomer(trx, id, { deleted_at: null }, { deleted: true });
     const dto = toCustomerDto(row);
     await recordAudit(trx, {
       principal,

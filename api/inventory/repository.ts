@@ -17,12 +17,14 @@ export function listWarehouses(db: Db, page?: IdPage) {
     .execute();
 }
 
-export function findWarehouse(db: Db, id: number) {
+/** A live warehouse; `lock`: FOR NO KEY UPDATE, for an update that follows (db/update-row.ts). */
+export function findWarehouse(db: Db, id: number, opts: { lock?: boolean } = {}) {
   return db
     .selectFrom('warehouses')
     .selectAll()
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
+    .$if(opts.lock === true, (q) => q.forNoKeyUpdate())
     .executeTakeFirst();
 }
 
@@ -95,12 +97,14 @@ export function listReorderRules(db: Db, page?: IdPage) {
     .execute();
 }
 
-export function findReorderRule(db: Db, id: number) {
+/** A live reorder rule; `lock`: FOR NO KEY UPDATE, for an update that follows (db/update-row.ts). */
+export function findReorderRule(db: Db, id: number, opts: { lock?: boolean } = {}) {
   return db
     .selectFrom('reorder_rules')
     .selectAll()
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
+    .$if(opts.lock === true, (q) => q.forNoKeyUpdate())
     .executeTakeFirst();
 }
 

@@ -84,7 +84,7 @@ export async function updateWarehouse(
   input: { code?: string; name?: string; city?: string | null; active?: boolean },
 ) {
   return db.transaction().execute(async (trx) => {
-    const before = await repo.findWarehouse(trx, id);
+    const before = await repo.findWarehouse(trx, id, { lock: true });
     if (!before) throw notFound('warehouse', id);
     const after = await repo.updateWarehouse(trx, id, input);
     await recordAudit(trx, {
@@ -228,7 +228,7 @@ export async function updateReorderRule(
   },
 ) {
   return db.transaction().execute(async (trx) => {
-    const before = await repo.findReorderRule(trx, id);
+    const before = await repo.findReorderRule(trx, id, { lock: true });
     if (!before) throw notFound('reorder rule', id);
     const after = await repo.updateReorderRule(trx, id, {
       reorder_point: input.reorderPoint,

@@ -17,8 +17,11 @@ export function findOpportunity(db: Db, id: number) {
     .executeTakeFirst();
 }
 
-/** The opportunity with its customer's owner rep, for the scope check. */
-export function findWithCustomerOwner(db: Db, id: number) {
+/**
+ * The live opportunity with its customer's owner rep, for the scope check; `lock`: the
+ * opportunity FOR NO KEY UPDATE (not the customer), for an update that follows.
+ */
+export function findWithCustomerOwner(db: Db, id: number, opts: { lock?: boolean } = {}) {
   return db
     .selectFrom('opportunities as o')
     .innerJoin('customers as c', 'c.id', 'o.customer_id')
@@ -26,6 +29,7 @@ export function findWithCustomerOwner(db: Db, id: number) {
     .select('c.owner_rep_id as customer_owner_rep_id')
     .where('o.id', '=', id)
     .where('o.deleted_at', 'is', null)
+    .$if(opts.lock === true, (q) => q.forNoKeyUpdate('o'))
     .executeTakeFirst();
 }
 

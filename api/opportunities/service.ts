@@ -37,9 +37,12 @@ function refuse(plan: Extract<StagePlan, { ok: false }>): never {
   throw new AppError(plan.code, plan.message, { errors: plan.errors });
 }
 
-/** The opportunity if it exists and the caller may see it; 404 otherwise. */
-async function visibleOpportunity(db: Db, scope: Scope, id: number) {
-  const row = await repo.findWithCustomerOwner(db, id);
+/**
+ * The opportunity if it exists and the caller may see it; 404 otherwise. `lock` for an update
+ * that follows: a concurrent delete then waits, or is seen here.
+ */
+async function visibleOpportunity(db: Db, scope: Scope, id: number, opts: { lock?: boolean } = {}) {
+  const row = await repo.findWithCustomerOwner(db, id, opts);
   if (
     !row ||
     !canSeeOwner(scope.pipeline, row.owner_rep_id) ||
@@ -153,7 +156,7 @@ export async function updateOpportunity(
   const scope = await loadScope(db, principal);
   const now = new Date();
   return db.transaction().execute(async (trx) => {
-    const before = await visibleOpportunity(trx, scope, id);
+    const before = await visibleOpportunity(trx, scope, id, { lock: true });
     const beforeDto = await detail(trx, before);
     // The stage plan below always yields every column; an empty patch must still write nothing.
     if (setsNothing(input)) return beforeDto;
@@ -233,7 +236,7 @@ export async function updateOpportunity(
 export async function deleteOpportunity(db: Kysely<DB>, principal: Principal, id: number) {
   const scope = await loadScope(db, principal);
   await db.transaction().execute(async (trx) => {
-    const before = await visibleOpportunity(trx, scope, id);
+    const before = await visibleOpportunity(trx, scope, id, { lock: true });
     await repo.updateOpportunity(trx, id, { deleted_at: new Date() });
     await recordAudit(trx, {
       principal,

@@ -32,8 +32,14 @@ function quotaVisible(scope: QuotaScope, q: { rep_id: number | null; team_id: nu
   return q.rep_id !== null ? scope.reps.includes(q.rep_id) : scope.teams.includes(q.team_id!);
 }
 
-export async function getQuota(db: Db, scope: QuotaScope, id: number): Promise<QuotaDto> {
-  const q = await repo.findQuota(db, id);
+/** The quota if the caller may see it, 404 otherwise; `lock` for an update that follows. */
+export async function getQuota(
+  db: Db,
+  scope: QuotaScope,
+  id: number,
+  opts: { lock?: boolean } = {},
+): Promise<QuotaDto> {
+  const q = await repo.findQuota(db, id, opts);
   if (!q || !quotaVisible(scope, q)) throw notFound('quota', id);
   return toQuotaDto(q);
 }
@@ -116,7 +122,7 @@ export async function updateQuota(
 ) {
   const scope = await quotaScope(db, principal);
   return db.transaction().execute(async (trx) => {
-    const before = await getQuota(trx, scope, id);
+    const before = await getQuota(trx, scope, id, { lock: true });
     const dto = toQuotaDto(await repo.updateQuota(trx, id, { amount }));
     await recordAudit(trx, {
       principal,
@@ -133,7 +139,7 @@ export async function updateQuota(
 export async function deleteQuota(db: Kysely<DB>, principal: Principal, id: number) {
   const scope = await quotaScope(db, principal);
   await db.transaction().execute(async (trx) => {
-    const before = await getQuota(trx, scope, id);
+    const before = await getQuota(trx, scope, id, { lock: true });
     await repo.updateQuota(trx, id, { deleted_at: new Date() });
     await recordAudit(trx, {
       principal,

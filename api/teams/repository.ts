@@ -7,12 +7,14 @@ import { updateRowById } from '../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-export function findRep(db: Db, id: number) {
+/** A live rep; `lock`: FOR NO KEY UPDATE, for an update that follows (db/update-row.ts). */
+export function findRep(db: Db, id: number, opts: { lock?: boolean } = {}) {
   return db
     .selectFrom('sales_reps')
     .selectAll()
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
+    .$if(opts.lock === true, (q) => q.forNoKeyUpdate())
     .executeTakeFirst();
 }
 
@@ -46,12 +48,14 @@ export function listReps(
     .execute();
 }
 
-export function findTeam(db: Db, id: number) {
+/** A live team; `lock`: FOR NO KEY UPDATE, for an update that follows (db/update-row.ts). */
+export function findTeam(db: Db, id: number, opts: { lock?: boolean } = {}) {
   return db
     .selectFrom('teams')
     .selectAll()
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
+    .$if(opts.lock === true, (q) => q.forNoKeyUpdate())
     .executeTakeFirst();
 }
 
@@ -103,12 +107,14 @@ export async function teamsOfReps(db: Db, repIds: number[]): Promise<number[]> {
   return rows.map((r) => r.team_id!);
 }
 
-export function findQuota(db: Db, id: number) {
+/** A live quota; `lock`: FOR NO KEY UPDATE, for an update that follows (db/update-row.ts). */
+export function findQuota(db: Db, id: number, opts: { lock?: boolean } = {}) {
   return db
     .selectFrom('quotas')
     .selectAll()
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
+    .$if(opts.lock === true, (q) => q.forNoKeyUpdate())
     .executeTakeFirst();
 }
 

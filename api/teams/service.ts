@@ -90,7 +90,7 @@ export async function createRep(
 
 export async function updateRep(db: Kysely<DB>, principal: Principal, id: number, input: RepInput) {
   return db.transaction().execute(async (trx) => {
-    const before = await repo.findRep(trx, id);
+    const before = await repo.findRep(trx, id, { lock: true });
     if (!before) throw notFound('sales rep', id);
     await checkRepRefs(trx, input, id);
     const row = await repo.updateRep(trx, id, {
@@ -159,7 +159,7 @@ export async function updateTeam(
   input: TeamInput,
 ) {
   return db.transaction().execute(async (trx) => {
-    const before = await repo.findTeam(trx, id);
+    const before = await repo.findTeam(trx, id, { lock: true });
     if (!before) throw notFound('team', id);
     await checkTeam(trx, input, id);
     const row = await repo.updateTeam(trx, id, {

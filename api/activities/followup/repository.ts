@@ -32,12 +32,14 @@ export function listRules(
   return (page ? q.limit(page.limit) : q).execute();
 }
 
-export function findRule(db: Db, id: number) {
+/** A live follow-up rule; `lock`: FOR NO KEY UPDATE, for an update that follows (db/update-row.ts). */
+export function findRule(db: Db, id: number, opts: { lock?: boolean } = {}) {
   return db
     .selectFrom('followup_rules')
     .selectAll()
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
+    .$if(opts.lock === true, (q) => q.forNoKeyUpdate())
     .executeTakeFirst();
 }
 

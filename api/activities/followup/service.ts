@@ -56,7 +56,7 @@ export async function updateRule(
   input: z.output<typeof followupRulePatch>,
 ) {
   return db.transaction().execute(async (trx) => {
-    const row = await repo.findRule(trx, id);
+    const row = await repo.findRule(trx, id, { lock: true });
     if (!row) throw notFound('follow-up rule', id);
     const before = toFollowupRuleDto(row);
     const misfits = conditionMisfits(before.trigger, input.condition);
@@ -93,7 +93,7 @@ export async function updateRule(
 /** Soft delete; activities it created keep pointing at it. */
 export async function deleteRule(db: Kysely<DB>, principal: Principal, id: number) {
   await db.transaction().execute(async (trx) => {
-    const row = await repo.findRule(trx, id);
+    const row = await repo.findRule(trx, id, { lock: true });
     if (!row) throw notFound('follow-up rule', id);
     await repo.updateRule(trx, id, { deleted_at: new Date(), active: false });
     await recordAudit(trx, {
