@@ -3,7 +3,8 @@ import { Router } from 'express';
 import type { AppContext } from '../context.ts';
 import { decodeCursor, pageOf, pageSchema } from '../pagination.ts';
 import type { RouteRegistry } from '../route.ts';
-import { confirmOrder, returnOrder, transitionOrder } from './actions.ts';
+import { confirmOrder, transitionOrder } from './actions.ts';
+import { returnOrder } from './return.ts';
 import { ruleRoutes } from './rule-routes.ts';
 import {
   cancelBody,
