@@ -21,6 +21,7 @@ import {
   toPriceHistoryDto,
   toProductDto,
 } from './schemas.ts';
+import * as categories from './category-service.ts';
 import * as service from './service.ts';
 import { priceListRoutes } from './price-list-routes.ts';
 
@@ -59,7 +60,8 @@ export function catalogRoutes(ctx: AppContext, registry: RouteRegistry): Router 
       response: categoryDto,
       status: 201,
     },
-    async ({ body, principal }) => toCategoryDto(await service.createCategory(db, principal, body)),
+    async ({ body, principal }) =>
+      toCategoryDto(await categories.createCategory(db, principal, body)),
   );
   registry.add(
     router,
@@ -74,7 +76,7 @@ export function catalogRoutes(ctx: AppContext, registry: RouteRegistry): Router 
       response: categoryDto,
     },
     async ({ params, body, principal }) =>
-      toCategoryDto(await service.updateCategory(db, principal, params.id, body)),
+      toCategoryDto(await categories.updateCategory(db, principal, params.id, body)),
   );
   registry.add(
     router,
@@ -88,7 +90,7 @@ export function catalogRoutes(ctx: AppContext, registry: RouteRegistry): Router 
       status: 204,
     },
     async ({ params, principal }) => {
-      await service.deleteCategory(db, principal, params.id);
+      await categories.deleteCategory(db, principal, params.id);
       return undefined;
     },
   );
