@@ -1,7 +1,7 @@
 /**
- * Input rules every area shares (docs/api.md, "Input rules"): one date schema, one timestamp
- * schema, the NUL-character guard, id bounds and the money-column limit, so "a date", "a string"
- * or "an amount" is refused the same way on every route.
+ * Input rules every area shares (docs/conventions.md, "Input rules"): one date schema, one
+ * timestamp schema, the NUL-character guard, id bounds and the money-column limit, so "a date",
+ * "a string" or "an amount" is refused the same way on every route.
  *
  * Why not `new Date(text)` alone: V8 rolls impossible dates over (2026-02-30 → 2026-03-02) and
  * PostgreSQL then stores the wrong day without a word, so the calendar is checked first.

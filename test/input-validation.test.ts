@@ -1,5 +1,5 @@
 /**
- * The input rules of docs/api.md on both databases, through the real app: an empty PATCH is a
+ * The input rules of docs/conventions.md on both databases, through the real app: an empty PATCH is a
  * no-op on every area; U+0000 in a body, query or path is a 400 naming the field and writes
  * nothing; a date that does not exist is a 400 naming the field; duplicates and numbers out of
  * range name the field in words, with no database text.
@@ -112,7 +112,7 @@ describeBoth('input rules', (kind) => {
       expect(r.status, `${path}: ${r.text}`).toBe(200);
       expect(r.body, path).toEqual(before);
     }
-    // A no-op is not an event: no audit row (docs/api.md).
+    // A no-op is not an event: no audit row (docs/conventions.md).
     expect(await auditCount()).toBe(audit);
     // …and a real change after it still is.
     const renamed = await env.request('PATCH', `/api/v1/categories/${category.id}`, {

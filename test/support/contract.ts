@@ -63,7 +63,8 @@ function templatePattern(template: string): RegExp {
 /**
  * The misfits among `observed`, one line each (deduplicated): a documented path answered with a
  * status or content type its operation does not list, or a method it does not have answered with
- * anything but 405. Unknown paths are skipped (their 404 is the API-wide convention in docs/api.md).
+ * anything but 405. Unknown paths are skipped (their 404 is the API-wide convention in
+ * docs/conventions.md).
  */
 export function undocumented(doc: OpenApiDoc, observed: readonly Observation[]): string[] {
   const templates = Object.keys(doc.paths).map((t) => ({ t, re: templatePattern(t) }));
