@@ -68,7 +68,14 @@ describeBoth('category tree', (kind) => {
       key: 'manager',
       body: { parentId: top },
     });
-    expect(self.status).toBe(422);
+    expect(self.status, self.text).toBe(409);
+    expect(self.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(self.body.detail).toBe(
+      `category ${top} cannot be its own parent: moving it under itself would make a cycle`,
+    );
+    expect(self.body.errors).toEqual([
+      { field: 'parentId', in: 'body', message: 'is this category itself' },
+    ]);
     expect(await parentOf(top)).toBeNull();
     expect(await auditRows()).toBe(audit);
     // A move that keeps a tree is fine: the leaf up to the top, then the top under another root.

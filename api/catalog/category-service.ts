@@ -43,10 +43,14 @@ export async function updateCategory(
     const before = await repo.findCategory(trx, id, 'update');
     if (!before) throw notFound('category', id);
     if (input.parentId != null) {
+      // The shortest cycle: the same 409 as a move under a descendant (the issue asks one answer
+      // for every cycle), checked before the lookup so it needs no read.
       if (input.parentId === id)
-        throw new AppError('unprocessable', 'a category cannot be its own parent', {
-          errors: [{ field: 'parentId', in: 'body', message: 'cannot be the category itself' }],
-        });
+        throw new AppError(
+          'conflict',
+          `category ${id} cannot be its own parent: moving it under itself would make a cycle`,
+          { errors: [{ field: 'parentId', in: 'body', message: 'is this category itself' }] },
+        );
       if (!(await repo.findCategory(trx, input.parentId, 'share')))
         throw unknownReference('parentId', 'category', input.parentId);
       // Under the tree lock the ancestors read here cannot change before commit.
