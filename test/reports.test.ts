@@ -128,6 +128,38 @@ describe('reports API', () => {
     ]);
   });
 
+  // Why DELETE /categories/{id} does not count deleted products (api/catalog/service.ts): a
+  // category whose only products are deleted but sold can go, and its sales keep their category.
+  it('keeps the sales of a deleted category and its deleted products, under their names', async () => {
+    const get = async (q: string) =>
+      (await env.request('GET', `/api/v1/reports/sales?${q}`, { key: 'analyst' })).body.rows;
+    const queries = ['groupBy=month&category=2', 'groupBy=month&category=1', 'groupBy=category'];
+    const before = await Promise.all(queries.map(get));
+    expect(before[0]).not.toEqual([]);
+    const build = async () => {
+      const run = await runProject(env.warehouse, loadProject(), {
+        command: 'build',
+        vars: { timezone: 'UTC', as_of: '2026-03-31' },
+      });
+      expect(run.models.filter((m) => m.status !== 'success')).toEqual([]);
+    };
+    // What ingest copies after DELETE /products/500 and DELETE /categories/2: soft deletes.
+    const deleted = (at: string | null) =>
+      withConnection(env.warehouse, async (c) => {
+        await c.run(`UPDATE raw.products SET deleted_at = ${at} WHERE id = 500`);
+        await c.run(`UPDATE raw.product_categories SET deleted_at = ${at} WHERE id = 2`);
+      });
+    await deleted("TIMESTAMPTZ '2026-03-20 00:00:00+00'");
+    try {
+      await build();
+      expect(await Promise.all(queries.map(get))).toEqual(before);
+      expect(before[2]).toContainEqual(expect.objectContaining({ key: 2, label: 'Tools' }));
+    } finally {
+      await deleted('NULL');
+      await build();
+    }
+  });
+
   it('limits a manager to the reps of their team', async () => {
     const res = await env.request('GET', '/api/v1/reports/sales?groupBy=month', {
       key: managerKey,

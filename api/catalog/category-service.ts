@@ -85,6 +85,11 @@ export async function updateCategory(
  * Soft-delete a category that nothing uses: 409 naming the live products and subcategories that
  * still point at it (reports would lose their category otherwise). The row lock makes a
  * concurrent product or child write (which locks the category for share) wait or find it gone.
+ *
+ * Deleted products do not count, even with past sales: the delete is soft, ingest copies the row
+ * with its deleted_at, and the category tree of dim_products keeps deleted categories, so
+ * `reports/sales?category=X` and `groupBy=category` keep those sales under X's name
+ * (test/reports.test.ts proves it). A deleted product cannot be restored into the category.
  */
 export async function deleteCategory(db: Kysely<DB>, principal: Principal, id: number) {
   await db.transaction().execute(async (trx) => {
