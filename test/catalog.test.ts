@@ -149,6 +149,41 @@ describeBoth('catalog', (kind) => {
     expect((await env.request('GET', '/api/v1/products/99999999/price')).status).toBe(404);
   });
 
+  it('pages a price list’s items by id with ?limit= and ?cursor=', async () => {
+    const list = await env.request('POST', '/api/v1/price-lists', { body: { name: `P ${uid()}` } });
+    expect(list.status, list.text).toBe(201);
+    // Added in an order unlike id order by product, so the page order is visibly by id.
+    const products = [await makeProduct(env), await makeProduct(env), await makeProduct(env)];
+    const ids: number[] = [];
+    for (const productId of [products[2], products[0], products[1]]) {
+      const r = await env.request('POST', `/api/v1/price-lists/${list.body.id}/items`, {
+        body: { productId, unitPrice: '5.00' },
+      });
+      expect(r.status, r.text).toBe(201);
+      ids.push(r.body.id);
+    }
+    const url = `/api/v1/price-lists/${list.body.id}/items`;
+    const first = await env.request('GET', `${url}?limit=2`, { key: 'analyst' });
+    expect(first.status, first.text).toBe(200);
+    expect(first.body.items.map((i: any) => i.id)).toEqual(ids.slice(0, 2));
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await env.request(
+      'GET',
+      `${url}?limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`,
+      { key: 'analyst' },
+    );
+    expect(second.body).toEqual({
+      items: [expect.objectContaining({ id: ids[2] })],
+      nextCursor: null,
+    });
+    expect((await env.request('GET', url)).body.items).toHaveLength(3); // default limit 50
+    for (const bad of ['limit=0', 'limit=501', 'cursor=not-a-cursor']) {
+      const r = await env.request('GET', `${url}?${bad}`);
+      expect(r.status, bad).toBe(400);
+      expect(r.body.errors[0].field).toBe(bad.split('=')[0]);
+    }
+  });
+
   it('hides other teams’ customers from price lookups', async () => {
     const mine = await makeRepWithKey(env, 'staff');
     const other = await makeRepWithKey(env, 'staff');

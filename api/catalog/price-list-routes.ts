@@ -17,7 +17,7 @@ import {
   toPriceListDto,
   toPriceListItemDto,
 } from './schemas.ts';
-import { idPage, pageOf, pageSchema, paginationQuery, wholeList } from '../pagination.ts';
+import { idPage, pageOf, pageSchema, paginationQuery } from '../pagination.ts';
 
 const READ_ROLES = ['manager', 'staff', 'analyst', 'executive'] as const;
 const WRITE_ROLES = ['manager'] as const;
@@ -108,15 +108,17 @@ export function priceListRoutes(ctx: AppContext, registry: RouteRegistry): Route
     {
       method: 'get',
       path: '/price-lists/:id/items',
-      summary: 'Items of a price list',
+      summary: 'Items of a price list, by id',
       tag,
       roles: READ_ROLES,
       params: idParams,
+      query: paginationQuery,
       response: pageSchema(priceListItemDto),
     },
-    async ({ params }) => {
+    async ({ params, query }) => {
       await service.getPriceList(db, params.id);
-      return wholeList((await repo.listPriceListItems(db, params.id)).map(toPriceListItemDto));
+      const rows = await repo.listPriceListItems(db, params.id, idPage(query));
+      return pageOf(rows, query.limit, toPriceListItemDto);
     },
   );
   registry.add(

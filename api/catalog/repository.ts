@@ -174,15 +174,20 @@ export function updatePriceList(db: Db, id: number, set: Updateable<PriceListsTa
   return updateRowById(db, 'price_lists', id, set);
 }
 
-export function listPriceListItems(db: Db, priceListId: number) {
+/**
+ * Items of a price list. With `page`: one page by id, since a list grows with the catalog (one
+ * item per product and tier). Without: all of them, by product and tier.
+ */
+export function listPriceListItems(db: Db, priceListId: number, page?: IdPage) {
   return db
     .selectFrom('price_list_items')
     .selectAll()
     .where('price_list_id', '=', priceListId)
     .where('deleted_at', 'is', null)
-    .orderBy('product_id')
-    .orderBy('min_quantity')
+    .$if(page?.afterId !== undefined, (q) => q.where('id', '>', page!.afterId!))
+    .$if(page === undefined, (q) => q.orderBy('product_id').orderBy('min_quantity'))
     .orderBy('id')
+    .$if(page !== undefined, (q) => q.limit(page!.limit))
     .execute();
 }
 
