@@ -142,7 +142,10 @@ describeBoth('catalog', (kind) => {
     await env.request('PATCH', `/api/v1/price-lists/${list.body.id}`, { body: { active: false } });
     expect((await price('quantity=75')).body.source).toBe('list_price');
     const got = await env.request('GET', `/api/v1/price-lists/${list.body.id}`);
-    expect(got.body.items).toHaveLength(4);
+    expect(got.body).toMatchObject({ id: list.body.id, active: false });
+    expect(got.body).not.toHaveProperty('items'); // they page at …/items
+    const items = await env.request('GET', `/api/v1/price-lists/${list.body.id}/items`);
+    expect(items.body.items).toHaveLength(4);
     expect((await price('quantity=0')).status).toBe(400);
     expect((await price('at=yesterday')).status).toBe(400);
     expect((await price('customerId=99999999')).status).toBe(404);

@@ -1,6 +1,5 @@
 /** HTTP for price lists and their items. */
 import { Router } from 'express';
-import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { RouteRegistry } from '../route.ts';
 import * as repo from './repository.ts';
@@ -61,16 +60,14 @@ export function priceListRoutes(ctx: AppContext, registry: RouteRegistry): Route
     {
       method: 'get',
       path: '/price-lists/:id',
-      summary: 'One price list with its items',
+      // Without its items: they grow with the catalog and page at GET /price-lists/{id}/items.
+      summary: 'One price list (its items: GET /price-lists/{id}/items)',
       tag,
       roles: READ_ROLES,
       params: idParams,
-      response: priceListDto.extend({ items: z.array(priceListItemDto) }),
+      response: priceListDto,
     },
-    async ({ params }) => ({
-      ...toPriceListDto(await service.getPriceList(db, params.id)),
-      items: (await repo.listPriceListItems(db, params.id)).map(toPriceListItemDto),
-    }),
+    async ({ params }) => toPriceListDto(await service.getPriceList(db, params.id)),
   );
   registry.add(
     router,

@@ -174,20 +174,16 @@ export function updatePriceList(db: Db, id: number, set: Updateable<PriceListsTa
   return updateRowById(db, 'price_lists', id, set);
 }
 
-/**
- * Items of a price list. With `page`: one page by id, since a list grows with the catalog (one
- * item per product and tier). Without: all of them, by product and tier.
- */
-export function listPriceListItems(db: Db, priceListId: number, page?: IdPage) {
+/** One page of a price list's items by id: a list grows with the catalog (an item per tier). */
+export function listPriceListItems(db: Db, priceListId: number, page: IdPage) {
   return db
     .selectFrom('price_list_items')
     .selectAll()
     .where('price_list_id', '=', priceListId)
     .where('deleted_at', 'is', null)
-    .$if(page?.afterId !== undefined, (q) => q.where('id', '>', page!.afterId!))
-    .$if(page === undefined, (q) => q.orderBy('product_id').orderBy('min_quantity'))
+    .$if(page.afterId !== undefined, (q) => q.where('id', '>', page.afterId!))
     .orderBy('id')
-    .$if(page !== undefined, (q) => q.limit(page!.limit))
+    .limit(page.limit)
     .execute();
 }
 
