@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, inject } from 'vitest';
+import { observeAnswer } from '../support/observe.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -173,8 +174,11 @@ export function client(server: Pick<Server, 'url'>, key: string | undefined): Cl
       headers['content-type'] = 'application/json';
     }
     const prefix = urlPath.startsWith('/health') || urlPath.startsWith('/api/') ? '' : '/api/v1';
-    const res = await fetch(server.url + prefix + urlPath, { method, headers, body: payload });
+    const url = server.url + prefix + urlPath;
+    const res = await fetch(url, { method, headers, body: payload });
     const text = await res.text();
+    // Held against the OpenAPI document at the end of the run, like the harness's answers.
+    await observeAnswer(method, url, res);
     let parsed: unknown;
     try {
       parsed = /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : undefined;

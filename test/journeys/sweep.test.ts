@@ -9,7 +9,8 @@
  * Path params are ids of real demo rows, so each request gets past the lookup to validation.
  * Every variant collects its problems and asserts the list empty, so one run names them all.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ownObservations, undocumented } from '../support/contract.ts';
 import {
   databaseText,
   fingerprintDiff,
@@ -182,5 +183,15 @@ for (const kind of databaseKinds()) {
         expect(problems, `${problems.length} problem(s):\n${problems.join('\n')}\n`).toEqual([]);
       },
     );
+
+    // The global teardown checks every answer of the run; this names the sweep's misfits in a
+    // test of its own, and proves the journey client records its answers at all.
+    it('answers only what the OpenAPI document lists for each operation', () => {
+      const seen = ownObservations(inject('observedDir'));
+      expect(seen.filter((o) => o.status === 405).length).toBeGreaterThan(0);
+      expect(seen.some((o) => o.path.startsWith('/api/v1/price-lists/'))).toBe(true);
+      const misfits = undocumented(doc, seen);
+      expect(misfits, `${misfits.length} misfit(s):\n${misfits.join('\n')}\n`).toEqual([]);
+    });
   });
 }

@@ -33,6 +33,14 @@ export function recordObservation(dir: string, o: Observation): void {
   fs.appendFileSync(path.join(dir, `${process.pid}.jsonl`), JSON.stringify(o) + '\n');
 }
 
+/** What this process recorded in `dir` so far (a test can check its own answers at once). */
+export function ownObservations(dir: string): Observation[] {
+  const file = path.join(dir, `${process.pid}.jsonl`);
+  if (!fs.existsSync(file)) return [];
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  return lines.map((line) => JSON.parse(line) as Observation);
+}
+
 /** Save the document once per run (every worker builds the same one from the same code). */
 export function saveDocument(dir: string, doc: unknown): void {
   const file = path.join(dir, 'openapi.json');

@@ -21,7 +21,7 @@ import type { OperationalDb } from '../../db/operational.ts';
 import { openPostgres } from '../../db/postgres.ts';
 import type { Role } from '../../db/schema.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
-import { recordObservation, saveDocument } from './contract.ts';
+import { observeAnswer } from './observe.ts';
 import { createTestDatabase } from './postgres.ts';
 
 export type DbKind = 'postgres' | 'embedded';
@@ -53,24 +53,6 @@ export interface TestResponse {
   headers: Headers;
   body: any;
   text: string;
-}
-
-let documentSaved = false;
-
-/** Note the answer for the run's OpenAPI check (test/support/contract.ts). */
-async function observe(baseUrl: string, method: string, urlPath: string, res: Response) {
-  const dir = inject('observedDir');
-  if (!dir) return;
-  recordObservation(dir, {
-    method: method.toUpperCase(),
-    path: new URL(urlPath, baseUrl).pathname,
-    status: res.status,
-    contentType: (res.headers.get('content-type') ?? '').split(';')[0]!.trim(),
-  });
-  if (!documentSaved) {
-    documentSaved = true;
-    saveDocument(dir, await (await fetch(`${baseUrl}/api/v1/openapi.json`)).json());
-  }
 }
 
 /** Temp folder removed by the caller's close(). */
@@ -138,7 +120,7 @@ export async function startTestEnv(kind: DbKind): Promise<TestEnv> {
     if (body !== undefined) headers['content-type'] ??= 'application/json';
     const res = await fetch(baseUrl + urlPath, { method, headers, body });
     const text = await res.text();
-    await observe(baseUrl, method, urlPath, res);
+    await observeAnswer(method, baseUrl + urlPath, res);
     let parsed: unknown = undefined;
     try {
       parsed = text ? JSON.parse(text) : undefined;
