@@ -51,3 +51,25 @@ export class AppError extends Error {
 export function notFound(entity: string, id: string | number): AppError {
   return new AppError('not_found', `${entity} ${id} was not found`, { entity, id });
 }
+
+/**
+ * A problem about one field: `errors` names it with `message`, and the detail reads
+ * `field: message` unless `detail` says otherwise. `where` is the part of the request the field
+ * is in; leave it out for a field that is not in the request (a stored order's rep).
+ */
+export function fieldProblem(
+  code: ErrorCode,
+  field: string,
+  message: string,
+  where?: FieldLocation,
+  detail = `${field}: ${message}`,
+): AppError {
+  return new AppError(code, detail, {
+    errors: [{ field, ...(where ? { in: where } : {}), message }],
+  });
+}
+
+/** 422 naming the body field whose referenced record does not exist (or is out of scope). */
+export function unknownReference(field: string, entity: string, id: number): AppError {
+  return fieldProblem('unprocessable', field, `${entity} ${id} does not exist`, 'body');
+}

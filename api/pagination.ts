@@ -4,21 +4,30 @@
  * keyset on id stays fast and stable while rows are inserted, unlike OFFSET.
  */
 import { z } from 'zod';
-import { AppError } from './errors.ts';
+import { fieldProblem, type AppError } from './errors.ts';
 
 export const paginationQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 });
 
+/** 400 naming the `cursor` query parameter: not one this API wrote (or tampered with). */
+export function invalidCursor(): AppError {
+  return fieldProblem(
+    'bad_request',
+    'cursor',
+    'not a cursor from this API',
+    'query',
+    'invalid cursor',
+  );
+}
+
 /** Decode a cursor to the last id seen; a tampered cursor is a 400 naming the field. */
 export function decodeCursor(cursor: string | undefined): number | undefined {
   if (!cursor) return undefined;
   const n = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw new AppError('bad_request', 'invalid cursor', {
-      errors: [{ field: 'cursor', in: 'query', message: 'not a cursor from this API' }],
-    });
+    throw invalidCursor();
   }
   return n;
 }

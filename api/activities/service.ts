@@ -9,7 +9,7 @@ import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { canSeeOwner, loadScope, type Scope } from '../auth/scope.ts';
 import { findContactById, findCustomer } from '../customers/repository.ts';
-import { AppError, notFound } from '../errors.ts';
+import { fieldProblem, notFound, unknownReference } from '../errors.ts';
 import { decodeCursor, pageOf } from '../pagination.ts';
 import { findOpportunity } from '../opportunities/repository.ts';
 import { assertAssignableRep } from '../teams/service.ts';
@@ -23,11 +23,6 @@ import {
 import { setsNothing } from '../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
-
-const unprocessable = (field: string, message: string) =>
-  new AppError('unprocessable', `${field}: ${message}`, {
-    errors: [{ field, in: 'body', message }],
-  });
 
 interface Refs {
   customerId: number | null;
@@ -50,16 +45,21 @@ async function resolveCustomer(db: Db, scope: Scope, refs: Refs): Promise<number
     if (customerId === null) {
       customerId = owner;
     } else if (customerId !== owner) {
-      throw unprocessable(field, `belongs to customer ${owner}, not customer ${customerId}`);
+      throw fieldProblem(
+        'unprocessable',
+        field,
+        `belongs to customer ${owner}, not customer ${customerId}`,
+        'body',
+      );
     }
   };
   if (customerId !== null && !(await visible(customerId))) {
-    throw unprocessable('customerId', `customer ${customerId} does not exist`);
+    throw unknownReference('customerId', 'customer', customerId);
   }
   if (refs.contactId !== null) {
     const contact = await findContactById(db, refs.contactId);
     if (!contact || !(await visible(contact.customer_id))) {
-      throw unprocessable('contactId', `contact ${refs.contactId} does not exist`);
+      throw unknownReference('contactId', 'contact', refs.contactId);
     }
     agree('contactId', contact.customer_id);
   }
@@ -70,7 +70,7 @@ async function resolveCustomer(db: Db, scope: Scope, refs: Refs): Promise<number
       !canSeeOwner(scope.pipeline, opp.owner_rep_id) ||
       !(await visible(opp.customer_id))
     ) {
-      throw unprocessable('opportunityId', `opportunity ${refs.opportunityId} does not exist`);
+      throw unknownReference('opportunityId', 'opportunity', refs.opportunityId);
     }
     agree('opportunityId', opp.customer_id);
   }
@@ -82,7 +82,7 @@ async function resolveCustomer(db: Db, scope: Scope, refs: Refs): Promise<number
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (!order || !(await visible(order.customer_id))) {
-      throw unprocessable('orderId', `order ${refs.orderId} does not exist`);
+      throw unknownReference('orderId', 'order', refs.orderId);
     }
     agree('orderId', order.customer_id);
   }
@@ -119,9 +119,13 @@ export async function listActivities(
 ) {
   let ownerRepId = query.owner === 'me' ? principal.repId : query.owner;
   if (query.owner === 'me' && ownerRepId == null) {
-    throw new AppError('bad_request', 'owner=me needs an API key that belongs to a sales rep', {
-      errors: [{ field: 'owner', in: 'query', message: 'your key has no sales rep' }],
-    });
+    throw fieldProblem(
+      'bad_request',
+      'owner',
+      'your key has no sales rep',
+      'query',
+      'owner=me needs an API key that belongs to a sales rep',
+    );
   }
   const scope = await loadScope(db, principal);
   const rows = await repo.listActivities(

@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { DB, Role } from '../../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { AppError } from '../errors.ts';
+import { AppError, fieldProblem, unknownReference } from '../errors.ts';
 import { forgetKey } from './key-cache.ts';
 import { generateKey } from './keys.ts';
 import type { Principal } from './principal.ts';
@@ -20,15 +20,13 @@ export async function createApiKey(
   // A manager sees the customers of its rep's team; without a rep it would see none and no
   // answer would say why, so such a key is refused rather than created.
   if (input.role === 'manager' && input.repId == null)
-    throw new AppError('unprocessable', 'a manager key must belong to a sales rep (repId)', {
-      errors: [
-        {
-          field: 'repId',
-          in: 'body',
-          message: "required for a manager key: it sees its rep's team",
-        },
-      ],
-    });
+    throw fieldProblem(
+      'unprocessable',
+      'repId',
+      "required for a manager key: it sees its rep's team",
+      'body',
+      'a manager key must belong to a sales rep (repId)',
+    );
   return db.transaction().execute(async (trx) => {
     if (input.repId != null) {
       const rep = await trx
@@ -36,10 +34,7 @@ export async function createApiKey(
         .select('id')
         .where('id', '=', input.repId)
         .executeTakeFirst();
-      if (!rep)
-        throw new AppError('unprocessable', `sales rep ${input.repId} does not exist`, {
-          errors: [{ field: 'repId', in: 'body', message: 'unknown sales rep' }],
-        });
+      if (!rep) throw unknownReference('repId', 'sales rep', input.repId);
     }
     const material = generateKey();
     const row = await repo.insertKey(trx, {

@@ -7,9 +7,8 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, fieldProblem, notFound, unknownReference } from '../errors.ts';
 import * as repo from './repository.ts';
-import { unknownReference } from './service.ts';
 
 export async function createCategory(
   db: Kysely<DB>,
@@ -46,23 +45,23 @@ export async function updateCategory(
       // The shortest cycle: the same 409 as a move under a descendant (the issue asks one answer
       // for every cycle), checked before the lookup so it needs no read.
       if (input.parentId === id)
-        throw new AppError(
+        throw fieldProblem(
           'conflict',
+          'parentId',
+          'is this category itself',
+          'body',
           `category ${id} cannot be its own parent: moving it under itself would make a cycle`,
-          { errors: [{ field: 'parentId', in: 'body', message: 'is this category itself' }] },
         );
       if (!(await repo.findCategory(trx, input.parentId, 'share')))
         throw unknownReference('parentId', 'category', input.parentId);
       // Under the tree lock the ancestors read here cannot change before commit.
       if ((await repo.categoryAncestors(trx, input.parentId)).includes(id))
-        throw new AppError(
+        throw fieldProblem(
           'conflict',
+          'parentId',
+          'is a subcategory of this category',
+          'body',
           `category ${input.parentId} is inside category ${id}: moving ${id} under it would make a cycle`,
-          {
-            errors: [
-              { field: 'parentId', in: 'body', message: 'is a subcategory of this category' },
-            ],
-          },
         );
     }
     const after = await repo.updateCategory(trx, id, {

@@ -3,9 +3,8 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
-import { notFound } from '../errors.ts';
+import { notFound, unknownReference } from '../errors.ts';
 import * as repo from './repository.ts';
-import { unknownReference } from './service.ts';
 
 export async function getPriceList(db: Kysely<DB>, id: number) {
   const row = await repo.findPriceList(db, id);

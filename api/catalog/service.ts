@@ -7,19 +7,12 @@ import type { DB, ProductsTable } from '../../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { canSeeOwner, visibleRepIds } from '../auth/scope.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, notFound, unknownReference } from '../errors.ts';
 import { formatPrice } from '../orders/money.ts';
 import { resolvePrice, type PriceCandidate, type ResolvedPrice } from './price.ts';
 import * as repo from './repository.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
-
-/** 422 naming the field whose referenced record does not exist. */
-export function unknownReference(field: string, entity: string, id: number): AppError {
-  return new AppError('unprocessable', `${entity} ${id} does not exist`, {
-    errors: [{ field, in: 'body', message: `unknown ${entity}` }],
-  });
-}
 
 export async function getProduct(db: Db, id: number) {
   const row = await repo.findProduct(db, id);

@@ -8,7 +8,7 @@ import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { Principal } from '../auth/principal.ts';
 import { loadScope, ownerVisible } from '../auth/scope.ts';
-import { AppError } from '../errors.ts';
+import { invalidCursor } from '../pagination.ts';
 import type { TimelineItem } from './schemas.ts';
 import { visibleCustomer } from './service.ts';
 
@@ -38,9 +38,7 @@ function decode(cursor: string | undefined): Cursor | undefined {
   } catch {
     // fall through
   }
-  throw new AppError('bad_request', 'invalid cursor', {
-    errors: [{ field: 'cursor', in: 'query', message: 'not a cursor from this API' }],
-  });
+  throw invalidCursor();
 }
 
 const encode = (r: Row) =>

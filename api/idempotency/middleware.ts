@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import { AppError } from '../errors.ts';
+import { AppError, fieldProblem } from '../errors.ts';
 import * as repo from './repository.ts';
 
 /** Header that marks a replayed answer. */
@@ -57,9 +57,13 @@ export function idempotency(db: Kysely<DB>): RequestHandler {
     const key = req.get('idempotency-key');
     if (key === undefined || !req.principal) return next();
     if (!KEY_FORMAT.test(key))
-      throw new AppError('bad_request', 'Idempotency-Key must be 1–255 visible ASCII characters', {
-        errors: [{ field: 'Idempotency-Key', in: 'header', message: 'invalid format' }],
-      });
+      throw fieldProblem(
+        'bad_request',
+        'Idempotency-Key',
+        'invalid format',
+        'header',
+        'Idempotency-Key must be 1–255 visible ASCII characters',
+      );
     const ref = { apiKeyId: req.principal.keyId, key };
     const hash = fingerprint(req.method, req.originalUrl, req.body);
 

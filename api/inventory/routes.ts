@@ -2,8 +2,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { AppError } from '../errors.ts';
-import { decodeCursor, idPage, pageOf, pageSchema, paginationQuery } from '../pagination.ts';
+import {
+  decodeCursor,
+  idPage,
+  invalidCursor,
+  pageOf,
+  pageSchema,
+  paginationQuery,
+} from '../pagination.ts';
 import type { RouteRegistry } from '../route.ts';
 import * as repo from './repository.ts';
 import {
@@ -38,10 +44,7 @@ const MANAGE = ['manager'] as const;
 function decodeLevelCursor(cursor: string | undefined): [number, number] | undefined {
   if (!cursor) return undefined;
   const m = /^(\d+)\.(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m)
-    throw new AppError('bad_request', 'invalid cursor', {
-      errors: [{ field: 'cursor', in: 'query', message: 'not a cursor from this API' }],
-    });
+  if (!m) throw invalidCursor();
   return [Number(m[1]), Number(m[2])];
 }
 

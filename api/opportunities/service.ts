@@ -9,7 +9,7 @@ import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { canSeeOwner, loadScope, type Scope } from '../auth/scope.ts';
 import { findCustomer } from '../customers/repository.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, fieldProblem, notFound, unknownReference } from '../errors.ts';
 import { decodeCursor, pageOf } from '../pagination.ts';
 import { assertAssignableRep } from '../teams/service.ts';
 import { createDraftOrderFromOpportunity } from './draft-order.ts';
@@ -27,11 +27,6 @@ import { planStage, type StagePlan } from './stages.ts';
 import { setsNothing } from '../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
-
-const unprocessable = (field: string, message: string) =>
-  new AppError('unprocessable', `${field}: ${message}`, {
-    errors: [{ field, in: 'body', message }],
-  });
 
 function refuse(plan: Extract<StagePlan, { ok: false }>): never {
   throw new AppError(plan.code, plan.message, { errors: plan.errors });
@@ -79,9 +74,13 @@ export async function listOpportunities(
   query: OpportunityListQuery,
 ) {
   if (query.owner === 'me' && principal.repId == null) {
-    throw new AppError('bad_request', 'owner=me needs an API key that belongs to a sales rep', {
-      errors: [{ field: 'owner', in: 'query', message: 'your key has no sales rep' }],
-    });
+    throw fieldProblem(
+      'bad_request',
+      'owner',
+      'your key has no sales rep',
+      'query',
+      'owner=me needs an API key that belongs to a sales rep',
+    );
   }
   const scope = await loadScope(db, principal);
   const ownerRepId = query.owner === 'me' ? principal.repId! : query.owner;
@@ -105,7 +104,7 @@ export async function createOpportunity(
   return db.transaction().execute(async (trx) => {
     const customer = await findCustomer(trx, input.customerId);
     if (!customer || !canSeeOwner(scope.team, customer.owner_rep_id)) {
-      throw unprocessable('customerId', `customer ${input.customerId} does not exist`);
+      throw unknownReference('customerId', 'customer', input.customerId);
     }
     const ownerRepId = input.ownerRepId !== undefined ? input.ownerRepId : principal.repId;
     if (ownerRepId != null && input.ownerRepId !== undefined) {
@@ -178,7 +177,12 @@ export async function updateOpportunity(
     let lines: PricedLine[] | undefined;
     if (input.lines) {
       if (before.order_id !== null)
-        throw unprocessable('lines', `the opportunity already has order ${before.order_id}`);
+        throw fieldProblem(
+          'unprocessable',
+          'lines',
+          `the opportunity already has order ${before.order_id}`,
+          'body',
+        );
       const customer = await findCustomer(trx, before.customer_id);
       lines = await priceLines(
         trx,
@@ -192,12 +196,22 @@ export async function updateOpportunity(
     let orderId = before.order_id;
     if (input.createOrder) {
       if (plan.next.stage !== 'won')
-        throw unprocessable('createOrder', 'an order is created only when the stage is won');
+        throw fieldProblem(
+          'unprocessable',
+          'createOrder',
+          'an order is created only when the stage is won',
+          'body',
+        );
       if (orderId !== null)
         throw new AppError('conflict', `opportunity ${id} already has order ${orderId}`);
       const current = lines ?? (await repo.listLines(trx, id));
       if (!current.length)
-        throw unprocessable('createOrder', 'the opportunity has no lines to order');
+        throw fieldProblem(
+          'unprocessable',
+          'createOrder',
+          'the opportunity has no lines to order',
+          'body',
+        );
       orderId = await createDraftOrderFromOpportunity(trx, principal, before, current);
     }
     const row = await repo.updateOpportunity(trx, id, {

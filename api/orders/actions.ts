@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import type { DB, OrderStatus, Role } from '../../db/schema.ts';
 import type { Principal } from '../auth/principal.ts';
-import { AppError } from '../errors.ts';
+import { AppError, fieldProblem } from '../errors.ts';
 import { applyMovements } from '../inventory/ledger.ts';
 import { withLockingTransaction } from '../inventory/transaction.ts';
 import { lockDraftWithDetails, orderDetails } from './combined-sql.ts';
@@ -38,9 +38,13 @@ export function confirmOrder(db: Kysely<DB>, principal: Principal, id: number) {
         false,
       );
     if (order.warehouse_id === null)
-      throw new AppError('unprocessable', 'the order has no warehouse to reserve stock in', {
-        errors: [{ field: 'warehouseId', message: 'create a warehouse first' }],
-      });
+      throw fieldProblem(
+        'unprocessable',
+        'warehouseId',
+        'create a warehouse first',
+        undefined,
+        'the order has no warehouse to reserve stock in',
+      );
     const { lines } = details;
     const rules = details.rules as OrderRule[];
     let openTotal = '0';

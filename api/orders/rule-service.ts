@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DB, OrderRuleKind } from '../../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, fieldProblem, notFound } from '../errors.ts';
 import { WRITABLE_RULE_PARAMS } from './rules.ts';
 import { updateRowById } from '../../db/update-row.ts';
 
@@ -42,9 +42,13 @@ export async function createRule(
       .returningAll()
       .executeTakeFirst();
     if (!row)
-      throw new AppError('conflict', `order rule ${input.id} already exists`, {
-        errors: [{ field: 'id', in: 'body', message: 'an order rule with this id already exists' }],
-      });
+      throw fieldProblem(
+        'conflict',
+        'id',
+        'an order rule with this id already exists',
+        'body',
+        `order rule ${input.id} already exists`,
+      );
     await recordAudit(trx, {
       principal,
       entity: 'order_rule',

@@ -3,8 +3,8 @@ import type { Kysely, Transaction } from 'kysely';
 import type { DB, OrderStatus } from '../../db/schema.ts';
 import type { Principal } from '../auth/principal.ts';
 import { canSeeOwner, visibleRepIds } from '../auth/scope.ts';
-import { resolvePricesFrom, unknownReference } from '../catalog/service.ts';
-import { AppError, notFound, type FieldError } from '../errors.ts';
+import { resolvePricesFrom } from '../catalog/service.ts';
+import { AppError, fieldProblem, notFound, unknownReference, type FieldError } from '../errors.ts';
 import { compareDecimal, formatExact, lineNet, orderTotals } from './money.ts';
 import { insertLinesEventAndAudit, orderAuditRow, orderInputs } from './combined-sql.ts';
 import * as repo from './repository.ts';
@@ -36,15 +36,12 @@ export function repInTeam(visible: number[] | null, repId: number): boolean {
  * stored order's rep (confirm), which is not in the request.
  */
 export function repProblem(repId: number, what: string, inBody = true): AppError {
-  return new AppError('unprocessable', `repId: sales rep ${repId} ${what}`, {
-    errors: [
-      {
-        field: 'repId',
-        ...(inBody ? { in: 'body' as const } : {}),
-        message: `sales rep ${repId} ${what}`,
-      },
-    ],
-  });
+  return fieldProblem(
+    'unprocessable',
+    'repId',
+    `sales rep ${repId} ${what}`,
+    inBody ? 'body' : undefined,
+  );
 }
 
 /** POST orders: a draft priced from the price lists unless a manager/admin sets unitPrice. */

@@ -7,17 +7,12 @@ import type { DB } from '../../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { visibleRepIds } from '../auth/scope.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, fieldProblem, notFound } from '../errors.ts';
 import { alignmentProblem, periodEnd, periodsOverlap } from './periods.ts';
 import * as repo from './repository.ts';
 import { toQuotaDto, type QuotaCreate, type QuotaDto } from './schemas.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
-
-const unprocessable = (field: string, message: string) =>
-  new AppError('unprocessable', `${field}: ${message}`, {
-    errors: [{ field, in: 'body', message }],
-  });
 
 /** The reps and teams whose quotas a principal sees (null = all). */
 export async function quotaScope(db: Db, principal: Principal) {
@@ -47,25 +42,29 @@ export async function getQuota(
 export async function createQuota(db: Kysely<DB>, principal: Principal, input: QuotaCreate) {
   const scope = await quotaScope(db, principal);
   const misaligned = alignmentProblem(input.periodType, input.periodStart);
-  if (misaligned) throw unprocessable('periodStart', misaligned);
+  if (misaligned) throw fieldProblem('unprocessable', 'periodStart', misaligned, 'body');
   return db.transaction().execute(async (trx) => {
     if (input.repId !== undefined) {
       if (
         !(await repo.findRep(trx, input.repId)) ||
         !quotaVisible(scope, { rep_id: input.repId, team_id: null })
       ) {
-        throw unprocessable(
+        throw fieldProblem(
+          'unprocessable',
           'repId',
           `sales rep ${input.repId} does not exist${scope ? ' in your team' : ''}`,
+          'body',
         );
       }
     } else if (
       !(await repo.findTeam(trx, input.teamId!)) ||
       !quotaVisible(scope, { rep_id: null, team_id: input.teamId! })
     ) {
-      throw unprocessable(
+      throw fieldProblem(
+        'unprocessable',
         'teamId',
         `team ${input.teamId} does not exist${scope ? ' (or is not yours)' : ''}`,
+        'body',
       );
     }
     // Any live quota of the same target and period type whose days overlap this one's.

@@ -6,16 +6,11 @@ import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, fieldProblem, notFound, unknownReference } from '../errors.ts';
 import * as repo from './repository.ts';
 import { toRepDto, toTeamDto, type RepInput, type TeamInput } from './schemas.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
-
-const unprocessable = (field: string, message: string) =>
-  new AppError('unprocessable', `${field}: ${message}`, {
-    errors: [{ field, in: 'body', message }],
-  });
 
 /**
  * Check that `repId` may own a record written by a caller whose team scope is `team` (null =
@@ -30,20 +25,31 @@ export async function assertAssignableRep(
 ): Promise<void> {
   const rep = await repo.findRep(db, repId);
   if (!rep || (team !== null && !team.includes(repId))) {
-    throw unprocessable(field, `sales rep ${repId} does not exist${team ? ' in your team' : ''}`);
+    throw fieldProblem(
+      'unprocessable',
+      field,
+      `sales rep ${repId} does not exist${team ? ' in your team' : ''}`,
+      'body',
+    );
   }
-  if (!rep.active) throw unprocessable(field, `sales rep ${repId} (${rep.code}) is inactive`);
+  if (!rep.active)
+    throw fieldProblem(
+      'unprocessable',
+      field,
+      `sales rep ${repId} (${rep.code}) is inactive`,
+      'body',
+    );
 }
 
 async function checkRepRefs(db: Db, input: RepInput, selfId?: number) {
   if (input.teamId != null && !(await repo.findTeam(db, input.teamId))) {
-    throw unprocessable('teamId', `team ${input.teamId} does not exist`);
+    throw unknownReference('teamId', 'team', input.teamId);
   }
   if (input.managerRepId != null) {
     if (input.managerRepId === selfId)
-      throw unprocessable('managerRepId', 'a rep cannot manage themself');
+      throw fieldProblem('unprocessable', 'managerRepId', 'a rep cannot manage themself', 'body');
     if (!(await repo.findRep(db, input.managerRepId))) {
-      throw unprocessable('managerRepId', `sales rep ${input.managerRepId} does not exist`);
+      throw unknownReference('managerRepId', 'sales rep', input.managerRepId);
     }
   }
   if (input.code !== undefined) {
@@ -116,7 +122,7 @@ export async function updateRep(db: Kysely<DB>, principal: Principal, id: number
 
 async function checkTeam(db: Db, input: TeamInput, selfId?: number) {
   if (input.managerRepId != null && !(await repo.findRep(db, input.managerRepId))) {
-    throw unprocessable('managerRepId', `sales rep ${input.managerRepId} does not exist`);
+    throw unknownReference('managerRepId', 'sales rep', input.managerRepId);
   }
   if (input.name !== undefined) {
     const other = await repo.findTeamByName(db, input.name, selfId);
