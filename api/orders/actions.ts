@@ -10,9 +10,9 @@ import type { Principal } from '../auth/principal.ts';
 import { AppError, fieldProblem } from '../errors.ts';
 import { applyMovements } from '../inventory/ledger.ts';
 import { withLockingTransaction } from '../inventory/transaction.ts';
+import { repInTeam } from '../teams/rep-rule.ts';
 import { lockDraftWithDetails, orderDetails } from './combined-sql.ts';
 import * as repo from './repository.ts';
-import { repInTeam, repProblem } from './service.ts';
 import { evaluateRules, type OrderRule } from './rules.ts';
 import { RESERVING, nextStatus } from './state-machine.ts';
 import {
@@ -32,10 +32,11 @@ export function confirmOrder(db: Kysely<DB>, principal: Principal, id: number) {
     // Orders written before create checked the rep (or by an admin for any team) must not start
     // counting for another team's rep through a confirm by this one.
     if (order.rep_id !== null && !repInTeam(visible, order.rep_id))
-      throw repProblem(
-        order.rep_id,
-        'is not in your team: the order would count for another team',
-        false,
+      // No `in`: the stored order's rep, not a field of this request.
+      throw fieldProblem(
+        'unprocessable',
+        'repId',
+        `sales rep ${order.rep_id} is not in your team: the order would count for another team`,
       );
     if (order.warehouse_id === null)
       throw fieldProblem(

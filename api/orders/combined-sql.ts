@@ -26,6 +26,7 @@ import {
   type OrderEventInput,
 } from './repository.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { AssignableRepRow } from '../teams/rep-rule.ts';
 
 const TIMESTAMPTZ_OID = 1184;
 const parseStamp = pg.types.getTypeParser(TIMESTAMPTZ_OID, 'text') as (v: string) => Date;
@@ -180,8 +181,9 @@ export function orderAuditRow(
 
 /**
  * A new order's customer (undefined when missing or deleted) with, in the same statement, the
- * warehouse it will use (the named one when it exists, else the default: oldest active), whether
- * the named sales rep exists and is active, the named products (not deleted) and their price-list items.
+ * warehouse it will use (the named one when it exists, else the default: oldest active), the named
+ * sales rep's active flag and code (for api/teams/rep-rule.ts), the named products (not deleted)
+ * and their price-list items.
  */
 export async function orderInputs(
   trx: Transaction<DB>,
@@ -193,15 +195,16 @@ export async function orderInputs(
       : sql`(SELECT id FROM warehouses WHERE deleted_at IS NULL AND active ORDER BY id LIMIT 1)`;
   const rep =
     q.repId != null
-      ? sql`(SELECT active FROM sales_reps WHERE id = ${q.repId} AND deleted_at IS NULL)`
-      : sql`true`;
+      ? sql`(SELECT json_build_object('active', active, 'code', code)
+               FROM sales_reps WHERE id = ${q.repId} AND deleted_at IS NULL)`
+      : sql`NULL::json`;
   const r = await sql<{
     id: number;
     owner_rep_id: number | null;
     customer_group: string | null;
     warehouse_id: number | null;
-    /** null: no such rep (always true when no rep was named). */
-    rep_active: boolean | null;
+    /** The named sales rep, for api/teams/rep-rule.ts; null when none was named or it does not exist. */
+    rep: AssignableRepRow | null;
     products: { id: number; list_price: string; cost: string | null; active: boolean }[];
     price_candidates: (Omit<PriceCandidateRow, 'valid_from' | 'valid_to'> & {
       valid_from: string | null;
@@ -209,7 +212,7 @@ export async function orderInputs(
     })[];
   }>`
     SELECT c.id, c.owner_rep_id, c.customer_group, ${warehouse} AS warehouse_id,
-      ${rep} AS rep_active,
+      ${rep} AS rep,
       (SELECT coalesce(json_agg(json_build_object('id', p.id, 'list_price', p.list_price::text,
                  'cost', p.cost::text, 'active', p.active)), '[]')
          FROM products p

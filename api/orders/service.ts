@@ -11,6 +11,7 @@ import * as repo from './repository.ts';
 import { discountCap, type OrderRule } from './rules.ts';
 import { toOrderDto, type CreateOrderBody } from './schemas.ts';
 import { refuseOversizedAmounts } from '../fields.ts';
+import { repAssignmentProblem } from '../teams/rep-rule.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -24,24 +25,6 @@ export async function loadOrderDto(db: Db, principal: Principal, id: number) {
     throw notFound('order', id);
   const [lines, events] = [await repo.findLines(db, id), await repo.findEvents(db, id)];
   return toOrderDto(order, lines, events);
-}
-
-/** Is `repId` one of the reps the caller may give an order to (null visible: unrestricted)? */
-export function repInTeam(visible: number[] | null, repId: number): boolean {
-  return visible === null || visible.includes(repId);
-}
-
-/**
- * 422 naming `repId`: `in: 'body'` when the request named the rep; without `in` when it is the
- * stored order's rep (confirm), which is not in the request.
- */
-export function repProblem(repId: number, what: string, inBody = true): AppError {
-  return fieldProblem(
-    'unprocessable',
-    'repId',
-    `sales rep ${repId} ${what}`,
-    inBody ? 'body' : undefined,
-  );
 }
 
 /** POST orders: a draft priced from the price lists unless a manager/admin sets unitPrice. */
@@ -62,12 +45,11 @@ export async function createOrder(db: Kysely<DB>, principal: Principal, body: Cr
       throw unknownReference('customerId', 'customer', body.customerId);
     const customer = inputs;
     // The rep is who the revenue counts for: staff and managers may only name one of their team,
-    // as for a customer's owner rep (assertAssignableRep); an order of theirs with another
+    // by the rule for a customer's owner rep (api/teams/rep-rule.ts); an order with another
     // team's rep would count for that team while its manager could not even see it.
     if (body.repId != null) {
-      if (inputs.rep_active === null || !repInTeam(visible, body.repId))
-        throw repProblem(body.repId, `does not exist${visible ? ' in your team' : ''}`);
-      if (!inputs.rep_active) throw repProblem(body.repId, 'is inactive');
+      const problem = repAssignmentProblem(inputs.rep, body.repId, visible, 'repId');
+      if (problem) throw problem;
     }
     if (body.warehouseId !== undefined && inputs.warehouse_id === null)
       throw unknownReference('warehouseId', 'warehouse', body.warehouseId);

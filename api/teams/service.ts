@@ -7,6 +7,7 @@ import type { DB } from '../../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, fieldProblem, notFound, unknownReference } from '../errors.ts';
+import { repAssignmentProblem } from './rep-rule.ts';
 import * as repo from './repository.ts';
 import { toRepDto, toTeamDto, type RepInput, type TeamInput } from './schemas.ts';
 
@@ -14,8 +15,7 @@ type Db = Kysely<DB> | Transaction<DB>;
 
 /**
  * Check that `repId` may own a record written by a caller whose team scope is `team` (null =
- * unrestricted): the rep exists, is active and, for scoped callers, is in their team. 422 naming
- * `field` otherwise — an out-of-team rep reads as unknown, so other teams do not leak.
+ * unrestricted), by the rule in ./rep-rule.ts; 422 naming `field` otherwise.
  */
 export async function assertAssignableRep(
   db: Db,
@@ -23,22 +23,8 @@ export async function assertAssignableRep(
   repId: number,
   field: string,
 ): Promise<void> {
-  const rep = await repo.findRep(db, repId);
-  if (!rep || (team !== null && !team.includes(repId))) {
-    throw fieldProblem(
-      'unprocessable',
-      field,
-      `sales rep ${repId} does not exist${team ? ' in your team' : ''}`,
-      'body',
-    );
-  }
-  if (!rep.active)
-    throw fieldProblem(
-      'unprocessable',
-      field,
-      `sales rep ${repId} (${rep.code}) is inactive`,
-      'body',
-    );
+  const problem = repAssignmentProblem(await repo.findRep(db, repId), repId, team, field);
+  if (problem) throw problem;
 }
 
 async function checkRepRefs(db: Db, input: RepInput, selfId?: number) {
