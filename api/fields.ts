@@ -96,6 +96,9 @@ export const idInput = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** A database id in a path or query string (text coerced to a number), bounded as idInput. */
 export const idText = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
+/** The `/:id` path parameter of every area. */
+export const idParams = z.object({ id: idText });
+
 /** The largest amount a money column (numeric(14,2)) holds. */
 export const MAX_AMOUNT = '999999999999.99';
 

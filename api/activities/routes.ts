@@ -1,7 +1,7 @@
 /** /activities. HTTP only; rules live in ./service.ts. */
 import { Router } from 'express';
 import type { AppContext } from '../context.ts';
-import { idParams } from '../customers/fields.ts';
+import { idParams } from '../fields.ts';
 import type { RouteRegistry } from '../route.ts';
 import {
   activityBody,

@@ -2,20 +2,20 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import type { ActivitiesTable } from '../../db/schema.ts';
-import { flagQuery, id, idQuery, iso, optionalText, requiredText } from '../customers/fields.ts';
+import { flagQuery, iso, optionalText, requiredText } from '../customers/fields.ts';
 import { pageSchema, paginationQuery } from '../pagination.ts';
-import { timestampInput } from '../fields.ts';
+import { idInput, idText, timestampInput } from '../fields.ts';
 
 export const ACTIVITY_TYPES = ['call', 'email', 'meeting', 'task'] as const;
 
 const fields = {
   type: z.enum(ACTIVITY_TYPES),
   subject: requiredText(300),
-  customerId: id.nullable().optional(),
-  contactId: id.nullable().optional(),
-  opportunityId: id.nullable().optional(),
-  orderId: id.nullable().optional(),
-  ownerRepId: id.nullable().optional(),
+  customerId: idInput.nullable().optional(),
+  contactId: idInput.nullable().optional(),
+  opportunityId: idInput.nullable().optional(),
+  orderId: idInput.nullable().optional(),
+  ownerRepId: idInput.nullable().optional(),
   dueAt: timestampInput.nullable().optional(),
   doneAt: timestampInput.nullable().optional(),
   outcome: optionalText(2000),
@@ -28,16 +28,16 @@ export type ActivityInput = z.output<typeof activityPatch>;
 
 export const activityListQuery = paginationQuery.extend({
   owner: z
-    .union([z.literal('me'), idQuery])
+    .union([z.literal('me'), idText])
     .optional()
     .describe('rep id, or "me"'),
   overdue: flagQuery.optional().describe('true: not done and due before now'),
   due: z.enum(['today']).optional().describe('today: due today in the business time zone'),
   open: flagQuery.optional().describe('true: not done; false: done'),
   type: z.enum(ACTIVITY_TYPES).optional(),
-  customerId: idQuery.optional(),
-  opportunityId: idQuery.optional(),
-  orderId: idQuery.optional(),
+  customerId: idText.optional(),
+  opportunityId: idText.optional(),
+  orderId: idText.optional(),
 });
 export type ActivityListQuery = z.output<typeof activityListQuery>;
 

@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
+import { idText } from '../fields.ts';
 import { decodeCursor, pageOf, pageSchema, paginationQuery } from '../pagination.ts';
 import type { RouteRegistry } from '../route.ts';
 
@@ -14,13 +15,7 @@ const auditQuery = paginationQuery.extend({
     .optional()
     .describe('customer, contact, activity, opportunity, quota, …'),
   id: z.string().trim().min(1).max(100).optional().describe('the entity id'),
-  keyId: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 53)
-    .optional()
-    .describe('who: API key id'),
+  keyId: idText.optional().describe('who: API key id'),
 });
 
 const auditEntry = z.object({

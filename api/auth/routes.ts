@@ -4,16 +4,10 @@ import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import { notFound } from '../errors.ts';
 import type { RouteRegistry } from '../route.ts';
-import {
-  apiKeyDto,
-  createdKeyDto,
-  createKeyBody,
-  idParams,
-  meDto,
-  toApiKeyDto,
-} from './schemas.ts';
+import { apiKeyDto, createdKeyDto, createKeyBody, meDto, toApiKeyDto } from './schemas.ts';
 import { createApiKey, listKeys, revokeKey } from './service.ts';
 import { idPage, pageOf, pageSchema, paginationQuery } from '../pagination.ts';
+import { idParams } from '../fields.ts';
 
 const ALL_ROLES = ['admin', 'manager', 'staff', 'analyst', 'executive'] as const;
 

@@ -1,7 +1,7 @@
 /** Request/response shapes for API keys. */
 import { z } from 'zod';
 import { ROLES } from '../../db/schema.ts';
-import { idInput, idText } from '../fields.ts';
+import { idInput } from '../fields.ts';
 
 export const roleSchema = z
   .enum(ROLES as [string, ...string[]])
@@ -27,8 +27,6 @@ export const apiKeyDto = z.object({
 export const createdKeyDto = apiKeyDto.extend({
   key: z.string().describe('shown once; store it now'),
 });
-
-export const idParams = z.object({ id: idText });
 
 export const meDto = z.object({
   keyId: z.number(),

@@ -5,7 +5,6 @@ import type { RouteRegistry } from '../route.ts';
 import * as repo from './repository.ts';
 import * as service from './price-list-service.ts';
 import {
-  idParams,
   itemParams,
   priceListBody,
   priceListDto,
@@ -17,6 +16,7 @@ import {
   toPriceListItemDto,
 } from './schemas.ts';
 import { idPage, pageOf, pageSchema, paginationQuery } from '../pagination.ts';
+import { idParams } from '../fields.ts';
 
 const READ_ROLES = ['manager', 'staff', 'analyst', 'executive'] as const;
 const WRITE_ROLES = ['manager'] as const;

@@ -9,7 +9,6 @@ import {
   categoryBody,
   categoryDto,
   categoryPatch,
-  idParams,
   priceHistoryDto,
   priceQuery,
   productBody,
@@ -24,6 +23,7 @@ import {
 import * as categories from './category-service.ts';
 import * as service from './service.ts';
 import { priceListRoutes } from './price-list-routes.ts';
+import { idParams } from '../fields.ts';
 
 /** Every role may read the catalog. */
 export const READ_ROLES = ['manager', 'staff', 'analyst', 'executive'] as const;

@@ -11,7 +11,7 @@ import type {
 } from '../../db/schema.ts';
 import { formatPrice } from '../orders/money.ts';
 import { customerGroupInput } from '../customers/fields.ts';
-import { idInput, idText, timestampInput } from '../fields.ts';
+import { idInput, idParams, idText, timestampInput } from '../fields.ts';
 
 /** A non-negative decimal with ≤ 4 places and ≤ 10 integer digits, as a string or number. */
 export const priceInput = z
@@ -22,25 +22,11 @@ export const priceInput = z
   })
   .meta(decimalMeta(/^\d{1,10}(\.\d{1,4})?$/));
 
-export const idParams = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 53),
-});
-export const itemParams = idParams.extend({
-  itemId: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 53),
-});
-const id = idInput;
+export const itemParams = idParams.extend({ itemId: idText });
 const name = z.string().trim().min(1).max(200);
 
 // --- categories ---
-export const categoryBody = z.strictObject({ name, parentId: id.nullable().optional() });
+export const categoryBody = z.strictObject({ name, parentId: idInput.nullable().optional() });
 export const categoryPatch = categoryBody.partial();
 export const categoryDto = z.object({
   id: z.number(),
@@ -63,7 +49,7 @@ export function toCategoryDto(r: Selectable<ProductCategoriesTable>): z.infer<ty
 export const productBody = z.strictObject({
   sku: z.string().trim().min(1).max(64),
   name,
-  categoryId: id.nullable().optional(),
+  categoryId: idInput.nullable().optional(),
   listPrice: priceInput,
   cost: priceInput.nullable().optional(),
   active: z.boolean().optional(),
@@ -145,7 +131,7 @@ export function toPriceListDto(r: Selectable<PriceListsTable>): z.infer<typeof p
 }
 
 const itemFields = z.strictObject({
-  productId: id,
+  productId: idInput,
   customerGroup: customerGroupInput.nullable().optional().describe('null: every customer'),
   minQuantity: z.number().int().min(1).max(1_000_000_000).optional(),
   unitPrice: priceInput,

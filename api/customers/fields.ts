@@ -1,31 +1,12 @@
 /**
  * Request field schemas shared by the CRM, pipeline and teams areas (customers, activities,
- * opportunities, teams), so "an id" and "money" are validated the same way everywhere (dates and
+ * opportunities, teams), so "money" is validated the same way everywhere (ids, dates and
  * timestamps: api/fields.ts, for every area).
  */
 import { z } from 'zod';
 import { COUNTRY_CODES, NOT_A_COUNTRY } from '../../db/countries.ts';
 import { CUSTOMER_GROUPS } from '../../db/schema.ts';
 import { decimalMeta } from '../openapi.ts';
-
-/** A database id: positive and within bigint/JS-safe range (bigger ids are a 400, not a 500). */
-export const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-
-/** `/:id` path parameter. */
-export const idParams = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 53),
-});
-
-/** Query parameter holding an id. */
-export const idQuery = z.coerce
-  .number()
-  .int()
-  .positive()
-  .max(2 ** 53);
 
 /** Money ≥ 0 with at most 2 decimals, as a string or number; kept as a decimal string. */
 export const moneyInput = z

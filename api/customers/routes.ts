@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { RouteRegistry } from '../route.ts';
 import * as contacts from './contacts.ts';
-import { idParams } from './fields.ts';
+import { idParams } from '../fields.ts';
 import { customerPicture } from './picture.ts';
 import {
   contactBody,

@@ -12,12 +12,12 @@ import {
   countryInput,
   customerGroupInput,
   flagQuery,
-  id,
   iso,
   moneyInput,
   optionalText,
   requiredText,
 } from './fields.ts';
+import { idInput, idText } from '../fields.ts';
 
 const email = z
   .union([z.literal('').transform(() => null), z.email().max(320)])
@@ -35,7 +35,7 @@ const customerFields = {
   group: customerGroupInput.nullable().optional(),
   creditLimit: moneyInput.nullable().optional(),
   tags: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
-  ownerRepId: id.nullable().optional(),
+  ownerRepId: idInput.nullable().optional(),
   blocked: z.boolean().optional(),
 };
 
@@ -48,13 +48,7 @@ export const customerListQuery = paginationQuery.extend({
   group: z.enum(CUSTOMER_GROUPS).optional(),
   tag: z.string().max(50).optional(),
   country: countryCode.optional(),
-  owner: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 53)
-    .optional()
-    .describe('owner rep id'),
+  owner: idText.optional().describe('owner rep id'),
   deleted: flagQuery.optional().describe('true: list soft-deleted customers instead'),
 });
 export type CustomerListQuery = z.output<typeof customerListQuery>;
@@ -89,18 +83,7 @@ export const contactBody = z.strictObject({
 });
 export const contactPatch = contactBody.partial();
 export type ContactInput = z.output<typeof contactPatch>;
-export const contactParams = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 53),
-  contactId: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 53),
-});
+export const contactParams = z.object({ id: idText, contactId: idText });
 
 export const contactDto = z.object({
   id: z.number(),

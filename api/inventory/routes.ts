@@ -15,7 +15,6 @@ import * as repo from './repository.ts';
 import {
   alertDto,
   alertQuery,
-  idParams,
   movementBody,
   movementDto,
   movementQuery,
@@ -35,6 +34,7 @@ import {
   warehousePatch,
 } from './schemas.ts';
 import * as service from './service.ts';
+import { idParams } from '../fields.ts';
 
 const READ = ['manager', 'staff', 'analyst', 'executive'] as const;
 const OPERATE = ['manager', 'staff'] as const;

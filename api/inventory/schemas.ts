@@ -9,9 +9,6 @@ import type {
 } from '../../db/schema.ts';
 import { idInput, idText } from '../fields.ts';
 
-export { idParams } from '../catalog/schemas.ts';
-
-const id = idInput;
 const qty = z.number().int().min(1).max(1_000_000_000);
 const reason = z.string().trim().min(1).max(500);
 
@@ -65,15 +62,15 @@ export function toStockLevelDto(r: {
 export const movementBody = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('receipt'),
-    productId: id,
-    warehouseId: id,
+    productId: idInput,
+    warehouseId: idInput,
     quantity: qty,
     reason: reason.optional(),
   }),
   z.strictObject({
     type: z.literal('adjustment'),
-    productId: id,
-    warehouseId: id,
+    productId: idInput,
+    warehouseId: idInput,
     quantity: z
       .number()
       .int()
@@ -85,9 +82,9 @@ export const movementBody = z.discriminatedUnion('type', [
   z
     .strictObject({
       type: z.literal('transfer'),
-      productId: id,
-      fromWarehouseId: id,
-      toWarehouseId: id,
+      productId: idInput,
+      fromWarehouseId: idInput,
+      toWarehouseId: idInput,
       quantity: qty,
       reason: reason.optional(),
     })
@@ -150,8 +147,8 @@ export const movementResultDto = z.object({
 });
 
 export const reorderRuleBody = z.strictObject({
-  productId: id,
-  warehouseId: id,
+  productId: idInput,
+  warehouseId: idInput,
   reorderPoint: z.number().int().min(0).max(1_000_000_000),
   reorderQuantity: qty,
   leadTimeDays: z.number().int().min(0).max(3650).nullable().optional(),

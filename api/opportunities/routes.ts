@@ -1,7 +1,7 @@
 /** /opportunities. HTTP only; rules live in ./service.ts and ./stages.ts. */
 import { Router } from 'express';
 import type { AppContext } from '../context.ts';
-import { idParams } from '../customers/fields.ts';
+import { idParams } from '../fields.ts';
 import type { RouteRegistry } from '../route.ts';
 import {
   opportunityBody,

@@ -10,8 +10,6 @@ import type {
 import {
   flagQuery,
   fractionInput,
-  id,
-  idQuery,
   iso,
   moneyInput,
   optionalText,
@@ -20,10 +18,10 @@ import {
 } from '../customers/fields.ts';
 import { pageSchema, paginationQuery } from '../pagination.ts';
 import { STAGES } from './stages.ts';
-import { dateInput } from '../fields.ts';
+import { dateInput, idInput, idText } from '../fields.ts';
 
 const lineInput = z.strictObject({
-  productId: id,
+  productId: idInput,
   quantity: z.number().int().min(1).max(1_000_000),
   unitPrice: priceInput.optional().describe("default: the product's list price"),
   discount: fractionInput.optional(),
@@ -31,7 +29,7 @@ const lineInput = z.strictObject({
 export type LineInput = z.output<typeof lineInput>;
 
 const common = {
-  ownerRepId: id.nullable().optional(),
+  ownerRepId: idInput.nullable().optional(),
   title: requiredText(300),
   stage: z.enum(STAGES).optional(),
   expectedValue: moneyInput.optional().describe('default: the sum of the lines'),
@@ -41,7 +39,7 @@ const common = {
   lines: z.array(lineInput).max(200).optional().describe('replaces all lines'),
 };
 
-export const opportunityBody = z.strictObject({ customerId: id, ...common });
+export const opportunityBody = z.strictObject({ customerId: idInput, ...common });
 export const opportunityPatch = z
   .strictObject({
     ...common,
@@ -57,8 +55,8 @@ export type OpportunityPatch = z.output<typeof opportunityPatch>;
 export const opportunityListQuery = paginationQuery.extend({
   stage: z.enum(STAGES).optional(),
   open: flagQuery.optional().describe('true: not won or lost'),
-  owner: z.union([z.literal('me'), idQuery]).optional(),
-  customerId: idQuery.optional(),
+  owner: z.union([z.literal('me'), idText]).optional(),
+  customerId: idText.optional(),
 });
 export type OpportunityListQuery = z.output<typeof opportunityListQuery>;
 

@@ -9,7 +9,6 @@ import { ruleRoutes } from './rule-routes.ts';
 import {
   cancelBody,
   createOrderBody,
-  idParams,
   orderDto,
   orderQuery,
   orderSummaryDto,
@@ -17,6 +16,7 @@ import {
   toOrderSummaryDto,
 } from './schemas.ts';
 import { createOrder, listOrders, loadOrderDto } from './service.ts';
+import { idParams } from '../fields.ts';
 
 // Orders name customers and prices per customer; executives read the reports built on them, not
 // the orders themselves (as they do not read customers).

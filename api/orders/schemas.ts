@@ -13,9 +13,6 @@ import { formatPrice } from './money.ts';
 import { WRITABLE_RULE_PARAMS } from './rules.ts';
 import { idInput, idText, timestampInput } from '../fields.ts';
 
-export { idParams } from '../catalog/schemas.ts';
-
-const id = idInput;
 const STATUSES = [
   'draft',
   'pending_approval',
@@ -36,14 +33,14 @@ export const fractionInput = z
   .meta(decimalMeta(/^(0(\.\d{1,4})?|1(\.0{1,4})?)$/));
 
 export const createOrderBody = z.strictObject({
-  customerId: id,
-  repId: id.nullable().optional(),
-  warehouseId: id.optional(),
+  customerId: idInput,
+  repId: idInput.nullable().optional(),
+  warehouseId: idInput.optional(),
   notes: z.string().max(2000).nullable().optional(),
   lines: z
     .array(
       z.strictObject({
-        productId: id,
+        productId: idInput,
         quantity: z.number().int().min(1).max(1_000_000),
         unitPrice: priceInput.optional(),
         discount: fractionInput.optional(),
@@ -56,7 +53,7 @@ export type CreateOrderBody = z.infer<typeof createOrderBody>;
 
 export const returnBody = z.strictObject({
   lines: z
-    .array(z.strictObject({ lineId: id, quantity: z.number().int().min(1).max(1_000_000) }))
+    .array(z.strictObject({ lineId: idInput, quantity: z.number().int().min(1).max(1_000_000) }))
     .min(1)
     .max(500),
   reason: z.string().trim().min(1).max(500).optional(),

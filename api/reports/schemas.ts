@@ -1,9 +1,8 @@
 /** Request and response shapes of the report endpoints (the OpenAPI document is built from these). */
 import { z } from 'zod';
-import { dateInput } from '../fields.ts';
+import { dateInput, idText } from '../fields.ts';
 import { decimalMeta } from '../openapi.ts';
 
-const id = z.coerce.number().int().positive();
 const format = z.enum(['json', 'csv']).default('json');
 
 export const SALES_GROUPS = [
@@ -24,8 +23,8 @@ export const salesQuery = z
     groupBy: z.enum(SALES_GROUPS).default('month'),
     from: dateInput.optional(),
     to: dateInput.optional(),
-    category: id.optional(),
-    team: id.optional(),
+    category: idText.optional(),
+    team: idText.optional(),
     format,
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from is after to', path: ['to'] });
@@ -64,7 +63,7 @@ export const teamQuery = z.object({
     .string()
     .regex(/^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$/, 'YYYY-MM, YYYY-Qn or YYYY')
     .optional(),
-  team: id.optional(),
+  team: idText.optional(),
   format,
 });
 
@@ -96,8 +95,8 @@ export const teamReport = z.object({
 });
 
 export const inventoryQuery = z.object({
-  warehouse: id.optional(),
-  category: id.optional(),
+  warehouse: idText.optional(),
+  category: idText.optional(),
   belowReorderPoint: z.enum(['true', 'false']).optional(),
   format,
 });

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
-import { idParams } from '../customers/fields.ts';
+import { idParams } from '../fields.ts';
 import { notFound } from '../errors.ts';
 import { decodeCursor, idPage, pageOf, pageSchema, paginationQuery } from '../pagination.ts';
 import type { RouteRegistry } from '../route.ts';

@@ -3,10 +3,10 @@ import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { decimalText } from '../openapi.ts';
 import type { QuotasTable, SalesRepsTable, TeamsTable } from '../../db/schema.ts';
-import { flagQuery, id, idQuery, moneyInput, requiredText } from '../customers/fields.ts';
+import { flagQuery, moneyInput, requiredText } from '../customers/fields.ts';
 import { pageSchema, paginationQuery } from '../pagination.ts';
 import { PERIOD_TYPES, periodEnd } from './periods.ts';
-import { dateInput } from '../fields.ts';
+import { dateInput, idInput, idText } from '../fields.ts';
 
 const repFields = {
   code: requiredText(50),
@@ -15,8 +15,8 @@ const repFields = {
     .union([z.literal('').transform(() => null), z.email().max(320)])
     .nullable()
     .optional(),
-  teamId: id.nullable().optional(),
-  managerRepId: id.nullable().optional(),
+  teamId: idInput.nullable().optional(),
+  managerRepId: idInput.nullable().optional(),
   active: z.boolean().optional(),
 };
 export const repBody = z.strictObject(repFields);
@@ -24,7 +24,7 @@ export const repPatch = z.strictObject(repFields).partial();
 export type RepInput = z.output<typeof repPatch>;
 
 export const repListQuery = paginationQuery.extend({
-  teamId: idQuery.optional(),
+  teamId: idText.optional(),
   active: flagQuery.optional(),
 });
 
@@ -42,7 +42,7 @@ export const repDto = z.object({
 export type RepDto = z.infer<typeof repDto>;
 export const repPage = pageSchema(repDto);
 
-const teamFields = { name: requiredText(200), managerRepId: id.nullable().optional() };
+const teamFields = { name: requiredText(200), managerRepId: idInput.nullable().optional() };
 export const teamBody = z.strictObject(teamFields);
 export const teamPatch = z.strictObject(teamFields).partial();
 export type TeamInput = z.output<typeof teamPatch>;
@@ -59,8 +59,8 @@ export const teamDetailDto = teamDto.extend({ members: z.array(repDto) });
 
 export const quotaBody = z
   .strictObject({
-    repId: id.optional(),
-    teamId: id.optional(),
+    repId: idInput.optional(),
+    teamId: idInput.optional(),
     periodType: z.enum(PERIOD_TYPES),
     periodStart: dateInput,
     amount: moneyInput,
@@ -78,8 +78,8 @@ export type QuotaCreate = z.output<typeof quotaBody>;
 export const quotaPatch = z.strictObject({ amount: moneyInput.optional() });
 
 export const quotaListQuery = paginationQuery.extend({
-  repId: idQuery.optional(),
-  teamId: idQuery.optional(),
+  repId: idText.optional(),
+  teamId: idText.optional(),
   periodType: z.enum(PERIOD_TYPES).optional(),
 });
 export type QuotaListQuery = z.output<typeof quotaListQuery>;

@@ -2,9 +2,10 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import type { FollowupRulesTable, FollowupTrigger } from '../../../db/schema.ts';
-import { id, moneyInput, requiredText } from '../../customers/fields.ts';
+import { moneyInput, requiredText } from '../../customers/fields.ts';
 import { OPEN_STAGES } from '../../opportunities/stages.ts';
 import { ACTIVITY_TYPES } from '../schemas.ts';
+import { idInput } from '../../fields.ts';
 
 export const TRIGGERS = [
   'order_delivered',
@@ -41,7 +42,7 @@ export const followupAction = z.strictObject({
   activityType: z.enum(ACTIVITY_TYPES),
   subject: requiredText(300),
   dueInDays: z.number().int().min(0).max(365).default(0),
-  assignToRepId: id
+  assignToRepId: idInput
     .nullable()
     .optional()
     .describe("a fixed rep; default: the customer's owner rep (else the order's or opportunity's)"),
