@@ -1,13 +1,15 @@
 /**
  * Input rules every area shares (docs/conventions.md, "Input rules"): one date schema, one
- * timestamp schema, the NUL-character guard, id bounds and the money-column limit, so "a date",
- * "a string" or "an amount" is refused the same way on every route.
+ * timestamp schema, the NUL-character guard, ids, money, prices and fractions and the money-column
+ * limit, so "a date", "a string" or "an amount" is refused the same way on every route (and in
+ * the import, which tests its cells with the same patterns).
  *
  * Why not `new Date(text)` alone: V8 rolls impossible dates over (2026-02-30 → 2026-03-02) and
  * PostgreSQL then stores the wrong day without a word, so the calendar is checked first.
  */
 import { z } from 'zod';
 import { AppError } from './errors.ts';
+import { decimalMeta } from './openapi.ts';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** Date, then optional time with seconds and fraction; a time needs an offset (Z or ±hh:mm). */
@@ -98,6 +100,40 @@ export const idText = z.coerce.number().int().positive().max(Number.MAX_SAFE_INT
 
 /** The `/:id` path parameter of every area. */
 export const idParams = z.object({ id: idText });
+
+/** An amount ≥ 0 as a money column (numeric(14,2)) holds it: ≤ 12 whole digits, ≤ 2 decimals. */
+export const MONEY = /^\d{1,12}(\.\d{1,2})?$/;
+/** A unit price ≥ 0 as a price column (numeric(14,4)) holds it: ≤ 10 whole digits, ≤ 4 decimals. */
+export const PRICE = /^\d{1,10}(\.\d{1,4})?$/;
+/** A fraction from 0 to 1 with ≤ 4 decimals (a discount, a probability). */
+export const FRACTION = /^(0(\.\d{1,4})?|1(\.0{1,4})?)$/;
+
+/** A decimal sent as a string or a number, kept as its trimmed text when it matches `pattern`. */
+function decimalInput(pattern: RegExp, message: string) {
+  return z
+    .union([z.string(), z.number()])
+    .transform((v) => String(v).trim())
+    .refine((v) => pattern.test(v), { message })
+    .meta(decimalMeta(pattern));
+}
+
+/** Money ≥ 0 with at most 2 decimals (MONEY). */
+export const moneyInput = decimalInput(
+  MONEY,
+  'must be an amount ≥ 0 with at most 2 decimals, e.g. "1234.50"',
+);
+
+/** A unit price ≥ 0 with at most 4 decimals (PRICE). */
+export const priceInput = decimalInput(
+  PRICE,
+  'must be a price ≥ 0 with at most 4 decimals, e.g. "19.99"',
+);
+
+/** A fraction between 0 and 1 with at most 4 decimals (FRACTION): a discount, a probability. */
+export const fractionInput = decimalInput(
+  FRACTION,
+  'must be a number between 0 and 1 with at most 4 decimals',
+);
 
 /** The largest amount a money column (numeric(14,2)) holds. */
 export const MAX_AMOUNT = '999999999999.99';

@@ -1,6 +1,6 @@
 /** Request/response shapes for categories, products, price lists and price resolution. */
 import { z } from 'zod';
-import { decimalMeta, decimalText } from '../openapi.ts';
+import { decimalText } from '../openapi.ts';
 import type { Selectable } from 'kysely';
 import type {
   PriceListItemsTable,
@@ -11,16 +11,7 @@ import type {
 } from '../../db/schema.ts';
 import { formatPrice } from '../orders/money.ts';
 import { customerGroupInput } from '../customers/fields.ts';
-import { idInput, idParams, idText, timestampInput } from '../fields.ts';
-
-/** A non-negative decimal with ≤ 4 places and ≤ 10 integer digits, as a string or number. */
-export const priceInput = z
-  .union([z.string(), z.number()])
-  .transform((v) => String(v).trim())
-  .refine((v) => /^\d{1,10}(\.\d{1,4})?$/.test(v), {
-    message: 'must be a decimal ≥ 0 with at most 4 decimals, e.g. "19.99"',
-  })
-  .meta(decimalMeta(/^\d{1,10}(\.\d{1,4})?$/));
+import { idInput, idParams, idText, priceInput, timestampInput } from '../fields.ts';
 
 export const itemParams = idParams.extend({ itemId: idText });
 const name = z.string().trim().min(1).max(200);

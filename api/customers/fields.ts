@@ -1,39 +1,11 @@
 /**
  * Request field schemas shared by the CRM, pipeline and teams areas (customers, activities,
- * opportunities, teams), so "money" is validated the same way everywhere (ids, dates and
- * timestamps: api/fields.ts, for every area).
+ * opportunities, teams): text, flags, country and customer group. Ids, money, prices, fractions,
+ * dates and timestamps are in api/fields.ts, for every area.
  */
 import { z } from 'zod';
 import { COUNTRY_CODES, NOT_A_COUNTRY } from '../../db/countries.ts';
 import { CUSTOMER_GROUPS } from '../../db/schema.ts';
-import { decimalMeta } from '../openapi.ts';
-
-/** Money ≥ 0 with at most 2 decimals, as a string or number; kept as a decimal string. */
-export const moneyInput = z
-  .union([z.string(), z.number()])
-  .transform((v) => String(v).trim())
-  .refine((v) => /^\d{1,12}(\.\d{1,2})?$/.test(v), {
-    message: 'must be an amount ≥ 0 with at most 2 decimals, e.g. "1234.50"',
-  })
-  .meta(decimalMeta(/^\d{1,12}(\.\d{1,2})?$/));
-
-/** A fraction between 0 and 1 with at most 4 decimals (probability, discount). */
-export const fractionInput = z
-  .union([z.string(), z.number()])
-  .transform((v) => String(v).trim())
-  .refine((v) => /^(0(\.\d{1,4})?|1(\.0{1,4})?)$/.test(v), {
-    message: 'must be a number between 0 and 1 with at most 4 decimals',
-  })
-  .meta(decimalMeta(/^(0(\.\d{1,4})?|1(\.0{1,4})?)$/));
-
-/** A unit price ≥ 0 with at most 4 decimals. */
-export const priceInput = z
-  .union([z.string(), z.number()])
-  .transform((v) => String(v).trim())
-  .refine((v) => /^\d{1,10}(\.\d{1,4})?$/.test(v), {
-    message: 'must be a price ≥ 0 with at most 4 decimals',
-  })
-  .meta(decimalMeta(/^\d{1,10}(\.\d{1,4})?$/));
 
 /** Optional free text: trimmed, empty → null. */
 export function optionalText(max: number) {

@@ -13,11 +13,10 @@ import {
   customerGroupInput,
   flagQuery,
   iso,
-  moneyInput,
   optionalText,
   requiredText,
 } from './fields.ts';
-import { idInput, idText } from '../fields.ts';
+import { idInput, idText, moneyInput } from '../fields.ts';
 
 const email = z
   .union([z.literal('').transform(() => null), z.email().max(320)])

@@ -7,18 +7,10 @@ import type {
   OpportunityLinesTable,
   OpportunityStageHistoryTable,
 } from '../../db/schema.ts';
-import {
-  flagQuery,
-  fractionInput,
-  iso,
-  moneyInput,
-  optionalText,
-  priceInput,
-  requiredText,
-} from '../customers/fields.ts';
+import { flagQuery, iso, optionalText, requiredText } from '../customers/fields.ts';
 import { pageSchema, paginationQuery } from '../pagination.ts';
 import { STAGES } from './stages.ts';
-import { dateInput, idInput, idText } from '../fields.ts';
+import { dateInput, fractionInput, idInput, idText, moneyInput, priceInput } from '../fields.ts';
 
 const lineInput = z.strictObject({
   productId: idInput,

@@ -1,17 +1,16 @@
 /** Request/response shapes for orders, order actions and order rules. */
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
-import { decimalMeta, decimalText } from '../openapi.ts';
+import { decimalText } from '../openapi.ts';
 import type {
   OrderEventsTable,
   OrderLinesTable,
   OrderRulesTable,
   OrdersTable,
 } from '../../db/schema.ts';
-import { priceInput } from '../catalog/schemas.ts';
 import { formatPrice } from './money.ts';
 import { WRITABLE_RULE_PARAMS } from './rules.ts';
-import { idInput, idText, timestampInput } from '../fields.ts';
+import { fractionInput, idInput, idText, priceInput, timestampInput } from '../fields.ts';
 
 const STATUSES = [
   'draft',
@@ -22,15 +21,6 @@ const STATUSES = [
   'cancelled',
   'returned',
 ] as const;
-
-/** A fraction 0–1 with ≤ 4 decimals. */
-export const fractionInput = z
-  .union([z.string(), z.number()])
-  .transform((v) => String(v).trim())
-  .refine((v) => /^(0(\.\d{1,4})?|1(\.0{1,4})?)$/.test(v), {
-    message: 'must be a fraction between 0 and 1 with at most 4 decimals',
-  })
-  .meta(decimalMeta(/^(0(\.\d{1,4})?|1(\.0{1,4})?)$/));
 
 export const createOrderBody = z.strictObject({
   customerId: idInput,

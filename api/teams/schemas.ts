@@ -3,10 +3,10 @@ import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { decimalText } from '../openapi.ts';
 import type { QuotasTable, SalesRepsTable, TeamsTable } from '../../db/schema.ts';
-import { flagQuery, moneyInput, requiredText } from '../customers/fields.ts';
+import { flagQuery, requiredText } from '../customers/fields.ts';
 import { pageSchema, paginationQuery } from '../pagination.ts';
 import { PERIOD_TYPES, periodEnd } from './periods.ts';
-import { dateInput, idInput, idText } from '../fields.ts';
+import { dateInput, idInput, idText, moneyInput } from '../fields.ts';
 
 const repFields = {
   code: requiredText(50),

@@ -5,7 +5,7 @@
  */
 import { COUNTRY_CODES, NOT_A_COUNTRY } from '../../db/countries.ts';
 import { CUSTOMER_GROUPS } from '../../db/schema.ts';
-import { dateExists } from '../../api/fields.ts';
+import { dateExists, FRACTION, MONEY, PRICE } from '../../api/fields.ts';
 
 /** How a cell is checked and what SQL type its staging column has. */
 export type CellType =
@@ -135,17 +135,20 @@ export function checkCell(type: CellType, value: string): { ok: string } | { err
     case 'email':
       return EMAIL.test(value) ? { ok: value } : { error: `not an email address: ${value}` };
     case 'money':
-      return /^\d{1,12}(\.\d{1,2})?$/.test(value)
+      return MONEY.test(value)
         ? { ok: value }
         : { error: `not an amount ≥ 0 with at most 2 decimals: ${value}` };
     case 'price':
-      return /^\d{1,10}(\.\d{1,4})?$/.test(value)
+      return PRICE.test(value)
         ? { ok: value }
         : { error: `not a price ≥ 0 with at most 4 decimals: ${value}` };
-    case 'fraction':
-      return /^(0(\.\d{1,4})?|1(\.0{1,4})?|\.\d{1,4})$/.test(value)
-        ? { ok: value.startsWith('.') ? `0${value}` : value }
+    case 'fraction': {
+      // The API's pattern; a CSV export may write 0.05 as .05, so the leading zero is supplied.
+      const fraction = value.startsWith('.') ? `0${value}` : value;
+      return FRACTION.test(fraction)
+        ? { ok: fraction }
         : { error: `not a fraction between 0 and 1: ${value}` };
+    }
     case 'quantity':
       return /^\d{1,9}$/.test(value) && Number(value) > 0
         ? { ok: value }

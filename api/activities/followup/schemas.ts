@@ -2,10 +2,10 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import type { FollowupRulesTable, FollowupTrigger } from '../../../db/schema.ts';
-import { moneyInput, requiredText } from '../../customers/fields.ts';
+import { requiredText } from '../../customers/fields.ts';
 import { OPEN_STAGES } from '../../opportunities/stages.ts';
 import { ACTIVITY_TYPES } from '../schemas.ts';
-import { idInput } from '../../fields.ts';
+import { idInput, moneyInput } from '../../fields.ts';
 
 export const TRIGGERS = [
   'order_delivered',
