@@ -170,10 +170,7 @@ const PART: Record<FieldLocation, string> = {
  */
 function refuseNul(value: unknown, where: FieldLocation): void {
   const r = noNulCharacters.safeParse(value);
-  if (r.success) return;
-  const errors = zodFieldErrors(r.error, where);
-  const fields = errors.map((e) => e.field).join(', ');
-  throw new AppError('bad_request', `invalid ${PART[where]}: ${fields}`, { errors });
+  if (!r.success) throw invalidPart(r.error, where);
 }
 
 function parse(schema: ZodType | undefined, value: unknown, where: FieldLocation): any {
@@ -182,7 +179,12 @@ function parse(schema: ZodType | undefined, value: unknown, where: FieldLocation
   // it reads "expected object, received null" at the root, not as every field missing.
   const r = schema.safeParse(where === 'body' ? value : (value ?? {}));
   if (r.success) return r.data;
-  const errors = zodFieldErrors(r.error, where);
+  throw invalidPart(r.error, where);
+}
+
+/** The 400 for a request part that failed its schema, naming every field that did. */
+function invalidPart(error: z.ZodError, where: FieldLocation): AppError {
+  const errors = zodFieldErrors(error, where);
   const fields = errors.map((e) => e.field).join(', ');
-  throw new AppError('bad_request', `invalid ${PART[where]}: ${fields}`, { errors });
+  return new AppError('bad_request', `invalid ${PART[where]}: ${fields}`, { errors });
 }
