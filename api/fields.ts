@@ -68,6 +68,14 @@ export const timestampInput = z
 export const NUL_MESSAGE = 'must not contain the NUL character';
 
 /**
+ * True when `text` holds U+0000, which PostgreSQL text and jsonb cannot store (it answers
+ * `invalid byte sequence for encoding "UTF8": 0x00`): the API's guard and the import's cells.
+ */
+export function containsNul(text: string): boolean {
+  return text.includes('\0');
+}
+
+/**
  * Refuses U+0000 anywhere in a request part (strings and object keys, nested to any depth),
  * with one issue per offending path. PostgreSQL text and jsonb cannot hold it and answered with
  * `invalid byte sequence for encoding "UTF8": 0x00`; api/route.ts runs this over the path,
@@ -76,12 +84,12 @@ export const NUL_MESSAGE = 'must not contain the NUL character';
 export const noNulCharacters = z.unknown().superRefine((value, ctx) => {
   const walk = (v: unknown, path: (string | number)[]) => {
     if (typeof v === 'string') {
-      if (v.includes('\0')) ctx.addIssue({ code: 'custom', path, message: NUL_MESSAGE });
+      if (containsNul(v)) ctx.addIssue({ code: 'custom', path, message: NUL_MESSAGE });
     } else if (Array.isArray(v)) {
       v.forEach((item, i) => walk(item, [...path, i]));
     } else if (v && typeof v === 'object') {
       for (const [k, item] of Object.entries(v)) {
-        if (k.includes('\0')) ctx.addIssue({ code: 'custom', path, message: NUL_MESSAGE });
+        if (containsNul(k)) ctx.addIssue({ code: 'custom', path, message: NUL_MESSAGE });
         else walk(item, [...path, k]);
       }
     }

@@ -315,6 +315,25 @@ describeBoth('import', (kind) => {
     expect(await count('customers')).toBe(before[0]! + 1);
   });
 
+  it('refuses a NUL character in a text cell as a bad row naming file, line and column', async () => {
+    const before = [await count('customers'), await count('products')];
+    const r = await importDirectory(
+      ops,
+      folder({
+        'customers.csv':
+          'code,name,email,phone,city,country,customer_group,credit_limit\n' +
+          'NUL1,Good,,,,,,\nNUL2,"Ba\u0000d",,,,,,\n',
+        'products.csv': 'sku,name,category,list_price,cost\nNUL-\u0000SKU,Widget,,1.00,\n',
+      }),
+    );
+    expect(r.committed).toBe(false);
+    expect(r.badRows).toEqual([
+      { file: 'customers.csv', line: 3, reason: 'name: must not contain the NUL character' },
+      { file: 'products.csv', line: 2, reason: 'sku: must not contain the NUL character' },
+    ]);
+    expect([await count('customers'), await count('products')]).toEqual(before);
+  });
+
   it('reports a missing column and a missing folder plainly', async () => {
     const r = await importDirectory(ops, folder({ 'teams.csv': 'title\nX\n' }));
     expect(r.badRows).toEqual([{ file: 'teams.csv', line: 1, reason: 'missing column(s): name' }]);

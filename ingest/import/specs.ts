@@ -5,7 +5,7 @@
  */
 import { COUNTRY_CODES, NOT_A_COUNTRY } from '../../db/countries.ts';
 import { CUSTOMER_GROUPS } from '../../db/schema.ts';
-import { dateExists, FRACTION, MONEY, PRICE } from '../../api/fields.ts';
+import { containsNul, dateExists, FRACTION, MONEY, NUL_MESSAGE, PRICE } from '../../api/fields.ts';
 
 /** How a cell is checked and what SQL type its staging column has. */
 export type CellType =
@@ -129,6 +129,9 @@ const INSTANT =
 
 /** Check one non-empty cell: the normalised value, or an error message. */
 export function checkCell(type: CellType, value: string): { ok: string } | { error: string } {
+  // The API's rule: PostgreSQL cannot store U+0000, and COPY would fail the whole import with its
+  // own text; a bad row names the file, line and column instead.
+  if (containsNul(value)) return { error: NUL_MESSAGE };
   switch (type) {
     case 'text':
       return value.length <= 500 ? { ok: value } : { error: 'longer than 500 characters' };
