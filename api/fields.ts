@@ -12,9 +12,20 @@ import { AppError } from './errors.ts';
 import { decimalMeta } from './openapi.ts';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+// The parts of an ISO 8601 timestamp, with the same capture groups in both patterns below:
+// year, month, day, hour, minute, second, zone, offset hours, offset minutes.
+const DAY_PART = String.raw`(\d{4})-(\d{2})-(\d{2})`;
+const TIME_PART = String.raw`[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?`;
+const ZONE_PART = String.raw`(Z|[+-](\d{2}):?(\d{2}))`;
 /** Date, then optional time with seconds and fraction; a time needs an offset (Z or ±hh:mm). */
-const TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2})))?$/i;
+const TIMESTAMP = new RegExp(`^${DAY_PART}(?:${TIME_PART}${ZONE_PART})?$`, 'i');
+/**
+ * TIMESTAMP with the offset optional, a time without one meaning UTC: the import's form. CSV
+ * exports of spreadsheets and many databases write local date-times without an offset, and a
+ * history file is read in one go, with no one to ask; an API client sends one instant at a time
+ * and must say which (docs/import.md, docs/conventions.md "Input rules").
+ */
+export const UTC_DEFAULT_TIMESTAMP = new RegExp(`^${DAY_PART}(?:${TIME_PART}${ZONE_PART}?)?$`, 'i');
 
 /** True when year-month-day is a day of the Gregorian calendar (years 0001–9999). */
 export function dateExists(year: number, month: number, day: number): boolean {
@@ -51,18 +62,35 @@ export const timestampInput = z
   )
   .refine((v) => {
     const m = TIMESTAMP.exec(v);
-    if (!m) return true; // the regex has said so already
-    const [, y, mo, d, h = '0', mi = '0', s = '0', , oh = '0', om = '0'] = m;
-    return (
-      dateExists(Number(y), Number(mo), Number(d)) &&
-      Number(h) <= 23 &&
-      Number(mi) <= 59 &&
-      Number(s) <= 59 &&
-      Number(oh) <= 18 &&
-      Number(om) <= 59
-    );
+    return !m || timestampExists(m); // no match: the regex has said so already
   }, 'not a date and time that exists')
-  .transform((v) => new Date(v.length === 10 ? `${v}T00:00:00Z` : v.replace(' ', 'T')));
+  .transform((v) => timestampDate(TIMESTAMP.exec(v)!));
+
+/**
+ * True when the day, hour (≤ 23), minute and second (≤ 59) and offset (≤ ±18:59) of a timestamp
+ * matched by TIMESTAMP or UTC_DEFAULT_TIMESTAMP exist: Date would roll them over instead.
+ */
+export function timestampExists(m: RegExpExecArray): boolean {
+  const [, y, mo, d, h = '0', mi = '0', s = '0', , oh = '0', om = '0'] = m;
+  return (
+    dateExists(Number(y), Number(mo), Number(d)) &&
+    Number(h) <= 23 &&
+    Number(mi) <= 59 &&
+    Number(s) <= 59 &&
+    Number(oh) <= 18 &&
+    Number(om) <= 59
+  );
+}
+
+/**
+ * The instant of a timestamp matched by TIMESTAMP or UTC_DEFAULT_TIMESTAMP and checked by
+ * timestampExists: a bare date is midnight UTC, a time without an offset is UTC.
+ */
+export function timestampDate(m: RegExpExecArray): Date {
+  const [text, y, mo, d, h, , , zone] = m;
+  if (h === undefined) return new Date(`${y}-${mo}-${d}T00:00:00Z`);
+  return new Date(`${text.slice(0, 10)}T${text.slice(11)}${zone ? '' : 'Z'}`);
+}
 
 /** The message for a string holding U+0000. */
 export const NUL_MESSAGE = 'must not contain the NUL character';

@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { importDirectory } from '../ingest/import/import.ts';
 import { readCsv } from '../ingest/import/csv.ts';
+import { checkCell } from '../ingest/import/specs.ts';
 import type { OperationalDb } from '../db/operational.ts';
 import { describeBoth, openTestDb, tempDir } from './support/harness.ts';
 
@@ -383,4 +384,16 @@ it('reads quoted CSV with commas, quotes, newlines and CRLF', async () => {
     { line: 3, cells: ['multi\nline', ''] },
     { line: 6, cells: ['last', 'x'] },
   ]);
+});
+
+it('reads dates and times by the API rule, a time without an offset being UTC', () => {
+  const instant = (text: string) => checkCell('instant', text);
+  expect(instant('2024-03-01')).toEqual({ ok: '2024-03-01T00:00:00.000Z' });
+  expect(instant('2024-03-01 10:00:00')).toEqual({ ok: '2024-03-01T10:00:00.000Z' });
+  expect(instant('2024-03-01T10:00:00.123456789+02:00')).toEqual({
+    ok: '2024-03-01T08:00:00.123Z',
+  });
+  for (const impossible of ['2024-02-30T10:00:00Z', '2024-03-01T24:00', '2024-03-01T10:00+19:00'])
+    expect(instant(impossible)).toEqual({ error: `not a date that exists: ${impossible}` });
+  expect(instant('01/03/2024')).toEqual({ error: 'not an ISO date or timestamp: 01/03/2024' });
 });

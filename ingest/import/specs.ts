@@ -5,7 +5,16 @@
  */
 import { COUNTRY_CODES, NOT_A_COUNTRY } from '../../db/countries.ts';
 import { CUSTOMER_GROUPS } from '../../db/schema.ts';
-import { containsNul, dateExists, FRACTION, MONEY, NUL_MESSAGE, PRICE } from '../../api/fields.ts';
+import {
+  containsNul,
+  FRACTION,
+  MONEY,
+  NUL_MESSAGE,
+  PRICE,
+  timestampDate,
+  timestampExists,
+  UTC_DEFAULT_TIMESTAMP,
+} from '../../api/fields.ts';
 
 /** How a cell is checked and what SQL type its staging column has. */
 export type CellType =
@@ -124,8 +133,6 @@ export function sqlType(type: CellType): string {
  */
 const STATUSES = new Set(['confirmed', 'shipped', 'delivered', 'cancelled', 'returned']);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const INSTANT =
-  /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/;
 
 /** Check one non-empty cell: the normalised value, or an error message. */
 export function checkCell(type: CellType, value: string): { ok: string } | { error: string } {
@@ -189,16 +196,14 @@ export function checkCell(type: CellType, value: string): { ok: string } | { err
  */
 const instants = new Map<string, { ok: string } | { error: string }>();
 
+/**
+ * The API's timestamp rule (api/fields.ts) with one difference: a time without an offset is UTC,
+ * because CSV exports often carry none (UTC_DEFAULT_TIMESTAMP says why; docs/import.md).
+ */
 function checkInstant(value: string): { ok: string } | { error: string } {
-  if (!INSTANT.test(value)) return { error: `not an ISO date or timestamp: ${value}` };
+  const m = UTC_DEFAULT_TIMESTAMP.exec(value);
+  if (!m) return { error: `not an ISO date or timestamp: ${value}` };
   // Date would roll 2026-02-30 over to March 2: the calendar is checked first, as in the API.
-  const [y, mo, day, h = 0, mi = 0, sec = 0] = value.split(/[-T :.]/).map(Number);
-  if (!dateExists(y!, mo!, day!) || h > 23 || mi > 59 || sec > 59)
-    return { error: `not a date that exists: ${value}` };
-  const withZone =
-    /(Z|[+-]\d{2}(:?\d{2})?)$/.test(value) || value.length === 10 ? value : `${value}Z`;
-  const d = new Date(value.length === 10 ? `${value}T00:00:00Z` : withZone.replace(' ', 'T'));
-  return Number.isNaN(d.getTime())
-    ? { error: `not a valid date: ${value}` }
-    : { ok: d.toISOString() };
+  if (!timestampExists(m)) return { error: `not a date that exists: ${value}` };
+  return { ok: timestampDate(m).toISOString() };
 }
