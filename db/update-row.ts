@@ -19,7 +19,7 @@ import type { DB } from './schema.ts';
 type Db = Kysely<DB> | Transaction<DB>;
 
 /** Tables whose rows are soft-deleted: `deleted_at` null while the row is live. */
-type SoftDeletingTable = {
+export type SoftDeletingTable = {
   [T in keyof DB]: Selectable<DB[T]> extends { deleted_at: Date | null }
     ? null extends Selectable<DB[T]>['deleted_at']
       ? T

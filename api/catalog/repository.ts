@@ -9,6 +9,7 @@ import type {
   ProductsTable,
 } from '../../db/schema.ts';
 import type { PriceCandidate } from './price.ts';
+import { listLiveRowsById } from '../../db/live-rows.ts';
 import { updateRowById } from '../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -145,14 +146,7 @@ export function listPriceAt(db: Db, productId: number, at: Date) {
 }
 
 export function listPriceLists(db: Db, page?: IdPage) {
-  return db
-    .selectFrom('price_lists')
-    .selectAll()
-    .where('deleted_at', 'is', null)
-    .$if(page?.afterId !== undefined, (q) => q.where('id', '>', page!.afterId!))
-    .orderBy('id')
-    .$if(page !== undefined, (q) => q.limit(page!.limit))
-    .execute();
+  return listLiveRowsById(db, 'price_lists', page);
 }
 
 /** A live price list; `lock`: FOR NO KEY UPDATE, for an update that follows (db/update-row.ts). */

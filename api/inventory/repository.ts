@@ -2,19 +2,13 @@
 import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
 import type { IdPage } from '../pagination.ts';
 import type { DB, MovementType, ReorderRulesTable, WarehousesTable } from '../../db/schema.ts';
+import { listLiveRowsById } from '../../db/live-rows.ts';
 import { updateRowById } from '../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
 export function listWarehouses(db: Db, page?: IdPage) {
-  return db
-    .selectFrom('warehouses')
-    .selectAll()
-    .where('deleted_at', 'is', null)
-    .$if(page?.afterId !== undefined, (q) => q.where('id', '>', page!.afterId!))
-    .orderBy('id')
-    .$if(page !== undefined, (q) => q.limit(page!.limit))
-    .execute();
+  return listLiveRowsById(db, 'warehouses', page);
 }
 
 /** A live warehouse; `lock`: FOR NO KEY UPDATE, for an update that follows (db/update-row.ts). */

@@ -3,6 +3,7 @@ import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
 import type { IdPage } from '../pagination.ts';
 import type { DB, QuotasTable, SalesRepsTable, TeamsTable } from '../../db/schema.ts';
 import type { PeriodType } from './periods.ts';
+import { listLiveRowsById } from '../../db/live-rows.ts';
 import { updateRowById } from '../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -74,14 +75,7 @@ export function updateTeam(db: Db, id: number, set: Updateable<TeamsTable>) {
 }
 
 export function listTeams(db: Db, page?: IdPage) {
-  return db
-    .selectFrom('teams')
-    .selectAll()
-    .where('deleted_at', 'is', null)
-    .$if(page?.afterId !== undefined, (q) => q.where('id', '>', page!.afterId!))
-    .orderBy('id')
-    .$if(page !== undefined, (q) => q.limit(page!.limit))
-    .execute();
+  return listLiveRowsById(db, 'teams', page);
 }
 
 export function teamMembers(db: Db, teamId: number) {
