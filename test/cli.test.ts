@@ -9,27 +9,26 @@
  * Every process pays the CLI's import cost (~3–10 s on the shared 2-core box), so independent
  * runs go in parallel and the demo is kept small with `start --demo-orders`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertKey } from '../api/auth/repository.ts';
 import { AppError } from '../api/errors.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { openEmbedded } from '../db/embedded.ts';
 import { failureLines } from '../runtime.ts';
+import {
+  ROOT,
+  spawnCli,
+  whenServing,
+  type Finished,
+  type StartedServer,
+} from './support/cli-process.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEMO_ORDERS = 200;
 const KEY = /^so_[0-9a-f]{8}_[\w-]{43}$/;
-
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 const dirs: string[] = [];
 const live = new Set<ChildProcess>();
@@ -41,66 +40,20 @@ function tempDir(): string {
 }
 
 /** Spawn the CLI on `dataDir` (embedded database: DATABASE_URL removed unless given). */
-function spawnCli(dataDir: string, args: string[], env: Record<string, string> = {}) {
-  const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli.ts', ...args], {
-    cwd: ROOT,
-    env: { ...inherited, SALESOPS_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  live.add(child);
-  const out = { stdout: '', stderr: '' };
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => (out.stdout += s));
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (out.stderr += s));
-  const finished = new Promise<Finished>((resolve) =>
-    child.on('close', (code) => {
-      live.delete(child);
-      resolve({ code, ...out });
-    }),
-  );
-  return { child, out, finished };
+function spawnOn(dataDir: string, args: string[], env: Record<string, string> = {}) {
+  return spawnCli(args, { env: { SALESOPS_DATA_DIR: dataDir, ...env }, live });
 }
 
 /** Run a CLI command to its end. */
 function runCli(dataDir: string, args: string[], env?: Record<string, string>): Promise<Finished> {
-  return spawnCli(dataDir, args, env).finished;
+  return spawnOn(dataDir, args, env).finished;
 }
 
-interface Server {
-  url: string;
-  /** The first-start admin key, when the start printed one. */
-  adminKey: string | undefined;
-  stdout: string;
-  /** SIGTERM, then what the process printed and its exit code. */
-  stop(): Promise<Finished>;
-}
+type Server = StartedServer;
 
 /** `salesops start …`, resolved once it prints its URL (rejected if it exits first). */
 function startCli(dataDir: string, args: string[] = []): Promise<Server> {
-  const run = spawnCli(dataDir, ['start', ...args]);
-  return new Promise((resolve, reject) => {
-    const ready = () => {
-      const m = /salesops is running at (http:\/\/\S+)/.exec(run.out.stdout);
-      if (!m || !run.out.stdout.includes('health:')) return;
-      run.child.stdout!.off('data', ready);
-      // server.ts prints the key (first start only) before the URL lines: it is here already.
-      const lines = run.out.stdout.split('\n');
-      const note = lines.findIndex((l) => l.includes('admin API key was created'));
-      resolve({
-        url: m[1]!,
-        adminKey: note >= 0 ? lines[note + 1]?.trim() : undefined,
-        stdout: run.out.stdout,
-        stop: () => {
-          run.child.kill('SIGTERM');
-          return run.finished;
-        },
-      });
-    };
-    run.child.stdout!.on('data', ready);
-    void run.finished.then((f) =>
-      reject(new Error(`start exited (${f.code}) before serving:\n${f.stdout}\n${f.stderr}`)),
-    );
-  });
+  return whenServing(spawnOn(dataDir, ['start', ...args]));
 }
 
 async function getJson(url: string, key?: string): Promise<{ status: number; body: any }> {

@@ -5,16 +5,22 @@
  * starts. Nothing here reaches into the app's modules: every step goes through a process or a
  * socket, as it would for a user.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, inject } from 'vitest';
+import {
+  ROOT,
+  spawnCli,
+  whenServing,
+  type Finished,
+  type StartedServer,
+} from '../support/cli-process.ts';
 import { observeAnswer } from '../support/observe.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { ROOT };
 /** Small enough to load in seconds, large enough for every report to have rows. */
 export const DEMO_ORDERS = 300;
 /** What an API key looks like (api/auth/keys.ts). */
@@ -27,21 +33,8 @@ export function databaseKinds(): DbKind[] {
   return inject('pgAvailable') ? ['embedded', 'postgres'] : ['embedded'];
 }
 
-export interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-export interface Server {
-  url: string;
-  pid: number;
-  /** The first-start admin key, when this start printed one. */
-  adminKey: string | undefined;
-  stdout: string;
-  /** SIGTERM, then what the process printed and its exit code. */
-  stop(): Promise<Finished>;
-}
+export type { Finished };
+export type Server = StartedServer;
 
 /** One data folder (and, on PostgreSQL, one database) with the CLI pointed at it. */
 export interface Installation {
@@ -70,65 +63,15 @@ export async function createInstallation(kind: DbKind): Promise<Installation> {
   const live = new Set<ChildProcess>();
   let copy: string | undefined;
 
-  const spawnCli = (args: string[], cwd = ROOT) => {
-    const { DATABASE_URL: _ignored, ...inherited } = process.env;
-    const env: NodeJS.ProcessEnv = {
-      ...inherited,
-      SALESOPS_DATA_DIR: dataDir,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      ...(database ? { DATABASE_URL: database.url } : {}),
-    };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli.ts', ...args], {
-      cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    live.add(child);
-    const out = { stdout: '', stderr: '' };
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => (out.stdout += s));
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => (out.stderr += s));
-    const finished = new Promise<Finished>((resolve) =>
-      child.on('close', (code) => {
-        live.delete(child);
-        resolve({ code, ...out });
-      }),
-    );
-    return { child, out, finished };
-  };
+  const env = { SALESOPS_DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}) };
+  const run = (args: string[], cwd?: string) => spawnCli(args, { env, cwd, live });
 
   return {
     kind,
     dataDir,
     databaseUrl: database?.url,
-    cli: (args, cwd) => spawnCli(args, cwd).finished,
-    start(args = []) {
-      const run = spawnCli(['start', ...args]);
-      return new Promise<Server>((resolve, reject) => {
-        const ready = () => {
-          const m = /salesops is running at (http:\/\/\S+)/.exec(run.out.stdout);
-          if (!m || !run.out.stdout.includes('health:')) return;
-          run.child.stdout!.off('data', ready);
-          // server.ts prints the key (first start only) before the URL lines.
-          const lines = run.out.stdout.split('\n');
-          const note = lines.findIndex((l) => l.includes('admin API key was created'));
-          resolve({
-            url: m[1]!,
-            pid: run.child.pid!,
-            adminKey: note >= 0 ? lines[note + 1]?.trim() : undefined,
-            stdout: run.out.stdout,
-            stop: () => {
-              run.child.kill('SIGTERM');
-              return run.finished;
-            },
-          });
-        };
-        run.child.stdout!.on('data', ready);
-        void run.finished.then((f) =>
-          reject(new Error(`start exited (${f.code}) before serving:\n${f.stdout}\n${f.stderr}`)),
-        );
-      });
-    },
+    cli: (args, cwd) => run(args, cwd).finished,
+    start: (args = []) => whenServing(run(['start', ...args])),
     projectCopy() {
       if (copy) return copy;
       copy = fs.mkdtempSync(path.join(os.tmpdir(), 'journey-project-'));
