@@ -7,7 +7,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
-import { canSeeOwner, loadScope, type Scope } from '../auth/scope.ts';
+import { canSeeOwner, loadScope, ownerMeWithoutRep, type Scope } from '../auth/scope.ts';
 import { findContactById, findCustomer } from '../customers/repository.ts';
 import { fieldProblem, notFound, unknownReference } from '../errors.ts';
 import { decodeCursor, pageOf } from '../pagination.ts';
@@ -119,13 +119,7 @@ export async function listActivities(
 ) {
   let ownerRepId = query.owner === 'me' ? principal.repId : query.owner;
   if (query.owner === 'me' && ownerRepId == null) {
-    throw fieldProblem(
-      'bad_request',
-      'owner',
-      'your key has no sales rep',
-      'query',
-      'owner=me needs an API key that belongs to a sales rep',
-    );
+    throw ownerMeWithoutRep();
   }
   const scope = await loadScope(db, principal);
   const rows = await repo.listActivities(

@@ -7,6 +7,7 @@
 import { sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { Principal } from './principal.ts';
+import { fieldProblem, type AppError } from '../errors.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -59,4 +60,15 @@ export function ownerVisible(column: string, reps: number[] | null): RawBuilder<
   if (reps === null) return sql<SqlBool>`true`;
   if (reps.length === 0) return sql<SqlBool>`${sql.ref(column)} IS NULL`;
   return sql<SqlBool>`(${sql.ref(column)} IS NULL OR ${sql.ref(column)} = ANY(${reps}::bigint[]))`;
+}
+
+/** `?owner=me` from a key that belongs to no sales rep: the lists that filter by owner say so. */
+export function ownerMeWithoutRep(): AppError {
+  return fieldProblem(
+    'bad_request',
+    'owner',
+    'your key has no sales rep',
+    'query',
+    'owner=me needs an API key that belongs to a sales rep',
+  );
 }

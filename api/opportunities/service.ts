@@ -7,7 +7,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { DB, OpportunitiesTable } from '../../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
-import { canSeeOwner, loadScope, type Scope } from '../auth/scope.ts';
+import { canSeeOwner, loadScope, ownerMeWithoutRep, type Scope } from '../auth/scope.ts';
 import { findCustomer } from '../customers/repository.ts';
 import { AppError, fieldProblem, notFound, unknownReference } from '../errors.ts';
 import { decodeCursor, pageOf } from '../pagination.ts';
@@ -74,13 +74,7 @@ export async function listOpportunities(
   query: OpportunityListQuery,
 ) {
   if (query.owner === 'me' && principal.repId == null) {
-    throw fieldProblem(
-      'bad_request',
-      'owner',
-      'your key has no sales rep',
-      'query',
-      'owner=me needs an API key that belongs to a sales rep',
-    );
+    throw ownerMeWithoutRep();
   }
   const scope = await loadScope(db, principal);
   const ownerRepId = query.owner === 'me' ? principal.repId! : query.owner;
