@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './api/app.ts';
 import { countKeys, createApiKey } from './api/auth/service.ts';
-import type { AppContext } from './api/context.ts';
+import type { AppContext } from './context.ts';
 import type { Config } from './config.ts';
 import { advertiseFolderUrl, releaseFolderLock } from './db/folder-lock.ts';
 import { createLogger } from './logger.ts';

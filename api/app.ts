@@ -7,7 +7,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { authenticate } from './auth/middleware.ts';
 import { idempotency } from './idempotency/middleware.ts';
-import type { AppContext } from './context.ts';
+import type { AppContext } from '../context.ts';
 import { healthRoutes } from './health/routes.ts';
 import { buildOpenApi } from './openapi.ts';
 import { notFoundHandler, problemHandler } from './problem.ts';

@@ -3,7 +3,7 @@
  * `(ctx, registry) => Router`; add yours here.
  */
 import type { Router } from 'express';
-import type { AppContext } from './context.ts';
+import type { AppContext } from '../context.ts';
 import type { RouteRegistry } from './route.ts';
 import { activityRoutes } from './activities/routes.ts';
 import { followupRoutes } from './activities/followup/routes.ts';

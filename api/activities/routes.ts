@@ -1,6 +1,6 @@
 /** /activities. HTTP only; rules live in ./service.ts. */
 import { Router } from 'express';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import { idParams } from '../fields.ts';
 import type { RouteRegistry } from '../route.ts';
 import {

@@ -1,7 +1,7 @@
 /** GET /audit: who changed what, when — newest first, filtered by entity and id. */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import { idText } from '../fields.ts';
 import { decodeCursor, pageOf, pageSchema, paginationQuery } from '../pagination.ts';
 import type { RouteRegistry } from '../route.ts';

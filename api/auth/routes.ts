@@ -1,7 +1,7 @@
 /** /api/v1/me and the admin-only /api/v1/api-keys endpoints. */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import { notFound } from '../errors.ts';
 import type { RouteRegistry } from '../route.ts';
 import { apiKeyDto, createdKeyDto, createKeyBody, meDto, toApiKeyDto } from './schemas.ts';

@@ -1,6 +1,6 @@
 /** HTTP for price lists and their items. */
 import { Router } from 'express';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import type { RouteRegistry } from '../route.ts';
 import * as repo from './repository.ts';
 import * as service from './price-list-service.ts';

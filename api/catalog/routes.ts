@@ -1,7 +1,7 @@
 /** HTTP for categories, products, price history and price resolution. */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import { decodeCursor, pageOf, pageSchema, wholeList } from '../pagination.ts';
 import type { RouteRegistry } from '../route.ts';
 import * as repo from './repository.ts';

@@ -1,7 +1,7 @@
 /** /customers, their contacts and timeline. HTTP only; rules live in the service files. */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import type { RouteRegistry } from '../route.ts';
 import * as contacts from './contacts.ts';
 import { idParams } from '../fields.ts';

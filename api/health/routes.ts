@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import type { RouteRegistry } from '../route.ts';
 import { pingWarehouse } from '../../warehouse/duckdb.ts';
 

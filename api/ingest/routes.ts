@@ -6,7 +6,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import { notFound } from '../errors.ts';
 import type { RouteRegistry } from '../route.ts';
 import { runDto, runIdParams, runsQuery, startedRunDto, startRunBody } from './schemas.ts';

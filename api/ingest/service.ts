@@ -3,7 +3,7 @@
  * warehouse. Live progress of the current run is kept in memory here (the run log in the
  * warehouse only changes when the run commits).
  */
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import { AppError } from '../errors.ts';
 import { IngestBusyError, IngestRequestError } from '../../ingest/errors.ts';
 import { runIngest } from '../../ingest/run.ts';

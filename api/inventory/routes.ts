@@ -1,7 +1,7 @@
 /** HTTP for warehouses, stock levels, the movement ledger, reorder rules and alerts. */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import {
   decodeCursor,
   idPage,

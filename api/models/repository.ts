@@ -3,7 +3,7 @@
  * the catalog as last loaded, joined to the latest outcomes in the run history.
  */
 import type { Json } from '@duckdb/node-api';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import { queryWarehouse } from '../reports/warehouse.ts';
 
 const META = ['meta.models', 'meta.model_runs', 'meta.test_results'];

@@ -4,7 +4,7 @@
  */
 import { Router } from 'express';
 import type { Json } from '@duckdb/node-api';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import { notFound } from '../errors.ts';
 import type { RouteRegistry } from '../route.ts';
 import { toInt } from '../reports/warehouse.ts';

@@ -1,6 +1,6 @@
 /** HTTP for orders and their actions. */
 import { Router } from 'express';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import { decodeCursor, pageOf, pageSchema } from '../pagination.ts';
 import type { RouteRegistry } from '../route.ts';
 import { confirmOrder, transitionOrder } from './actions.ts';

@@ -1,7 +1,7 @@
 /** HTTP for order rules (data evaluated on confirm). */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import type { RouteRegistry } from '../route.ts';
 import { createRule, deleteRule, getRule, listRules, updateRule } from './rule-service.ts';
 import { createRuleBody, ruleDto, ruleIdParams, toRuleDto, updateRuleBody } from './schemas.ts';

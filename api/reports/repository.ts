@@ -5,7 +5,7 @@
  * our own database), everything a user typed is a bound parameter.
  */
 import type { DuckDBValue, Json } from '@duckdb/node-api';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import type { SalesGroup } from './schemas.ts';
 import { queryWarehouse } from './warehouse.ts';
 

@@ -3,7 +3,7 @@
  * (format=csv) as a CSV download. analyst, executive, manager (own team) and admin.
  */
 import { Router } from 'express';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import type { RouteRegistry } from '../route.ts';
 import { csvColumns, sendCsv } from './csv.ts';
 import {

@@ -5,7 +5,7 @@
 import { defaultVars } from '../../models/engine/runner.ts';
 import type { Principal } from '../auth/principal.ts';
 import { visibleRepIds } from '../auth/scope.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import * as repo from './repository.ts';
 import type { InventoryRow, SalesGroup, SalesRow, TeamRow } from './schemas.ts';
 import { toInt, toRatio } from './warehouse.ts';

@@ -4,7 +4,7 @@
  * what to do when the models have not been built yet, instead of a DuckDB catalog error → 500.
  */
 import type { DuckDBValue, Json } from '@duckdb/node-api';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import { AppError } from '../errors.ts';
 
 /** 503 naming the command that fixes it. */

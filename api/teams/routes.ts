@@ -1,7 +1,7 @@
 /** /reps, /teams and /quotas. HTTP only; rules live in ./service.ts. */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../../context.ts';
 import { idParams } from '../fields.ts';
 import { notFound } from '../errors.ts';
 import { decodeCursor, idPage, pageOf, pageSchema, paginationQuery } from '../pagination.ts';

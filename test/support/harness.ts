@@ -13,7 +13,7 @@ import { describe, inject } from 'vitest';
 import { loadConfig, type Config } from '../../config.ts';
 import { createApp } from '../../api/app.ts';
 import { createApiKey } from '../../api/auth/service.ts';
-import type { AppContext } from '../../api/context.ts';
+import type { AppContext } from '../../context.ts';
 import { openEmbedded } from '../../db/embedded.ts';
 import { releaseFolderLock } from '../../db/folder-lock.ts';
 import { migrateToLatest } from '../../db/migrate.ts';

@@ -1,7 +1,7 @@
 /** /followup-rules: follow-up automation as data, and a way to apply it now. */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../context.ts';
+import type { AppContext } from '../../../context.ts';
 import { idParams } from '../../fields.ts';
 import { notFound } from '../../errors.ts';
 import type { RouteRegistry } from '../../route.ts';

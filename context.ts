@@ -1,8 +1,8 @@
 /** What every route needs, built once at start and passed down (no hidden globals). */
 import type { Logger } from 'pino';
-import type { Config } from '../config.ts';
-import type { OperationalDb } from '../db/operational.ts';
-import type { Warehouse } from '../warehouse/duckdb.ts';
+import type { Config } from './config.ts';
+import type { OperationalDb } from './db/operational.ts';
+import type { Warehouse } from './warehouse/duckdb.ts';
 
 export interface AppContext {
   readonly config: Config;
