@@ -56,7 +56,31 @@ const envSchema = z.object({
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 512MB or 2GB')
     .default('512MB'),
   SALESOPS_API_KEY: z.string().trim().min(1).optional(),
+  SALESOPS_SCHEDULER: z
+    .enum(['on', 'off'], { error: 'must be on or off' })
+    .default('on')
+    .transform((v) => v === 'on'),
+  SALESOPS_JOBS_TIMEZONE: z
+    .string()
+    .trim()
+    .min(1)
+    .refine(isKnownTimezone, 'must be an IANA time zone name such as UTC or Europe/Berlin')
+    .optional(),
+  SALESOPS_REFRESH_SECONDS: z.coerce
+    .number({ error: 'must be a whole number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(1, 'must be at least 1')
+    .max(86_400, 'must be at most 86400 (a day)')
+    .default(30),
+  SALESOPS_HISTORY_DAYS: z.coerce
+    .number({ error: 'must be a whole number of days' })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1')
+    .default(90),
 });
+
+/** SALESOPS_JOB_<NAME>_CRON: a job's schedule override (NAME in upper snake case). */
+const JOB_CRON = /^SALESOPS_JOB_([A-Z0-9_]+)_CRON$/;
 
 /** Validated, frozen runtime configuration. */
 export interface Config {
@@ -91,6 +115,20 @@ export interface Config {
    * folder (handoff.ts); `--key` overrides it. A secret: never logged or printed.
    */
   readonly apiKey: string | undefined;
+  /** Run the job scheduler in this process (SALESOPS_SCHEDULER=off: operational API only). */
+  readonly scheduler: boolean;
+  /** Time zone the job schedules are read in (SALESOPS_JOBS_TIMEZONE, default `timezone`). */
+  readonly jobsTimezone: string;
+  /** Shortest gap between two change-driven ingest → build cycles while the warehouse is stale. */
+  readonly refreshSeconds: number;
+  /** Job, ingest and model run history older than this many days is deleted by `cleanup`. */
+  readonly historyDays: number;
+  /**
+   * Schedule overrides by environment variable name (SALESOPS_JOB_STOCK_ALERTS_CRON → its
+   * value, `off` included), checked against the job list when the scheduler starts
+   * (jobs/schedule.ts), so the error can name both the variable and the job.
+   */
+  readonly jobCron: Readonly<Record<string, string>>;
 }
 
 /** Thrown when an environment variable is invalid; the message names the variable. */
@@ -126,5 +164,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     warehouseMemory: e.SALESOPS_WAREHOUSE_MEMORY,
     pgPrepared: e.SALESOPS_PG_PREPARED,
     apiKey: e.SALESOPS_API_KEY,
+    scheduler: e.SALESOPS_SCHEDULER,
+    jobsTimezone: e.SALESOPS_JOBS_TIMEZONE ?? e.SALESOPS_TIMEZONE,
+    refreshSeconds: e.SALESOPS_REFRESH_SECONDS,
+    historyDays: e.SALESOPS_HISTORY_DAYS,
+    jobCron: Object.freeze(
+      Object.fromEntries(Object.entries(cleaned).filter(([k]) => JOB_CRON.test(k))),
+    ) as Record<string, string>,
   });
 }

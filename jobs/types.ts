@@ -1,0 +1,107 @@
+/**
+ * The job runtime's shapes: what a job is, what one run of it records, and what the rest of the
+ * code (routes, CLI hand-off, server start) may ask of the runtime. Every background run goes
+ * through it — scheduled, change-driven, manual, a CLI hand-off, the first start.
+ */
+import type { Logger } from 'pino';
+import type { AppContext } from '../context.ts';
+
+/** Why a run happened. */
+export type JobTrigger = 'schedule' | 'manual' | 'change' | 'start';
+
+export type JobRunStatus =
+  'queued' | 'running' | 'succeeded' | 'failed' | 'interrupted' | 'skipped';
+
+/**
+ * What a job holds while it runs:
+ * - `warehouse`: this process's DuckDB file — ingest, build (and later segment) take turns
+ *   behind one gate per warehouse; a second request queues behind the running one.
+ * - `database`: writes PostgreSQL only; runs once per scheduled slot across every instance on
+ *   the database (a unique slot row), under a database-wide advisory lock.
+ */
+export type JobResource = 'warehouse' | 'database';
+
+/** What a running job gets. */
+export interface JobContext {
+  readonly app: AppContext;
+  readonly runId: number;
+  readonly trigger: JobTrigger;
+  /** The request's parameters (e.g. a build's selection); {} for scheduled runs. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Aborted on shutdown (SIGTERM): stop within seconds, leaving the last commit in place. */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  /** Live progress, shown by GET /jobs/runs/{id} while the run lasts (replaces the last one). */
+  progress(p: Readonly<Record<string, unknown>>): void;
+  /** Lines a person would want to see as it goes (the first start prints them). */
+  say(line: string): void;
+}
+
+/** What a run reports when it ends well. */
+export interface JobOutcome {
+  /** 'skipped': there was nothing to do (no change to ingest, no model reads the change). */
+  status?: 'succeeded' | 'skipped';
+  rows?: number;
+  modelsBuilt?: number;
+  ingestRunId?: number;
+  modelRunId?: string;
+  /** Anything else worth keeping with the run (shown by the API). */
+  detail?: Readonly<Record<string, unknown>>;
+}
+
+/** One job, as a file in jobs/ declares it. */
+export interface JobDefinition {
+  /** kebab-case; SALESOPS_JOB_<NAME>_CRON overrides the schedule (upper snake case). */
+  readonly name: string;
+  readonly description: string;
+  /** node-cron expression, or null for a job that only runs when asked or chained. */
+  readonly defaultSchedule: string | null;
+  readonly resource: JobResource;
+  /** Who may start it by hand besides admins (POST /jobs/{name}/run). */
+  readonly managersMayRun: boolean;
+  run(ctx: JobContext): Promise<JobOutcome>;
+}
+
+/** A run as stored in job_runs (and answered by the API). */
+export interface JobRunRecord {
+  id: number;
+  job: string;
+  /** The instance (host and warehouse file) it ran in. */
+  instance: string;
+  trigger: JobTrigger;
+  status: JobRunStatus;
+  params: Record<string, unknown>;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  attempts: number;
+  rows: number | null;
+  modelsBuilt: number | null;
+  ingestRunId: number | null;
+  modelRunId: string | null;
+  error: string | null;
+  detail: Record<string, unknown> | null;
+  /** While running in this process: the last progress the job reported. */
+  progress?: Record<string, unknown>;
+}
+
+/** What the API lists per job. */
+export interface JobInfo {
+  name: string;
+  description: string;
+  resource: JobResource;
+  /** The schedule in force (null: none, or switched off with `off`). */
+  schedule: string | null;
+  timezone: string;
+  nextRunAt: string | null;
+  lastRun: JobRunRecord | null;
+}
+
+/** How fresh this instance's warehouse is (GET /warehouse/freshness, /health). */
+export interface WarehouseFreshness {
+  lastIngest: { at: string; status: string } | null;
+  lastBuild: { at: string; status: string } | null;
+  /** Seconds since the oldest write not yet in the warehouse (0 when none is known). */
+  lagSeconds: number;
+  stale: boolean;
+}
