@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { OperationalDb } from './db/operational.ts';
 import type { Warehouse } from './warehouse/duckdb.ts';
+import type { JobRuntime } from './jobs/runtime.ts';
 
 export interface AppContext {
   readonly config: Config;
@@ -10,4 +11,8 @@ export interface AppContext {
   /** Absent when a command runs without the warehouse (e.g. keys create). */
   readonly warehouse?: Warehouse;
   readonly logger: Logger;
+  /** The job runtime, in a server that runs background work (absent in CLI-only contexts). */
+  readonly jobs?: JobRuntime;
+  /** Told after each API write to business data: the warehouse is stale (jobs/changes.ts). */
+  readonly changes?: { written(): void };
 }

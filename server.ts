@@ -1,7 +1,8 @@
 /**
  * `salesops start`: migrate, load demo data on an empty database, make the first admin key,
- * open the warehouse, then serve the API (and, as later issues add them, the scheduler and the
- * dashboards) until SIGINT/SIGTERM.
+ * open the warehouse, bring it up to date (ingest → build) so the first report has data, then
+ * serve the API and run the scheduler (and, as a later issue adds them, the dashboards) until
+ * SIGINT/SIGTERM.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import type { AppContext } from './context.ts';
 import type { Config } from './config.ts';
 import { advertiseFolderUrl, releaseFolderLock } from './db/folder-lock.ts';
 import { createLogger } from './logger.ts';
+import { startBackground, type Background } from './jobs/start.ts';
 import { loadDemo, DEFAULT_DEMO_ORDERS } from './db/demo/index.ts';
 import { isEmptyForDemo } from './db/demo/empty.ts';
 import { demoProgressPrinter } from './db/demo/progress.ts';
@@ -82,11 +84,21 @@ export async function startServer(config: Config, options: StartOptions): Promis
     adminKey = (await createApiKey(ops.db, { name: 'first admin', role: 'admin' })).key;
   }
 
-  const ctx: AppContext = { config, ops, warehouse, logger };
-  const server = http.createServer(createApp(ctx));
+  const base: AppContext = { config, ops, warehouse, logger };
+  let background: Background | undefined;
+  const server = http.createServer();
   try {
+    background = await startBackground(base);
+    // The first cycle runs before the URL is printed, so the first report a new user opens has
+    // data. A server that runs no scheduler serves no reports, and an empty database has none.
+    if (config.scheduler && !(await isEmptyForDemo(ops.db))) {
+      await firstRefresh(background, options.print);
+    }
+    server.on('request', createApp(background.ctx));
     await listen(server, config.port, config.host);
+    await background.startSchedules();
   } catch (e) {
+    await background?.close();
     warehouse.close();
     await ops.close();
     throw e;
@@ -113,6 +125,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      // Jobs first: their abort stops an ingest or build within seconds, leaving the warehouse
+      // as its last commit did; requests in flight finish meanwhile.
+      await background!.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       warehouse.close();
@@ -120,4 +135,28 @@ export async function startServer(config: Config, options: StartOptions): Promis
       releaseFolderLock(config.dataDir);
     })());
   return { url, adminKey, close };
+}
+
+/** The start's ingest → build, with the same progress lines a manual run prints. */
+async function firstRefresh(background: Background, print: (line: string) => void): Promise<void> {
+  print('Bringing the warehouse up to date (ingest → build)…');
+  const t0 = Date.now();
+  background.runtime.setSay(print);
+  try {
+    const { ingest, build } = await background.runtime.refresh('start');
+    const secs = ((Date.now() - t0) / 1000).toFixed(1);
+    const failed = [ingest, build].find((r) => r && r.status === 'failed');
+    if (failed) {
+      print(
+        `Warehouse refresh failed in ${secs}s (${failed.job}: ${failed.error}); reports may be ` +
+          'missing until a later cycle succeeds (see salesops jobs history).',
+      );
+    } else {
+      const models =
+        build?.status === 'succeeded' ? `, ${build.modelsBuilt ?? 0} models built` : '';
+      print(`Warehouse up to date in ${secs}s${models}.`);
+    }
+  } finally {
+    background.runtime.setSay(() => {});
+  }
 }

@@ -22,7 +22,7 @@ export function createApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
-  const registry = new RouteRegistry();
+  const registry = new RouteRegistry(() => ctx.changes?.written());
 
   app.use(requestLog(ctx.logger));
   app.use(express.json({ limit: BODY_LIMIT, strict: false }));

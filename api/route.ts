@@ -45,6 +45,11 @@ export interface RouteSpec<
   alsoSuccess?: readonly number[];
   /** `format=csv` answers text/csv (the reports). */
   csv?: boolean;
+  /**
+   * A write that changes no business data (job, ingest and model runs, API keys): it does not
+   * make the warehouse stale, or every refresh asked for would schedule another (jobs/changes.ts).
+   */
+  bookkeeping?: boolean;
 }
 
 /** What a handler receives: validated inputs and the caller. */
@@ -60,6 +65,10 @@ export interface RouteInput<P, Q, B> {
 /** Collects operations for the OpenAPI document while mounting them on routers. */
 export class RouteRegistry {
   readonly operations: OperationDoc[] = [];
+
+  /** `onWrite`: told after each successful write to business data (the warehouse is stale). */
+  constructor(private readonly onWrite: () => void = () => {}) {}
+
   /** Each registered path as a matcher, with its methods: what 405's Allow header lists. */
   private readonly matchers: { pattern: RegExp; method: string }[] = [];
 
@@ -120,6 +129,7 @@ export class RouteRegistry {
         req,
         res,
       } as never);
+      if (spec.method !== 'get' && !spec.bookkeeping) this.onWrite();
       if (res.headersSent) return;
       // A handler may pick another status itself (health answers 503 when degraded).
       const final = res.statusCode !== 200 ? res.statusCode : status;

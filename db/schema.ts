@@ -395,4 +395,27 @@ export interface DB {
   audit_log: AuditLogTable;
   deleted_rows: DeletedRowsTable;
   idempotency_keys: IdempotencyKeysTable;
+  job_runs: JobRunsTable;
+}
+
+/** The job runtime's run history (db/migrations/0400_job_runs.ts). */
+export interface JobRunsTable {
+  id: Id;
+  job: string;
+  instance: string;
+  trigger: 'schedule' | 'manual' | 'change' | 'start';
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'interrupted' | 'skipped';
+  params: ColumnType<unknown, string | undefined, string>;
+  slot: string | null;
+  queued_at: Stamp;
+  started_at: NullableStamp;
+  finished_at: NullableStamp;
+  attempts: ColumnType<number, number | undefined, number>;
+  rows: number | null;
+  models_built: number | null;
+  ingest_run_id: number | null;
+  model_run_id: string | null;
+  error: string | null;
+  detail: ColumnType<unknown, string | null | undefined, string | null>;
+  requested_by_key_id: number | null;
 }

@@ -35,6 +35,11 @@ export interface JobContext {
   progress(p: Readonly<Record<string, unknown>>): void;
   /** Lines a person would want to see as it goes (the first start prints them). */
   say(line: string): void;
+  /**
+   * Run `fn` in the warehouse's turn (behind any ingest or build). For database jobs that also
+   * touch the warehouse (cleanup); a warehouse job already holds the turn and must not call it.
+   */
+  warehouseTurn<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /** What a run reports when it ends well. */
@@ -47,6 +52,8 @@ export interface JobOutcome {
   modelRunId?: string;
   /** Anything else worth keeping with the run (shown by the API). */
   detail?: Readonly<Record<string, unknown>>;
+  /** A run to queue next with the same trigger (ingest → build). */
+  next?: { job: string; params: Record<string, unknown> };
 }
 
 /** One job, as a file in jobs/ declares it. */

@@ -7,10 +7,12 @@ import * as m0001 from './0001_operational_schema.ts';
 import * as m0100 from './0100_orders_idempotency.ts';
 import * as m0200 from './0200_crm_pipeline.ts';
 import * as m0300 from './0300_ledger_append_only.ts';
+import * as m0400 from './0400_job_runs.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_operational_schema': m0001,
   '0100_orders_idempotency': m0100,
   '0200_crm_pipeline': m0200,
   '0300_ledger_append_only': m0300,
+  '0400_job_runs': m0400,
 };

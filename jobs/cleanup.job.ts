@@ -1,0 +1,73 @@
+/**
+ * `cleanup`: forget what is only kept for a while.
+ * - Idempotency keys older than a day: a client retries a request within minutes, and Stripe,
+ *   whose scheme ours follows, keeps keys 24 hours. Without this the table only grew.
+ * - Job, ingest and model run history older than SALESOPS_HISTORY_DAYS (default 90). The
+ *   warehouse part waits for the warehouse's turn, so it never races an ingest or a build.
+ * Nothing here is business data, so nothing here makes the warehouse stale.
+ */
+import { sql } from 'kysely';
+import { deleteRunsOlderThan } from './history.ts';
+import type { JobDefinition } from './types.ts';
+
+export const IDEMPOTENCY_KEY_HOURS = 24;
+
+/** Warehouse log tables and the column that dates their rows. */
+const WAREHOUSE_HISTORY: readonly [table: string, dated: string][] = [
+  [
+    'raw._ingest_run_tables',
+    'run_id IN (SELECT run_id FROM raw._ingest_runs WHERE started_at < $1)',
+  ],
+  ['raw._ingest_runs', 'started_at < $1'],
+  ['meta.test_results', 'finished_at < $1'],
+  ['meta.model_runs', 'finished_at < $1'],
+  ['meta.source_freshness', 'checked_at < $1'],
+  ['meta.runs', 'started_at < $1'],
+];
+
+export const cleanupJob: JobDefinition = {
+  name: 'cleanup',
+  description: 'delete expired idempotency keys and run history older than SALESOPS_HISTORY_DAYS',
+  defaultSchedule: '30 3 * * *',
+  resource: 'database',
+  managersMayRun: false,
+  async run(ctx) {
+    const days = ctx.app.config.historyDays;
+    const keys = await sql`
+      DELETE FROM idempotency_keys
+      WHERE created_at < clock_timestamp() - make_interval(hours => ${IDEMPOTENCY_KEY_HOURS})`.execute(
+      ctx.app.ops.db,
+    );
+    const jobRuns = await deleteRunsOlderThan(ctx.app.ops.db, days);
+    let warehouseRows = 0;
+    const warehouse = ctx.app.warehouse;
+    if (warehouse) {
+      const cutoff = new Date(Date.now() - days * 86_400_000).toISOString();
+      warehouseRows = await ctx.warehouseTurn(async () => {
+        const conn = await warehouse.connect();
+        let n = 0;
+        try {
+          for (const [table, where] of WAREHOUSE_HISTORY) {
+            try {
+              const r = await conn.run(`DELETE FROM ${table} WHERE ${where}`, [cutoff]);
+              n += Number(r.rowsChanged);
+            } catch (e) {
+              // Not created yet: this warehouse was never ingested or built.
+              if (!/does not exist/i.test(String(e))) throw e;
+            }
+          }
+        } finally {
+          conn.closeSync();
+        }
+        return n;
+      });
+    }
+    const idempotencyKeys = Number(keys.numAffectedRows ?? 0);
+    const rows = idempotencyKeys + jobRuns + warehouseRows;
+    return {
+      status: rows ? 'succeeded' : 'skipped',
+      rows,
+      detail: { idempotencyKeys, jobRuns, warehouseRows, historyDays: days },
+    };
+  },
+};

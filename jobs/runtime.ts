@@ -1,0 +1,378 @@
+/**
+ * The job runtime: every background run in the server goes through it — scheduled, change-driven,
+ * manual, a CLI hand-off, the first start. It gives each run a record in job_runs, makes runs that
+ * need the warehouse take turns (ingest, build and later segment never overlap; a second request
+ * queues behind the running one), retries transient failures, raises an alert on a final one, and
+ * stops everything on shutdown through one abort signal.
+ *
+ * It also keeps the warehouse fresh: API writes mark it stale (here, and through LISTEN/NOTIFY on
+ * PostgreSQL from other instances), and while stale an ingest → build cycle starts at most every
+ * SALESOPS_REFRESH_SECONDS.
+ */
+import os from 'node:os';
+import type { Logger } from 'pino';
+import type { AppContext } from '../context.ts';
+import { AsyncLock } from '../models/engine/duck.ts';
+import { raiseJobFailedAlert } from './alerts.ts';
+import * as history from './history.ts';
+import { BACKOFF_MS, errorText, isTransient, MAX_ATTEMPTS, sleep } from './retry.ts';
+import type {
+  JobContext,
+  JobDefinition,
+  JobInfo,
+  JobOutcome,
+  JobRunRecord,
+  JobTrigger,
+  WarehouseFreshness,
+} from './types.ts';
+import { readFreshness } from './freshness.ts';
+import { withDatabaseJobLock } from './db-lock.ts';
+import { JobFailure, UnknownJobError } from './errors.ts';
+
+export { JobFailure, UnknownJobError };
+
+/** What the scheduler gives the runtime (jobs/schedule.ts). */
+export interface ScheduleSource {
+  start(): void;
+  stop(): void;
+  nextRun(job: string): Date | null;
+}
+
+export interface RuntimeOptions {
+  /** Names this process in job_runs (default: host name and warehouse file). */
+  instance?: string;
+  /** Waits before each retry (tests shorten them). */
+  backoffMs?: readonly number[];
+  /** Lines for a person (the first start prints them). */
+  say?: (line: string) => void;
+}
+
+interface LiveRun {
+  record: JobRunRecord;
+  progress?: Record<string, unknown>;
+  done: Promise<JobRunRecord>;
+  /** The run this one chained (ingest → build), once requested. */
+  chained?: number;
+}
+
+/** How long shutdown waits for runs to stop after aborting them. */
+const STOP_GRACE_MS = 4_000;
+
+export class JobRuntime {
+  readonly instance: string;
+  private readonly defs: ReadonlyMap<string, JobDefinition>;
+  private readonly log: Logger;
+  private readonly warehouseGate = new AsyncLock();
+  private readonly databaseGates = new Map<string, AsyncLock>();
+  private readonly live = new Map<number, LiveRun>();
+  private readonly abort = new AbortController();
+  private readonly backoffMs: readonly number[];
+  private say: (line: string) => void;
+  private schedules = new Map<string, string | null>();
+  private scheduler: ScheduleSource | undefined;
+  // Change-driven refresh: `staleSince` is the oldest write not yet picked up by a cycle;
+  // `cycleSince` the oldest write the running cycle is bringing in.
+  private staleSince: Date | undefined;
+  private cycleSince: Date | undefined;
+  private lastCycleAt = 0;
+  private cycleTimer: NodeJS.Timeout | undefined;
+  private cycle: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly app: AppContext,
+    defs: readonly JobDefinition[],
+    options: RuntimeOptions = {},
+  ) {
+    this.defs = new Map(defs.map((d) => [d.name, d]));
+    this.instance =
+      options.instance ??
+      `${os.hostname()}:${app.warehouse?.path ?? app.config.warehousePath}`.slice(0, 300);
+    this.log = app.logger.child({ component: 'jobs' });
+    this.backoffMs = options.backoffMs ?? BACKOFF_MS;
+    this.say = options.say ?? (() => {});
+    for (const d of defs) this.schedules.set(d.name, d.defaultSchedule);
+  }
+
+  /** Mark what this instance left queued or running as interrupted; how many. */
+  async open(): Promise<number> {
+    const n = await history.interruptOpenRuns(this.app.ops.db, this.instance);
+    if (n) this.log.warn({ runs: n }, 'runs left by a stopped server marked interrupted');
+    return n;
+  }
+
+  /** Start firing schedules (the scheduler calls `fire`). */
+  useScheduler(scheduler: ScheduleSource, schedules: ReadonlyMap<string, string | null>): void {
+    this.scheduler = scheduler;
+    this.schedules = new Map(schedules);
+    scheduler.start();
+  }
+
+  /** Where progress lines go from now on (the first start prints, later runs only log). */
+  setSay(say: (line: string) => void): void {
+    this.say = say;
+  }
+
+  definitions(): JobDefinition[] {
+    return [...this.defs.values()];
+  }
+
+  definition(name: string): JobDefinition {
+    const d = this.defs.get(name);
+    if (!d) throw new UnknownJobError(name);
+    return d;
+  }
+
+  /** The scheduler's callback: one slot of one job. */
+  fire(job: string, scheduledFor: Date): void {
+    const def = this.defs.get(job);
+    if (!def || this.stopped) return;
+    // Database jobs run once per slot across instances: the slot is the unique key.
+    const slot = def.resource === 'database' ? `${job}@${scheduledFor.toISOString()}` : undefined;
+    this.request(job, 'schedule', {}, { slot }).catch((e: unknown) =>
+      this.log.error({ err: e, job }, 'could not start a scheduled run'),
+    );
+  }
+
+  /**
+   * Queue a run and return its record at once (status queued); it starts when its turn comes.
+   * Undefined only for a scheduled slot another instance took.
+   */
+  async request(
+    name: string,
+    trigger: JobTrigger,
+    params: Record<string, unknown> = {},
+    opts: { slot?: string; requestedByKeyId?: number | null } = {},
+  ): Promise<JobRunRecord | undefined> {
+    const def = this.definition(name);
+    if (this.stopped) throw new Error('the server is stopping');
+    const record = await history.insertRun(this.app.ops.db, {
+      job: name,
+      instance: this.instance,
+      trigger,
+      params,
+      slot: opts.slot,
+      requestedByKeyId: opts.requestedByKeyId,
+    });
+    if (!record) {
+      this.log.debug({ job: name, slot: opts.slot }, 'slot taken by another instance');
+      return undefined;
+    }
+    const live: LiveRun = { record, done: Promise.resolve(record) };
+    this.live.set(record.id, live);
+    const gate =
+      def.resource === 'warehouse'
+        ? this.warehouseGate
+        : (this.databaseGates.get(name) ??
+          this.databaseGates.set(name, new AsyncLock()).get(name)!);
+    live.done = gate
+      .run(() => this.execute(def, live))
+      .finally(() => {
+        // Kept a little after the end, so a follower polling GET …/runs/{id} sees the chain.
+        setTimeout(() => this.live.delete(record.id), 60_000).unref();
+      });
+    return record;
+  }
+
+  /** The record when the run has ended (a run of another process: as it stands now). */
+  async wait(id: number): Promise<JobRunRecord | undefined> {
+    const live = this.live.get(id);
+    if (live) return live.done;
+    return history.findRun(this.app.ops.db, id);
+  }
+
+  /** The chained run (ingest → build) a run started, once it ended and requested it. */
+  chainedFrom(id: number): number | undefined {
+    return this.live.get(id)?.chained;
+  }
+
+  /** One run, with live progress while it runs in this process. */
+  async get(id: number): Promise<JobRunRecord | undefined> {
+    const stored = await history.findRun(this.app.ops.db, id);
+    const live = this.live.get(id);
+    if (!stored) return undefined;
+    return live?.progress && stored.status === 'running'
+      ? { ...stored, progress: live.progress }
+      : stored;
+  }
+
+  /** Every job: schedule, next run, last run. */
+  async list(): Promise<JobInfo[]> {
+    const last = await history.lastRuns(this.app.ops.db);
+    return this.definitions().map((d) => ({
+      name: d.name,
+      description: d.description,
+      resource: d.resource,
+      schedule: this.schedules.get(d.name) ?? null,
+      timezone: this.app.config.jobsTimezone,
+      nextRunAt: this.scheduler?.nextRun(d.name)?.toISOString() ?? null,
+      lastRun: last.get(d.name) ?? null,
+    }));
+  }
+
+  /** The warehouse's freshness as a dashboard badge reads it. */
+  async freshness(): Promise<WarehouseFreshness> {
+    const oldest = [this.staleSince, this.cycleSince].filter((d): d is Date => Boolean(d));
+    const since = oldest.length ? Math.min(...oldest.map((d) => d.getTime())) : undefined;
+    const read = this.app.warehouse
+      ? await readFreshness(this.app.warehouse)
+      : { lastIngest: null, lastBuild: null };
+    return {
+      ...read,
+      lagSeconds: since === undefined ? 0 : Math.max(0, Math.round((Date.now() - since) / 1000)),
+      stale: since !== undefined,
+    };
+  }
+
+  /**
+   * An API write to business data committed: the warehouse is behind. Only instances that run
+   * the scheduler refresh; the others leave it to the NOTIFY (jobs/changes.ts).
+   */
+  markStale(at: Date = new Date()): void {
+    if (this.stopped || !this.app.config.scheduler) return;
+    if (!this.staleSince || at < this.staleSince) this.staleSince = at;
+    this.planCycle();
+  }
+
+  private planCycle(): void {
+    if (this.cycleTimer || this.cycle || this.stopped || !this.staleSince) return;
+    const wait = Math.max(0, this.lastCycleAt + this.app.config.refreshSeconds * 1000 - Date.now());
+    this.cycleTimer = setTimeout(() => {
+      this.cycleTimer = undefined;
+      this.cycle = this.refresh('change')
+        .then(
+          () => {},
+          (e: unknown) => this.log.error({ err: e }, 'refresh cycle failed'),
+        )
+        .finally(() => {
+          this.cycle = undefined;
+          this.planCycle();
+        });
+    }, wait);
+    this.cycleTimer.unref();
+  }
+
+  /**
+   * One ingest → build cycle, awaited to its end (the chained build included). Used by the
+   * change-driven loop and by the first start. Returns the ingest's and the build's records.
+   */
+  async refresh(trigger: JobTrigger): Promise<{ ingest?: JobRunRecord; build?: JobRunRecord }> {
+    this.lastCycleAt = Date.now();
+    const since = this.staleSince;
+    this.staleSince = undefined;
+    this.cycleSince = since;
+    try {
+      const queued = await this.request('ingest', trigger);
+      const ingest = queued && (await this.wait(queued.id));
+      const chained = ingest && this.chainedFrom(ingest.id);
+      const build = chained !== undefined ? await this.wait(chained) : undefined;
+      const ok = (r?: JobRunRecord) => !r || r.status === 'succeeded' || r.status === 'skipped';
+      // A failed cycle leaves the warehouse behind: try again after the interval.
+      if (!ok(ingest) || !ok(build)) this.markStale(since ?? new Date());
+      return { ingest, build };
+    } finally {
+      this.cycleSince = undefined;
+    }
+  }
+
+  /**
+   * Shutdown: no new runs, abort the running ones, wait for them to stop (they leave the
+   * warehouse at its last commit) but not beyond a few seconds.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.scheduler?.stop();
+    if (this.cycleTimer) clearTimeout(this.cycleTimer);
+    this.abort.abort(new Error('the server is stopping'));
+    const running = [...this.live.values()].map((l) => l.done.catch(() => {}));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(running),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private async execute(def: JobDefinition, live: LiveRun): Promise<JobRunRecord> {
+    const { record } = live;
+    const db = this.app.ops.db;
+    const signal = this.abort.signal;
+    if (signal.aborted) return this.finish(live, 'interrupted', { error: 'the server stopped' });
+    const log = this.log.child({ job: def.name, run: record.id });
+    const ctx: JobContext = {
+      app: this.app,
+      runId: record.id,
+      trigger: record.trigger,
+      params: record.params,
+      signal,
+      log,
+      progress: (p) => (live.progress = { ...p }),
+      say: (line) => this.say(line),
+      warehouseTurn: (fn) => this.warehouseGate.run(fn),
+    };
+    for (let attempt = 1; ; attempt++) {
+      await history.markRunning(db, record.id, attempt);
+      live.record = { ...record, status: 'running', attempts: attempt };
+      try {
+        const outcome =
+          def.resource === 'database'
+            ? await withDatabaseJobLock(this.app.ops, def.name, () => def.run(ctx))
+            : await def.run(ctx);
+        if (outcome === undefined) {
+          return this.finish(live, 'skipped', {
+            outcome: { detail: { reason: 'another instance was running this job' } },
+          });
+        }
+        const done = await this.finish(live, outcome.status ?? 'succeeded', { outcome });
+        if (outcome.next && !this.stopped) {
+          const next = await this.request(outcome.next.job, record.trigger, outcome.next.params);
+          live.chained = next?.id;
+        }
+        log.debug({ status: done.status, ms: elapsed(done) }, 'job run ended');
+        return done;
+      } catch (e) {
+        if (signal.aborted) {
+          return this.finish(live, 'interrupted', {
+            error: 'the server stopped during the run; it is safe to run again',
+          });
+        }
+        if (isTransient(e) && attempt < MAX_ATTEMPTS) {
+          const wait = this.backoffMs[attempt - 1] ?? this.backoffMs.at(-1) ?? 0;
+          log.warn({ err: e, attempt, waitMs: wait }, 'transient failure; retrying');
+          try {
+            await sleep(wait, signal);
+          } catch {
+            return this.finish(live, 'interrupted', { error: 'the server stopped' });
+          }
+          continue;
+        }
+        const message = errorText(e);
+        log.error({ err: e, attempt }, 'job run failed');
+        const failed = await this.finish(live, 'failed', {
+          error: message,
+          outcome: e instanceof JobFailure ? e.outcome : undefined,
+        });
+        await raiseJobFailedAlert(db, failed).catch((err: unknown) =>
+          log.error({ err }, 'could not raise the job.failed alert'),
+        );
+        return failed;
+      }
+    }
+  }
+
+  private async finish(
+    live: LiveRun,
+    status: 'succeeded' | 'failed' | 'interrupted' | 'skipped',
+    end: { outcome?: JobOutcome; error?: string },
+  ): Promise<JobRunRecord> {
+    live.record = await history.finishRun(this.app.ops.db, live.record.id, status, end);
+    return live.record;
+  }
+}
+
+function elapsed(r: JobRunRecord): number | undefined {
+  return r.startedAt && r.finishedAt
+    ? new Date(r.finishedAt).getTime() - new Date(r.startedAt).getTime()
+    : undefined;
+}

@@ -1,0 +1,49 @@
+/**
+ * The background half of a server: the job runtime, the change signal that marks the warehouse
+ * stale, and (with SALESOPS_SCHEDULER on) the schedules. Built once by server.ts (and by tests
+ * that want a server like the real one); `close` stops it within seconds.
+ */
+import type { AppContext } from '../context.ts';
+import { ChangeSignal } from './changes.ts';
+import { JOBS } from './index.ts';
+import { JobRuntime, type RuntimeOptions } from './runtime.ts';
+import type { JobDefinition } from './types.ts';
+
+export interface Background {
+  /** The context with `jobs` and `changes` filled in: what the app and the jobs share. */
+  ctx: AppContext;
+  runtime: JobRuntime;
+  /** Begin firing schedules (after the first refresh, once the server listens). */
+  startSchedules(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startBackground(
+  base: AppContext,
+  options: RuntimeOptions & { jobs?: readonly JobDefinition[] } = {},
+): Promise<Background> {
+  // The runtime's jobs read the full context (the warehouse, the database); `jobs` and
+  // `changes` on it are for routes, so the runtime gets the base.
+  const runtime = new JobRuntime(base, options.jobs ?? JOBS, options);
+  await runtime.open();
+  const changes = new ChangeSignal(
+    base.ops,
+    runtime.instance,
+    (at) => runtime.markStale(at),
+    base.logger.child({ component: 'changes' }),
+  );
+  await changes.listen();
+  const ctx: AppContext = { ...base, jobs: runtime, changes };
+  return {
+    ctx,
+    runtime,
+    async startSchedules() {
+      if (!base.config.scheduler) return;
+      // WIP: wired to jobs/schedule.ts when it lands (branch `scheduler`).
+    },
+    async close() {
+      await runtime.stop();
+      await changes.close();
+    },
+  };
+}
