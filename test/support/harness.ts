@@ -31,6 +31,8 @@ export interface TestEnv {
   kind: DbKind;
   config: Config;
   ops: OperationalDb;
+  /** PostgreSQL runs: the test database's URL (for a second process on it). */
+  databaseUrl?: string;
   warehouse: Warehouse;
   ctx: AppContext;
   baseUrl: string;
@@ -64,13 +66,14 @@ export function tempDir(prefix = 'salesops-'): string {
 export async function openTestDb(
   kind: DbKind,
   dataDir: string,
-): Promise<{ ops: OperationalDb; dispose: () => Promise<void> }> {
+): Promise<{ ops: OperationalDb; url?: string; dispose: () => Promise<void> }> {
   if (kind === 'postgres') {
     const tdb = await createTestDatabase();
     const ops = await openPostgres(tdb.url);
     await migrateToLatest(ops.db);
     return {
       ops,
+      url: tdb.url,
       dispose: async () => {
         await ops.close();
         await tdb.drop();
@@ -86,7 +89,7 @@ export async function openTestDb(
 export async function startTestEnv(kind: DbKind): Promise<TestEnv> {
   const dataDir = tempDir();
   const config = loadConfig({ SALESOPS_DATA_DIR: dataDir, LOG_LEVEL: 'silent', PORT: '0' });
-  const { ops, dispose } = await openTestDb(kind, dataDir);
+  const { ops, url: databaseUrl, dispose } = await openTestDb(kind, dataDir);
   const warehouse = await openWarehouse(config, 'test');
   const logger = pino({ level: 'silent' });
   const ctx: AppContext = { config, ops, warehouse, logger };
@@ -134,6 +137,7 @@ export async function startTestEnv(kind: DbKind): Promise<TestEnv> {
     kind,
     config,
     ops,
+    databaseUrl,
     warehouse,
     ctx,
     baseUrl,
