@@ -89,10 +89,17 @@ async function execute(
     }
     const count = (s: string) => summary.models.filter((m) => m.status === s).length;
     const warns = summary.models.flatMap((m) => m.tests).filter((t) => t.status === 'warn').length;
+    // run/build publish all their models together or none (docs/models.md, "Publishing").
+    const published =
+      command === 'test'
+        ? ''
+        : summary.published
+          ? `; published ${count('success')} model(s) together`
+          : '; nothing published: the previous build stays readable';
     print(
       `${summary.status === 'success' ? 'Done' : 'Failed'}: ${count('success')} ok, ` +
         `${count('error')} failed, ${count('skipped')} skipped, ${warns} test warning(s) ` +
-        `in ${(summary.durationMs / 1000).toFixed(1)}s (run ${summary.runId})`,
+        `in ${(summary.durationMs / 1000).toFixed(1)}s${published} (run ${summary.runId})`,
     );
     if (summary.status !== 'success') process.exitCode = 1;
   } finally {
@@ -106,7 +113,7 @@ export function registerModelCommands(program: Command, print: Print): void {
     .command('models')
     .description('SQL models: build, test, list and document the warehouse models (models/)');
   const selectorsHelp =
-    'model selectors: name, +name, name+, tag:x, path:models/marts (default all)';
+    'model selectors: name, +name, name+, tag:x, path:models/marts, source:raw.orders (default all)';
 
   for (const [name, help] of [
     ['run', 'build the selected models in DAG order (no tests)'],

@@ -1,8 +1,9 @@
 /**
- * Building one model into the warehouse. Views and tables are built under `<name>__new`, tested
- * there, then swapped in with DROP + RENAME in one transaction, so a failed build or test leaves
- * the previous relation readable. Incremental models merge their new rows and run their tests
- * inside one transaction on the live table, rolled back when a test fails.
+ * Building one model of a run into its staged relation, where its tests and the run's later
+ * models read it: views and tables as `<name>__new` over the staged parents, incremental models
+ * as a delta plus a view of the merged result. Nothing here touches a live relation; the runner
+ * publishes every model of a successful run together (publish.ts), so readers never see a mix
+ * of two builds.
  *
  * (Building and testing inside one transaction with CREATE OR REPLACE would save a commit per
  * model, 3–5 ms. Tried and measured on the 1 M-line demo: fct_order_lines' CTAS and tests took
@@ -11,15 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { compileModel, compileTests, type CompileOptions } from './compile.ts';
-import {
-  AsyncLock,
-  columnsOf,
-  dropIfExists,
-  dropRelation,
-  inTransaction,
-  queryRows,
-  relationKind,
-} from './duck.ts';
+import { columnsOf, dropIfExists, queryRows, relationKind } from './duck.ts';
 import { relationOf, type ModelNode, type Project } from './project.ts';
 import { runTests, type TestOutcome } from './testing.ts';
 import { quoteIdent } from './template.ts';
@@ -51,11 +44,16 @@ export interface BuildContext {
   vars: Readonly<Record<string, string>>;
   fullRefresh: boolean;
   runTests: boolean;
-  /** Swaps are catalog writes; one at a time keeps concurrent builds from conflicting. */
-  swapLock: AsyncLock;
+  /** The models this run builds: a ref() to one of them means its staged relation. */
+  staged: ReadonlySet<string>;
+  /** Checked between statements; the runner interrupts the running statement itself. */
+  signal?: AbortSignal;
 }
 
-const NEW = '__new';
+/** Suffix of a model's staged relation: what its build made, read by its tests and children. */
+export const NEW = '__new';
+/** Suffix of an incremental model's staged rows (merged into the live table on publish). */
+export const DELTA = '__delta';
 
 /** Thrown inside a build when an error-severity test failed; carries the outcomes. */
 class TestsFailed extends Error {
@@ -79,6 +77,16 @@ async function assertOneStatement(conn: DuckDBConnection, sql: string): Promise<
   if (n !== 1) throw new Error(`a model is one SELECT, this file has ${n} statements`);
 }
 
+/** How a run compiles: ref() to a model it builds reads that model's staged relation. */
+function stagedOptions(ctx: BuildContext): CompileOptions {
+  const { project, staged } = ctx;
+  return {
+    vars: ctx.vars,
+    relationFor: (name) =>
+      staged.has(name) ? relationOf(project.models.get(name)!, NEW) : undefined,
+  };
+}
+
 async function testOrThrow(
   conn: DuckDBConnection,
   ctx: BuildContext,
@@ -86,44 +94,24 @@ async function testOrThrow(
   rel: string,
 ): Promise<TestOutcome[]> {
   if (!ctx.runTests) return [];
-  const tests = await runTests(conn, compileTests(ctx.project, m, rel, { vars: ctx.vars }));
+  ctx.signal?.throwIfAborted();
+  const tests = await runTests(conn, compileTests(ctx.project, m, rel, stagedOptions(ctx)));
   if (tests.some((t) => t.status === 'fail')) throw new TestsFailed(tests);
   return tests;
 }
 
-async function swapIn(conn: DuckDBConnection, ctx: BuildContext, m: ModelNode, view: boolean) {
-  const kind = view ? 'VIEW' : 'TABLE';
-  const rename = `ALTER ${kind} ${relationOf(m, NEW)} RENAME TO ${quoteIdent(m.name)}`;
-  await ctx.swapLock.run(async () => {
-    try {
-      // The live relation is almost always of the same kind: drop it without a catalog lookup
-      // (a lookup costs a few ms, a large part of the runner's overhead on a small model).
-      await inTransaction(conn, async () => {
-        await conn.run(`DROP ${kind} IF EXISTS ${relationOf(m)}`);
-        await conn.run(rename);
-      });
-    } catch (e) {
-      // The materialisation changed (view ↔ table): DuckDB refused the DROP and the transaction
-      // was rolled back, `__new` intact. Drop whatever is there instead.
-      if (!/is of type (View|Table)/i.test(String(e))) throw e;
-      await inTransaction(conn, async () => {
-        await dropRelation(conn, m.schema, m.name);
-        await conn.run(rename);
-      });
-    }
-  });
-}
-
-/** Build into `<name>__new`, test it, swap it in. */
-async function buildReplacing(
+/** Build a view or table into `<name>__new` over the staged parents and test it there. */
+async function stageReplacing(
   conn: DuckDBConnection,
   ctx: BuildContext,
   m: ModelNode,
-  sql: string,
   view: boolean,
 ): Promise<Pick<ModelOutcome, 'rows' | 'rowsChanged' | 'tests'>> {
+  const sql = compileModel(ctx.project, m, stagedOptions(ctx));
+  await assertOneStatement(conn, sql);
   const staging = relationOf(m, NEW);
-  await dropIfExists(conn, m.schema, m.name + NEW);
+  await dropIfExists(conn, m.schema, m.name + NEW); // left by a killed run
+  ctx.signal?.throwIfAborted();
   let rows: number | null = null;
   if (view) {
     await conn.run(`CREATE VIEW ${staging} AS ${sql}`);
@@ -131,60 +119,67 @@ async function buildReplacing(
     const created = await queryRows(conn, `CREATE TABLE ${staging} AS ${sql}`);
     rows = Number(created[0]?.Count ?? 0);
   }
-  try {
-    const tests = await testOrThrow(conn, ctx, m, staging);
-    await swapIn(conn, ctx, m, view);
-    return { rows, rowsChanged: rows, tests };
-  } catch (e) {
-    await dropIfExists(conn, m.schema, m.name + NEW).catch(() => {});
-    throw e;
-  }
+  return { rows, rowsChanged: rows, tests: await testOrThrow(conn, ctx, m, staging) };
 }
 
-/** Merge the rows past the high-water mark into the live table; test; commit or roll back. */
-async function mergeIncremental(
+/**
+ * Stage an incremental merge: the rows past the high-water mark go into `<name>__delta`, and
+ * `<name>__new` is a view of the merged result (live rows whose key the delta does not replace,
+ * plus the delta), which the tests and the children in this run read. Publishing applies the
+ * delta to the live table (DELETE … USING + INSERT) inside the run's one transaction.
+ *
+ * Why a view and not a merged copy: a copy rewrites the whole table every build, which is what
+ * incremental exists to avoid; the view costs an anti-join on each read during the run only
+ * (figures in docs/benchmarks.md, "Consistent marts"). Merging into the live table before the
+ * run publishes, as the engine did, would show readers a ledger from build N+1 beside marts
+ * from build N.
+ */
+async function stageMerge(
   conn: DuckDBConnection,
   ctx: BuildContext,
   m: ModelNode,
 ): Promise<Pick<ModelOutcome, 'rows' | 'rowsChanged' | 'tests'>> {
   const live = relationOf(m);
-  const staging = relationOf(m, NEW);
-  const opts: CompileOptions = {
-    vars: ctx.vars,
+  const delta = relationOf(m, DELTA);
+  const staged = relationOf(m, NEW);
+  const sql = compileModel(ctx.project, m, {
+    ...stagedOptions(ctx),
     incremental: { target: live, watermark: m.config.watermark!, lookback: m.config.lookback },
-  };
-  const sql = compileModel(ctx.project, m, opts);
+  });
   await assertOneStatement(conn, sql);
   await dropIfExists(conn, m.schema, m.name + NEW);
-  const created = await queryRows(conn, `CREATE TABLE ${staging} AS ${sql}`);
+  await dropIfExists(conn, m.schema, m.name + DELTA);
+  ctx.signal?.throwIfAborted();
+  const created = await queryRows(conn, `CREATE TABLE ${delta} AS ${sql}`);
   const changed = Number(created[0]?.Count ?? 0);
-  try {
-    const [now, before] = [
-      await columnsOf(conn, m.schema, m.name + NEW),
-      await columnsOf(conn, m.schema, m.name),
-    ];
-    if ([...now].sort().join() !== [...before].sort().join()) {
-      throw new Error(
-        `the model's columns changed (${now.join(', ')} vs ${before.join(', ')}); ` +
-          'rebuild it with --full-refresh',
-      );
-    }
-    const key = m.config.uniqueKey;
-    return await inTransaction(conn, async () => {
-      if (key.length) {
-        const on = key.map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(' AND ');
-        await conn.run(`DELETE FROM ${live} AS t USING ${staging} AS s WHERE ${on}`);
-      }
-      await conn.run(`INSERT INTO ${live} BY NAME SELECT * FROM ${staging}`);
-      const tests = await testOrThrow(conn, ctx, m, live);
-      return { rows: await countRows(conn, live), rowsChanged: changed, tests };
-    });
-  } finally {
-    await dropIfExists(conn, m.schema, m.name + NEW).catch(() => {});
+  const [now, before] = [
+    await columnsOf(conn, m.schema, m.name + DELTA),
+    await columnsOf(conn, m.schema, m.name),
+  ];
+  if ([...now].sort().join() !== [...before].sort().join()) {
+    throw new Error(
+      `the model's columns changed (${now.join(', ')} vs ${before.join(', ')}); ` +
+        'rebuild it with --full-refresh',
+    );
   }
+  const key = m.config.uniqueKey;
+  const kept = key.length
+    ? `SELECT * FROM ${live} AS t WHERE NOT EXISTS (SELECT 1 FROM ${delta} AS s WHERE ${keyMatch(key)})`
+    : `SELECT * FROM ${live}`;
+  await conn.run(`CREATE VIEW ${staged} AS ${kept} UNION ALL BY NAME SELECT * FROM ${delta}`);
+  const tests = await testOrThrow(conn, ctx, m, staged);
+  return { rows: await countRows(conn, staged), rowsChanged: changed, tests };
 }
 
-/** Build (and, when ctx.runTests, test) one model. Never throws: failures are in the outcome. */
+/** `t.k = s.k AND …` over the unique key: the rows of live table t that delta s replaces. */
+export function keyMatch(key: readonly string[]): string {
+  return key.map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(' AND ');
+}
+
+/**
+ * Build (and, when ctx.runTests, test) one model into its staged relation; the runner publishes
+ * the run's models together. Never throws: failures are in the outcome.
+ */
 export async function buildModel(
   conn: DuckDBConnection,
   ctx: BuildContext,
@@ -210,15 +205,17 @@ export async function buildModel(
       (await countRows(conn, relationOf(m))) > 0
     ) {
       mode = 'incremental';
-      return done({ status: 'success', mode, ...(await mergeIncremental(conn, ctx, m)) });
+      return done({ status: 'success', mode, ...(await stageMerge(conn, ctx, m)) });
     }
-    const sql = compileModel(ctx.project, m, { vars: ctx.vars });
-    await assertOneStatement(conn, sql);
-    const built = await buildReplacing(conn, ctx, m, sql, m.materialized === 'view');
+    const built = await stageReplacing(conn, ctx, m, m.materialized === 'view');
     return done({ status: 'success', mode, ...built });
   } catch (e) {
     const tests = e instanceof TestsFailed ? e.tests : [];
-    const message = e instanceof Error ? e.message : String(e);
+    const message = ctx.signal?.aborted
+      ? 'interrupted'
+      : e instanceof Error
+        ? e.message
+        : String(e);
     return done({
       status: 'error',
       mode,

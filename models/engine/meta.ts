@@ -5,7 +5,8 @@
  * - meta.models          the catalog of the project as last loaded (one row per model)
  * - meta.lineage         direct edges model ← parent (a model or a source table)
  * - meta.runs            one row per run/test/build invocation; status running → success | error,
- *                        or interrupted when the process died mid-run (see closeStaleRuns)
+ *                        or interrupted when its AbortSignal fired or the process died mid-run
+ *                        (see closeStaleRuns); published says whether its models went live
  * - meta.model_runs      one row per model per invocation, with when its work started and ended
  * - meta.test_results    one row per test per invocation
  * - meta.source_freshness one row per checked source table per invocation
@@ -36,6 +37,9 @@ CREATE TABLE IF NOT EXISTS meta.model_runs (
   tests_passed INTEGER, tests_failed INTEGER, tests_warned INTEGER, started_at TIMESTAMPTZ);
 -- Warehouses whose meta predates started_at get it here (NULL for their old rows).
 ALTER TABLE meta.model_runs ADD COLUMN IF NOT EXISTS started_at TIMESTAMPTZ;
+-- Whether the run's models were made live (NULL on runs from before builds were published
+-- together: each model that succeeded was live at once then).
+ALTER TABLE meta.runs ADD COLUMN IF NOT EXISTS published BOOLEAN;
 CREATE TABLE IF NOT EXISTS meta.test_results (
   run_id VARCHAR, model VARCHAR, test_id VARCHAR, test_name VARCHAR, kind VARCHAR,
   severity VARCHAR, status VARCHAR, failures BIGINT, duration_ms BIGINT, message VARCHAR,
@@ -129,8 +133,8 @@ export interface RunRecord {
 /** Record that a run started (status 'running' until finishRun). */
 export async function startRun(conn: DuckDBConnection, r: RunRecord): Promise<void> {
   await conn.run(
-    `INSERT INTO meta.runs (run_id, command, selector, full_refresh, started_at, status)
-     VALUES ($1, $2, $3, $4, $5::TIMESTAMPTZ, 'running')`,
+    `INSERT INTO meta.runs (run_id, command, selector, full_refresh, started_at, status, published)
+     VALUES ($1, $2, $3, $4, $5::TIMESTAMPTZ, 'running', false)`,
     [r.runId, r.command, r.selector, r.fullRefresh, r.startedAt.toISOString()],
   );
 }
@@ -212,18 +216,20 @@ export async function recordFreshness(
   }
 }
 
-/** Close the run row with its totals. */
+/** Close the run row with its totals and whether its models were published. */
 export async function finishRun(
   conn: DuckDBConnection,
   r: RunRecord,
-  status: 'success' | 'error',
+  status: 'success' | 'error' | 'interrupted',
   outcomes: readonly ModelOutcome[],
   durationMs: number,
+  published: boolean,
 ): Promise<void> {
   const tests = outcomes.flatMap((o) => o.tests);
   await conn.run(
     `UPDATE meta.runs SET finished_at = now(), status = $2, models_ok = $3, models_failed = $4,
-       models_skipped = $5, tests_failed = $6, tests_warned = $7, duration_ms = $8
+       models_skipped = $5, tests_failed = $6, tests_warned = $7, duration_ms = $8,
+       published = $9
      WHERE run_id = $1`,
     [
       r.runId,
@@ -234,6 +240,7 @@ export async function finishRun(
       tests.filter((t) => t.status === 'fail').length,
       tests.filter((t) => t.status === 'warn').length,
       durationMs,
+      published,
     ],
   );
 }

@@ -1,7 +1,10 @@
 /**
  * `models run | test | build`: builds the selected models in DAG order, independent ones in
- * parallel on separate DuckDB connections, skipping everything downstream of a failure, and
- * records the whole run in `meta`. One run at a time per warehouse in this process.
+ * parallel on separate DuckDB connections, each into its staged relation, skipping everything
+ * downstream of a failure; when every model succeeded, publishes them all in one transaction
+ * (publish.ts), else publishes nothing. Records the whole run in `meta`. One run at a time per
+ * warehouse in this process. An AbortSignal stops it: no new model starts, running statements
+ * are interrupted, nothing is published.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -12,13 +15,17 @@ import { checkFreshness, type FreshnessOutcome } from './freshness.ts';
 import { buildModel, testModel, type BuildContext, type ModelOutcome } from './materialize.ts';
 import * as meta from './meta.ts';
 import type { Project } from './project.ts';
+import { dropStaging, publishModels } from './publish.ts';
 import { selectModels } from './selection.ts';
 import { quoteIdent } from './template.ts';
 
 /** What to do. */
 export interface RunOptions {
   command: 'run' | 'test' | 'build';
-  /** Selectors (`name`, `+name`, `name+`, `tag:x`, `path:models/marts`); none = all. */
+  /**
+   * Selectors (`name`, `+name`, `name+`, `tag:x`, `path:models/marts`, `source:raw.orders`);
+   * none = all.
+   */
   select?: readonly string[];
   /** Rebuild incremental models from scratch. */
   fullRefresh?: boolean;
@@ -29,12 +36,39 @@ export interface RunOptions {
   /** Progress: called once per model as it finishes, and once with the freshness checks. */
   onModel?: (o: ModelOutcome) => void;
   onFreshness?: (f: readonly FreshnessOutcome[]) => void;
+  /**
+   * Stops the run: no model starts after it fires, running DuckDB statements are interrupted,
+   * nothing is published, staging is dropped, meta records the run `interrupted`, and the
+   * promise rejects with RunInterruptedError. Too late once the publishing transaction has
+   * committed: the run then finishes as usual.
+   */
+  signal?: AbortSignal;
+}
+
+/** A run stopped by its AbortSignal; `reason` is the signal's. Nothing of it was published. */
+export class RunInterruptedError extends Error {
+  override name = 'RunInterruptedError';
+  constructor(
+    /** The run's id in meta.runs, or undefined when it was aborted before it started. */
+    readonly runId: string | undefined,
+    readonly reason: unknown,
+  ) {
+    const why = reason instanceof Error ? reason.message : String(reason);
+    super(`model run ${runId ?? '(not started)'} was interrupted (${why}); nothing was published`, {
+      cause: reason,
+    });
+  }
 }
 
 /** The outcome of a whole invocation. */
 export interface RunSummary {
   runId: string;
   status: 'success' | 'error';
+  /**
+   * run/build: true when the run's models were made live together; false when a model failed
+   * (the previous build stays readable). Always false for `test`, which builds nothing.
+   */
+  published: boolean;
   models: ModelOutcome[];
   freshness: FreshnessOutcome[];
   durationMs: number;
@@ -67,7 +101,10 @@ async function runLocked(
   options: RunOptions,
 ): Promise<RunSummary> {
   const started = performance.now();
+  const { signal } = options;
+  if (signal?.aborted) throw new RunInterruptedError(undefined, signal.reason);
   const selected = selectModels(project, options.select ?? []);
+  const building = options.command !== 'test';
   const record: meta.RunRecord = {
     runId: randomUUID(),
     command: options.command,
@@ -78,6 +115,11 @@ async function runLocked(
   const metaConn = await warehouse.connect();
   const metaLock = new AsyncLock(); // one statement stream on the meta connection
   const pool: DuckDBConnection[] = [];
+  // Connections running a statement of this run: an abort interrupts them. The meta connection
+  // is never among them, so the run's record and the cleanup can still be written.
+  const busy = new Set<DuckDBConnection>();
+  const interrupter = new Interrupter(busy, signal);
+  let outcomes: ModelOutcome[] = [];
   try {
     await meta.ensureMeta(metaConn);
     const interruptedRuns = await meta.closeStaleRuns(metaConn);
@@ -99,47 +141,106 @@ async function runLocked(
       vars: options.vars,
       fullRefresh: Boolean(options.fullRefresh),
       runTests: options.command === 'build',
-      swapLock: new AsyncLock(),
+      staged: new Set(building ? selected : []),
+      signal,
     };
     const threads = Math.max(1, options.threads ?? 4);
-    const outcomes = await schedule(
+    const withConnection = async <T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> => {
+      const conn = pool.pop() ?? (await warehouse.connect());
+      busy.add(conn);
+      try {
+        return await fn(conn);
+      } finally {
+        busy.delete(conn);
+        pool.push(conn);
+      }
+    };
+    outcomes = await schedule(
       project,
       selected,
       threads,
-      options.command === 'test',
-      async (name) => {
-        const conn = pool.pop() ?? (await warehouse.connect());
-        try {
+      !building,
+      signal,
+      (name) =>
+        withConnection((conn) => {
           const m = project.models.get(name)!;
-          return options.command === 'test'
-            ? await testModel(conn, ctx, m)
-            : await buildModel(conn, ctx, m);
-        } finally {
-          pool.push(conn);
-        }
-      },
+          return building ? buildModel(conn, ctx, m) : testModel(conn, ctx, m);
+        }),
       async (o) => {
         await metaLock.run(() => meta.recordModel(metaConn, record, o));
         options.onModel?.(o);
       },
     );
 
-    const failed =
-      outcomes.some((o) => o.status !== 'success') || freshness.some((f) => f.status === 'error');
+    const modelsOk = outcomes.every((o) => o.status === 'success');
+    let published = false;
+    if (building && modelsOk && !signal?.aborted) {
+      try {
+        await withConnection((conn) => publishModels(conn, project, options.vars, outcomes));
+        published = true;
+      } catch (e) {
+        if (!signal?.aborted) throw e;
+      }
+    }
+    if (signal?.aborted && !published) throw new RunInterruptedError(record.runId, signal.reason);
+    if (building) await dropStaging(metaConn, project, outcomes);
+
+    const failed = !modelsOk || freshness.some((f) => f.status === 'error');
     const status = failed ? 'error' : 'success';
     const durationMs = Math.round(performance.now() - started);
-    await meta.finishRun(metaConn, record, status, outcomes, durationMs);
+    await meta.finishRun(metaConn, record, status, outcomes, durationMs, published);
     return {
       runId: record.runId,
       status,
+      published,
       models: outcomes,
       freshness,
       durationMs,
       interruptedRuns,
     };
+  } catch (e) {
+    // Whatever the failure or abort cut short: its staging goes, the live relations stay.
+    if (building) await dropStaging(metaConn, project, outcomes).catch(() => {});
+    if (e instanceof RunInterruptedError || signal?.aborted) {
+      const durationMs = Math.round(performance.now() - started);
+      await meta
+        .finishRun(metaConn, record, 'interrupted', outcomes, durationMs, false)
+        .catch(() => {});
+      throw e instanceof RunInterruptedError
+        ? e
+        : new RunInterruptedError(record.runId, signal!.reason);
+    }
+    throw e;
   } finally {
+    interrupter.stop();
     for (const c of pool) c.closeSync();
     metaConn.closeSync();
+  }
+}
+
+/**
+ * On abort, interrupts every busy connection, and again every 50 ms while any is busy: a
+ * DuckDB interrupt only stops the statement running at that moment, and a model between two
+ * statements would otherwise start its next one (a CTAS of minutes) right after.
+ */
+class Interrupter {
+  private timer?: NodeJS.Timeout;
+  private readonly onAbort = () => {
+    const tick = () => {
+      for (const c of this.busy) c.interrupt();
+    };
+    tick();
+    this.timer = setInterval(tick, 50);
+  };
+  constructor(
+    private readonly busy: ReadonlySet<DuckDBConnection>,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+  stop(): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    clearInterval(this.timer);
   }
 }
 
@@ -149,12 +250,14 @@ async function runLocked(
  * At most `threads` at once. Returns outcomes in the order models finished, once `finished` has
  * resolved for all of them. `finished` (the meta write, one commit per model) does not hold a
  * slot: the next model starts at once, so the commit overlaps its build instead of delaying it.
+ * Once `signal` fires nothing more starts, and it resolves when the running models settle.
  */
 async function schedule(
   project: Project,
   selected: readonly string[],
   threads: number,
   independent: boolean,
+  signal: AbortSignal | undefined,
   work: (name: string) => Promise<ModelOutcome>,
   finished: (o: ModelOutcome) => Promise<void>,
 ): Promise<ModelOutcome[]> {
@@ -171,6 +274,8 @@ async function schedule(
       recorded.at(-1)!.catch(reject);
     };
     const pump = () => {
+      // Aborted: start nothing more; resolve with what finished once the running ones stop.
+      if (signal?.aborted) waiting.length = 0;
       for (let i = 0; i < waiting.length && running < threads;) {
         const name = waiting[i]!;
         const parents = [...project.dag.parents.get(name)!].filter((p) => chosen.has(p));
@@ -219,6 +324,7 @@ async function schedule(
         Promise.all(recorded).then(() => resolve(outcomes), reject);
       else if (running === 0) reject(new Error(`no model can start: ${waiting.join(', ')}`));
     };
+    signal?.addEventListener('abort', () => running === 0 && pump(), { once: true });
     pump();
   });
 }
