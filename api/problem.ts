@@ -4,7 +4,10 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { AppError, type FieldError, type FieldLocation } from './errors.ts';
+import { RunInterruptedError } from '../models/engine/errors.ts';
+import { ModelFileError } from '../models/engine/header.ts';
+import { SelectionError } from '../models/engine/selection.ts';
+import { AppError, fieldProblem, type FieldError, type FieldLocation } from './errors.ts';
 import { fromPostgres } from './postgres-errors.ts';
 
 const TITLES: Record<number, string> = {
@@ -44,6 +47,8 @@ export function toAppError(err: unknown): AppError | undefined {
       { errors },
     );
   }
+  const engine = fromModelEngine(err);
+  if (engine) return engine;
   const e = err as { type?: string; status?: number; code?: string; message?: string };
   // body-parser failures carry a `type`.
   if (e?.type === 'entity.parse.failed') return new AppError('bad_request', 'malformed JSON body');
@@ -52,6 +57,25 @@ export function toAppError(err: unknown): AppError | undefined {
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
     return new AppError('unsupported_media_type', e.message ?? 'unsupported encoding');
   if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return fromPostgres(e);
+  return undefined;
+}
+
+/**
+ * The model engine's errors (a route that runs or lists models meets them): a selector that
+ * matches nothing is the request's fault (400 naming the body field `select`); a mistake in a
+ * model file is the project's (422 naming the file and line, which its message starts with);
+ * a run interrupted by shutdown is 503, to be tried again.
+ */
+function fromModelEngine(err: unknown): AppError | undefined {
+  if (err instanceof SelectionError)
+    return fieldProblem('bad_request', 'select', err.message, 'body', err.message);
+  if (err instanceof ModelFileError) {
+    const at = /^(\S+\.(?:sql|json))(?::(\d+))?: /.exec(err.message);
+    return new AppError('unprocessable', err.message, {
+      ...(at ? { file: at[1], ...(at[2] ? { line: Number(at[2]) } : {}) } : {}),
+    });
+  }
+  if (err instanceof RunInterruptedError) return new AppError('unavailable', err.message);
   return undefined;
 }
 

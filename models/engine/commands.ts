@@ -94,7 +94,7 @@ async function execute(
       command === 'test'
         ? ''
         : summary.published
-          ? `; published ${count('success')} model(s) together`
+          ? `; published ${count('success')} model(s) together in ${(summary.publishMs / 1000).toFixed(2)}s`
           : '; nothing published: the previous build stays readable';
     print(
       `${summary.status === 'success' ? 'Done' : 'Failed'}: ${count('success')} ok, ` +

@@ -15,9 +15,12 @@ import { checkFreshness, type FreshnessOutcome } from './freshness.ts';
 import { buildModel, testModel, type BuildContext, type ModelOutcome } from './materialize.ts';
 import * as meta from './meta.ts';
 import type { Project } from './project.ts';
+import { RunInterruptedError } from './errors.ts';
 import { dropStaging, publishModels } from './publish.ts';
 import { selectModels } from './selection.ts';
 import { quoteIdent } from './template.ts';
+
+export { RunInterruptedError };
 
 /** What to do. */
 export interface RunOptions {
@@ -45,21 +48,6 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-/** A run stopped by its AbortSignal; `reason` is the signal's. Nothing of it was published. */
-export class RunInterruptedError extends Error {
-  override name = 'RunInterruptedError';
-  constructor(
-    /** The run's id in meta.runs, or undefined when it was aborted before it started. */
-    readonly runId: string | undefined,
-    readonly reason: unknown,
-  ) {
-    const why = reason instanceof Error ? reason.message : String(reason);
-    super(`model run ${runId ?? '(not started)'} was interrupted (${why}); nothing was published`, {
-      cause: reason,
-    });
-  }
-}
-
 /** The outcome of a whole invocation. */
 export interface RunSummary {
   runId: string;
@@ -69,6 +57,8 @@ export interface RunSummary {
    * (the previous build stays readable). Always false for `test`, which builds nothing.
    */
   published: boolean;
+  /** Time the publishing transaction took (0 when nothing was published). */
+  publishMs: number;
   models: ModelOutcome[];
   freshness: FreshnessOutcome[];
   durationMs: number;
@@ -174,9 +164,12 @@ async function runLocked(
 
     const modelsOk = outcomes.every((o) => o.status === 'success');
     let published = false;
+    let publishMs = 0;
     if (building && modelsOk && !signal?.aborted) {
       try {
+        const t0 = performance.now();
         await withConnection((conn) => publishModels(conn, project, options.vars, outcomes));
+        publishMs = Math.round(performance.now() - t0);
         published = true;
       } catch (e) {
         if (!signal?.aborted) throw e;
@@ -193,6 +186,7 @@ async function runLocked(
       runId: record.runId,
       status,
       published,
+      publishMs,
       models: outcomes,
       freshness,
       durationMs,
