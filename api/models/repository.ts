@@ -6,7 +6,14 @@ import type { Json } from '@duckdb/node-api';
 import type { AppContext } from '../../context.ts';
 import { queryWarehouse } from '../reports/warehouse.ts';
 
-const META = ['meta.models', 'meta.model_runs', 'meta.test_results'];
+const META = ['meta.models', 'meta.model_runs', 'meta.test_results', 'meta.runs'];
+/**
+ * A model built successfully is live only when its run published (a run publishes all its
+ * models or none). meta.runs.published arrives with the first run of an engine that publishes
+ * together; read through to_json so a warehouse built before that answers instead of failing
+ * to bind, and count its older runs as published (each model went live as it succeeded).
+ */
+const PUBLISHED = `coalesce(CAST(json_extract(to_json(r), '$.published') AS BOOLEAN), true)`;
 const iso = (c: string) => `strftime(${c} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ')`;
 
 /** One row per model (optionally one model): catalog + latest status + latest test counts. */
@@ -19,8 +26,10 @@ export function modelRows(ctx: AppContext, name?: string): Promise<Record<string
        QUALIFY row_number() OVER (PARTITION BY model ORDER BY finished_at DESC) = 1
      ),
      good AS (
-       SELECT model, max(finished_at) AS built_at FROM meta.model_runs
-       WHERE command IN ('run', 'build') AND status = 'success' GROUP BY model
+       SELECT mr.model, max(mr.finished_at) AS built_at
+       FROM meta.model_runs AS mr JOIN meta.runs AS r USING (run_id)
+       WHERE mr.command IN ('run', 'build') AND mr.status = 'success' AND ${PUBLISHED}
+       GROUP BY mr.model
      ),
      last_tests AS (
        SELECT * FROM meta.test_results
