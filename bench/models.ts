@@ -14,7 +14,9 @@
  *   (a') (a) without the tests, and (d) `models run --full-refresh --threads 1` against it.
  * Ratios are printed three ways: best wall time of each; the median over rounds of the ratio
  * within a round (on a shared machine the load changes between rounds more than within one); and
- * the same median on the process's CPU time. Then one incremental build, as a figure.
+ * the same median on the process's CPU time. Then one incremental build, as a figure; the time
+ * the publishing transaction took in (b)–(d) (every model of a build made live together); and
+ * an abort halfway through a full build (c): how long after abort() the run had stopped.
  *
  *   npx tsx bench/models.ts [--orders 321000] [--rounds 3]
  * 321,000 orders make ~1 M order lines (the demo averages ~3.1 lines per order); use a smaller
@@ -33,7 +35,12 @@ import { runIngest } from '../ingest/run.ts';
 import { compileModel, compileTests } from '../models/engine/compile.ts';
 import { dropRelation } from '../models/engine/duck.ts';
 import { loadProject, relationOf, type Project } from '../models/engine/project.ts';
-import { defaultVars, runProject, type RunOptions } from '../models/engine/runner.ts';
+import {
+  defaultVars,
+  RunInterruptedError,
+  runProject,
+  type RunOptions,
+} from '../models/engine/runner.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/duckdb.ts';
 
@@ -81,6 +88,40 @@ async function baseline(w: Warehouse, project: Project, tests: boolean): Promise
   }
 }
 
+const publishTimes: number[] = [];
+
+/**
+ * Abort a full build `afterMs` into it: milliseconds from abort() until the run had rejected
+ * (interrupted, staging dropped, meta written), and the models it interrupted mid-statement.
+ */
+async function abortMidBuild(
+  w: Warehouse,
+  project: Project,
+  afterMs: number,
+): Promise<{ stopMs: number; interrupted: string[] }> {
+  const controller = new AbortController();
+  const interrupted: string[] = [];
+  const run = runProject(w, project, {
+    command: 'build',
+    fullRefresh: true,
+    threads: 4,
+    vars: VARS,
+    signal: controller.signal,
+    onModel: (o) => {
+      if (o.error?.endsWith(': interrupted')) interrupted.push(o.model);
+    },
+  });
+  await new Promise((r) => setTimeout(r, afterMs));
+  const t0 = performance.now();
+  controller.abort(new Error('bench'));
+  const error = await run.then(
+    () => new Error('the build finished before the abort'),
+    (e: unknown) => e,
+  );
+  if (!(error instanceof RunInterruptedError)) throw error;
+  return { stopMs: performance.now() - t0, interrupted };
+}
+
 /** (b)–(d) One runner invocation; a model that fails stops the bench (its figure would lie). */
 async function runner(
   w: Warehouse,
@@ -90,6 +131,7 @@ async function runner(
   const t0 = performance.now();
   const r = await runProject(w, project, { ...options, vars: VARS });
   const ms = performance.now() - t0;
+  publishTimes.push(r.publishMs);
   const bad = r.models.filter((m) => m.status !== 'success');
   if (bad.length) throw new Error(`models failed: ${bad.map((m) => m.error).join('; ')}`);
   for (const f of r.freshness.filter((x) => x.status !== 'pass'))
@@ -154,7 +196,9 @@ async function main(): Promise<void> {
       );
     }
     const inc = await runProject(w, project, { command: 'build', threads: 4, vars: VARS });
+    publishTimes.push(inc.publishMs);
     const merged = inc.models.find((m) => m.mode === 'incremental');
+    const aborted = await abortMidBuild(w, project, Math.min(...times.c) / 2);
 
     const tests = [...project.models.values()].reduce(
       (n, m) => n + compileTests(project, m, relationOf(m), { vars: VARS }).length,
@@ -186,6 +230,10 @@ async function main(): Promise<void> {
         `  (d)  models run --full-refresh --threads 1                  ${secs(best('d')).padStart(9)}  ${ratios('d', 'a2', "d/a'")}`,
         `  models build, incremental, --threads 4                      ${secs(inc.durationMs).padStart(9)}  ` +
           `(${merged?.model}: ${fmt(merged?.rowsChanged ?? 0)} rows re-merged by the lookback)`,
+        `  publishing transaction, (b)–(d) and incremental       ${fmt(Math.min(...publishTimes))}–${fmt(Math.max(...publishTimes))} ms  ` +
+          `(median ${fmt(median(publishTimes))} ms over ${publishTimes.length} builds)`,
+        `  abort halfway through (c): stopped ${fmt(aborted.stopMs)} ms after abort() ` +
+          `(interrupted mid-statement: ${aborted.interrupted.join(', ') || 'none'})`,
       ].join('\n'),
     );
   } finally {
