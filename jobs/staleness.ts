@@ -6,6 +6,7 @@
  * cleanup (a forgotten change only means a rebuild that was not needed).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { ensureMeta } from '../models/engine/meta.ts';
 import type { Project } from '../models/engine/project.ts';
 
 async function rows(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
@@ -20,10 +21,13 @@ async function rows(conn: DuckDBConnection, sql: string): Promise<Record<string,
 
 /**
  * The models to rebuild, in build order: never published, or reading (directly) a raw table an
- * ingest changed after the model's last published build, or downstream of a model that is due
+ * ingest changed after the model's last published build (a run whose source freshness check
+ * failed still publishes; one with a failed model publishes nothing), or downstream of a model that is due
  * or was published after it.
  */
 export async function modelsDue(conn: DuckDBConnection, project: Project): Promise<string[]> {
+  // A warehouse from before builds were published lacks meta.runs.published until this adds it.
+  await ensureMeta(conn);
   // Epoch milliseconds as BIGINT: no time zone or precision games between DuckDB and JavaScript.
   const changed = new Map<string, number>();
   for (const r of await rows(
@@ -41,7 +45,8 @@ export async function modelsDue(conn: DuckDBConnection, project: Project): Promi
     conn,
     `SELECT m.model, epoch_ms(max(r.started_at)) AS at
      FROM meta.model_runs m JOIN meta.runs r USING (run_id)
-     WHERE r.status = 'success' AND r.command IN ('run', 'build') AND m.status = 'success'
+     WHERE (r.published OR (r.published IS NULL AND r.status = 'success'))
+       AND r.command IN ('run', 'build') AND m.status = 'success'
      GROUP BY 1`,
   )) {
     built.set(String(r.model), Number(r.at));
