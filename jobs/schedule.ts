@@ -88,3 +88,5 @@ export function resolveSchedules(
   });
 }
 
+/** The timers that fire these schedules (jobs/scheduler.ts). */
+export { Scheduler, type SchedulerOptions } from './scheduler.ts';
