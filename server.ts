@@ -12,7 +12,7 @@ import type { AppContext } from './context.ts';
 import type { Config } from './config.ts';
 import { advertiseFolderUrl, releaseFolderLock } from './db/folder-lock.ts';
 import { createLogger } from './logger.ts';
-import { startBackground, type Background } from './jobs/start.ts';
+import { checkSchedules, startBackground, type Background } from './jobs/start.ts';
 import { loadDemo, DEFAULT_DEMO_ORDERS } from './db/demo/index.ts';
 import { isEmptyForDemo } from './db/demo/empty.ts';
 import { demoProgressPrinter } from './db/demo/progress.ts';
@@ -47,6 +47,7 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
 }
 
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
+  checkSchedules(config);
   const logger = createLogger(config);
   const ops = await openMigratedDb(config, 'start');
   let warehouse;

@@ -7,6 +7,7 @@ import type { AppContext } from '../context.ts';
 import { ChangeSignal } from './changes.ts';
 import { JOBS } from './index.ts';
 import { JobRuntime, type RuntimeOptions } from './runtime.ts';
+import { resolveSchedules, Scheduler } from './schedule.ts';
 import type { JobDefinition } from './types.ts';
 
 export interface Background {
@@ -18,13 +19,22 @@ export interface Background {
   close(): Promise<void>;
 }
 
+/** Throws the ConfigError of a bad schedule variable: call it before any slow start-up work. */
+export function checkSchedules(config: AppContext['config'], jobs = JOBS): void {
+  if (config.scheduler) resolveSchedules(jobs, config);
+}
+
 export async function startBackground(
   base: AppContext,
   options: RuntimeOptions & { jobs?: readonly JobDefinition[] } = {},
 ): Promise<Background> {
   // The runtime's jobs read the full context (the warehouse, the database); `jobs` and
   // `changes` on it are for routes, so the runtime gets the base.
-  const runtime = new JobRuntime(base, options.jobs ?? JOBS, options);
+  const jobs = options.jobs ?? JOBS;
+  // Checked before anything runs: a mistyped SALESOPS_JOB_<NAME>_CRON stops start-up with one
+  // line naming it, instead of a job that silently never runs.
+  const schedules = base.config.scheduler ? resolveSchedules(jobs, base.config) : undefined;
+  const runtime = new JobRuntime(base, jobs, options);
   await runtime.open();
   const changes = new ChangeSignal(
     base.ops,
@@ -38,8 +48,13 @@ export async function startBackground(
     ctx,
     runtime,
     async startSchedules() {
-      if (!base.config.scheduler) return;
-      // WIP: wired to jobs/schedule.ts when it lands (branch `scheduler`).
+      if (!schedules) return;
+      const scheduler = new Scheduler({
+        schedules,
+        timezone: base.config.jobsTimezone,
+        fire: (job, at) => runtime.fire(job, at),
+      });
+      runtime.useScheduler(scheduler, new Map(schedules.map((s) => [s.job, s.cron])));
     },
     async close() {
       await runtime.stop();
