@@ -9,6 +9,10 @@
 const DENIED_TABLES: ReadonlyMap<string, string> = new Map([
   // Cached HTTP responses: replaying POST /api-keys returns the new key in clear.
   ['idempotency_keys', 'cached API responses can contain one-time secrets'],
+  // The job runtime's run history (jobs/). Not a secret, but bookkeeping of the refresh cycle
+  // itself: every cycle writes a row to it, so copying it would make every cycle find a change
+  // and re-trigger the next one. `GET /api/v1/jobs/{name}/runs` serves it instead.
+  ['job_runs', 'job run history is bookkeeping of the refresh cycle itself'],
 ]);
 
 /** Table name patterns left out: migration bookkeeping and the ingest's own log names. */
