@@ -25,3 +25,17 @@ export class TableFailure extends Error {
     return e instanceof TableFailure ? e : new TableFailure(table, e);
   }
 }
+
+/**
+ * The run was stopped through its abort signal (IngestOptions.signal) and rolled back; the
+ * warehouse is as the last committed run left it. `reason` is the signal's reason.
+ */
+export class IngestAbortedError extends Error {
+  override name = 'IngestAbortedError';
+  constructor(readonly reason: unknown) {
+    super(
+      `the run was stopped before it finished (${reason instanceof Error ? reason.message : String(reason)}); nothing of it was committed`,
+      { cause: reason },
+    );
+  }
+}

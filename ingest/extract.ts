@@ -67,13 +67,16 @@ export async function resolveIncremental(
   if (!incremental.length) return;
   // Where each table's read starts, and whether any row lies past it: a table with none needs no
   // COPY (27 empty COPYs were a third of an incremental run that found little to do). The test
-  // is the COPY's own predicate, on the same snapshot, served by the updated_at indexes.
+  // is the COPY's own predicate, on the same snapshot, as max(updated_at): PostgreSQL answers a
+  // max from the updated_at index whatever its statistics say, where EXISTS (… WHERE updated_at
+  // >= x) is planned from them — and PGlite, with no autovacuum, has none, so EXISTS scanned
+  // every table whole: 1.5–1.9 s per run on the 20,000-order demo, against ~10 ms now.
   const starts = await snapshot.query<{ i: number; start_at: string; changed: boolean }>(
     incremental
       .map(
         (job, i) =>
-          `SELECT ${i} AS i, s.start_at, EXISTS (SELECT 1 FROM ${source(job.table)}
-             WHERE "updated_at" >= s.start_at::timestamptz) AS changed
+          `SELECT ${i} AS i, s.start_at, coalesce((SELECT max("updated_at") FROM ${source(job.table)})
+             >= s.start_at::timestamptz, false) AS changed
            FROM (SELECT to_char((${literal(states.get(job.table.name)!.watermark)}::timestamptz - ${lag})
              AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS start_at) AS s`,
       )
@@ -107,7 +110,7 @@ export interface ExtractTarget {
   chunkBytes: number;
   push: (item: ChunkItem) => void;
   onStart: (job: TableJob) => void;
-  /** Stops the extraction at the next chunk file once aborted (the loader failed). */
+  /** Stops the extraction at its next slice of CSV once aborted (the loader failed, the run was aborted). */
   signal: AbortSignal;
   step: (name: string) => Promise<void>;
 }
@@ -126,7 +129,12 @@ export async function extractJobs(
         push({ job, kind, ...chunk });
       });
       try {
-        const rows = await snapshot.copy(sql, (chunk) => writer.write(chunk));
+        // The abort is checked per slice, not only per chunk file: on PostgreSQL a big table's
+        // COPY then stops within one socket read of it.
+        const rows = await snapshot.copy(sql, (chunk) => {
+          signal.throwIfAborted();
+          writer.write(chunk);
+        });
         writer.finish();
         return rows;
       } catch (e) {

@@ -61,6 +61,14 @@ export interface TransferContext {
   deletesFrom(job: TableJob): string | undefined;
   emit(event: IngestEvent): void;
   step(name: string): Promise<void>;
+  /** The caller's abort: stops the extraction at its next slice and the loading at once. */
+  signal?: AbortSignal;
+  /**
+   * Called once the last COPY has ended, while DuckDB may still be loading: the embedded run
+   * gives PGlite's single session back here (run.ts). Afterwards `snapshot.closed` may be true,
+   * and a mismatch that needs the snapshot is returned as such for the caller to retry.
+   */
+  extracted?: () => Promise<void>;
 }
 
 /**
@@ -76,6 +84,11 @@ export async function transferTables(
   const startedAt = new Map<TableJob, number>();
   const queue = new ChunkQueue();
   const abort = new AbortController();
+  const stop = () => {
+    abort.abort(ctx.signal!.reason);
+    queue.fail(ctx.signal!.reason);
+  };
+  ctx.signal?.addEventListener('abort', stop, { once: true });
   const producer = extractJobs(ctx.snapshot, jobs, {
     dir: ctx.dir,
     chunkBytes: ctx.chunkBytes,
@@ -92,12 +105,18 @@ export async function transferTables(
     signal: abort.signal,
     step: ctx.step,
   }).then(
-    () => queue.close(),
+    async () => {
+      await ctx.extracted?.();
+      queue.close();
+    },
     (e: unknown) => {
       queue.fail(e);
       throw e;
     },
   );
+  // Its failure reaches the loop through the queue; the loop may be busy in DuckDB when it
+  // comes (an abort drops the connection mid-COPY), and awaits the producer only then.
+  producer.catch(() => {});
 
   let job: TableJob | undefined;
   try {
@@ -118,7 +137,7 @@ export async function transferTables(
         continue;
       }
       const done = await ctx.loader.finish(job, ctx.deletesFrom(job));
-      if (done.mismatch && job.sourceCountInferred) {
+      if (done.mismatch && job.sourceCountInferred && !ctx.snapshot.closed) {
         // The statistics fingerprint can lag a change by seconds (fingerprint.ts), so the count
         // carried over from the last run may be stale: count for real before reloading anything.
         // (On PostgreSQL the query waits behind the COPY the extractor is running, which ends.)
@@ -150,7 +169,10 @@ export async function transferTables(
   } catch (e) {
     abort.abort(e);
     await producer.catch(() => {});
+    if (ctx.signal?.aborted) throw ctx.signal.reason;
     throw job ? TableFailure.of(job.table.name, e) : e;
+  } finally {
+    ctx.signal?.removeEventListener('abort', stop);
   }
   await producer;
   return { results, mismatched };

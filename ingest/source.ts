@@ -28,8 +28,15 @@ export interface Snapshot {
   query<T>(sql: string): Promise<T[]>;
   /** COPY a SELECT as CSV into `sink` (synchronous, see OperationalDb.copyToCsv); row count. */
   copy(selectSql: string, sink: (chunk: Uint8Array) => void): Promise<number>;
-  /** End the transaction and give the lock and connection back. */
+  /** End the transaction and give the lock and connection back (again: no-op). */
   close(): Promise<void>;
+  /** True once closed or abandoned: nothing more can be read from this snapshot. */
+  readonly closed: boolean;
+  /**
+   * Stop at once (the run was aborted): destroy the connection, which ends a COPY in flight on
+   * PostgreSQL and makes the server roll the transaction back (PGlite's socket server too).
+   */
+  abandon(reason: unknown): void;
 }
 
 /**
@@ -53,15 +60,15 @@ export async function openSnapshot(ops: OperationalDb): Promise<Snapshot> {
       }
       locked = true;
     }
-    const fingerprints =
-      ops.kind === 'postgres' ? await readTableFingerprints(client) : new Map<string, string>();
+    const fingerprints = await readTableFingerprints(client, ops.kind);
     // Read before the snapshot is taken: a transaction in flight now may commit after our
     // snapshot, and its rows carry updated_at ≥ its start (the trigger uses clock_timestamp()).
     // Taking the oldest such start as the watermark makes the next run pick those rows up, however
     // late they commit. Sessions of other roles are invisible here without pg_read_all_stats: the
     // safety lag covers those.
-    const b = await client.query<{ bound: string }>(`
-      SELECT ${utcText('least(clock_timestamp(), min(xact_start))')} AS bound
+    const b = await client.query<{ bound: string; pid: number }>(`
+      SELECT ${utcText('least(clock_timestamp(), min(xact_start))')} AS bound,
+             pg_backend_pid() AS pid
       FROM pg_stat_activity
       WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database()`);
     // Session formats for COPY: what DuckDB's read_csv parses. LOCAL, because on PGlite the
@@ -71,7 +78,7 @@ export async function openSnapshot(ops: OperationalDb): Promise<Snapshot> {
       `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL TimeZone = 'UTC'; ` +
         `SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 1`,
     );
-    return snapshotOn(ops, client, b.rows[0]!.bound, fingerprints, locked);
+    return snapshotOn(ops, client, b.rows[0]!, fingerprints, locked);
   } catch (e) {
     await discard(client, e as Error);
     throw e;
@@ -81,14 +88,36 @@ export async function openSnapshot(ops: OperationalDb): Promise<Snapshot> {
 function snapshotOn(
   ops: OperationalDb,
   client: pg.PoolClient,
-  bound: string,
+  session: { bound: string; pid: number },
   fingerprints: ReadonlyMap<string, string>,
   locked: boolean,
 ): Snapshot {
   let failed: Error | undefined;
+  let closed = false;
+  let abandoned: Promise<void> | undefined;
   return {
-    bound,
+    bound: session.bound,
     fingerprints,
+    get closed() {
+      return closed;
+    },
+    abandon(reason) {
+      if (closed) return;
+      closed = true;
+      failed ??= reason instanceof Error ? reason : new Error(String(reason));
+      client.release(failed);
+      // Dropping the socket alone leaves a PostgreSQL backend that is waiting (for a lock, or
+      // for its query to produce rows) running until it next writes, holding the advisory lock
+      // and the snapshot meanwhile. Terminated from a second connection, it ends at once, and
+      // the run's rejection comes after it. PGlite's socket server rolls back when the socket goes.
+      abandoned =
+        ops.kind === 'postgres'
+          ? ops.pool.query('SELECT pg_terminate_backend($1)', [session.pid]).then(
+              () => {},
+              () => {},
+            )
+          : Promise.resolve();
+    },
     async query<T>(sql: string) {
       try {
         return (await client.query(sql)).rows as T[];
@@ -106,6 +135,8 @@ function snapshotOn(
       }
     },
     async close() {
+      if (closed) return abandoned;
+      closed = true;
       if (failed) return discard(client, failed);
       try {
         await client.query('COMMIT');

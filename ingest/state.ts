@@ -258,7 +258,7 @@ export async function closeRunRecord(
   conn: DuckDBConnection,
   runId: number,
   outcome: {
-    status: 'succeeded' | 'failed';
+    status: 'succeeded' | 'failed' | 'interrupted';
     bound: string | null;
     results: readonly TableResult[];
     error?: string;
