@@ -1,5 +1,5 @@
 /**
- * A minimal HTTP/1.1 client for the load generator of bench/orders.ts.
+ * A minimal HTTP/1.1 client for the load generators of bench/orders.ts and bench/refresh-latency.ts.
  */
 import net from 'node:net';
 
@@ -27,10 +27,22 @@ export class HttpConnection {
   }
 
   post(path: string, payload: string): Promise<{ status: number; body: string }> {
+    return this.request('POST', path, payload);
+  }
+
+  get(path: string): Promise<{ status: number; body: string }> {
+    return this.request('GET', path, '');
+  }
+
+  request(
+    method: string,
+    path: string,
+    payload: string,
+  ): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject };
       this.socket.write(
-        `POST ${path} HTTP/1.1\r\n${this.headers}Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
+        `${method} ${path} HTTP/1.1\r\n${this.headers}Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
       );
     });
   }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { OperationalDb } from '../db/operational.ts';
 import type { Warehouse } from '../warehouse/duckdb.ts';
-import { readCatalog } from './catalog.ts';
+import { readCatalog, type Catalog } from './catalog.ts';
 import { storedColumns } from './drift.ts';
 import type { IngestEvent, ProgressListener } from './events.ts';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -115,11 +115,22 @@ export async function runIngest(
     conn = duck;
     loader = new WarehouseLoader(duck);
     const openSource = async () => {
-      const opened = await openSnapshot(ops);
+      // On PGlite the catalog is read just before the snapshot's transaction rather than in it:
+      // in it, every API request waits for it (17–80 ms of the ~50–150 ms an incremental run
+      // held the session, measured under load). Its tables and columns can only change there by
+      // a migration, which runs at open before anything else; should one slip in between, a
+      // COPY naming a dropped column fails the run and the next one reads the new catalog.
+      let early: Catalog | undefined;
+      const opened = await openSnapshot(
+        ops,
+        ops.kind === 'embedded'
+          ? async (query) => void (early = await readCatalog(query))
+          : undefined,
+      );
       snapshot = opened;
       // An abort while the snapshot was being opened found nothing to cut yet.
       if (signal?.aborted) opened.abandon(signal.reason);
-      return { snap: opened, catalog: await readCatalog((sql) => opened.query(sql)) };
+      return { snap: opened, catalog: early ?? (await readCatalog((sql) => opened.query(sql))) };
     };
     // PostgreSQL's part (lock, snapshot, catalog) and DuckDB's (log tables, states) side by
     // side: the fixed cost of a run that finds little to do is mostly such round trips.
@@ -183,6 +194,8 @@ export async function runIngest(
       // it whole, needs that snapshot. Start over on a new one, kept to the end this time. Rare:
       // a delete deleted_rows missed, or statistics that lagged a write (fingerprint.ts).
       await loader.rollback();
+      // A new loader too: what the old one cached (deleted_rows' tables) was rolled back.
+      loader = new WarehouseLoader(duck);
       releaseEarly = false;
       ({ snap, catalog } = await openSource());
       plan = planRun(catalog, states, existing, options);

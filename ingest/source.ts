@@ -42,8 +42,12 @@ export interface Snapshot {
 /**
  * Take the cross-process ingest lock (PostgreSQL advisory lock; refused at once if held), then
  * open the snapshot. Throws IngestBusyError when another process is ingesting from this database.
+ * `beforeBegin` runs on the run's connection just before the transaction starts.
  */
-export async function openSnapshot(ops: OperationalDb): Promise<Snapshot> {
+export async function openSnapshot(
+  ops: OperationalDb,
+  beforeBegin?: (query: <T>(sql: string) => Promise<T[]>) => Promise<void>,
+): Promise<Snapshot> {
   const client = await ops.pool.connect();
   let locked = false;
   try {
@@ -71,6 +75,7 @@ export async function openSnapshot(ops: OperationalDb): Promise<Snapshot> {
              pg_backend_pid() AS pid
       FROM pg_stat_activity
       WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database()`);
+    await beforeBegin?.(async <T>(sql: string) => (await client.query(sql)).rows as T[]);
     // Session formats for COPY: what DuckDB's read_csv parses. LOCAL, because on PGlite the
     // session is everyone's. One message, one round trip (an incremental run that finds little
     // to do is mostly such fixed costs).
