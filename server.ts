@@ -83,6 +83,13 @@ export async function startServer(config: Config, options: StartOptions): Promis
   let adminKey: string | undefined;
   if ((await countKeys(ops.db)) === 0) {
     adminKey = (await createApiKey(ops.db, { name: 'first admin', role: 'admin' })).key;
+    // Shown as soon as it exists: a start stopped later (during the refresh, or on a port in
+    // use) must not leave a key nobody ever saw. It also comes before the URL lines, so whoever
+    // waits for the URL (a person, a script, the CLI test) has it already.
+    options.print(
+      'First start: an admin API key was created. Store it now, it is not shown again:',
+    );
+    options.print(`  ${adminKey}`);
   }
 
   const base: AppContext = { config, ops, warehouse, logger };
@@ -110,14 +117,6 @@ export async function startServer(config: Config, options: StartOptions): Promis
   // meanwhile (doctor, ingest, keys) can point at or hand work to this server.
   advertiseFolderUrl(config.dataDir, url);
 
-  // The key comes before the URL lines, so whoever waits for the URL (a person, a script, the CLI
-  // test) has the key already: nothing is printed after the "health:" line.
-  if (adminKey) {
-    options.print(
-      'First start: an admin API key was created. Store it now, it is not shown again:',
-    );
-    options.print(`  ${adminKey}`);
-  }
   options.print(`salesops is running at ${url} (${ops.description}; warehouse ${warehouse.path})`);
   options.print(
     `  API:      ${url}/api/v1  ·  OpenAPI: ${url}/api/v1/openapi.json  ·  health: ${url}/health`,
