@@ -18,6 +18,8 @@ import { teamRoutes } from './teams/routes.ts';
 import { modelRoutes } from './models/routes.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { ingestRoutes } from './ingest/routes.ts';
+import { jobRoutes } from './jobs/routes.ts';
+import { modelRunRoutes } from './models/run-routes.ts';
 
 export type AreaRouter = (ctx: AppContext, registry: RouteRegistry) => Router;
 
@@ -33,9 +35,12 @@ export const areaRouters: AreaRouter[] = [
   opportunityRoutes,
   teamRoutes,
   auditRoutes,
-  // SQL models and the reports built on them
+  // SQL models (and runs of them) and the reports built on them
+  modelRunRoutes,
   modelRoutes,
   reportRoutes,
   // warehouse ingest run log
   ingestRoutes,
+  // background jobs, their runs, the warehouse's freshness
+  jobRoutes,
 ];

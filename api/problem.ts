@@ -9,6 +9,7 @@ import { ModelFileError } from '../models/engine/header.ts';
 import { SelectionError } from '../models/engine/selection.ts';
 import { AppError, fieldProblem, type FieldError, type FieldLocation } from './errors.ts';
 import { fromPostgres } from './postgres-errors.ts';
+import { UnknownJobError } from '../jobs/errors.ts';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -49,6 +50,8 @@ export function toAppError(err: unknown): AppError | undefined {
   }
   const engine = fromModelEngine(err);
   if (engine) return engine;
+  if (err instanceof UnknownJobError)
+    return new AppError('not_found', err.message, { entity: 'job', id: err.job });
   const e = err as { type?: string; status?: number; code?: string; message?: string };
   // body-parser failures carry a `type`.
   if (e?.type === 'entity.parse.failed') return new AppError('bad_request', 'malformed JSON body');

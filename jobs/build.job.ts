@@ -7,7 +7,7 @@
  */
 import { loadProject } from '../models/engine/project.ts';
 import { defaultVars, runProject, type RunOptions } from '../models/engine/runner.ts';
-import type { ModelOutcome } from '../models/engine/materialize.ts';
+import { outcomeSummary } from '../models/engine/outcome-line.ts';
 import { JobFailure } from './errors.ts';
 import { modelsDue } from './staleness.ts';
 import type { JobDefinition } from './types.ts';
@@ -17,22 +17,6 @@ export interface BuildParams {
   command?: 'build' | 'run' | 'test';
   select?: string[];
   fullRefresh?: boolean;
-}
-
-/** A model's outcome as run records and the API keep it. */
-export function outcomeSummary(o: ModelOutcome) {
-  return {
-    model: o.model,
-    status: o.status,
-    mode: o.mode,
-    rows: o.rows,
-    rowsChanged: o.rowsChanged,
-    durationMs: o.durationMs,
-    testsPassed: o.tests.filter((t) => t.status === 'pass').length,
-    testsFailed: o.tests.filter((t) => t.status === 'fail').length,
-    testsWarned: o.tests.filter((t) => t.status === 'warn').length,
-    ...(o.error ? { error: o.error } : {}),
-  };
 }
 
 export const buildJob: JobDefinition = {

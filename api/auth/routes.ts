@@ -54,6 +54,7 @@ export function authRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       body: createKeyBody,
       response: createdKeyDto,
       status: 201,
+      bookkeeping: true, // keys are not business data: no refresh of the warehouse
     },
     async ({ body, principal }) => {
       const created = await createApiKey(ctx.ops.db, body, principal);
@@ -71,6 +72,7 @@ export function authRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       roles: ['admin'],
       params: idParams,
       status: 204,
+      bookkeeping: true,
     },
     async ({ params, principal }) => {
       const r = await revokeKey(ctx.ops.db, params.id, principal);

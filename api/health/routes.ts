@@ -1,10 +1,15 @@
-/** GET /health: is the operational database and the warehouse answering. */
+/**
+ * GET /health: is the operational database and the warehouse answering, and (in a server that
+ * runs jobs) how fresh the warehouse is. Public, for load balancers and monitors: no key, and
+ * nothing slower than two reads of the warehouse's run logs.
+ */
 import { Router } from 'express';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { RouteRegistry } from '../route.ts';
 import { pingWarehouse } from '../../warehouse/duckdb.ts';
+import { freshnessDto } from '../jobs/schemas.ts';
 
 const healthSchema = z.object({
   status: z.enum(['ok', 'degraded']),
@@ -13,7 +18,12 @@ const healthSchema = z.object({
     kind: z.enum(['postgres', 'embedded']),
     error: z.string().optional(),
   }),
-  warehouse: z.object({ ok: z.boolean(), configured: z.boolean(), error: z.string().optional() }),
+  warehouse: z.object({
+    ok: z.boolean(),
+    configured: z.boolean(),
+    error: z.string().optional(),
+    freshness: freshnessDto.optional().describe('as GET /api/v1/warehouse/freshness answers it'),
+  }),
 });
 
 async function check(fn: () => Promise<unknown>): Promise<{ ok: boolean; error?: string }> {
@@ -45,11 +55,18 @@ export function healthRoutes(ctx: AppContext, registry: RouteRegistry): Router {
         ? await check(() => pingWarehouse(ctx.warehouse!))
         : { ok: true };
       const ok = database.ok && warehouse.ok;
+      // Freshness is information, not health: a warehouse behind by a failed cycle still serves.
+      const freshness =
+        warehouse.ok && ctx.jobs ? await ctx.jobs.freshness().catch(() => undefined) : undefined;
       res.status(ok ? 200 : 503);
       return {
         status: ok ? 'ok' : 'degraded',
         database: { ...database, kind: ctx.ops.kind },
-        warehouse: { ...warehouse, configured: Boolean(ctx.warehouse) },
+        warehouse: {
+          ...warehouse,
+          configured: Boolean(ctx.warehouse),
+          ...(freshness ? { freshness } : {}),
+        },
       };
     },
   );

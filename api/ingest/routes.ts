@@ -1,16 +1,20 @@
 /**
  * /api/v1/ingest/runs: the warehouse ingest's run log, and starting a run in the server that owns
  * the warehouse (how `salesops ingest` hands a run over when the server holds the data folder).
- * Reading: analysts and managers (they judge how fresh the warehouse is). Starting: managers,
- * since a run briefly holds up writers on the embedded database; admins always.
+ * Starting queues a run of the `ingest` job behind any ingest or build under way (202 with the
+ * job run; follow it at GET /jobs/runs/{id}). Reading: analysts and managers (they judge how
+ * fresh the warehouse is). Starting: managers, since a run briefly holds up writers on the
+ * embedded database; admins always.
  */
 import { Router } from 'express';
-import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { notFound } from '../errors.ts';
 import type { RouteRegistry } from '../route.ts';
-import { runDto, runIdParams, runsQuery, startedRunDto, startRunBody } from './schemas.ts';
-import { oneRun, recentRuns, startIngestRun } from './service.ts';
+import { checkTables } from '../jobs/params.ts';
+import { jobRunDto } from '../jobs/schemas.ts';
+import { queueRun, requireJobs } from '../jobs/service.ts';
+import { runDto, runIdParams, runsQuery, startRunBody } from './schemas.ts';
+import { oneRun, recentRuns } from './service.ts';
 import { decodeCursor, pageOf, pageSchema } from '../pagination.ts';
 
 export function ingestRoutes(ctx: AppContext, registry: RouteRegistry): Router {
@@ -67,15 +71,23 @@ export function ingestRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     {
       method: 'post',
       path: '/ingest/runs',
-      summary: 'Start an ingest run in the background (409 while one runs)',
+      summary:
+        'Queue an ingest run (behind a running ingest or build): 202 with the job run to ' +
+        'follow at GET /jobs/runs/{id}',
       tag,
       roles: ['manager'],
-      errors: [503],
+      errors: [503], // this process runs no jobs
       body: startRunBody,
-      response: startedRunDto,
+      bodyOptional: true,
+      response: jobRunDto,
       status: 202,
+      bookkeeping: true,
     },
-    async ({ body }) => ({ ...(await startIngestRun(ctx, body)), status: 'running' as const }),
+    async ({ body, principal }) => {
+      requireJobs(ctx);
+      await checkTables(ctx, body.tables);
+      return queueRun(ctx, 'ingest', body, principal);
+    },
   );
   return router;
 }

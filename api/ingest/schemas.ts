@@ -2,14 +2,8 @@
 import { z } from 'zod';
 import { idText } from '../fields.ts';
 
-export const startRunBody = z.strictObject({
-  full: z.boolean().optional().describe('recopy every selected table whole'),
-  tables: z
-    .array(z.string().trim().min(1).max(200))
-    .max(500)
-    .optional()
-    .describe('only these tables (default: every table)'),
-});
+/** The body of POST /ingest/runs: the `ingest` job's parameters. */
+export { ingestParams as startRunBody } from '../jobs/params.ts';
 
 export const runsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(20),
@@ -33,13 +27,6 @@ const runTableDto = z.object({
   error: z.string().nullable(),
 });
 
-const liveTableDto = z.object({
-  table: z.string(),
-  rows: z.number().describe('rows loaded so far'),
-  elapsedMs: z.number(),
-  done: z.boolean(),
-});
-
 export const runDto = z.object({
   runId: z.number(),
   status: z.string().describe('running, succeeded, failed or interrupted'),
@@ -57,7 +44,4 @@ export const runDto = z.object({
   error: z.string().nullable(),
   warnings: z.array(z.string()),
   tables: z.array(runTableDto),
-  progress: z.array(liveTableDto).optional().describe('while running: tables so far'),
 });
-
-export const startedRunDto = z.object({ runId: z.number(), status: z.literal('running') });

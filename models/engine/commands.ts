@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { CliError, openWarehouseOrExplain, readConfig } from '../../runtime.ts';
 import { listModels, modelDocs } from './docs.ts';
 import { ModelFileError } from './header.ts';
-import type { ModelOutcome } from './materialize.ts';
+import { outcomeLine, runSummaryLine } from './outcome-line.ts';
 import { loadProject, type Project } from './project.ts';
 import { defaultVars, runProject, type RunOptions } from './runner.ts';
 import { selectModels } from './selection.ts';
@@ -45,21 +45,6 @@ function threads(v: string): number {
   return n;
 }
 
-function outcomeLine(o: ModelOutcome): string {
-  const label = { success: 'ok  ', error: 'FAIL', skipped: 'skip' }[o.status];
-  const warned = o.tests.filter((t) => t.status === 'warn');
-  const rows = o.rows === null ? '' : `${o.rows.toLocaleString('en')} rows`;
-  const merged = o.mode === 'incremental' ? ` (+${o.rowsChanged} merged)` : '';
-  const tests = o.tests.length ? `${o.tests.length} tests` : '';
-  const time = `${(o.durationMs / 1000).toFixed(2)}s`;
-  const head = `${label}  ${o.model.padEnd(30)} ${o.mode.padEnd(11)} ${[rows + merged, tests, time].filter(Boolean).join(', ')}`;
-  const notes = [
-    ...(o.error ? [`        ${o.error}`] : []),
-    ...warned.map((t) => `        warn: ${t.name} — ${t.message}`),
-  ];
-  return [head, ...notes].join('\n');
-}
-
 async function execute(
   command: RunOptions['command'],
   selectors: string[],
@@ -87,19 +72,25 @@ async function execute(
     if (summary.interruptedRuns > 0) {
       print(`note  ${summary.interruptedRuns} earlier run(s) left 'running' marked interrupted`);
     }
-    const count = (s: string) => summary.models.filter((m) => m.status === s).length;
-    const warns = summary.models.flatMap((m) => m.tests).filter((t) => t.status === 'warn').length;
     // run/build publish all their models together or none (docs/models.md, "Publishing").
+    const ok = summary.models.filter((m) => m.status === 'success').length;
     const published =
       command === 'test'
         ? ''
         : summary.published
-          ? `; published ${count('success')} model(s) together in ${(summary.publishMs / 1000).toFixed(2)}s`
+          ? `; published ${ok} model(s) together in ${(summary.publishMs / 1000).toFixed(2)}s`
           : '; nothing published: the previous build stays readable';
     print(
-      `${summary.status === 'success' ? 'Done' : 'Failed'}: ${count('success')} ok, ` +
-        `${count('error')} failed, ${count('skipped')} skipped, ${warns} test warning(s) ` +
-        `in ${(summary.durationMs / 1000).toFixed(1)}s${published} (run ${summary.runId})`,
+      runSummaryLine(
+        summary.status === 'success',
+        summary.models.map((m) => ({
+          status: m.status,
+          testsWarned: m.tests.filter((t) => t.status === 'warn').length,
+        })),
+        summary.durationMs,
+        summary.runId,
+        published,
+      ),
     );
     if (summary.status !== 'success') process.exitCode = 1;
   } finally {

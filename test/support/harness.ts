@@ -13,6 +13,7 @@ import { describe, inject } from 'vitest';
 import { loadConfig, type Config } from '../../config.ts';
 import { createApp } from '../../api/app.ts';
 import { createApiKey } from '../../api/auth/service.ts';
+import { startBackground } from '../../jobs/start.ts';
 import type { AppContext } from '../../context.ts';
 import { openEmbedded } from '../../db/embedded.ts';
 import { releaseFolderLock } from '../../db/folder-lock.ts';
@@ -85,14 +86,34 @@ export async function openTestDb(
   return { ops, dispose: () => ops.close() };
 }
 
+export interface TestEnvOptions {
+  /**
+   * Run the job runtime beside the app, as `salesops start` does (jobs/start.ts), with short
+   * retry waits. Its change-driven refresh follows SALESOPS_SCHEDULER and _REFRESH_SECONDS in
+   * `env`; schedules never fire.
+   */
+  jobs?: boolean;
+  /** More configuration, as environment variables. */
+  env?: Record<string, string>;
+}
+
 /** Start the real app on a real database of `kind`, with one key per role. */
-export async function startTestEnv(kind: DbKind): Promise<TestEnv> {
+export async function startTestEnv(kind: DbKind, options: TestEnvOptions = {}): Promise<TestEnv> {
   const dataDir = tempDir();
-  const config = loadConfig({ SALESOPS_DATA_DIR: dataDir, LOG_LEVEL: 'silent', PORT: '0' });
+  const config = loadConfig({
+    SALESOPS_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    ...options.env,
+  });
   const { ops, url: databaseUrl, dispose } = await openTestDb(kind, dataDir);
   const warehouse = await openWarehouse(config, 'test');
   const logger = pino({ level: 'silent' });
-  const ctx: AppContext = { config, ops, warehouse, logger };
+  const base: AppContext = { config, ops, warehouse, logger };
+  const background = options.jobs
+    ? await startBackground(base, { backoffMs: [20, 20] })
+    : undefined;
+  const ctx = background?.ctx ?? base;
   const server = http.createServer(createApp(ctx));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -144,6 +165,7 @@ export async function startTestEnv(kind: DbKind): Promise<TestEnv> {
     keys,
     request,
     async close() {
+      await background?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       warehouse.close();

@@ -1,0 +1,65 @@
+/** Request/response shapes of the jobs area: jobs, their runs, the warehouse's freshness. */
+import { z } from 'zod';
+import { idText } from '../fields.ts';
+
+/** A job's name as jobs/ declares it (kebab-case). */
+export const jobNameParams = z.object({
+  name: z
+    .string()
+    .max(100)
+    .regex(/^[a-z][a-z0-9-]*$/, 'a job name: lower case letters, digits and dashes'),
+});
+
+export const runIdParams = z.object({ id: idText });
+
+export const runsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+const RUN_STATUS = ['queued', 'running', 'succeeded', 'failed', 'interrupted', 'skipped'] as const;
+
+export const jobRunDto = z.object({
+  id: z.number().int(),
+  job: z.string(),
+  instance: z.string().describe('the host and warehouse file the run belongs to'),
+  trigger: z.enum(['schedule', 'manual', 'change', 'start']),
+  status: z.enum(RUN_STATUS),
+  params: z.record(z.string(), z.unknown()),
+  queuedAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  attempts: z.number().int(),
+  rows: z.number().nullable(),
+  modelsBuilt: z.number().int().nullable(),
+  ingestRunId: z.number().int().nullable(),
+  modelRunId: z.string().nullable(),
+  error: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()).nullable(),
+  progress: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('while running in the answering server: what the job reported last'),
+});
+
+export const jobDto = z.object({
+  name: z.string(),
+  description: z.string(),
+  resource: z.enum(['warehouse', 'database']),
+  schedule: z.string().nullable().describe('the cron expression in force; null: none or off'),
+  timezone: z.string(),
+  nextRunAt: z.string().nullable(),
+  lastRun: jobRunDto.nullable(),
+});
+
+const lastRun = z.object({ at: z.string(), status: z.string() }).nullable();
+
+export const freshnessDto = z.object({
+  lastIngest: lastRun,
+  lastBuild: lastRun,
+  lagSeconds: z.number().int().describe('seconds since the oldest write not yet in the warehouse'),
+  stale: z.boolean().describe('a write is waiting for the next refresh cycle'),
+});
+
+/** POST /jobs/{name}/run: each job checks its own parameters (api/jobs/params.ts). */
+export const runJobBody = z.record(z.string(), z.unknown());
