@@ -15,6 +15,7 @@ import { startServer } from './server.ts';
 import { ingestCommand, type IngestCommandOptions } from './ingest/command.ts';
 import { registerModelCommands } from './models/engine/commands.ts';
 import { registerImportCommand } from './ingest/import/command.ts';
+import { registerJobCommands } from './jobs/commands.ts';
 import { DEFAULT_DEMO_ORDERS, DemoTargetNotEmptyError, loadDemo } from './db/demo/index.ts';
 import { demoProgressPrinter } from './db/demo/progress.ts';
 
@@ -141,6 +142,7 @@ program
 
 registerModelCommands(program, print);
 registerImportCommand(program, print, note);
+registerJobCommands(program, print, note);
 
 oneLineUsageErrors(program, 'salesops');
 

@@ -2,10 +2,11 @@
  * `salesops ingest [--full] [--tables a,b] [--status] [--key KEY]`. Runs in this process when the
  * data folder is free; when `salesops start` holds it (PGlite and DuckDB allow one process per
  * folder), hands the run to that server over HTTP with an admin or manager key, or says plainly
- * how to.
+ * how to. The server queues it behind a refresh cycle under way and this follows it to the end.
  */
 import type { Config } from '../config.ts';
 import { runningServer } from '../handoff.ts';
+import { followRun } from '../jobs/follow.ts';
 import { CliError, openMigratedDb, openWarehouseOrExplain } from '../runtime.ts';
 import { IngestBusyError, IngestRequestError, TableFailure } from './errors.ts';
 import { summaryLine, tableLine, terminalProgress } from './progress.ts';
@@ -28,8 +29,6 @@ export interface CommandIo {
   /** Overwrite the current stderr line (TTY only). */
   live?(text: string): void;
 }
-
-const POLL_MS = 500;
 
 /** Run the command. Throws CliError for everything the user should read as one line. */
 export async function ingestCommand(
@@ -102,18 +101,40 @@ async function handOver(
     printRuns(list.items ?? [], io);
     return true;
   }
-  const started = await call('POST', '/ingest/runs', { full: opts.full, tables });
-  const runId = Number(started.runId);
-  io.note(`ingest run #${runId} started by the server at ${url}`);
-  for (;;) {
-    await new Promise((r) => setTimeout(r, POLL_MS));
-    const run = (await call('GET', `/ingest/runs/${runId}`)) as unknown as RunSummary;
-    if (run.status === 'running') continue;
-    printRuns([run], io);
-    if (run.status !== 'succeeded')
-      throw new CliError(`ingest run #${runId} ${run.status}: ${run.error ?? ''}`);
-    return true;
+  // Queued behind any ingest or build the server is running (a refresh cycle), then followed.
+  const queued = (await call('POST', '/ingest/runs', { full: opts.full, tables })) as JobRun;
+  let announced = false;
+  const run = await followRun<JobRun>(
+    server,
+    `/jobs/runs/${queued.id}`,
+    (r) => {
+      const runId = r.ingestRunId ?? (r.progress?.ingestRunId as number | undefined);
+      if (runId && !announced) {
+        io.note(`ingest run #${runId} started by the server at ${url}`);
+        announced = true;
+      }
+    },
+    io.note,
+  );
+  if (run.ingestRunId) {
+    printRuns([(await call('GET', `/ingest/runs/${run.ingestRunId}`)) as RunSummary], io);
   }
+  if (run.status !== 'succeeded') {
+    throw new CliError(
+      `ingest run ${run.ingestRunId ? `#${run.ingestRunId}` : `(job run #${run.id})`} ${run.status}: ` +
+        (run.error ?? 'no reason given'),
+    );
+  }
+  return true;
+}
+
+/** What the server answers for the ingest job's run (GET /jobs/runs/{id}). */
+interface JobRun {
+  id: number;
+  status: string;
+  ingestRunId: number | null;
+  error: string | null;
+  progress?: Record<string, unknown>;
 }
 
 /** Runs as text, newest first, with the tables that did something. */

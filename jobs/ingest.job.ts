@@ -19,6 +19,7 @@ export const ingestJob: JobDefinition = {
     const warehouse = requireWarehouse(ctx.app);
     const params = ctx.params as { full?: boolean; tables?: string[]; build?: boolean };
     const tables = new Map<string, { table: string; rows: number; done: boolean }>();
+    let ingestRunId: number | undefined; // in every progress: a follower learns the run's id
     const options: IngestOptions & { signal?: AbortSignal } = {
       tempDir: ctx.app.config.ingestTempDir,
       full: params.full,
@@ -27,7 +28,8 @@ export const ingestJob: JobDefinition = {
     };
     const result = await runIngest(ctx.app.ops, warehouse, options, (e) => {
       if (e.type === 'started') {
-        ctx.progress({ ingestRunId: e.runId, tables: [] });
+        ingestRunId = e.runId;
+        ctx.progress({ ingestRunId, tables: [] });
         ctx.say(`ingest run #${e.runId}: ${e.tables.length} tables`);
         return;
       }
@@ -39,7 +41,7 @@ export const ingestJob: JobDefinition = {
         if (t.mode === 'full' || t.rowsRead || t.rowsDeleted) ctx.say(tableLine(t));
       } else if (e.type === 'warning') ctx.say(`  warning: ${e.message}`);
       else return;
-      ctx.progress({ tables: [...tables.values()] });
+      ctx.progress({ ingestRunId, tables: [...tables.values()] });
     });
     ctx.say(summaryLine(result.runId, result.tables, result.durationMs));
     const changed = result.tables

@@ -50,10 +50,15 @@ export interface RuntimeOptions {
 interface LiveRun {
   record: JobRunRecord;
   progress?: Record<string, unknown>;
+  /** What the run said (ctx.say), for a CLI that follows it over HTTP to print the same lines. */
+  lines: string[];
   done: Promise<JobRunRecord>;
   /** The run this one chained (ingest → build), once requested. */
   chained?: number;
 }
+
+/** Lines kept per run for followers (an ingest says one per table: a few dozen). */
+const MAX_LINES = 1_000;
 
 /** How long shutdown waits for runs to stop after aborting them. */
 const STOP_GRACE_MS = 4_000;
@@ -158,7 +163,7 @@ export class JobRuntime {
       this.log.debug({ job: name, slot: opts.slot }, 'slot taken by another instance');
       return undefined;
     }
-    const live: LiveRun = { record, done: Promise.resolve(record) };
+    const live: LiveRun = { record, lines: [], done: Promise.resolve(record) };
     this.live.set(record.id, live);
     const gate =
       def.resource === 'warehouse'
@@ -186,14 +191,24 @@ export class JobRuntime {
     return this.live.get(id)?.chained;
   }
 
-  /** One run, with live progress while it runs in this process. */
+  /**
+   * One run, with live progress while it runs in this process, and (kept a minute after its end)
+   * the lines it said and the run it chained: what a CLI following it over HTTP prints.
+   */
   async get(id: number): Promise<JobRunRecord | undefined> {
     const stored = await history.findRun(this.app.ops.db, id);
     const live = this.live.get(id);
     if (!stored) return undefined;
-    return live?.progress && stored.status === 'running'
-      ? { ...stored, progress: live.progress }
-      : stored;
+    if (!live) return stored;
+    // Recorded as ended, but a chained run (ingest → build) is queued just after: wait for it,
+    // so a follower that sees the end also sees what comes next.
+    if (stored.status !== 'queued' && stored.status !== 'running') await live.done.catch(() => {});
+    return {
+      ...stored,
+      ...(live.progress && stored.status === 'running' ? { progress: live.progress } : {}),
+      lines: [...live.lines],
+      ...(live.chained !== undefined ? { chainedRunId: live.chained } : {}),
+    };
   }
 
   /** Every job: schedule, next run, last run. */
@@ -308,7 +323,10 @@ export class JobRuntime {
       signal,
       log,
       progress: (p) => (live.progress = { ...p }),
-      say: (line) => this.say(line),
+      say: (line) => {
+        if (live.lines.length < MAX_LINES) live.lines.push(line);
+        this.say(line);
+      },
       warehouseTurn: (fn) => this.warehouseGate.run(fn),
     };
     for (let attempt = 1; ; attempt++) {

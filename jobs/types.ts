@@ -90,6 +90,10 @@ export interface JobRunRecord {
   detail: Record<string, unknown> | null;
   /** While running in this process: the last progress the job reported. */
   progress?: Record<string, unknown>;
+  /** In the process that ran it (until a minute after its end): the lines it said so far. */
+  lines?: string[];
+  /** In that process: the run it queued next (ingest → build), once it did. */
+  chainedRunId?: number;
 }
 
 /** What the API lists per job. */

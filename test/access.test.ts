@@ -24,7 +24,7 @@ describeBoth('access: role × route matrix', (kind) => {
   let probes: Record<string, Probe>;
 
   beforeAll(async () => {
-    env = await startTestEnv(kind);
+    env = await startTestEnv(kind, { jobs: true, env: { SALESOPS_SCHEDULER: 'off' } });
     seeded = await seedAccessWorld(env);
     probes = probesFor(seeded);
   });

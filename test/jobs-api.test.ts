@@ -89,7 +89,9 @@ describeBoth('jobs API', (kind) => {
     const ids = all.body.items.map((r: Run) => r.id);
     expect(ids.length).toBeGreaterThanOrEqual(2);
     expect([...ids].sort((a, b) => b - a)).toEqual(ids);
-    const first = await env.request('GET', '/api/v1/jobs/follow-ups/runs?limit=1', { key: 'manager' });
+    const first = await env.request('GET', '/api/v1/jobs/follow-ups/runs?limit=1', {
+      key: 'manager',
+    });
     expect(first.body.items.map((r: Run) => r.id)).toEqual([ids[0]]);
     const next = await env.request(
       'GET',
@@ -166,7 +168,10 @@ describeBoth('jobs API', (kind) => {
     expect(bad.body.errors).toEqual([
       { field: 'select.0', in: 'body', message: expect.stringMatching(/matches no model/) },
     ]);
-    const noCommand = await env.request('POST', '/api/v1/models/runs', { key: 'manager', body: {} });
+    const noCommand = await env.request('POST', '/api/v1/models/runs', {
+      key: 'manager',
+      body: {},
+    });
     expect(noCommand.status).toBe(400);
     expect(noCommand.body.errors[0].field).toBe('command');
     expect(await buildRuns()).toBe(before);
@@ -204,6 +209,28 @@ describeBoth('jobs API', (kind) => {
     // The same run as a job run.
     const asJob = await env.request('GET', `/api/v1/jobs/runs/${run.id}`, { key: 'manager' });
     expect(asJob.body).toMatchObject({ job: 'build', modelRunId: run.modelRunId });
+  });
+
+  it('a model run asked for during a refresh cycle waits for it, then runs', async () => {
+    const jobs = env.ctx.jobs!;
+    const cycle = jobs.refresh('change');
+    const queued = await env.request('POST', '/api/v1/models/runs', {
+      key: 'manager',
+      body: { command: 'test', select: ['stg_orders'] },
+    });
+    expect(queued.status, queued.text).toBe(202);
+    const { ingest, build } = await cycle;
+    const run = await follow(`/api/v1/models/runs/${queued.body.id}`);
+    expect(run).toMatchObject({ status: 'succeeded', command: 'test' });
+    // One warehouse, one run at a time: it never overlapped the cycle's ingest or build.
+    const span = (r: { startedAt: string | null; finishedAt: string | null }) =>
+      [Date.parse(r.startedAt!), Date.parse(r.finishedAt!)] as const;
+    const [from, to] = span(run as never);
+    for (const other of [ingest, build]) {
+      if (!other) continue;
+      const [a, b] = span(other);
+      expect(b <= from || a >= to, `${other.job} overlapped the model run`).toBe(true);
+    }
   });
 
   it('POST /ingest/runs queues an ingest job run (202), validated up front', async () => {

@@ -75,7 +75,13 @@ describe('the OpenAPI document', () => {
       if (op.requestBody) expect(statuses, path).toEqual(expect.arrayContaining(['413', '415']));
       if (method !== 'get') expect(statuses, path).toEqual(expect.arrayContaining(['409', '422']));
     }
-    for (const p of ['/api/v1/reports/sales', '/api/v1/models', '/api/v1/ingest/runs'])
+    for (const p of [
+      '/api/v1/reports/sales',
+      '/api/v1/models',
+      '/api/v1/ingest/runs',
+      '/api/v1/jobs',
+      '/api/v1/warehouse/freshness',
+    ])
       expect(Object.keys(doc.paths[p]!.get.responses)).toContain('503');
   });
 

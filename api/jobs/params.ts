@@ -72,9 +72,13 @@ function invalidParams(error: z.ZodError, job: string): AppError {
         }))
       : zodFieldErrors(new z.ZodError([i]), 'body'),
   );
-  return new AppError('bad_request', `invalid request body: ${errors.map((e) => e.field).join(', ')}`, {
-    errors,
-  });
+  return new AppError(
+    'bad_request',
+    `invalid request body: ${errors.map((e) => e.field).join(', ')}`,
+    {
+      errors,
+    },
+  );
 }
 
 /**
@@ -94,7 +98,8 @@ export function checkSelection(select: readonly string[]): void {
     try {
       selectModels(project, [s]);
     } catch (e) {
-      if (e instanceof SelectionError) throw fieldProblem('bad_request', `select.${i}`, e.message, 'body');
+      if (e instanceof SelectionError)
+        throw fieldProblem('bad_request', `select.${i}`, e.message, 'body');
       if (e instanceof ModelFileError) throw modelFileProblem(e);
       throw e;
     }
@@ -122,9 +127,14 @@ export async function checkTables(ctx: AppContext, tables: readonly string[] | u
   const errors: FieldError[] = [];
   tables.forEach((t, i) => {
     const denial = known.has(t) ? tableDenial(t) : undefined;
-    if (!known.has(t)) errors.push({ field: `tables.${i}`, in: 'body', message: `${t} is not a table` });
+    if (!known.has(t))
+      errors.push({ field: `tables.${i}`, in: 'body', message: `${t} is not a table` });
     else if (denial)
-      errors.push({ field: `tables.${i}`, in: 'body', message: `${t} is never copied (${denial})` });
+      errors.push({
+        field: `tables.${i}`,
+        in: 'body',
+        message: `${t} is never copied (${denial})`,
+      });
   });
   if (errors.length) {
     throw new AppError('bad_request', errors.map((e) => e.message).join('; '), { errors });

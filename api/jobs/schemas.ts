@@ -40,6 +40,15 @@ export const jobRunDto = z.object({
     .record(z.string(), z.unknown())
     .optional()
     .describe('while running in the answering server: what the job reported last'),
+  lines: z
+    .array(z.string())
+    .optional()
+    .describe('in the server that ran it, until a minute after its end: the lines it printed'),
+  chainedRunId: z
+    .number()
+    .int()
+    .optional()
+    .describe('in that server: the run it queued next (an ingest queues a build)'),
 });
 
 export const jobDto = z.object({

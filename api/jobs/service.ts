@@ -47,6 +47,7 @@ export async function queueRun(
 /** One run, with its live progress; 404 naming the id when there is none. */
 export async function findRun(ctx: AppContext, id: number): Promise<JobRunRecord> {
   const run = await requireJobs(ctx).get(id);
-  if (!run) throw new AppError('not_found', `job run ${id} was not found`, { entity: 'job run', id });
+  if (!run)
+    throw new AppError('not_found', `job run ${id} was not found`, { entity: 'job run', id });
   return run;
 }

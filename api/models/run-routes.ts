@@ -17,7 +17,11 @@ import { modelRunBody, modelRunDto, type ModelRunDto } from './run-schemas.ts';
 
 /** A build job run as a model run: the command, the selection and each model's outcome. */
 export function toModelRun(r: JobRunRecord): ModelRunDto {
-  const params = r.params as { command?: ModelRunDto['command']; select?: string[]; fullRefresh?: boolean };
+  const params = r.params as {
+    command?: ModelRunDto['command'];
+    select?: string[];
+    fullRefresh?: boolean;
+  };
   const detail = (r.detail ?? {}) as {
     command?: ModelRunDto['command'];
     select?: string[];
@@ -49,7 +53,10 @@ export function toModelRun(r: JobRunRecord): ModelRunDto {
       warnings: m.warnings ?? [],
       error: m.error ?? null,
     })),
-    freshness: (detail.freshness ?? []).map((f) => ({ status: f.status, message: f.message ?? '' })),
+    freshness: (detail.freshness ?? []).map((f) => ({
+      status: f.status,
+      message: f.message ?? '',
+    })),
     modelRunId: r.modelRunId,
     error: r.error,
   };
@@ -78,7 +85,11 @@ export function modelRunRoutes(ctx: AppContext, registry: RouteRegistry): Router
     async ({ body, principal }) => {
       requireJobs(ctx);
       checkSelection(body.select ?? []);
-      const params = { command: body.command, select: body.select ?? [], fullRefresh: body.fullRefresh };
+      const params = {
+        command: body.command,
+        select: body.select ?? [],
+        fullRefresh: body.fullRefresh,
+      };
       return toModelRun(await queueRun(ctx, 'build', params, principal));
     },
   );

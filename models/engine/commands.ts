@@ -48,10 +48,14 @@ function threads(v: string): number {
 async function execute(
   command: RunOptions['command'],
   selectors: string[],
-  opts: { fullRefresh?: boolean; threads?: number; var?: Record<string, string> },
+  opts: { fullRefresh?: boolean; threads?: number; var?: Record<string, string>; key?: string },
   print: Print,
 ): Promise<void> {
   const config = readConfig();
+  // `salesops start` holds the warehouse: the server runs it, and this prints the same lines.
+  const { handModelsToServer } = await import('./server-run.ts');
+  const note = (line: string) => process.stderr.write(line + '\n');
+  if (await handModelsToServer(config, command, selectors, opts, { print, note })) return;
   const project = loadOrExplain();
   select(project, selectors); // a bad selector fails before the warehouse is opened
   const warehouse = await openWarehouseOrExplain(config, `models ${command}`);
@@ -115,7 +119,8 @@ export function registerModelCommands(program: Command, print: Print): void {
       .command(`${name} [selectors...]`)
       .description(help)
       .option('--threads <n>', 'models built at once', threads, 4)
-      .option('--var <name=value>', 'set {{ var(name) }} (repeatable)', parseVar);
+      .option('--var <name=value>', 'set {{ var(name) }} (repeatable)', parseVar)
+      .option('--key <key>', 'admin or manager API key, to hand the run to a running server');
     if (name !== 'test') cmd.option('--full-refresh', 'rebuild incremental models from scratch');
     cmd.addHelpText('after', `\n${selectorsHelp}`);
     cmd.action((selectors: string[], opts) => execute(name, selectors, opts, print));

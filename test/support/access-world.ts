@@ -147,7 +147,8 @@ export interface Probe {
 /**
  * One probe per README row. Reads must succeed; writes send an invalid body (400: past the role
  * gate, nothing written) or name a missing id (404). Nothing here may start real work: POST
- * /ingest/runs gets a body its strict schema refuses, so no ingest run is launched.
+ * /ingest/runs, /models/runs and /jobs/{name}/run get a body their strict schemas refuse, so no
+ * run is queued.
  */
 export function probesFor({ world, ids }: AccessWorld): Record<string, Probe> {
   const bogus = { __probe: true };
@@ -266,5 +267,13 @@ export function probesFor({ world, ids }: AccessWorld): Record<string, Probe> {
     'GET /api/v1/ingest/runs': ok('/ingest/runs'),
     'POST /api/v1/ingest/runs': invalid('/ingest/runs'),
     'GET /api/v1/ingest/runs/{id}': missing(`/ingest/runs/${no}`),
+    'POST /api/v1/models/runs': invalid('/models/runs'),
+    'GET /api/v1/models/runs/{id}': missing(`/models/runs/${no}`),
+    // jobs (the suite runs the job runtime; its probes queue nothing)
+    'GET /api/v1/jobs': ok('/jobs'),
+    'GET /api/v1/jobs/runs/{id}': missing(`/jobs/runs/${no}`),
+    'GET /api/v1/jobs/{name}/runs': ok('/jobs/ingest/runs'),
+    'POST /api/v1/jobs/{name}/run': invalid('/jobs/ingest/run'),
+    'GET /api/v1/warehouse/freshness': ok('/warehouse/freshness'),
   };
 }

@@ -1,0 +1,53 @@
+/**
+ * `salesops jobs ls | run NAME | history [NAME]`: the options. What each does is in
+ * command-actions.ts, loaded when it runs (the CLI's lazy-import rule: `salesops --help` loads
+ * neither the databases nor Express).
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+
+type Print = (line: string) => void;
+
+function limit(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 200) {
+    throw new InvalidArgumentError('must be a whole number from 1 to 200');
+  }
+  return n;
+}
+
+/** Add the `jobs` command group to the salesops CLI. */
+export function registerJobCommands(program: Command, print: Print, note: Print): void {
+  const actions = () => import('./command-actions.ts');
+  const jobs = program
+    .command('jobs')
+    .description(
+      'background jobs (ingest, build, stock-alerts, follow-ups, cleanup): list, run, history',
+    );
+  const keyHelp = 'API key, to ask a running server (SALESOPS_API_KEY by default)';
+
+  jobs
+    .command('ls')
+    .description('every job with its schedule, next run and last run')
+    .option('--key <key>', keyHelp)
+    .action(async (opts: { key?: string }) => (await actions()).listJobs(opts, { print, note }));
+
+  jobs
+    .command('run <name>')
+    .description(
+      'run a job now and wait for it (and for the build an ingest queues); in the server ' +
+        'that holds the data folder when one runs',
+    )
+    .option('--key <key>', 'admin API key (manager for ingest and build) for a running server')
+    .action(async (name: string, opts: { key?: string }) =>
+      (await actions()).runJob(name, opts, { print, note }),
+    );
+
+  jobs
+    .command('history [name]')
+    .description('the latest runs, newest first, of every job or of one')
+    .option('--limit <n>', 'how many runs', limit, 20)
+    .option('--key <key>', keyHelp)
+    .action(async (name: string | undefined, opts: { key?: string; limit: number }) =>
+      (await actions()).jobHistory(name, opts, { print, note }),
+    );
+}
