@@ -167,24 +167,20 @@ export function show(a: Answer): string {
 }
 
 /**
- * What an admin does on a new machine until the scheduler exists: load a small demo, copy it into
- * the warehouse, build the models, then start the server. Throws with the CLI's output when a
- * step fails (the journeys assert these steps one by one; the sweep only needs them done).
+ * What an admin does on a new machine: load a small demo, then start the server, which brings
+ * the warehouse up to date (ingest → build) before it prints its URL. Throws with the CLI's
+ * output when a step fails (the journeys assert these steps one by one; the sweep only needs
+ * them done).
  */
 export async function installAndStart(
   kind: DbKind,
 ): Promise<{ inst: Installation; server: Server }> {
   const inst = await createInstallation(kind);
   try {
-    for (const args of [
-      ['demo', '--orders', String(DEMO_ORDERS)],
-      ['ingest'],
-      ['models', 'build'],
-    ]) {
-      const r = await inst.cli(args);
-      if (r.code !== 0)
-        throw new Error(`salesops ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-    }
+    const args = ['demo', '--orders', String(DEMO_ORDERS)];
+    const r = await inst.cli(args);
+    if (r.code !== 0)
+      throw new Error(`salesops ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
     return { inst, server: await inst.start(['--demo-orders', String(DEMO_ORDERS)]) };
   } catch (e) {
     await inst.close();

@@ -1,9 +1,9 @@
 /**
  * Journeys: each kind of user walks their path through the real CLI and the HTTP API of a real
  * `salesops start`, on embedded PGlite and on PostgreSQL. The steps run in order and share one
- * installation, as the people would share one system: the data team builds the warehouse (until
- * the scheduler exists, with the CLI before the server starts), the admin starts the server and
- * hands out keys, staff sell, a manager approves and reads the team report, an analyst exports a
+ * installation, as the people would share one system: the data team adds a model with the CLI
+ * before the server starts, the admin starts the server (which brings the warehouse up to date
+ * before it serves, so the reports answer at once) and hands out keys, staff sell, a manager approves and reads the team report, an analyst exports a
  * CSV and an executive reads sales by category.
  *
  * One file on purpose (longer than our usual ~300 lines): the people share one installation, and
@@ -84,13 +84,13 @@ for (const kind of databaseKinds()) {
     describe('a data team, before the server starts', () => {
       let builtRows: { status: string; orders: number }[] = [];
 
-      it('copies the operational tables into the warehouse and builds every model', async () => {
-        const ingest = await inst.cli(['ingest']);
-        expect(ingest.code, ingest.stdout + ingest.stderr).toBe(0);
-        expect(ingest.stdout).toMatch(/run #1 committed/);
-        const build = await inst.cli(['models', 'build']);
-        expect(build.code, build.stdout + build.stderr).toBe(0);
-        expect(build.stdout).toMatch(/Done: \d+ ok, 0 failed, 0 skipped/);
+      it('runs the ingest job: the tables are copied, then every model is built', async () => {
+        const r = await inst.cli(['jobs', 'run', 'ingest']);
+        expect(r.code, r.stdout + r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/run #1 committed/);
+        expect(r.stdout).toMatch(/^job run #1 \(ingest\) succeeded/m);
+        expect(r.stdout).toMatch(/^build done: (\d+) of \1 models ok/m);
+        expect(r.stdout).toMatch(/^job run #2 \(build\) succeeded/m);
       });
 
       it('adds a model file and builds it with +name, upstream first', async () => {
@@ -126,7 +126,12 @@ for (const kind of databaseKinds()) {
         expect(server.stdout).not.toMatch(/Demo loaded/);
         expect(server.adminKey).toMatch(API_KEY);
         admin = client(server, server.adminKey);
+        expect(server.stdout).toMatch(/Warehouse up to date in [\d.]+s/);
         expect((await admin.get('/health')).body).toMatchObject({ status: 'ok' });
+        // The reports answer with data before anyone has typed another command.
+        const sales = await admin.get('/reports/sales?groupBy=year');
+        expect(sales.status, show(sales)).toBe(200);
+        expect(sales.body.rows.length).toBeGreaterThan(0);
         expect((await admin.get('/me')).body).toMatchObject({ role: 'admin' });
       });
 
