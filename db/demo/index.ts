@@ -41,12 +41,7 @@ export { ORDER_EVENT_DAYS } from './orders.ts';
 export type { DemoSegment } from './people.ts';
 export { DEMO_COLUMNS, DEMO_TABLES, type DemoTable } from './tables.ts';
 export { WINDOW_DAYS, YEARLY_GROWTH } from './calendar.ts';
-
-/**
- * Default size: 20,000 orders ≈ 62,000 lines. Measured on the shared 2-core box: 20–30 s on
- * PGlite, 12–15 s on PostgreSQL (bench/demo.ts).
- */
-export const DEFAULT_DEMO_ORDERS = 20_000;
+export { DEFAULT_DEMO_ORDERS } from './size.ts';
 
 /** Progress of a load, per phase (table or group of tables). */
 export interface DemoProgress {

@@ -23,7 +23,8 @@ import {
   type PhaseTimer,
   type UpsertCounts,
 } from './load.ts';
-import { checkCell, FILES, sqlType, type FileSpec } from './specs.ts';
+import { FILES, type FileSpec } from './files.ts';
+import { checkCell, sqlType } from './specs.ts';
 
 /** A row that was not imported, and why. */
 export interface BadRow {

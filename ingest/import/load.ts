@@ -5,7 +5,7 @@
  */
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import type { FileSpec } from './specs.ts';
+import type { FileSpec } from './files.ts';
 import { counted } from './counting.ts';
 import { upsertOrderLines, upsertOrders } from './load-orders.ts';
 
