@@ -3,21 +3,25 @@
  * explain (bad config or arguments, unreachable database, a data folder held by a running server,
  * a refused request) as the whole story; anything else as its message plus how to see the stack
  * (LOG_LEVEL=debug), because a stack trace tells a user nothing but that the tool broke.
+ *
+ * The lazy-import rule, for this file and every register module (api/auth/commands.ts,
+ * models/engine/commands.ts, ingest/import/command.ts, and the next one, jobs/commands.ts):
+ * at the top level import only commander, node: built-ins, `import type`, and modules that import
+ * nothing heavy themselves (option parsers, help-text data such as ingest/import/files.ts or
+ * db/demo/size.ts). Everything an action runs is loaded inside the action with `await import()`,
+ * either its modules directly or one sibling file of action bodies (api/auth/key-actions.ts).
+ * A static import of runtime.ts, config.ts (zod), kysely, pg, PGlite, DuckDB or Express would
+ * load on every `salesops --help`: that was ~1 s of a 1.2 s start. test/cli-start.test.ts fails
+ * when `--help`, `--version` or `models --help` loads one of them; bench/cli-start.ts measures.
  */
 import fs from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { registerKeyCommands } from './api/auth/commands.ts';
-import { loadConfig } from './config.ts';
-import { migrateToLatest } from './db/migrate.ts';
-import { doctor } from './doctor.ts';
-import { CliError, failureLines, openMigratedDb, readConfig } from './runtime.ts';
-import { startServer } from './server.ts';
-import { ingestCommand, type IngestCommandOptions } from './ingest/command.ts';
-import { registerModelCommands } from './models/engine/commands.ts';
+import { DEFAULT_DEMO_ORDERS } from './db/demo/size.ts';
+import type { IngestCommandOptions } from './ingest/command.ts';
 import { registerImportCommand } from './ingest/import/command.ts';
 import { registerJobCommands } from './jobs/commands.ts';
-import { DEFAULT_DEMO_ORDERS, DemoTargetNotEmptyError, loadDemo } from './db/demo/index.ts';
-import { demoProgressPrinter } from './db/demo/progress.ts';
+import { registerModelCommands } from './models/engine/commands.ts';
 
 const print = (line: string) => process.stdout.write(line + '\n');
 const note = (line: string) => process.stderr.write(line + '\n');
@@ -58,6 +62,10 @@ program
     DEFAULT_DEMO_ORDERS,
   )
   .action(async (opts: { demo: boolean; demoOrders: number }) => {
+    const [{ readConfig }, { startServer }] = await Promise.all([
+      import('./runtime.ts'),
+      import('./server.ts'),
+    ]);
     const config = readConfig();
     const running = await startServer(config, {
       demo: opts.demo,
@@ -77,6 +85,10 @@ program
   .command('migrate')
   .description('apply schema migrations to the operational database')
   .action(async () => {
+    const [{ openMigratedDb, readConfig }, { migrateToLatest }] = await Promise.all([
+      import('./runtime.ts'),
+      import('./db/migrate.ts'),
+    ]);
     const config = readConfig();
     const ops = await openMigratedDb(config, 'migrate');
     try {
@@ -93,6 +105,15 @@ program
   .option('--orders <n>', 'number of orders over the two years', orderCount, DEFAULT_DEMO_ORDERS)
   .option('--seed <s>', 'random seed', positiveInt, 1)
   .action(async (opts: { orders: number; seed: number }) => {
+    const [
+      { CliError, openMigratedDb, readConfig },
+      { DemoTargetNotEmptyError, loadDemo },
+      { demoProgressPrinter },
+    ] = await Promise.all([
+      import('./runtime.ts'),
+      import('./db/demo/index.ts'),
+      import('./db/demo/progress.ts'),
+    ]);
     const ops = await openMigratedDb(readConfig(), 'demo');
     try {
       const t0 = Date.now();
@@ -121,6 +142,10 @@ program
   .option('--status', 'show the latest runs instead of running one')
   .option('--key <key>', 'admin or manager API key, to hand the run to a running server')
   .action(async (opts: IngestCommandOptions) => {
+    const [{ readConfig }, { ingestCommand }] = await Promise.all([
+      import('./runtime.ts'),
+      import('./ingest/command.ts'),
+    ]);
     const tty = process.stderr.isTTY;
     await ingestCommand(readConfig(), opts, {
       print,
@@ -137,6 +162,7 @@ program
     'check configuration, database and warehouse and say what is wrong; creates and migrates nothing',
   )
   .action(async () => {
+    const { doctor } = await import('./doctor.ts');
     process.exitCode = await doctor(print);
   });
 
@@ -161,6 +187,12 @@ function oneLineUsageErrors(cmd: Command, path: string): void {
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
+  // Loaded here, not at the top: explaining a failure needs the error classes of the database
+  // and warehouse modules, which a command that failed has mostly loaded already.
+  const [{ failureLines }, { loadConfig }] = await Promise.all([
+    import('./runtime.ts'),
+    import('./config.ts'),
+  ]);
   let logLevel = 'info';
   try {
     logLevel = loadConfig().logLevel;

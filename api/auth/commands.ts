@@ -1,15 +1,11 @@
 /**
- * `salesops keys create|list|revoke`. The rules are the API's (api/auth/service.ts: a manager
- * key needs a rep, the last admin key stays); here their answers become one line that names the
- * command-line option instead of the JSON field.
+ * `salesops keys create|list|revoke`: the options and their parsers. What each command does is in
+ * key-actions.ts, loaded when it runs (the lazy-import rule in cli.ts), so `keys --help` loads no
+ * database driver. idArgument and alignedTable are cheap for the same reason: other commands use
+ * them at the top of their own register modules.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ROLES, type Role } from '../../db/schema.ts';
-import { CliError, openMigratedDb, readConfig } from '../../runtime.ts';
-import { AppError } from '../errors.ts';
-import { runningServer, ServerAnswerError, type RunningServer } from '../../handoff.ts';
-import { toApiKeyDto } from './schemas.ts';
-import { createApiKey, listKeys, revokeKey } from './service.ts';
 
 /** An id on the command line: a whole number ≥ 1 (commander prints the message in one line). */
 export function idArgument(v: string): number {
@@ -39,6 +35,7 @@ export function registerKeyCommands(
   print: (line: string) => void,
   note: (line: string) => void,
 ): void {
+  const actions = () => import('./key-actions.ts');
   const keys = program.command('keys').description('create, list and revoke API keys');
   keys
     .command('create')
@@ -47,116 +44,20 @@ export function registerKeyCommands(
     .requiredOption('--name <name>', 'who or what the key is for')
     .option('--rep <id>', 'sales rep the key belongs to (required for a manager)', idArgument)
     .option('--key <key>', 'admin API key, to create it through a running server')
-    .action(async (opts: { role: Role; name: string; rep?: number; key?: string }) => {
-      const config = readConfig();
-      const server = runningServer(config, { ...ADMIN, key: opts.key, command: 'keys create' });
-      if (server) {
-        const body = { name: opts.name, role: opts.role, repId: opts.rep ?? null };
-        const k = (await server.call('POST', '/api-keys', body).catch((e: unknown) => {
-          throw e instanceof ServerAnswerError && e.fields.some((f) => f.field === 'repId')
-            ? repError(opts)
-            : e;
-        })) as { id: number; key: string };
-        note(
-          `created key #${k.id} "${opts.name}" (${opts.role}) through ${server.url}; it is shown once:`,
-        );
-        return print(k.key);
-      }
-      const ops = await openMigratedDb(config, 'keys create');
-      try {
-        const k = await createApiKey(ops.db, {
-          name: opts.name,
-          role: opts.role,
-          repId: opts.rep ?? null,
-        });
-        note(`created key #${k.id} "${k.name}" (${k.role}); it is shown once:`);
-        print(k.key);
-      } catch (e) {
-        if (e instanceof AppError && e.extra.errors?.some((f) => f.field === 'repId'))
-          throw repError(opts);
-        throw e;
-      } finally {
-        await ops.close();
-      }
-    });
+    .action(async (opts: { role: Role; name: string; rep?: number; key?: string }) =>
+      (await actions()).createKeyCommand(opts, print, note),
+    );
   keys
     .command('list')
     .description('list API keys (never the secrets)')
     .option('--key <key>', 'admin API key, to list them through a running server')
-    .action(async (opts: { key?: string }) => {
-      const config = readConfig();
-      const server = runningServer(config, { ...ADMIN, key: opts.key, command: 'keys list' });
-      if (server) return printKeys(await listThrough(server), print);
-      const ops = await openMigratedDb(config, 'keys list');
-      try {
-        printKeys((await listKeys(ops.db)).map(toApiKeyDto), print);
-      } finally {
-        await ops.close();
-      }
-    });
+    .action(async (opts: { key?: string }) => (await actions()).listKeysCommand(opts, print));
   keys
     .command('revoke')
     .description('revoke an API key by id (never the last active admin key)')
     .argument('<id>', 'the key id (`salesops keys list` shows it)', idArgument)
     .option('--key <key>', 'admin API key, to revoke it through a running server')
-    .action(async (id: number, opts: { key?: string }) => {
-      const config = readConfig();
-      const server = runningServer(config, { ...ADMIN, key: opts.key, command: 'keys revoke' });
-      if (server) {
-        await server.call('DELETE', `/api-keys/${id}`);
-        return print(`revoked key ${id} (the server stops accepting it at once)`);
-      }
-      const ops = await openMigratedDb(config, 'keys revoke');
-      try {
-        const r = await revokeKey(ops.db, id);
-        if (!r) throw new CliError(`no active API key with id ${id}`);
-        print(`revoked key ${id}`);
-      } finally {
-        await ops.close();
-      }
-    });
-}
-
-const ADMIN = { what: 'an admin API key' };
-
-/** The API's repId refusal, said with the command-line option. */
-function repError(opts: { role: Role; rep?: number }): CliError {
-  return new CliError(
-    opts.rep == null
-      ? `a ${opts.role} key must belong to a sales rep: add --rep <id>`
-      : `--rep ${opts.rep}: there is no sales rep with that id`,
-  );
-}
-
-type KeyDto = ReturnType<typeof toApiKeyDto>;
-
-/** Every key, page by page, from the running server. */
-async function listThrough(server: RunningServer): Promise<KeyDto[]> {
-  const all: KeyDto[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = (await server.call(
-      'GET',
-      `/api-keys?limit=500${cursor ? `&cursor=${cursor}` : ''}`,
-    )) as { items: KeyDto[]; nextCursor: string | null };
-    all.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return all;
-}
-
-/** The keys as an aligned table under a header (never the secrets: there are none here). */
-function printKeys(keys: readonly KeyDto[], print: (line: string) => void): void {
-  if (!keys.length) return print('no API keys yet');
-  const rows = keys.map((k) => [
-    String(k.id),
-    k.role,
-    k.repId == null ? '-' : String(k.repId),
-    k.prefix,
-    k.revokedAt ? 'revoked' : 'active',
-    k.lastUsedAt ? k.lastUsedAt.slice(0, 16).replace('T', ' ') : '-',
-    k.name,
-  ]);
-  const header = ['ID', 'ROLE', 'REP', 'PREFIX', 'STATUS', 'LAST USED (UTC)', 'NAME'];
-  for (const line of alignedTable(header, rows)) print(line);
+    .action(async (id: number, opts: { key?: string }) =>
+      (await actions()).revokeKeyCommand(id, opts, print),
+    );
 }

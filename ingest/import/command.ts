@@ -1,8 +1,9 @@
-/** The `salesops import DIR [--skip-bad-rows]` command. */
+/**
+ * The `salesops import DIR [--skip-bad-rows]` command. Its help lists the files from files.ts,
+ * plain data; the import itself is loaded when it runs (the lazy-import rule in cli.ts).
+ */
 import type { Command } from 'commander';
-import { CliError, openMigratedDb, readConfig } from '../../runtime.ts';
-import { importDirectory, ImportError } from './import.ts';
-import { FILES } from './specs.ts';
+import { FILES } from './files.ts';
 
 /** `import --help` lists the files it reads, in load order, with their columns. */
 const FILES_HELP = [
@@ -38,6 +39,8 @@ export function registerImportCommand(
     )
     .addHelpText('after', FILES_HELP)
     .action(async (dir: string, opts: { skipBadRows?: boolean }) => {
+      const [{ CliError, openMigratedDb, readConfig }, { importDirectory, ImportError }] =
+        await Promise.all([import('../../runtime.ts'), import('./import.ts')]);
       const ops = await openMigratedDb(readConfig(), 'import');
       try {
         const report = await importDirectory(ops, dir, {
