@@ -38,13 +38,21 @@ export interface StartedServer {
 /**
  * Spawn `salesops args…` with `env` over the parent's environment, less DATABASE_URL (the
  * embedded database unless `env` names one). `live` tracks running children for clean-up.
+ * `launch` is what precedes `args` on Node's command line (default `--import tsx cli.ts`; the
+ * start-cost test runs bin/salesops.js under a preload).
  */
 export function spawnCli(
   args: string[],
-  opts: { env: Record<string, string>; cwd?: string; live: Set<ChildProcess> },
+  opts: {
+    env: Record<string, string>;
+    cwd?: string;
+    live: Set<ChildProcess>;
+    launch?: string[];
+  },
 ): CliRun {
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli.ts', ...args], {
+  const launch = opts.launch ?? ['--import', 'tsx', 'cli.ts'];
+  const child = spawn(process.execPath, [...launch, ...args], {
     cwd: opts.cwd ?? ROOT,
     env: { ...inherited, PORT: '0', LOG_LEVEL: 'silent', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
