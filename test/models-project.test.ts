@@ -241,7 +241,7 @@ describe('project', () => {
       ])
       .map((m) => m[1]!);
     expect(tables).toEqual(expect.arrayContaining(['orders', 'order_rules', 'opportunity_lines']));
-    const without = ['api_keys', 'deleted_rows', 'idempotency_keys'];
+    const without = ['api_keys', 'deleted_rows', 'idempotency_keys', 'job_runs'];
     const p = loadProject();
     const missing = tables
       .filter((t) => !without.includes(t))
