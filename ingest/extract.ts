@@ -70,7 +70,8 @@ export async function resolveIncremental(
   // is the COPY's own predicate, on the same snapshot, as max(updated_at): PostgreSQL answers a
   // max from the updated_at index whatever its statistics say, where EXISTS (… WHERE updated_at
   // >= x) is planned from them — and PGlite, with no autovacuum, has none, so EXISTS scanned
-  // every table whole: 1.5–1.9 s per run on the 20,000-order demo, against ~10 ms now.
+  // every table whole: 1.5–1.9 s per run on the 20,000-order demo, 26–55 ms now (both at load
+  // average ~20 on 2 cores).
   const starts = await snapshot.query<{ i: number; start_at: string; changed: boolean }>(
     incremental
       .map(
