@@ -2,13 +2,11 @@
 import { z } from 'zod';
 import { idText } from '../fields.ts';
 
-/** A job's name as jobs/ declares it (kebab-case). */
-export const jobNameParams = z.object({
-  name: z
-    .string()
-    .max(100)
-    .regex(/^[a-z][a-z0-9-]*$/, 'a job name: lower case letters, digits and dashes'),
-});
+/**
+ * A job's name. Any text: a name that is no job is a 404 naming it (the routes look it up), and
+ * the query is checked either way, so a bad `limit` is named even on a mistyped job.
+ */
+export const jobNameParams = z.object({ name: z.string().max(100) });
 
 export const runIdParams = z.object({ id: idText });
 
