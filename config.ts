@@ -77,6 +77,33 @@ const envSchema = z.object({
     .int('must be a whole number of days')
     .min(1, 'must be at least 1')
     .default(90),
+  SALESOPS_PUBLIC_URL: z
+    .string()
+    .trim()
+    .refine((v) => /^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(v), 'must be an http:// or https:// URL')
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional(),
+  SALESOPS_TRUST_PROXY: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
+  SALESOPS_SESSION_IDLE_MINUTES: z.coerce
+    .number({ error: 'must be a whole number of minutes' })
+    .int('must be a whole number of minutes')
+    .min(1, 'must be at least 1')
+    .default(480),
+  SALESOPS_SESSION_MAX_DAYS: z.coerce
+    .number({ error: 'must be a whole number of days' })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1')
+    .max(366, 'must be at most 366')
+    .default(7),
+  SALESOPS_PASSWORD_COST: z.coerce
+    .number({ error: 'must be a whole number (log2 of scrypt N)' })
+    .int('must be a whole number (log2 of scrypt N)')
+    .min(10, 'must be between 10 and 20')
+    .max(20, 'must be between 10 and 20')
+    .default(17),
 });
 
 /** SALESOPS_JOB_<NAME>_CRON: a job's schedule override (NAME in upper snake case). */
@@ -129,6 +156,22 @@ export interface Config {
    * (jobs/schedule.ts), so the error can name both the variable and the job.
    */
   readonly jobCron: Readonly<Record<string, string>>;
+  /**
+   * The base of links the server prints and answers with (first-start sign-in, set-password);
+   * undefined means the URL it listens on, or the request's own origin.
+   */
+  readonly publicUrl: string | undefined;
+  /** Behind a proxy: believe X-Forwarded-Proto/-For (Secure cookies, the request's origin). */
+  readonly trustProxy: boolean;
+  /** A session unused this long ends (SALESOPS_SESSION_IDLE_MINUTES, default 8 h). */
+  readonly sessionIdleMinutes: number;
+  /** A session ends this long after sign-in however much it is used (default 7 days). */
+  readonly sessionMaxDays: number;
+  /**
+   * log2 of scrypt's N for new password hashes (default 17, OWASP's minimum). Stored with each
+   * hash, so changing it leaves existing passwords valid.
+   */
+  readonly passwordCost: number;
 }
 
 /** Thrown when an environment variable is invalid; the message names the variable. */
@@ -168,6 +211,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobsTimezone: e.SALESOPS_JOBS_TIMEZONE ?? e.SALESOPS_TIMEZONE,
     refreshSeconds: e.SALESOPS_REFRESH_SECONDS,
     historyDays: e.SALESOPS_HISTORY_DAYS,
+    publicUrl: e.SALESOPS_PUBLIC_URL,
+    trustProxy: e.SALESOPS_TRUST_PROXY,
+    sessionIdleMinutes: e.SALESOPS_SESSION_IDLE_MINUTES,
+    sessionMaxDays: e.SALESOPS_SESSION_MAX_DAYS,
+    passwordCost: e.SALESOPS_PASSWORD_COST,
     jobCron: Object.freeze(
       Object.fromEntries(Object.entries(cleaned).filter(([k]) => JOB_CRON.test(k))),
     ) as Record<string, string>,

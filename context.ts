@@ -15,4 +15,15 @@ export interface AppContext {
   readonly jobs?: JobRuntime;
   /** Told after each API write to business data: the warehouse is stale (jobs/changes.ts). */
   readonly changes?: { written(): void };
+  /**
+   * What time it is for sign-in rules (session expiry, lockouts, link lifetimes): computed here
+   * and passed to SQL, because SQL's now() cannot be moved by a test's fake timers. Default: the
+   * system clock.
+   */
+  readonly clock?: () => Date;
+}
+
+/** The context's clock, or the system's. */
+export function nowOf(ctx: { clock?: () => Date }): Date {
+  return ctx.clock ? ctx.clock() : new Date();
 }

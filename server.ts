@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './api/app.ts';
 import { countKeys, createApiKey } from './api/auth/service.ts';
+import { countUsers, createFirstAdmin, SIGN_IN_LINK_MINUTES } from './api/users/service.ts';
 import type { AppContext } from './context.ts';
 import type { Config } from './config.ts';
 import { advertiseFolderUrl, releaseFolderLock } from './db/folder-lock.ts';
@@ -91,6 +92,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
     );
     options.print(`  ${adminKey}`);
   }
+  // The person at the console signs in with a one-time link (printed with the URL, which is
+  // known once the server listens) and sets an email and password there.
+  let signInPath: string | undefined;
+  if ((await countUsers(ops.db)) === 0)
+    signInPath = (await createFirstAdmin(ops.db, new Date())).path;
 
   const base: AppContext = { config, ops, warehouse, logger };
   let background: Background | undefined;
@@ -117,10 +123,18 @@ export async function startServer(config: Config, options: StartOptions): Promis
   // meanwhile (doctor, ingest, keys) can point at or hand work to this server.
   advertiseFolderUrl(config.dataDir, url);
 
+  if (signInPath) {
+    options.print(
+      `First start: open this link within ${SIGN_IN_LINK_MINUTES} minutes to sign in as the first admin ` +
+        'and set your email and password (it works once):',
+    );
+    options.print(`  ${config.publicUrl ?? url}${signInPath}`);
+  }
   options.print(`salesops is running at ${url} (${ops.description}; warehouse ${warehouse.path})`);
   options.print(
     `  API:      ${url}/api/v1  ·  OpenAPI: ${url}/api/v1/openapi.json  ·  health: ${url}/health`,
   );
+  options.print(`  Sign in:  ${url}/login`);
 
   let closing: Promise<void> | undefined;
   const close = () =>

@@ -6,6 +6,9 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { authenticate } from './auth/middleware.ts';
+import { pageRoutes } from './pages/routes.ts';
+import { securityHeaders } from './security-headers.ts';
+import { sessionRoutes } from './sessions/routes.ts';
 import { idempotency } from './idempotency/middleware.ts';
 import type { AppContext } from '../context.ts';
 import { healthRoutes } from './health/routes.ts';
@@ -22,14 +25,21 @@ export function createApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
+  // Behind a proxy, req.protocol (Secure cookies, the request's origin) follows X-Forwarded-Proto.
+  app.set('trust proxy', ctx.config.trustProxy);
   const registry = new RouteRegistry(() => ctx.changes?.written());
 
   app.use(requestLog(ctx.logger));
+  app.use(securityHeaders());
   app.use(express.json({ limit: BODY_LIMIT, strict: false }));
-  app.use(authenticate(ctx.ops.db));
+  // The pages' forms (sign in, set password, sign out); flat fields only.
+  app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false }));
+  app.use(authenticate(ctx, registry));
   app.use(idempotency(ctx.ops.db));
 
   app.use(healthRoutes(ctx, registry));
+  app.use(sessionRoutes(ctx, registry));
+  app.use(pageRoutes(ctx, registry));
   const api = Router();
   for (const mount of areaRouters) api.use(mount(ctx, registry));
   app.use('/api/v1', api);

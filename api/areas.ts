@@ -20,11 +20,13 @@ import { reportRoutes } from './reports/routes.ts';
 import { ingestRoutes } from './ingest/routes.ts';
 import { jobRoutes } from './jobs/routes.ts';
 import { modelRunRoutes } from './models/run-routes.ts';
+import { userRoutes } from './users/routes.ts';
 
 export type AreaRouter = (ctx: AppContext, registry: RouteRegistry) => Router;
 
 export const areaRouters: AreaRouter[] = [
   authRoutes,
+  userRoutes,
   catalogRoutes,
   inventoryRoutes,
   orderRoutes,

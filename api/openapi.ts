@@ -22,6 +22,8 @@ export interface OperationDoc {
   errors?: readonly number[];
   alsoSuccess?: readonly number[];
   csv?: boolean;
+  form?: boolean;
+  bodiless?: Readonly<Record<number, string>>;
 }
 
 /**
@@ -71,8 +73,8 @@ const problem = (description: string) => ({
 
 const PROBLEMS: Record<number, string> = {
   400: 'invalid input; `errors` names each field and where it is (`in`)',
-  401: 'no valid API key',
-  403: 'the role may not do this',
+  401: 'no valid API key or session',
+  403: 'the role may not do this; for a session cookie, also a missing CSRF token or another site',
   404: 'not found (or not visible to the caller)',
   409: 'conflicts with the current state (duplicate, in use, busy, Idempotency-Key in flight)',
   413: 'request body too large',
@@ -155,6 +157,7 @@ function responsesOf(op: OperationDoc): Record<string, unknown> {
   // Any write can meet a duplicate or a missing reference (409/422 from the database mapping),
   // and POSTs go through Idempotency-Key handling, which answers both as well.
   if (op.method !== 'get') [409, 422].forEach((s) => statuses.add(s));
+  for (const [s, description] of Object.entries(op.bodiless ?? {})) responses[s] = { description };
   for (const s of [...statuses].sort()) responses[String(s)] ??= problem(PROBLEMS[s] ?? 'problem');
   return responses;
 }
@@ -200,7 +203,14 @@ export function buildOpenApi(
         ? {
             requestBody: {
               required: !op.bodyOptional,
-              content: { 'application/json': { schema: jsonSchema(op.body, 'input') } },
+              content: {
+                'application/json': { schema: jsonSchema(op.body, 'input') },
+                ...(op.form
+                  ? {
+                      'application/x-www-form-urlencoded': { schema: jsonSchema(op.body, 'input') },
+                    }
+                  : {}),
+              },
             },
           }
         : {}),
@@ -211,10 +221,17 @@ export function buildOpenApi(
     openapi: '3.1.0',
     info: { title: 'salesops API', version },
     servers: [{ url: '/' }],
-    security: [{ apiKey: [] }],
+    security: [{ apiKey: [] }, { session: [] }],
     components: {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'salesops API key' },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'salesops_session',
+          description:
+            'browser session from POST /login; unsafe methods also need the X-CSRF-Token header',
+        },
       },
       schemas: {
         Problem: {

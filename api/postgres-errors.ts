@@ -25,6 +25,7 @@ const UNIQUE: Record<string, Omit<FieldError, 'in'>> = {
   customers_code_key: { field: 'code', message: 'a customer with this code already exists' },
   customers_email_unique: { field: 'email', message: 'a customer with this email already exists' },
   sales_reps_code_key: { field: 'code', message: 'a sales rep with this code already exists' },
+  users_email: { field: 'email', message: 'a user with this email already exists' },
   teams_name_key: { field: 'name', message: 'a team with this name already exists' },
   product_categories_name_key: {
     field: 'name',

@@ -20,6 +20,15 @@ declare module 'http' {
 
 const GIVEN_ID = /^[\w.-]{1,100}$/;
 
+/**
+ * One-time links carry their secret in the query (`/login?token=…`, `/set-password?token=…`):
+ * the log keeps the URL without it.
+ */
+const SECRET_QUERY = /([?&](?:token|_csrf)=)[^&#]*/gi;
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_QUERY, '$1[redacted]');
+}
+
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
@@ -36,7 +45,7 @@ export function requestLog(logger: Logger): RequestHandler {
     const line = (finished: boolean) => {
       const fields = {
         reqId: id,
-        req: { id, method: req.method, url: req.originalUrl ?? req.url },
+        req: { id, method: req.method, url: redactUrl(req.originalUrl ?? req.url) },
         res: { statusCode: res.statusCode },
         responseTime: Math.round(performance.now() - started),
       };

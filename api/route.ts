@@ -50,6 +50,15 @@ export interface RouteSpec<
    * make the warehouse stale, or every refresh asked for would schedule another (jobs/changes.ts).
    */
   bookkeeping?: boolean;
+  /**
+   * An HTML page (GET /login, GET /): left out of the OpenAPI document, and a signed-out visitor
+   * of a page that needs a role is sent to /login (303) instead of a 401.
+   */
+  page?: boolean;
+  /** The body may also come as an HTML form (application/x-www-form-urlencoded). */
+  form?: boolean;
+  /** Answers without a body beyond `status`, for the OpenAPI document: {303: 'to the page'}. */
+  bodiless?: Readonly<Record<number, string>>;
 }
 
 /** What a handler receives: validated inputs and the caller. */
@@ -70,7 +79,16 @@ export class RouteRegistry {
   constructor(private readonly onWrite: () => void = () => {}) {}
 
   /** Each registered path as a matcher, with its methods: what 405's Allow header lists. */
-  private readonly matchers: { pattern: RegExp; method: string }[] = [];
+  private readonly matchers: { pattern: RegExp; method: string; isPublic: boolean }[] = [];
+
+  /**
+   * Whether `method urlPath` goes to a route declared `roles: 'public'`: the one list of what
+   * needs no sign-in, which the authentication middleware asks before routing.
+   */
+  isPublic(method: string, urlPath: string): boolean {
+    const m = method === 'HEAD' ? 'GET' : method;
+    return this.matchers.some((x) => x.isPublic && x.method === m && x.pattern.test(urlPath));
+  }
 
   /** The methods registered for `urlPath` (upper case, HEAD with GET), [] for an unknown path. */
   allowedMethods(urlPath: string): string[] {
@@ -91,13 +109,23 @@ export class RouteRegistry {
   ): void {
     const status = spec.status ?? 200;
     const fullPath = `${spec.mount ?? '/api/v1'}${spec.path}`;
-    this.operations.push({ ...spec, path: fullPath, status });
-    this.matchers.push({ pattern: pathPattern(fullPath), method: spec.method.toUpperCase() });
+    if (!spec.page) this.operations.push({ ...spec, path: fullPath, status });
+    this.matchers.push({
+      pattern: pathPattern(fullPath),
+      method: spec.method.toUpperCase(),
+      isPublic: spec.roles === 'public',
+    });
     router[spec.method](spec.path, async (req: Request, res: Response) => {
       const principal = req.principal;
       if (spec.roles !== 'public') {
+        if (!principal && spec.page) return redirectToSignIn(req, res);
         if (!principal)
-          throw new AppError('unauthorized', 'an API key is required (Authorization: Bearer KEY)');
+          throw new AppError(
+            'unauthorized',
+            req.sessionEnded
+              ? 'your session has ended (signed out, expired or disabled); sign in again'
+              : 'sign in, or send an API key (Authorization: Bearer KEY)',
+          );
         if (principal.role !== 'admin' && !spec.roles.includes(principal.role)) {
           throw new AppError(
             'forbidden',
@@ -116,8 +144,19 @@ export class RouteRegistry {
         // no content type. A body of another type is a 415 even where the body is optional.
         const absent = req.body === undefined && !req.get('content-type');
         if (absent && spec.bodyOptional) bodyValue = {};
-        else if (req.body === undefined || !req.is('application/json')) {
-          throw new AppError('unsupported_media_type', 'send the request body as application/json');
+        else if (
+          req.body === undefined ||
+          !(
+            req.is('application/json') ||
+            (spec.form && req.is('application/x-www-form-urlencoded'))
+          )
+        ) {
+          throw new AppError(
+            'unsupported_media_type',
+            spec.form
+              ? 'send the request body as application/json or an HTML form'
+              : 'send the request body as application/json',
+          );
         }
       }
       const body = parse(spec.body, bodyValue, 'body');
@@ -137,6 +176,19 @@ export class RouteRegistry {
       else res.status(final).json(result);
     });
   }
+}
+
+/** 303 to the sign-in page, which comes back here after signing in. */
+function redirectToSignIn(req: Request, res: Response): void {
+  seeOther(res, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+}
+
+/**
+ * 303 See Other with no body: what a form's POST answers (the browser GETs `location`). Not
+ * res.redirect, which adds a text body the OpenAPI document would have to describe.
+ */
+export function seeOther(res: Response, location: string): void {
+  res.status(303).location(location).end();
 }
 
 /** Express path (`/customers/:id`) → matcher as Express applies it (any case, optional `/`). */

@@ -331,6 +331,8 @@ export interface ApiKeysTable extends Timestamps {
   key_hash: string;
   key_prefix: string;
   rep_id: number | null;
+  /** The user the key belongs to (disabling the user revokes it), or null for a machine key. */
+  user_id: ColumnType<number | null, number | null | undefined, number | null>;
   last_used_at: NullableStamp;
   revoked_at: NullableStamp;
 }
@@ -338,6 +340,8 @@ export interface ApiKeysTable extends Timestamps {
 export interface AuditLogTable extends Timestamps {
   id: Id;
   api_key_id: number | null;
+  /** The signed-in user (a browser session, or a key that belongs to a user). */
+  user_id: ColumnType<number | null, number | null | undefined, number | null>;
   entity: string;
   entity_id: string;
   action: string;
@@ -396,6 +400,48 @@ export interface DB {
   deleted_rows: DeletedRowsTable;
   idempotency_keys: IdempotencyKeysTable;
   job_runs: JobRunsTable;
+  users: UsersTable;
+  user_tokens: UserTokensTable;
+  sessions: SessionsTable;
+}
+
+/** People who sign in (db/migrations/0500_users_sessions.ts). */
+export interface UsersTable extends Timestamps {
+  id: Id;
+  /** Unique without regard to case; null only for the first admin until it sets one. */
+  email: string | null;
+  name: ColumnType<string, string | undefined, string>;
+  role: Role;
+  rep_id: number | null;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+  /** `scrypt$…` (api/users/password.ts); null until the user sets a password. */
+  password_hash: string | null;
+  failed_attempts: ColumnType<number, number | undefined, number>;
+  first_failed_at: NullableStamp;
+  locked_until: NullableStamp;
+  last_sign_in_at: NullableStamp;
+}
+
+/** One-time links: set a password (24 h) or the first start's sign-in (15 min). */
+export interface UserTokensTable {
+  id: Id;
+  user_id: number;
+  purpose: 'set_password' | 'sign_in';
+  token_hash: string;
+  created_at: Stamp;
+  expires_at: Stamp;
+  used_at: NullableStamp;
+}
+
+/** Browser sessions (api/sessions). */
+export interface SessionsTable {
+  id: Id;
+  user_id: number;
+  token_hash: string;
+  created_at: Stamp;
+  last_seen_at: Stamp;
+  expires_at: Stamp;
+  ended_at: NullableStamp;
 }
 
 /** The job runtime's run history (db/migrations/0400_job_runs.ts). */

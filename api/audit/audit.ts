@@ -1,5 +1,5 @@
 /**
- * The audit log: who (API key), what (entity, id, JSON diff of the change), when — written in
+ * The audit log: who (API key and/or signed-in user), what (entity, id, JSON diff of the change), when — written in
  * the same transaction as the change itself, so an audited write can never be half-recorded.
  */
 import type { Insertable, Kysely, Transaction } from 'kysely';
@@ -46,6 +46,7 @@ export interface AuditEntry {
 export function auditRow(entry: AuditEntry): Insertable<AuditLogTable> {
   return {
     api_key_id: entry.principal?.keyId ?? null,
+    user_id: entry.principal?.userId ?? null,
     entity: entry.entity,
     entity_id: String(entry.entityId),
     action: entry.action,

@@ -71,3 +71,10 @@ export function forgetKey(db: Kysely<DB>, keyId: number): void {
   for (const [hash, entry] of cache.entries)
     if (entry.principal.keyId === keyId) cache.entries.delete(hash);
 }
+
+/** Forget every cached key (a user was disabled: their keys were revoked with them). */
+export function forgetAllKeys(db: Kysely<DB>): void {
+  const cache = cacheFor(db);
+  cache.generation++;
+  cache.entries.clear();
+}

@@ -5,13 +5,15 @@ import type { DB, Role } from '../../db/schema.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-/** The active (not revoked) key with this hash. */
+/** The active (not revoked) key with this hash, unless it belongs to a disabled user. */
 export function findActiveKeyByHash(db: Db, hash: string) {
   return db
-    .selectFrom('api_keys')
-    .select(['id', 'name', 'role', 'rep_id'])
-    .where('key_hash', '=', hash)
-    .where('revoked_at', 'is', null)
+    .selectFrom('api_keys as k')
+    .leftJoin('users as u', 'u.id', 'k.user_id')
+    .select(['k.id', 'k.name', 'k.role', 'k.rep_id', 'k.user_id'])
+    .where('k.key_hash', '=', hash)
+    .where('k.revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('k.user_id', 'is', null), eb('u.active', '=', true)]))
     .executeTakeFirst();
 }
 

@@ -55,7 +55,9 @@ export function idempotency(db: Kysely<DB>): RequestHandler {
   return async (req, res, next) => {
     if (req.method !== 'POST') return next();
     const key = req.get('idempotency-key');
-    if (key === undefined || !req.principal) return next();
+    // Stored answers are scoped per API key; a browser session has none, so its requests are
+    // not replayed (pages do not send the header).
+    if (key === undefined || req.principal?.keyId == null) return next();
     if (!KEY_FORMAT.test(key))
       throw fieldProblem(
         'bad_request',

@@ -1,0 +1,298 @@
+/**
+ * Signing in and out, and resolving a session cookie to its user. Time comes from the caller
+ * (the context's clock), never SQL's now(), so expiry and lockout can be driven by a test.
+ *
+ * Failed sign-ins answer the same whatever was wrong (unknown email, wrong password, disabled or
+ * locked account), and an unknown email still costs one scrypt verification, so neither the
+ * words nor the time tell whether an account exists.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Config } from '../../config.ts';
+import type { DB, Role } from '../../db/schema.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { AppError } from '../errors.ts';
+import type { Principal } from '../auth/principal.ts';
+import { decoyHash, verifyPassword } from '../users/password.ts';
+import * as users from '../users/repository.ts';
+import { hashToken, newToken } from './tokens.ts';
+
+type Db = Kysely<DB>;
+type SessionConfig = Pick<Config, 'sessionIdleMinutes' | 'sessionMaxDays' | 'passwordCost'>;
+
+/** Failures within WINDOW that lock an account, and for how long. */
+export const MAX_FAILURES = 10;
+export const FAILURE_WINDOW_MS = 15 * 60_000;
+export const LOCK_MS = 15 * 60_000;
+/** last_seen_at is written at most this often per session: a page load costs no write. */
+const SEEN_EVERY_MS = 60_000;
+
+export const SIGN_IN_REFUSED =
+  `Email or password is wrong. After ${MAX_FAILURES} failed attempts an account is locked for ` +
+  `${LOCK_MS / 60_000} minutes.`;
+
+/** A started session: the cookie value (shown to the browser only) and who signed in. */
+export interface StartedSession {
+  token: string;
+  sessionId: number;
+  expiresAt: Date;
+  user: { id: number; email: string | null; name: string; role: Role; repId: number | null };
+}
+
+async function startSession(
+  db: Db,
+  config: SessionConfig,
+  now: Date,
+  user: StartedSession['user'],
+): Promise<StartedSession> {
+  const { token, hash } = newToken();
+  const expiresAt = new Date(now.getTime() + config.sessionMaxDays * 86_400_000);
+  const { id } = await users.insertSession(db, {
+    user_id: user.id,
+    token_hash: hash,
+    created_at: now,
+    expires_at: expiresAt,
+  });
+  return { token, sessionId: id, expiresAt, user };
+}
+
+function principalOf(user: StartedSession['user'], sessionId: number): Principal {
+  return {
+    keyId: null,
+    userId: user.id,
+    sessionId,
+    name: user.name || user.email || `user ${user.id}`,
+    role: user.role,
+    repId: user.repId,
+  };
+}
+
+/** Email and password → a new session, or 401 with SIGN_IN_REFUSED. */
+export async function signIn(
+  db: Db,
+  config: SessionConfig,
+  now: Date,
+  email: string,
+  password: string,
+): Promise<StartedSession> {
+  const user = await users.findUserForSignIn(db, email);
+  const usable = user && user.active && user.password_hash;
+  const locked = user?.locked_until != null && user.locked_until > now;
+  const ok = await verifyPassword(
+    password,
+    usable ? user.password_hash! : await decoyHash(config.passwordCost),
+  );
+  if (!user) {
+    // The typed email is not recorded: people type their password into it by mistake.
+    await recordAudit(db, {
+      principal: null,
+      entity: 'user',
+      entityId: 'unknown',
+      action: 'sign_in_failed',
+    });
+    throw refused();
+  }
+  if (!usable || locked || !ok) {
+    await recordFailure(
+      db,
+      now,
+      user.id,
+      !usable ? 'disabled_or_no_password' : locked ? 'locked' : 'wrong_password',
+    );
+    throw refused();
+  }
+  const row = {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    repId: user.rep_id,
+  };
+  return db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('users')
+      .set({ failed_attempts: 0, first_failed_at: null, locked_until: null, last_sign_in_at: now })
+      .where('id', '=', user.id)
+      .execute();
+    const started = await startSession(trx as unknown as Db, config, now, row);
+    await recordAudit(trx, {
+      principal: principalOf(row, started.sessionId),
+      entity: 'user',
+      entityId: user.id,
+      action: 'sign_in',
+      after: { sessionId: started.sessionId, method: 'password' },
+    });
+    return started;
+  });
+}
+
+function refused(): AppError {
+  return new AppError('unauthorized', SIGN_IN_REFUSED);
+}
+
+/**
+ * Count a failure in one UPDATE (concurrent attempts cannot lose one): a failure after the
+ * window opens a new window; the MAX_FAILURES-th within it locks the account.
+ */
+async function recordFailure(db: Db, now: Date, userId: number, reason: string): Promise<void> {
+  const windowStart = new Date(now.getTime() - FAILURE_WINDOW_MS);
+  const lockUntil = new Date(now.getTime() + LOCK_MS);
+  await db.transaction().execute(async (trx) => {
+    const r = await trx
+      .updateTable('users')
+      .set({
+        failed_attempts: sql`CASE WHEN first_failed_at IS NULL OR first_failed_at <= ${windowStart}
+          THEN 1 ELSE failed_attempts + 1 END`,
+        first_failed_at: sql`CASE WHEN first_failed_at IS NULL OR first_failed_at <= ${windowStart}
+          THEN ${now}::timestamptz ELSE first_failed_at END`,
+      })
+      .where('id', '=', userId)
+      .returning(['failed_attempts', 'locked_until'])
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, {
+      principal: null,
+      entity: 'user',
+      entityId: userId,
+      action: 'sign_in_failed',
+      after: { reason, failures: r.failed_attempts },
+    });
+    const alreadyLocked = r.locked_until != null && r.locked_until > now;
+    if (r.failed_attempts >= MAX_FAILURES && !alreadyLocked) {
+      await trx
+        .updateTable('users')
+        .set({ locked_until: lockUntil, failed_attempts: 0, first_failed_at: null })
+        .where('id', '=', userId)
+        .execute();
+      await recordAudit(trx, {
+        principal: null,
+        entity: 'user',
+        entityId: userId,
+        action: 'lock',
+        after: { lockedUntil: lockUntil.toISOString(), failures: r.failed_attempts },
+      });
+    }
+  });
+}
+
+/** The first start's one-time sign-in link → a session for its user, or undefined. */
+export async function signInWithLink(
+  db: Db,
+  config: SessionConfig,
+  now: Date,
+  token: string,
+): Promise<StartedSession | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const userId = await users.useToken(trx, hashToken(token), 'sign_in', now);
+    if (userId === undefined) return undefined;
+    const user = await trx
+      .selectFrom('users')
+      .select(['id', 'email', 'name', 'role', 'rep_id', 'active'])
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    if (!user?.active) return undefined;
+    const row = {
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      role: user.role,
+      repId: user.rep_id,
+    };
+    await trx
+      .updateTable('users')
+      .set({ last_sign_in_at: now })
+      .where('id', '=', user.id)
+      .execute();
+    const started = await startSession(trx as unknown as Db, config, now, row);
+    await recordAudit(trx, {
+      principal: principalOf(row, started.sessionId),
+      entity: 'user',
+      entityId: user.id,
+      action: 'sign_in',
+      after: { sessionId: started.sessionId, method: 'link' },
+    });
+    return started;
+  });
+}
+
+/** Start a session for a user who just set a password with a link (they proved the link). */
+export async function sessionAfterPassword(
+  db: Db,
+  config: SessionConfig,
+  now: Date,
+  userId: number,
+): Promise<StartedSession> {
+  const user = await db
+    .selectFrom('users')
+    .select(['id', 'email', 'name', 'role', 'rep_id'])
+    .where('id', '=', userId)
+    .executeTakeFirstOrThrow();
+  const row = {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    repId: user.rep_id,
+  };
+  await db.updateTable('users').set({ last_sign_in_at: now }).where('id', '=', userId).execute();
+  return startSession(db, config, now, row);
+}
+
+/**
+ * The principal of a session cookie, or undefined when the session is unknown, ended, past its
+ * absolute or idle limit, or its user is disabled. One indexed query per request and no cache:
+ * a logout or disable in any process is refused on the next request everywhere.
+ */
+export async function resolveSession(
+  db: Db,
+  config: SessionConfig,
+  now: Date,
+  token: string,
+): Promise<Principal | undefined> {
+  const idleSince = new Date(now.getTime() - config.sessionIdleMinutes * 60_000);
+  const s = await db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select([
+      's.id',
+      's.last_seen_at',
+      'u.id as user_id',
+      'u.email',
+      'u.name',
+      'u.role',
+      'u.rep_id',
+    ])
+    .where('s.token_hash', '=', hashToken(token))
+    .where('s.ended_at', 'is', null)
+    .where('s.expires_at', '>', now)
+    .where('s.last_seen_at', '>', idleSince)
+    .where('u.active', '=', true)
+    .executeTakeFirst();
+  if (!s) return undefined;
+  if (now.getTime() - s.last_seen_at.getTime() >= SEEN_EVERY_MS) {
+    await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', s.id).execute();
+  }
+  return principalOf(
+    { id: s.user_id, email: s.email, name: s.name, role: s.role, repId: s.rep_id },
+    s.id,
+  );
+}
+
+/** End a session (logout). */
+export async function endSession(db: Db, now: Date, principal: Principal): Promise<void> {
+  if (principal.sessionId == null) return;
+  await db.transaction().execute(async (trx) => {
+    const r = await trx
+      .updateTable('sessions')
+      .set({ ended_at: now })
+      .where('id', '=', principal.sessionId!)
+      .where('ended_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) return;
+    await recordAudit(trx, {
+      principal,
+      entity: 'user',
+      entityId: principal.userId!,
+      action: 'sign_out',
+      after: { sessionId: principal.sessionId },
+    });
+  });
+}
