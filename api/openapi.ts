@@ -159,6 +159,12 @@ function responsesOf(op: OperationDoc): Record<string, unknown> {
   if (op.method !== 'get') [409, 422].forEach((s) => statuses.add(s));
   for (const [s, description] of Object.entries(op.bodiless ?? {})) responses[s] = { description };
   for (const s of [...statuses].sort()) responses[String(s)] ??= problem(PROBLEMS[s] ?? 'problem');
+  // A form (the pages' POSTs) gets its page again, with the problem on it, instead of JSON.
+  if (op.form)
+    for (const s of [400, 401, 403, 422]) {
+      const r = responses[String(s)] as { content?: Record<string, unknown> } | undefined;
+      if (r?.content) r.content['text/html'] = { schema: { type: 'string' } };
+    }
   return responses;
 }
 

@@ -6,7 +6,7 @@
  * access-scope.test.ts.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ROLES } from '../db/schema.ts';
+import { ROLES, type Role } from '../db/schema.ts';
 import { documentedRoles, matrixRows, readMatrix } from './support/access-matrix.ts';
 import {
   probesFor,
@@ -15,6 +15,7 @@ import {
   type Probe,
 } from './support/access-world.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
+import { asSession, signInAs, type Session } from './support/sessions.ts';
 
 const MATRIX = readMatrix();
 
@@ -22,11 +23,17 @@ describeBoth('access: role × route matrix', (kind) => {
   let env: TestEnv;
   let seeded: AccessWorld;
   let probes: Record<string, Probe>;
+  /** A signed-in user per role, with the rep of that role's key: the same rights, by cookie. */
+  const sessionOf = {} as Record<Role, Session>;
 
   beforeAll(async () => {
     env = await startTestEnv(kind, { jobs: true, env: { SALESOPS_SCHEDULER: 'off' } });
     seeded = await seedAccessWorld(env);
     probes = probesFor(seeded);
+    for (const role of ROLES) {
+      const me = await env.request('GET', '/api/v1/me', { key: seeded.keyOf[role] });
+      sessionOf[role] = await signInAs(env, role, { repId: me.body.repId });
+    }
   });
   afterAll(async () => {
     await env?.close();
@@ -65,12 +72,24 @@ describeBoth('access: role × route matrix', (kind) => {
       expect(none.status, `${row.route} without a key`).toBe(401);
       expect(none.headers.get('content-type')).toMatch(/problem\+json/);
       for (const role of ROLES) {
-        const r = await call(seeded.keyOf[role]);
-        if (!row.allowed.has(role)) {
-          expect(r.status, `${row.route} as ${role}`).toBe(403);
-          expect(r.body.detail).toContain(`role ${role}`);
-        } else {
-          expect(r.status, `${row.route} as ${role}: ${r.text.slice(0, 300)}`).toBe(probe.status);
+        // The same cell, asked with the role's API key and with a browser session of that role.
+        for (const [how, r] of [
+          ['key', await call(seeded.keyOf[role])],
+          [
+            'session',
+            await env.request(row.method, probe.url, {
+              ...asSession(sessionOf[role]),
+              body: probe.body,
+            }),
+          ],
+        ] as const) {
+          const who = `${row.route} as ${role} (${how})`;
+          if (!row.allowed.has(role)) {
+            expect(r.status, who).toBe(403);
+            expect(r.body.detail).toContain(`role ${role}`);
+          } else {
+            expect(r.status, `${who}: ${r.text.slice(0, 300)}`).toBe(probe.status);
+          }
         }
       }
     });

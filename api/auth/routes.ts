@@ -20,7 +20,7 @@ export function authRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     {
       method: 'get',
       path: '/me',
-      summary: 'The caller (API key) and its role',
+      summary: 'The caller (API key or signed-in user) and its role',
       tag,
       roles: ALL_ROLES,
       response: meDto,

@@ -29,7 +29,9 @@ export const createdKeyDto = apiKeyDto.extend({
 });
 
 export const meDto = z.object({
-  keyId: z.number(),
+  keyId: z.number().nullable().describe('the API key; null for a browser session'),
+  userId: z.number().nullable().describe('the signed-in user, or the user the key belongs to'),
+  sessionId: z.number().nullable(),
   name: z.string(),
   role: z.string(),
   repId: z.number().nullable(),

@@ -165,6 +165,12 @@ export function probesFor({ world, ids }: AccessWorld): Record<string, Probe> {
     'GET /api/v1/api-keys': ok('/api-keys'),
     'POST /api/v1/api-keys': invalid('/api-keys'),
     'DELETE /api/v1/api-keys/{id}': missing(`/api-keys/${no}`),
+    'GET /api/v1/users': ok('/users'),
+    'POST /api/v1/users': invalid('/users'),
+    'GET /api/v1/users/{id}': missing(`/users/${no}`),
+    'POST /api/v1/users/{id}/disable': missing(`/users/${no}/disable`),
+    'POST /api/v1/users/{id}/enable': missing(`/users/${no}/enable`),
+    'POST /api/v1/users/{id}/reset-password': missing(`/users/${no}/reset-password`),
     // catalog
     'GET /api/v1/categories': ok('/categories'),
     'POST /api/v1/categories': invalid('/categories'),
