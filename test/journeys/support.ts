@@ -107,7 +107,10 @@ export interface Client {
   patch(urlPath: string, body: unknown): Promise<Answer>;
 }
 
-/** A client for `server` using `key`; paths are under /api/v1 unless they start with /health. */
+/**
+ * A client for `server` using `key`; paths are under /api/v1 unless they start with /health or
+ * /api/, and absolute URLs go as they are.
+ */
 export function client(server: Pick<Server, 'url'>, key: string | undefined): Client {
   const call = async (method: string, urlPath: string, body?: unknown): Promise<Answer> => {
     const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
@@ -116,8 +119,9 @@ export function client(server: Pick<Server, 'url'>, key: string | undefined): Cl
       payload = typeof body === 'string' ? body : JSON.stringify(body);
       headers['content-type'] = 'application/json';
     }
+    // An absolute URL (the sweep's root operations: /login, /logout…) goes as it is.
     const prefix = urlPath.startsWith('/health') || urlPath.startsWith('/api/') ? '' : '/api/v1';
-    const url = server.url + prefix + urlPath;
+    const url = urlPath.startsWith('http') ? urlPath : server.url + prefix + urlPath;
     const res = await fetch(url, { method, headers, body: payload });
     const text = await res.text();
     // Held against the OpenAPI document at the end of the run, like the harness's answers.
