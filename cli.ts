@@ -17,6 +17,7 @@
 import fs from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { registerKeyCommands } from './api/auth/commands.ts';
+import { registerUserCommands } from './api/users/commands.ts';
 import { DEFAULT_DEMO_ORDERS } from './db/demo/size.ts';
 import type { IngestCommandOptions } from './ingest/command.ts';
 import { registerImportCommand } from './ingest/import/command.ts';
@@ -155,6 +156,7 @@ program
   });
 
 registerKeyCommands(program, print, note);
+registerUserCommands(program, print, note);
 
 program
   .command('doctor')
