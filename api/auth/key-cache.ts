@@ -3,11 +3,12 @@
  * the lookup was one SQL round trip of the ~24 an order costs (create + confirm, bench/orders.ts),
  * on a server whose single thread is the bottleneck.
  *
- * Trade-off: a key revoked through this process (DELETE /api-keys/{id}, or revokeKey on the same
- * `db`) is forgotten at once. A key revoked by *another* process stays usable here for up to
- * KEY_CACHE_TTL_MS: on the embedded database the CLI cannot open the folder a server holds, but
- * with DATABASE_URL `salesops keys revoke` runs beside the server (docs/cli.md says so). Unknown
- * and revoked keys are never cached, so a new key works at once and a bad one cannot fill memory.
+ * Used on the embedded database only (api/auth/middleware.ts): there every revocation goes
+ * through this process (the CLI hands its work to the server), which forgets the key at once
+ * (DELETE /api-keys/{id}, revokeKey, disableUser on the same `db`). On PostgreSQL another process
+ * may revoke a key or disable its user, and revocation must be immediate everywhere, so each
+ * request asks the database there. Unknown and revoked keys are never cached, so a new key works
+ * at once and a bad one cannot fill memory.
  *
  * One cache per database handle (WeakMap), so tests that run several apps on several databases in
  * one process never see each other's keys.
