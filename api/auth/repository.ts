@@ -19,12 +19,19 @@ export function findActiveKeyByHash(db: Db, hash: string) {
 
 export function insertKey(
   db: Db,
-  row: { name: string; role: Role; key_hash: string; key_prefix: string; rep_id: number | null },
+  row: {
+    name: string;
+    role: Role;
+    key_hash: string;
+    key_prefix: string;
+    rep_id: number | null;
+    user_id?: number | null;
+  },
 ) {
   return db
     .insertInto('api_keys')
     .values(row)
-    .returning(['id', 'name', 'role', 'key_prefix', 'rep_id', 'created_at'])
+    .returning(['id', 'name', 'role', 'key_prefix', 'rep_id', 'user_id', 'created_at'])
     .executeTakeFirstOrThrow();
 }
 
@@ -37,6 +44,7 @@ export function listKeys(db: Db, page?: IdPage) {
       'role',
       'key_prefix',
       'rep_id',
+      'user_id',
       'created_at',
       'last_used_at',
       'revoked_at',

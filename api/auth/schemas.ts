@@ -11,6 +11,10 @@ export const createKeyBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
   role: roleSchema,
   repId: idInput.nullable().optional(),
+  userId: idInput
+    .nullable()
+    .optional()
+    .describe('the user the key belongs to: disabling that user revokes it'),
 });
 
 export const apiKeyDto = z.object({
@@ -19,6 +23,7 @@ export const apiKeyDto = z.object({
   role: z.string(),
   prefix: z.string(),
   repId: z.number().nullable(),
+  userId: z.number().nullable(),
   createdAt: z.string(),
   lastUsedAt: z.string().nullable(),
   revokedAt: z.string().nullable(),
@@ -43,6 +48,7 @@ type KeyRow = {
   role: string;
   key_prefix: string;
   rep_id: number | null;
+  user_id: number | null;
   created_at: Date;
   last_used_at?: Date | null;
   revoked_at?: Date | null;
@@ -56,6 +62,7 @@ export function toApiKeyDto(r: KeyRow): z.infer<typeof apiKeyDto> {
     role: r.role,
     prefix: r.key_prefix,
     repId: r.rep_id,
+    userId: r.user_id,
     createdAt: r.created_at.toISOString(),
     lastUsedAt: r.last_used_at?.toISOString() ?? null,
     revokedAt: r.revoked_at?.toISOString() ?? null,

@@ -14,7 +14,7 @@ import * as repo from './repository.ts';
 /** Create a key; the secret is returned here once and never again. */
 export async function createApiKey(
   db: Kysely<DB>,
-  input: { name: string; role: Role; repId?: number | null },
+  input: { name: string; role: Role; repId?: number | null; userId?: number | null },
   principal: Principal | null = null,
 ) {
   // A manager sees the customers of its rep's team; without a rep it would see none and no
@@ -36,6 +36,24 @@ export async function createApiKey(
         .executeTakeFirst();
       if (!rep) throw unknownReference('repId', 'sales rep', input.repId);
     }
+    if (input.userId != null) {
+      // FOR SHARE: a disable running meanwhile waits for this key and then revokes it with the
+      // user's others, or has already committed and this key is refused here.
+      const user = await trx
+        .selectFrom('users')
+        .select('active')
+        .where('id', '=', input.userId)
+        .forShare()
+        .executeTakeFirst();
+      if (!user) throw unknownReference('userId', 'user', input.userId);
+      if (!user.active)
+        throw fieldProblem(
+          'unprocessable',
+          'userId',
+          `user ${input.userId} is disabled; a disabled user's keys do not work`,
+          'body',
+        );
+    }
     const material = generateKey();
     const row = await repo.insertKey(trx, {
       name: input.name,
@@ -43,13 +61,20 @@ export async function createApiKey(
       key_hash: material.hash,
       key_prefix: material.prefix,
       rep_id: input.repId ?? null,
+      user_id: input.userId ?? null,
     });
     await recordAudit(trx, {
       principal,
       entity: 'api_key',
       entityId: row.id,
       action: 'create',
-      after: { name: row.name, role: row.role, prefix: row.key_prefix, repId: row.rep_id },
+      after: {
+        name: row.name,
+        role: row.role,
+        prefix: row.key_prefix,
+        repId: row.rep_id,
+        userId: row.user_id,
+      },
     });
     return { ...row, key: material.key };
   });

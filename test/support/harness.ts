@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { describe, inject } from 'vitest';
 import { loadConfig, type Config } from '../../config.ts';
 import { createApp } from '../../api/app.ts';
@@ -95,8 +95,10 @@ export interface TestEnvOptions {
   jobs?: boolean;
   /** More configuration, as environment variables. */
   env?: Record<string, string>;
-  /** The sign-in rules' clock (context.ts); default the system clock, which fake timers move. */
+  /** The sign-in rules' clock (context.ts); default the system clock. */
   clock?: () => Date;
+  /** The app's logger (default: silent); a test that reads the logs passes its own. */
+  logger?: Logger;
 }
 
 /** Start the real app on a real database of `kind`, with one key per role. */
@@ -113,7 +115,7 @@ export async function startTestEnv(kind: DbKind, options: TestEnvOptions = {}): 
   });
   const { ops, url: databaseUrl, dispose } = await openTestDb(kind, dataDir);
   const warehouse = await openWarehouse(config, 'test');
-  const logger = pino({ level: 'silent' });
+  const logger = options.logger ?? pino({ level: 'silent' });
   const base: AppContext = { config, ops, warehouse, logger, clock: options.clock };
   const background = options.jobs
     ? await startBackground(base, { backoffMs: [20, 20] })
