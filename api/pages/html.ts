@@ -56,6 +56,7 @@ export function layout(o: PageOptions): string {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         ${o.csrfToken ? html`<meta name="csrf-token" content="${o.csrfToken}" />` : ''}
         <title>${o.title} · salesops</title>
+        <link rel="icon" href="/assets/icon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/assets/app.css" />
       </head>
       <body>
