@@ -224,6 +224,8 @@ describe.skipIf(!chromium)('sign-in pages in headless Chromium', () => {
 
       // The same page on a phone.
       const phone = await newPage('executive, phone', { width: 390, height: 844 });
+      await phone.goto(`${env.baseUrl}/login`);
+      await screenshot(phone, 'login-phone');
       await signIn(phone, env.baseUrl, 'exec@example.com', PASSWORD);
       await landsOn(phone, '/');
       await screenshot(phone, 'home-executive-phone');
