@@ -43,7 +43,7 @@ export default async function setup(project: TestProject) {
   }
   if (!chromium) {
     console.warn(
-      `\n!! Chromium not found at ${CHROMIUM_PATH}: the browser tests (test/*browser*.test.ts) are SKIPPED.\n`,
+      `\n!! Chromium does not run at ${CHROMIUM_PATH} (apt-get install chromium): the browser tests (test/*browser*.test.ts) are SKIPPED.\n`,
     );
   }
   project.provide('chromiumAvailable', chromium);
