@@ -4,7 +4,8 @@
  * scripts and no `unsafe-eval` (the dashboards use vega's CSP-safe interpreter); styles come from
  * the app's own files or a `<style nonce>` whose nonce is fresh per answer (`res.locals.cspNonce`),
  * as vega-embed and CodeMirror inject theirs. No page may be framed (clickjacking), and no URL
- * leaves as a Referer: a sign-in or set-password link carries its token in the query.
+ * leaves for another site as a Referer: a sign-in or set-password link carries its token in the
+ * query.
  */
 import { randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
@@ -29,7 +30,11 @@ export function securityHeaders(): RequestHandler {
       ].join('; '),
     );
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
+    // `same-origin`, not `no-referrer`: under no-referrer a browser sends `Origin: null` with the
+    // page's own form POSTs (Fetch spec, "serializing a request origin"), which the cross-site
+    // check must refuse, so nobody could sign in from /login (seen in test/sign-in-browser.test.ts).
+    // A URL still never leaves as a Referer for another site.
+    res.setHeader('Referrer-Policy', 'same-origin');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     next();

@@ -56,15 +56,21 @@ export function layout(o: PageOptions): string {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         ${o.csrfToken ? html`<meta name="csrf-token" content="${o.csrfToken}" />` : ''}
         <title>${o.title} · salesops</title>
+        <link rel="icon" href="/assets/icon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/assets/app.css" />
       </head>
       <body>
         <header class="top">
-          <a class="brand" href="/">salesops</a>
+          <a class="brand" href="/"
+            ><img src="/assets/icon.svg" alt="" width="22" height="22" />salesops</a
+          >
           ${
             o.user
               ? html`<form class="signout" method="post" action="/logout">
-                  <span class="who">${o.user.name} · ${o.user.role}</span>
+                  <span class="who"
+                    ><span class="name">${o.user.name}</span>
+                    <span class="role">${o.user.role}</span></span
+                  >
                   <input type="hidden" name="_csrf" value="${o.csrfToken ?? ''}" />
                   <button type="submit">Sign out</button>
                 </form>`

@@ -19,11 +19,15 @@ import { findUser, tokenUsable } from '../users/repository.ts';
 import { homeLinks } from './home-links.ts';
 import { accountPage, homePage, loginPage, setPasswordPage } from './views.ts';
 
-/** The stylesheet, read once: the pages' only asset so far. */
+/** The pages' files, read once: the stylesheet and the tab icon. */
 const ASSETS: Record<string, { type: string; body: Buffer }> = {
   'app.css': {
     type: 'text/css; charset=utf-8',
     body: fs.readFileSync(new URL('./assets/app.css', import.meta.url)),
+  },
+  'icon.svg': {
+    type: 'image/svg+xml',
+    body: fs.readFileSync(new URL('./assets/icon.svg', import.meta.url)),
   },
 };
 
@@ -56,6 +60,23 @@ export function pageRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       const asset = Object.hasOwn(ASSETS, params.file) ? ASSETS[params.file] : undefined;
       if (!asset) return void res.status(404).type('text').send('not found');
       res.set('Cache-Control', 'public, max-age=300').type(asset.type).send(asset.body);
+    },
+  );
+
+  registry.add(
+    router,
+    {
+      ...base,
+      method: 'get',
+      path: '/favicon.ico',
+      summary: 'The tab icon',
+      roles: 'public',
+    },
+    ({ res }) => {
+      // Browsers ask for it on every answer without a page of ours around it (the API's JSON
+      // opened from the home page): without it, a 404 in the console each time.
+      const icon = ASSETS['icon.svg']!;
+      res.set('Cache-Control', 'public, max-age=86400').type(icon.type).send(icon.body);
     },
   );
 

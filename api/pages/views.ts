@@ -47,7 +47,7 @@ export function loginPage(o: {
           autocomplete="username"
           value="${o.email ?? ''}"
           required
-          autofocus
+          ${o.email ? '' : html`autofocus`}
         />
         <label for="password">Password</label>
         <input
@@ -56,14 +56,16 @@ export function loginPage(o: {
           type="password"
           autocomplete="current-password"
           required
+          ${o.email ? html`autofocus` : ''}
         />
         <div class="actions"><button type="submit">Sign in</button></div>
       </form>
       <p class="muted">
-        No account yet, or lost your password? An admin can give you a link (<code
-          >salesops users create</code
-        >
-        or <code>salesops users reset-password</code>).
+        No account yet, or forgot your password? Ask an admin for a link to set one.
+      </p>
+      <p class="muted small">
+        Admins make links with <code>salesops users create</code> or
+        <code>salesops users reset-password</code>.
       </p>
     </section>`,
   });

@@ -1,24 +1,29 @@
 /**
- * Decides once per run whether the PostgreSQL half of the shared suites runs. Without a reachable
- * cluster the embedded half still runs and the skip is said plainly; with CI=true PostgreSQL is
- * required and its absence fails the run.
+ * Decides once per run whether the PostgreSQL half of the shared suites runs, and whether the
+ * headless-Chromium tests run. Without a reachable cluster the embedded half still runs, without
+ * Chromium the browser tests are skipped, and each skip is said plainly; with CI=true both are
+ * required and an absence fails the run.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { CHROMIUM_PATH, chromiumAvailable } from './browser.ts';
 import { readObservations, undocumented } from './contract.ts';
 import { ADMIN_URL, postgresReachable } from './postgres.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgAvailable: boolean;
+    /** Whether Debian's Chromium runs here (test/support/browser.ts). */
+    chromiumAvailable: boolean;
     /** Where the harness records answers for the OpenAPI check (test/support/contract.ts). */
     observedDir: string;
   }
 }
 
 export default async function setup(project: TestProject) {
+  const chromiumRuns = chromiumAvailable();
   const ok = await postgresReachable();
   if (!ok && process.env.CI === 'true') {
     throw new Error(`CI=true but PostgreSQL is not reachable at ${ADMIN_URL}`);
@@ -29,6 +34,19 @@ export default async function setup(project: TestProject) {
     );
   }
   project.provide('pgAvailable', ok);
+
+  const chromium = await chromiumRuns;
+  if (!chromium && process.env.CI === 'true') {
+    throw new Error(
+      `CI=true but Chromium does not run at ${CHROMIUM_PATH} (apt-get install chromium)`,
+    );
+  }
+  if (!chromium) {
+    console.warn(
+      `\n!! Chromium does not run at ${CHROMIUM_PATH} (apt-get install chromium): the browser tests (test/*browser*.test.ts) are SKIPPED.\n`,
+    );
+  }
+  project.provide('chromiumAvailable', chromium);
 
   const observedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesops-observed-'));
   project.provide('observedDir', observedDir);
