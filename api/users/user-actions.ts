@@ -6,6 +6,7 @@
  * work goes through /api/v1/users, so a lost link never needs a server stop (the issue's words).
  */
 import type { Kysely } from 'kysely';
+import { readFolderLock } from '../../db/folder-lock.ts';
 import type { Config } from '../../config.ts';
 import type { DB, Role } from '../../db/schema.ts';
 import { runningServer, ServerAnswerError, type RunningServer } from '../../handoff.ts';
@@ -149,8 +150,13 @@ type LinkAnswer = { setPasswordUrl: string; expiresAt: string | Date };
 
 /** Where a link printed by a local run points: as the server's own first-start link does. */
 function linkBase(config: Config): string {
+  if (config.publicUrl) return config.publicUrl;
+  // On PostgreSQL the CLI works on the database beside a running server: the link points at the
+  // server the folder's lock advertises, which is where the person will open it.
+  const served = readFolderLock(config.dataDir)?.url;
+  if (served) return served;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
-  return config.publicUrl ?? `http://${host}:${config.port}`;
+  return `http://${host}:${config.port}`;
 }
 
 function linkNote(link: { expiresAt: string | Date }): string {

@@ -179,6 +179,99 @@ for (const kind of databaseKinds()) {
       });
     });
 
+    describe('people sign in with a browser', () => {
+      /** What a browser does: send the cookie it holds, not follow redirects on its own here. */
+      const browse = async (
+        path: string,
+        opts: { cookie?: string; form?: Record<string, string> } = {},
+      ) => {
+        const res = await fetch(server!.url + path, {
+          method: opts.form ? 'POST' : 'GET',
+          redirect: 'manual',
+          headers: {
+            ...(opts.cookie ? { cookie: opts.cookie } : {}),
+            ...(opts.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+          },
+          body: opts.form ? new URLSearchParams(opts.form).toString() : undefined,
+        });
+        const set = res.headers.getSetCookie().find((c) => c.startsWith('salesops_session='));
+        return {
+          status: res.status,
+          location: res.headers.get('location'),
+          cookie: set?.split(';')[0],
+          text: await res.text(),
+        };
+      };
+      const csrfOf = (html: string) => /name="csrf-token" content="([^"]+)"/.exec(html)![1]!;
+
+      it('the admin opens the first-start link, sets an email and password, and is home', async () => {
+        const link = /^\s+(http:\/\/\S+\/login\?token=\S+)$/m.exec(server!.stdout)?.[1];
+        expect(link, server!.stdout).toBeDefined();
+        const path = new URL(link!).pathname + new URL(link!).search;
+        const opened = await browse(path);
+        expect(opened.status).toBe(303);
+        expect(opened.location).toBe('/account');
+        const account = await browse('/account', { cookie: opened.cookie });
+        expect(account.text).toContain('Set your email and password');
+        const saved = await browse('/account/password', {
+          cookie: opened.cookie,
+          form: {
+            _csrf: csrfOf(account.text),
+            email: 'admin@journey.example',
+            password: 'ledger tulip morning 5',
+          },
+        });
+        expect(saved.status, saved.text).toBe(303);
+        const home = await browse('/', { cookie: saved.cookie });
+        expect(home.text).toContain('admin@journey.example');
+        expect(home.text).toContain('href="/api/v1/users"');
+        // The link worked once.
+        expect((await browse(path)).status).toBe(401);
+      });
+
+      it('the admin adds Eva (North manager) with the CLI beside the server; she sets her password and sees her team', async () => {
+        const north = (await admin.get('/teams/1')).body;
+        const eva = (await admin.get(`/reps/${north.managerRepId}`)).body;
+        const r = await inst.cli([
+          'users',
+          'create',
+          '--email',
+          'eva@journey.example',
+          '--role',
+          'manager',
+          '--rep',
+          eva.code,
+          '--key',
+          server!.adminKey!,
+        ]);
+        expect(r.code, r.stderr).toBe(0);
+        const link = new URL(r.stdout.trimEnd().split('\n').at(-1)!);
+        expect(link.origin).toBe(server!.url);
+        const token = link.searchParams.get('token')!;
+        const page = await browse(`/set-password?token=${token}`);
+        expect(page.text).toContain('Choose your password');
+        const set = await browse('/set-password', {
+          form: { token, password: 'eva sees the north 2' },
+        });
+        expect(set.status, set.text).toBe(303);
+        const home = await browse('/', { cookie: set.cookie });
+        expect(home.text).toContain('manager');
+        expect(home.text).toContain(eva.name);
+        expect(home.text).not.toContain('href="/api/v1/users"');
+        // Her session reads the team's orders as her rep-linked key would, and no further.
+        const mine = await fetch(`${server!.url}/api/v1/orders?limit=5`, {
+          headers: { cookie: set.cookie! },
+        });
+        expect(mine.status).toBe(200);
+        const out = await browse('/logout', {
+          cookie: set.cookie,
+          form: { _csrf: csrfOf(home.text) },
+        });
+        expect(out.location).toBe('/login');
+        expect((await browse('/', { cookie: set.cookie })).location).toBe('/login?next=%2F');
+      });
+    });
+
     describe('staff: Tom sells to a new customer', () => {
       let customerId: number;
       let products: { id: number; available: number }[];
