@@ -215,11 +215,13 @@ describe.skipIf(!chromium)('sign-in pages in headless Chromium', () => {
 
       // An executive reads the reports; users, keys and the audit log are for others.
       const links = await homeLinks(page);
-      expect(links.data).toContain('Reports');
+      expect(links.data).toContain('Sales report');
+      expect(links.data).toContain('Data freshness');
       expect(links.data).not.toContain('Users');
-      expect(links.data).not.toContain('Audit');
+      expect(links.data).not.toContain('Audit log');
+      expect(links.data).not.toContain('Customers');
       expect(links.tools).toEqual(['Your account', 'API reference']);
-      const reports = await page.getByRole('link', { name: 'Reports' }).getAttribute('href');
+      const reports = await page.getByRole('link', { name: 'Sales report' }).getAttribute('href');
       expect(reports).toMatch(/^\/api\/v1\/reports\//);
 
       // The same page on a phone.
@@ -245,7 +247,9 @@ describe.skipIf(!chromium)('sign-in pages in headless Chromium', () => {
       await landsOn(page, '/');
       await screenshot(page, 'home-admin');
       const links = await homeLinks(page);
-      expect(links.data).toEqual(expect.arrayContaining(['Users', 'Reports', 'Customers']));
+      expect(links.data).toEqual(
+        expect.arrayContaining(['Users', 'Sales report', 'Customers', 'Audit log']),
+      );
 
       // And the link works in the browser session: the cookie reads the users list.
       await page.getByRole('link', { name: 'Users', exact: true }).click();

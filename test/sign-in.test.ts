@@ -355,7 +355,7 @@ describeBoth('sign-in', (kind) => {
       expect(csp).toMatch(/style-src 'self' 'nonce-[A-Za-z0-9+/=]{24}'/);
       expect(csp).not.toMatch(/unsafe-eval|unsafe-inline/);
       expect(r.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(r.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(r.headers.get('referrer-policy')).toBe('same-origin');
     }
     const a = await env.request('GET', '/login', { key: null });
     const b = await env.request('GET', '/login', { key: null });
