@@ -47,6 +47,14 @@ const AREAS: readonly HomeLink[] = [
   { href: '/api/v1/users', label: 'Users', note: 'people who sign in' },
   { href: '/api/v1/api-keys', label: 'API keys', note: 'keys for scripts and machines' },
   { href: '/api/v1/jobs', label: 'Background jobs', note: 'the refresh and its runs' },
+  { href: '/api/v1/price-lists', label: 'Price lists', note: 'prices agreed per customer group' },
+  { href: '/api/v1/order-rules', label: 'Order rules', note: 'approvals and limits on orders' },
+  {
+    href: '/api/v1/followup-rules',
+    label: 'Follow-up rules',
+    note: 'tasks made when something happens',
+  },
+  { href: '/api/v1/ingest/runs', label: 'Warehouse copies', note: 'ingest runs and their tables' },
   { href: '/api/v1/models', label: 'SQL models', note: 'what the warehouse builds' },
 ];
 
