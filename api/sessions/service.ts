@@ -6,7 +6,7 @@
  * locked account), and an unknown email still costs one scrypt verification, so neither the
  * words nor the time tell whether an account exists.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Config } from '../../config.ts';
 import type { DB, Role } from '../../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -38,19 +38,38 @@ export interface StartedSession {
   user: { id: number; email: string | null; name: string; role: Role; repId: number | null };
 }
 
-async function startSession(
-  db: Db,
+/**
+ * Sign user `userId` in: a new session row, the user's last sign-in (and a clean failure count),
+ * and the audit row saying how — in the caller's transaction.
+ */
+async function openSession(
+  trx: Transaction<DB>,
   config: SessionConfig,
   now: Date,
-  user: StartedSession['user'],
+  userId: number,
+  method: 'password' | 'link' | 'new_password',
 ): Promise<StartedSession> {
+  const u = await trx
+    .updateTable('users')
+    .set({ failed_attempts: 0, first_failed_at: null, locked_until: null, last_sign_in_at: now })
+    .where('id', '=', userId)
+    .returning(['id', 'email', 'name', 'role', 'rep_id'])
+    .executeTakeFirstOrThrow();
+  const user = { id: u.id, email: u.email, name: u.name, role: u.role, repId: u.rep_id };
   const { token, hash } = newToken();
   const expiresAt = new Date(now.getTime() + config.sessionMaxDays * 86_400_000);
-  const { id } = await users.insertSession(db, {
+  const { id } = await users.insertSession(trx, {
     user_id: user.id,
     token_hash: hash,
     created_at: now,
     expires_at: expiresAt,
+  });
+  await recordAudit(trx, {
+    principal: principalOf(user, id),
+    entity: 'user',
+    entityId: user.id,
+    action: 'sign_in',
+    after: { sessionId: id, method },
   });
   return { token, sessionId: id, expiresAt, user };
 }
@@ -100,29 +119,7 @@ export async function signIn(
     );
     throw refused();
   }
-  const row = {
-    id: user.id,
-    email: user.email,
-    name: user.name,
-    role: user.role,
-    repId: user.rep_id,
-  };
-  return db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('users')
-      .set({ failed_attempts: 0, first_failed_at: null, locked_until: null, last_sign_in_at: now })
-      .where('id', '=', user.id)
-      .execute();
-    const started = await startSession(trx as unknown as Db, config, now, row);
-    await recordAudit(trx, {
-      principal: principalOf(row, started.sessionId),
-      entity: 'user',
-      entityId: user.id,
-      action: 'sign_in',
-      after: { sessionId: started.sessionId, method: 'password' },
-    });
-    return started;
-  });
+  return db.transaction().execute((trx) => openSession(trx, config, now, user.id, 'password'));
 }
 
 function refused(): AppError {
@@ -185,31 +182,11 @@ export async function signInWithLink(
     if (userId === undefined) return undefined;
     const user = await trx
       .selectFrom('users')
-      .select(['id', 'email', 'name', 'role', 'rep_id', 'active'])
+      .select('active')
       .where('id', '=', userId)
       .executeTakeFirst();
     if (!user?.active) return undefined;
-    const row = {
-      id: user.id,
-      email: user.email,
-      name: user.name,
-      role: user.role,
-      repId: user.rep_id,
-    };
-    await trx
-      .updateTable('users')
-      .set({ last_sign_in_at: now })
-      .where('id', '=', user.id)
-      .execute();
-    const started = await startSession(trx as unknown as Db, config, now, row);
-    await recordAudit(trx, {
-      principal: principalOf(row, started.sessionId),
-      entity: 'user',
-      entityId: user.id,
-      action: 'sign_in',
-      after: { sessionId: started.sessionId, method: 'link' },
-    });
-    return started;
+    return openSession(trx, config, now, userId, 'link');
   });
 }
 
@@ -220,20 +197,7 @@ export async function sessionAfterPassword(
   now: Date,
   userId: number,
 ): Promise<StartedSession> {
-  const user = await db
-    .selectFrom('users')
-    .select(['id', 'email', 'name', 'role', 'rep_id'])
-    .where('id', '=', userId)
-    .executeTakeFirstOrThrow();
-  const row = {
-    id: user.id,
-    email: user.email,
-    name: user.name,
-    role: user.role,
-    repId: user.rep_id,
-  };
-  await db.updateTable('users').set({ last_sign_in_at: now }).where('id', '=', userId).execute();
-  return startSession(db, config, now, row);
+  return db.transaction().execute((trx) => openSession(trx, config, now, userId, 'new_password'));
 }
 
 /**

@@ -55,39 +55,22 @@ export interface NewUser {
 
 /** The rep id an input names (by id or code), checked to exist; null when none. */
 async function repOf(trx: Transaction<DB>, input: NewUser): Promise<number | null> {
-  if (input.repCode != null) {
-    const rep = await trx
-      .selectFrom('sales_reps')
-      .select('id')
-      .where('code', '=', input.repCode)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (!rep)
-      throw fieldProblem(
-        'unprocessable',
-        'repCode',
-        `sales rep ${input.repCode} does not exist`,
-        'body',
-      );
-    return rep.id;
-  }
-  if (input.repId != null) {
-    const rep = await trx
-      .selectFrom('sales_reps')
-      .select('id')
-      .where('id', '=', input.repId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (!rep)
-      throw fieldProblem(
-        'unprocessable',
-        'repId',
-        `sales rep ${input.repId} does not exist`,
-        'body',
-      );
-    return rep.id;
-  }
-  return null;
+  const [field, value] =
+    input.repCode != null
+      ? (['repCode', input.repCode] as const)
+      : input.repId != null
+        ? (['repId', input.repId] as const)
+        : [undefined, undefined];
+  if (field === undefined) return null;
+  const rep = await trx
+    .selectFrom('sales_reps')
+    .select('id')
+    .$if(field === 'repCode', (q) => q.where('code', '=', String(value)))
+    .$if(field === 'repId', (q) => q.where('id', '=', Number(value)))
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!rep) throw fieldProblem('unprocessable', field, `sales rep ${value} does not exist`, 'body');
+  return rep.id;
 }
 
 /** Create a user and its set-password link (shown once). */
