@@ -431,6 +431,7 @@ export interface UserTokensTable {
   created_at: Stamp;
   expires_at: Stamp;
   used_at: NullableStamp;
+  updated_at: Stamp;
 }
 
 /** Browser sessions (api/sessions). */
@@ -442,6 +443,7 @@ export interface SessionsTable {
   last_seen_at: Stamp;
   expires_at: Stamp;
   ended_at: NullableStamp;
+  updated_at: Stamp;
 }
 
 /** The job runtime's run history (db/migrations/0400_job_runs.ts). */
