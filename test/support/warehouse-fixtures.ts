@@ -78,7 +78,13 @@ export const RAW_TABLES: Record<string, string> = {
   opportunity_lines: `id BIGINT, opportunity_id BIGINT, line_no INTEGER, product_id BIGINT,
     quantity INTEGER, unit_price DECIMAL(14,4), discount DECIMAL(5,4) DEFAULT 0, ${STAMPS}`,
   audit_log: `id BIGINT, api_key_id BIGINT, entity VARCHAR, entity_id VARCHAR, action VARCHAR,
-    diff JSON DEFAULT '{}', "at" TIMESTAMPTZ DEFAULT now(), ${STAMPS}`,
+    diff JSON DEFAULT '{}', "at" TIMESTAMPTZ DEFAULT now(), user_id BIGINT, ${STAMPS}`,
+  // As the ingest copies them: without password_hash and token_hash (ingest/deny-list.ts).
+  users: `id BIGINT, email VARCHAR, name VARCHAR, role VARCHAR, rep_id BIGINT,
+    active BOOLEAN DEFAULT true, failed_attempts INTEGER DEFAULT 0, first_failed_at TIMESTAMPTZ,
+    locked_until TIMESTAMPTZ, last_sign_in_at TIMESTAMPTZ, ${STAMPS}`,
+  sessions: `id BIGINT, user_id BIGINT, created_at TIMESTAMPTZ, last_seen_at TIMESTAMPTZ,
+    expires_at TIMESTAMPTZ, ended_at TIMESTAMPTZ, updated_at TIMESTAMPTZ DEFAULT now()`,
 };
 
 /** A row for insertRaw: column → value (money as strings keeps it exact). */
