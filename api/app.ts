@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { authenticate } from './auth/middleware.ts';
 import { pageRoutes } from './pages/routes.ts';
 import { securityHeaders } from './security-headers.ts';
+import { decoyHash } from './users/password.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import { idempotency } from './idempotency/middleware.ts';
 import type { AppContext } from '../context.ts';
@@ -28,6 +29,9 @@ export function createApp(ctx: AppContext): express.Express {
   // Behind a proxy, req.protocol (Secure cookies, the request's origin) follows X-Forwarded-Proto.
   app.set('trust proxy', ctx.config.trustProxy);
   const registry = new RouteRegistry(() => ctx.changes?.written());
+  // Made now, not at the first sign-in for an unknown email, which would then take two hashes'
+  // time and tell that the email has no account.
+  void decoyHash(ctx.config.passwordCost);
 
   app.use(requestLog(ctx.logger));
   app.use(securityHeaders());

@@ -6,7 +6,10 @@
  * Time is the context's clock, moved by the test (SQL now() could not be).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { MAX_FAILURES, SIGN_IN_REFUSED } from '../api/sessions/service.ts';
+import { createFirstAdmin } from '../api/users/service.ts';
+import { nowOf } from '../context.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 import { asSession, login, sessionCookie, signInAs } from './support/sessions.ts';
 
@@ -227,6 +230,89 @@ describeBoth('sign-in', (kind) => {
     expect((await attempt(s.email, s.password)).status).toBe(401);
     advance(2 * MINUTE);
     expect((await attempt(s.email, s.password)).status).toBe(200);
+  });
+
+  it('guesses sent all at once: only the first 10 are checked against the password, the rest meet the lock', async () => {
+    advance(60 * MINUTE); // a clean window for everyone signed in above
+    const s = await signInAs(env, 'analyst');
+    const answers = await Promise.all(
+      Array.from({ length: MAX_FAILURES + 6 }, (_, i) =>
+        env.request('POST', '/login', {
+          key: null,
+          body: { email: s.email, password: `parallel guess ${i} q` },
+        }),
+      ),
+    );
+    expect(answers.every((a) => a.status === 401)).toBe(true);
+    const reasons = await env.ops.db
+      .selectFrom('audit_log')
+      .select(sql<string>`diff->'reason'->>'to'`.as('reason'))
+      .where('entity', '=', 'user')
+      .where('entity_id', '=', String(s.userId))
+      .where('action', '=', 'sign_in_failed')
+      .execute();
+    expect(reasons.filter((r) => r.reason === 'wrong_password')).toHaveLength(MAX_FAILURES);
+    expect(reasons.filter((r) => r.reason === 'locked')).toHaveLength(6);
+    const right = await env.request('POST', '/login', {
+      key: null,
+      body: { email: s.email, password: s.password },
+    });
+    expect(right.status).toBe(401);
+  });
+
+  it('a password is set only by its own browser session, and wrong current passwords count toward the lock', async () => {
+    advance(60 * MINUTE);
+    const s = await signInAs(env, 'staff');
+    const key = await env.request('POST', '/api/v1/api-keys', {
+      body: { name: 'owned', role: 'staff', userId: s.userId },
+    });
+    expect(key.status, key.text).toBe(201);
+    const byKey = await env.request('POST', '/account/password', {
+      key: key.body.key,
+      body: { password: 'taken over by key 1', currentPassword: s.password },
+    });
+    expect(byKey.status).toBe(403);
+    for (let i = 0; i < MAX_FAILURES; i++) {
+      const r = await env.request('POST', '/account/password', {
+        ...asSession(s),
+        body: { password: 'brand new phrase 77', currentPassword: `guess ${i} abcdefgh` },
+      });
+      expect(r.status).toBe(422);
+      expect(r.body.errors[0].field).toBe('currentPassword');
+    }
+    const locked = await env.request('POST', '/login', {
+      key: null,
+      body: { email: s.email, password: s.password },
+    });
+    expect(locked.status).toBe(401);
+  });
+
+  it('a disabled user’s links stay dead after the user is enabled again; HEAD does not use up a sign-in link', async () => {
+    const created = await env.request('POST', '/api/v1/users', {
+      body: { email: 'off-and-on@example.com', role: 'staff' },
+    });
+    const token = new URL(created.body.setPasswordUrl).searchParams.get('token')!;
+    expect((await env.request('POST', `/api/v1/users/${created.body.id}/disable`)).status).toBe(
+      200,
+    );
+    expect((await env.request('POST', `/api/v1/users/${created.body.id}/enable`)).status).toBe(200);
+    const late = await env.request('POST', '/set-password', {
+      key: null,
+      body: { token, password: 'should not work now 3' },
+    });
+    expect(late.status).toBe(422);
+    const bad = await env.request('POST', '/set-password', {
+      key: null,
+      body: { token, password: 'should not work now 3', email: 'not an email' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('email');
+
+    const link = await createFirstAdmin(env.ops.db, nowOf(env.ctx));
+    expect((await env.request('HEAD', link.path, { key: null })).status).toBe(200);
+    const opened = await env.request('GET', link.path, { key: null });
+    expect(opened.status).toBe(303);
+    expect(opened.headers.get('location')).toBe('/account');
   });
 
   it('failures spread over more than 15 minutes do not lock', async () => {

@@ -91,7 +91,8 @@ export function pageRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       query: tokenQuery,
     },
     async ({ query, req, res }) => {
-      if (query.token) {
+      // HEAD (link previewers, mail scanners) must not use up a one-time link.
+      if (query.token && req.method === 'GET') {
         // The first start's one-time link: sign in as its user, then set an email and password.
         const s = await signInWithLink(db, ctx.config, nowOf(ctx), query.token);
         if (!s)

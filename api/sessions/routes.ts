@@ -12,14 +12,22 @@ import { clearSessionCookie, setSessionCookie } from '../auth/cookies.ts';
 import { AppError } from '../errors.ts';
 import { accountPage, loginPage, setPasswordPage } from '../pages/views.ts';
 import { seeOther, type RouteRegistry } from '../route.ts';
-import { MAX_PASSWORD_LENGTH, verifyPassword } from '../users/password.ts';
-import { findUser } from '../users/repository.ts';
-import { setPassword, useSetPasswordLink } from '../users/service.ts';
-import { endSession, sessionAfterPassword, signIn, type StartedSession } from './service.ts';
-import { csrfTokenFor } from './tokens.ts';
+import { MAX_PASSWORD_LENGTH } from '../users/password.ts';
+import { findUser, tokenUsable } from '../users/repository.ts';
+import { emailInput } from '../users/schemas.ts';
+import { expiredLink, preparePassword, setPassword, useSetPasswordLink } from '../users/service.ts';
+import {
+  checkOwnPassword,
+  endSession,
+  sessionAfterPassword,
+  signIn,
+  type StartedSession,
+} from './service.ts';
+import { csrfTokenFor, hashToken } from './tokens.ts';
 
 const email = z.string().trim().max(320);
 const password = z.string().max(MAX_PASSWORD_LENGTH);
+// Signing in takes what people type; setting an email checks it is one.
 
 const loginBody = z.object({
   email: email.describe('the email the account signs in with (any case)'),
@@ -29,12 +37,12 @@ const loginBody = z.object({
 const setPasswordBody = z.object({
   token: z.string().max(200).describe('from the set-password link'),
   password,
-  email: email.optional().describe('only for an account that has no email yet'),
+  email: emailInput.optional().describe('only for an account that has no email yet'),
 });
 const accountPasswordBody = z.object({
   password,
   currentPassword: password.optional().describe('required once the account has a password'),
-  email: email.optional().describe('only for an account that has no email yet'),
+  email: emailInput.optional().describe('only for an account that has no email yet'),
 });
 
 const signedInDto = z.object({
@@ -156,9 +164,16 @@ export function sessionRoutes(ctx: AppContext, registry: RouteRegistry): Router 
     async ({ body, req, res }) => {
       const now = nowOf(ctx);
       try {
+        const target = await tokenUsable(db, hashToken(body.token), 'set_password', now);
+        if (!target) throw expiredLink();
+        const hash = await preparePassword(
+          ctx.config.passwordCost,
+          body.password,
+          target.email ?? body.email,
+        );
         const userId = await db.transaction().execute(async (trx) => {
           const id = await useSetPasswordLink(trx, now, body.token);
-          await setPassword(trx, now, ctx.config.passwordCost, id, body);
+          await setPassword(trx, now, id, { hash, email: body.email });
           return id;
         });
         const answer = signedIn(req, res, await sessionAfterPassword(db, ctx.config, now, userId));
@@ -198,30 +213,33 @@ export function sessionRoutes(ctx: AppContext, registry: RouteRegistry): Router 
       bookkeeping: true,
     },
     async ({ body, principal, req, res }) => {
-      if (principal.userId == null)
-        throw new AppError('forbidden', 'an API key has no password; sign in as a user');
+      // A person at a browser only: a key that belongs to a user must not set that user's
+      // password and walk away with a session of theirs.
+      if (principal.sessionId == null || principal.userId == null)
+        throw new AppError('forbidden', 'only a signed-in browser session sets its password');
       const now = nowOf(ctx);
       const user = (await findUser(db, principal.userId))!;
       try {
         if (user.has_password) {
-          const row = await db
-            .selectFrom('users')
-            .select('password_hash')
-            .where('id', '=', user.id)
-            .executeTakeFirstOrThrow();
-          if (
-            !body.currentPassword ||
-            !(await verifyPassword(body.currentPassword, row.password_hash!))
-          )
+          // Counted like a sign-in: a stolen session cannot guess the password at leisure.
+          const ok =
+            body.currentPassword !== undefined &&
+            (await checkOwnPassword(db, ctx.config, now, user.id, body.currentPassword));
+          if (!ok)
             throw new AppError('unprocessable', 'currentPassword: is not your current password', {
               errors: [
                 { field: 'currentPassword', in: 'body', message: 'is not your current password' },
               ],
             });
         }
+        const hash = await preparePassword(
+          ctx.config.passwordCost,
+          body.password,
+          user.email ?? body.email,
+        );
         await db
           .transaction()
-          .execute((trx) => setPassword(trx, now, ctx.config.passwordCost, user.id, body));
+          .execute((trx) => setPassword(trx, now, user.id, { hash, email: body.email }));
         // Setting a password ends every session, this one too: start a fresh one here.
         const answer = signedIn(req, res, await sessionAfterPassword(db, ctx.config, now, user.id));
         if (!isForm(req)) return answer;

@@ -48,13 +48,24 @@ async function openSession(
   now: Date,
   userId: number,
   method: 'password' | 'link' | 'new_password',
-): Promise<StartedSession> {
+  /** For a password sign-in: the hash just verified, which must still be the user's. */
+  verifiedHash?: string,
+): Promise<StartedSession | undefined> {
+  // Checked again in the UPDATE itself: a disable, a lock or a new password that landed while
+  // the password was being hashed must win over this sign-in.
   const u = await trx
     .updateTable('users')
     .set({ failed_attempts: 0, first_failed_at: null, locked_until: null, last_sign_in_at: now })
     .where('id', '=', userId)
+    .where('active', '=', true)
+    .$if(verifiedHash !== undefined, (q) =>
+      q
+        .where('password_hash', '=', verifiedHash!)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)])),
+    )
     .returning(['id', 'email', 'name', 'role', 'rep_id'])
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  if (!u) return undefined;
   const user = { id: u.id, email: u.email, name: u.name, role: u.role, repId: u.rep_id };
   const { token, hash } = newToken();
   const expiresAt = new Date(now.getTime() + config.sessionMaxDays * 86_400_000);
@@ -85,7 +96,14 @@ function principalOf(user: StartedSession['user'], sessionId: number): Principal
   };
 }
 
-/** Email and password → a new session, or 401 with SIGN_IN_REFUSED. */
+/**
+ * Email and password → a new session, or 401 with SIGN_IN_REFUSED.
+ *
+ * The attempt is counted *before* the password is checked, in one UPDATE: 500 guesses sent at
+ * once each take a number, and only the first MAX_FAILURES of a window are checked against the
+ * real hash, where counting failures afterwards let every one of them through while the first
+ * were still hashing. A good password resets the count when the session opens.
+ */
 export async function signIn(
   db: Db,
   config: SessionConfig,
@@ -94,13 +112,8 @@ export async function signIn(
   password: string,
 ): Promise<StartedSession> {
   const user = await users.findUserForSignIn(db, email);
-  const usable = user && user.active && user.password_hash;
-  const locked = user?.locked_until != null && user.locked_until > now;
-  const ok = await verifyPassword(
-    password,
-    usable ? user.password_hash! : await decoyHash(config.passwordCost),
-  );
   if (!user) {
+    await verifyPassword(password, await decoyHash(config.passwordCost));
     // The typed email is not recorded: people type their password into it by mistake.
     await recordAudit(db, {
       principal: null,
@@ -110,63 +123,116 @@ export async function signIn(
     });
     throw refused();
   }
-  if (!usable || locked || !ok) {
-    await recordFailure(
-      db,
-      now,
-      user.id,
-      !usable ? 'disabled_or_no_password' : locked ? 'locked' : 'wrong_password',
-    );
+  const attempt = await takeAttempt(db, now, user.id);
+  const usable = user.active && user.password_hash;
+  const locked =
+    (attempt.lockedUntil != null && attempt.lockedUntil > now) || attempt.n > MAX_FAILURES;
+  const checked = usable && !locked ? user.password_hash! : await decoyHash(config.passwordCost);
+  const ok = (await verifyPassword(password, checked)) && usable && !locked;
+  if (!ok) {
+    const reason = !usable ? 'disabled_or_no_password' : locked ? 'locked' : 'wrong_password';
+    await recordFailure(db, now, user.id, attempt.n, reason, !locked && attempt.n >= MAX_FAILURES);
     throw refused();
   }
-  return db.transaction().execute((trx) => openSession(trx, config, now, user.id, 'password'));
+  const started = await db
+    .transaction()
+    .execute((trx) => openSession(trx, config, now, user.id, 'password', user.password_hash!));
+  if (!started) throw refused(); // disabled, locked or a new password meanwhile
+  return started;
 }
 
 function refused(): AppError {
   return new AppError('unauthorized', SIGN_IN_REFUSED);
 }
 
-/**
- * Count a failure in one UPDATE (concurrent attempts cannot lose one): a failure after the
- * window opens a new window; the MAX_FAILURES-th within it locks the account.
- */
-async function recordFailure(db: Db, now: Date, userId: number, reason: string): Promise<void> {
+/** Count one sign-in attempt for a user (a new window after FAILURE_WINDOW_MS) → its number. */
+async function takeAttempt(
+  db: Db,
+  now: Date,
+  userId: number,
+): Promise<{ n: number; lockedUntil: Date | null }> {
   const windowStart = new Date(now.getTime() - FAILURE_WINDOW_MS);
+  const r = await db
+    .updateTable('users')
+    .set({
+      failed_attempts: sql`CASE WHEN first_failed_at IS NULL OR first_failed_at <= ${windowStart}
+        THEN 1 ELSE failed_attempts + 1 END`,
+      first_failed_at: sql`CASE WHEN first_failed_at IS NULL OR first_failed_at <= ${windowStart}
+        THEN ${now}::timestamptz ELSE first_failed_at END`,
+    })
+    .where('id', '=', userId)
+    .returning(['failed_attempts', 'locked_until'])
+    .executeTakeFirstOrThrow();
+  return { n: r.failed_attempts, lockedUntil: r.locked_until };
+}
+
+/**
+ * The signed-in user's current password, checked before it is changed, counted and locked like
+ * a sign-in.
+ */
+export async function checkOwnPassword(
+  db: Db,
+  config: SessionConfig,
+  now: Date,
+  userId: number,
+  password: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('users')
+    .select('password_hash')
+    .where('id', '=', userId)
+    .executeTakeFirstOrThrow();
+  const attempt = await takeAttempt(db, now, userId);
+  const locked =
+    (attempt.lockedUntil != null && attempt.lockedUntil > now) || attempt.n > MAX_FAILURES;
+  const ok =
+    (await verifyPassword(
+      password,
+      locked ? await decoyHash(config.passwordCost) : row.password_hash!,
+    )) && !locked;
+  if (!ok)
+    await recordFailure(
+      db,
+      now,
+      userId,
+      attempt.n,
+      locked ? 'locked' : 'wrong_current_password',
+      !locked && attempt.n >= MAX_FAILURES,
+    );
+  return ok;
+}
+
+/** Audit a failed attempt; the MAX_FAILURES-th of a window locks the account. */
+async function recordFailure(
+  db: Db,
+  now: Date,
+  userId: number,
+  failures: number,
+  reason: string,
+  lock: boolean,
+): Promise<void> {
   const lockUntil = new Date(now.getTime() + LOCK_MS);
   await db.transaction().execute(async (trx) => {
-    const r = await trx
-      .updateTable('users')
-      .set({
-        failed_attempts: sql`CASE WHEN first_failed_at IS NULL OR first_failed_at <= ${windowStart}
-          THEN 1 ELSE failed_attempts + 1 END`,
-        first_failed_at: sql`CASE WHEN first_failed_at IS NULL OR first_failed_at <= ${windowStart}
-          THEN ${now}::timestamptz ELSE first_failed_at END`,
-      })
-      .where('id', '=', userId)
-      .returning(['failed_attempts', 'locked_until'])
-      .executeTakeFirstOrThrow();
     await recordAudit(trx, {
       principal: null,
       entity: 'user',
       entityId: userId,
       action: 'sign_in_failed',
-      after: { reason, failures: r.failed_attempts },
+      after: { reason, failures },
     });
-    const alreadyLocked = r.locked_until != null && r.locked_until > now;
-    if (r.failed_attempts >= MAX_FAILURES && !alreadyLocked) {
-      await trx
-        .updateTable('users')
-        .set({ locked_until: lockUntil, failed_attempts: 0, first_failed_at: null })
-        .where('id', '=', userId)
-        .execute();
-      await recordAudit(trx, {
-        principal: null,
-        entity: 'user',
-        entityId: userId,
-        action: 'lock',
-        after: { lockedUntil: lockUntil.toISOString(), failures: r.failed_attempts },
-      });
-    }
+    if (!lock) return;
+    await trx
+      .updateTable('users')
+      .set({ locked_until: lockUntil, failed_attempts: 0, first_failed_at: null })
+      .where('id', '=', userId)
+      .execute();
+    await recordAudit(trx, {
+      principal: null,
+      entity: 'user',
+      entityId: userId,
+      action: 'lock',
+      after: { lockedUntil: lockUntil.toISOString(), failures },
+    });
   });
 }
 
@@ -180,13 +246,7 @@ export async function signInWithLink(
   return db.transaction().execute(async (trx) => {
     const userId = await users.useToken(trx, hashToken(token), 'sign_in', now);
     if (userId === undefined) return undefined;
-    const user = await trx
-      .selectFrom('users')
-      .select('active')
-      .where('id', '=', userId)
-      .executeTakeFirst();
-    if (!user?.active) return undefined;
-    return openSession(trx, config, now, userId, 'link');
+    return openSession(trx, config, now, userId, 'link'); // undefined for a disabled user
   });
 }
 
@@ -197,7 +257,11 @@ export async function sessionAfterPassword(
   now: Date,
   userId: number,
 ): Promise<StartedSession> {
-  return db.transaction().execute((trx) => openSession(trx, config, now, userId, 'new_password'));
+  const started = await db
+    .transaction()
+    .execute((trx) => openSession(trx, config, now, userId, 'new_password'));
+  if (!started) throw new AppError('unauthorized', 'this account is disabled');
+  return started;
 }
 
 /**

@@ -28,12 +28,15 @@ export function findUser(db: Db, id: number) {
 
 export type UserRow = NonNullable<Awaited<ReturnType<typeof findUser>>>;
 
-/** The user with this email (any case), with what signing in needs. */
+/**
+ * The user with this email (any case), with what signing in needs. Both sides are lowered by the
+ * database, so the unique index and the lookup agree whatever its locale does to non-ASCII.
+ */
 export function findUserForSignIn(db: Db, email: string) {
   return db
     .selectFrom('users')
     .select(['id', 'email', 'name', 'role', 'rep_id', 'active', 'password_hash', 'locked_until'])
-    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .where(sql<string>`lower(email)`, '=', sql<string>`lower(${email})`)
     .executeTakeFirst();
 }
 
@@ -41,7 +44,7 @@ export function emailTaken(db: Db, email: string, exceptId?: number) {
   return db
     .selectFrom('users')
     .select('id')
-    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .where(sql<string>`lower(email)`, '=', sql<string>`lower(${email})`)
     .$if(exceptId !== undefined, (q) => q.where('id', '<>', exceptId!))
     .executeTakeFirst();
 }
