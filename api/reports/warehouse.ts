@@ -3,7 +3,7 @@
  * and not safe to share between concurrent requests), and a 503 problem that tells the caller
  * what to do when the models have not been built yet, instead of a DuckDB catalog error → 500.
  */
-import type { DuckDBValue, Json } from '@duckdb/node-api';
+import type { DuckDBResultReader, DuckDBType, DuckDBValue, Json } from '@duckdb/node-api';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../errors.ts';
 
@@ -26,6 +26,22 @@ export async function queryWarehouse(
   sql: string,
   params: DuckDBValue[] = [],
 ): Promise<Record<string, Json>[]> {
+  const reader = await readWarehouse(ctx, relations, sql, params.length ? params : undefined);
+  return reader.getRowObjectsJson();
+}
+
+/**
+ * The result reader of `sql` with its column names and types (dashboards: named parameters
+ * `$from` with their types, so an absent filter binds a typed NULL). Same 503 rule as
+ * queryWarehouse.
+ */
+export async function readWarehouse(
+  ctx: AppContext,
+  relations: readonly string[],
+  sql: string,
+  params?: DuckDBValue[] | Record<string, DuckDBValue>,
+  types?: Record<string, DuckDBType>,
+): Promise<DuckDBResultReader> {
   if (!ctx.warehouse) throw new AppError('unavailable', 'this server runs without a warehouse');
   const conn = await ctx.warehouse.connect();
   try {
@@ -38,8 +54,7 @@ export async function queryWarehouse(
       const missing = relations.find((r) => !have.has(r));
       if (missing) throw notBuilt(missing);
     }
-    const reader = await conn.runAndReadAll(sql, params.length ? params : undefined);
-    return reader.getRowObjectsJson();
+    return await conn.runAndReadAll(sql, params, types);
   } finally {
     conn.closeSync();
   }

@@ -1,0 +1,94 @@
+/**
+ * Loading the dashboard files: every `*.yaml` in the folder, parsed, checked against
+ * dashboards/schema.ts, and each panel query checked with DuckDB's parser (marts only, one
+ * SELECT, the parameters it names are the filters it declares). Any problem is one line naming
+ * the file and the field: `dashboards/executive.yaml: panels.2.query: required`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { dashboardSchema, type Dashboard } from './schema.ts';
+import { openSqlParser } from './sql-guard.ts';
+
+/** The built-in dashboards folder, beside this file. */
+export const DASHBOARDS_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+/** Dashboards by id, in file-name order. */
+export type DashboardCatalog = ReadonlyMap<string, Dashboard>;
+
+/** A dashboard file that cannot be served; the message is the one line start-up prints. */
+export class DashboardFileError extends Error {
+  override name = 'DashboardFileError';
+}
+
+function shown(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
+}
+
+/** zod's first issue as `field.path: message`, with "required" for a missing field. */
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  const where = issue.path.length ? issue.path.join('.') : '(top level)';
+  const missing =
+    issue.code === 'invalid_type' && /received undefined/.test(issue.message) ? 'required' : null;
+  return `${where}: ${missing ?? issue.message}`;
+}
+
+/** Parse and validate one file's text (no SQL check); throws DashboardFileError. */
+export function parseDashboard(file: string, text: string): Dashboard {
+  const fail = (msg: string) => new DashboardFileError(`${shown(file)}: ${msg}`);
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (e) {
+    throw fail(`not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const r = dashboardSchema.safeParse(data);
+  if (!r.success) throw fail(firstIssue(r.error));
+  const id = path.basename(file).replace(/\.ya?ml$/, '');
+  if (r.data.id !== id) throw fail(`id: ${r.data.id} must be the file name (${id})`);
+  return { ...r.data, file, panels: r.data.panels.map((p) => ({ ...p, relations: [] })) };
+}
+
+/**
+ * Every dashboard in `dir`, validated, with each query checked by DuckDB's parser. Throws
+ * DashboardFileError on the first bad file: a server does not start with a broken dashboard.
+ */
+export async function loadDashboards(dir: string = DASHBOARDS_DIR): Promise<DashboardCatalog> {
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+  const catalog = new Map<string, Dashboard>();
+  const parser = await openSqlParser();
+  try {
+    for (const name of files) {
+      const file = path.join(dir, name);
+      const dashboard = parseDashboard(file, fs.readFileSync(file, 'utf8'));
+      for (const [i, panel] of dashboard.panels.entries()) {
+        const where = `${shown(file)}: panels.${i}.query (panel ${panel.id})`;
+        const shape = await parser.shape(panel.query);
+        if (!shape.ok) throw new DashboardFileError(`${where}: ${shape.reason}`);
+        const declared = [...panel.filters].sort();
+        const unknown = shape.parameters.filter((p) => !declared.includes(p as never));
+        if (unknown.length)
+          throw new DashboardFileError(
+            `${where}: uses ${unknown.map((p) => `$${p}`).join(', ')} but its filters do not list ${unknown.join(', ')}`,
+          );
+        const unused = declared.filter((f) => !shape.parameters.includes(f));
+        if (unused.length)
+          throw new DashboardFileError(
+            `${where}: its filters list ${unused.join(', ')} but the query never reads ${unused.map((f) => `$${f}`).join(', ')}`,
+          );
+        panel.relations = shape.relations;
+      }
+      catalog.set(dashboard.id, dashboard);
+    }
+  } finally {
+    parser.close();
+  }
+  return catalog;
+}

@@ -1,0 +1,106 @@
+/**
+ * Running a panel's query: the dashboard's filters are bound as typed named parameters
+ * (`$from` DATE, `$team` BIGINT, …; NULL when absent), never pasted into the SQL text. Only the
+ * filters the panel declares are bound, because DuckDB refuses a value for a parameter the
+ * statement does not have (the loader has checked the two lists agree).
+ */
+import {
+  BIGINT,
+  DATE,
+  dateValue,
+  DuckDBTypeId,
+  VARCHAR,
+  type DuckDBType,
+  type DuckDBValue,
+  type Json,
+} from '@duckdb/node-api';
+import type { AppContext } from '../context.ts';
+import { readWarehouse } from '../api/reports/warehouse.ts';
+import type { FilterName, LoadedPanel } from './schema.ts';
+
+/** Filter values as the query sees them: dates as YYYY-MM-DD, rep as the rep's id. */
+export interface FilterValues {
+  from?: string;
+  to?: string;
+  team?: number;
+  rep?: number;
+  category?: number;
+  country?: string;
+}
+
+/** A column of a panel's result: its name and DuckDB type (DECIMAL(38,2), BIGINT, DATE, …). */
+export interface PanelColumn {
+  name: string;
+  type: string;
+}
+
+/** What a panel's data endpoint answers. */
+export interface PanelData {
+  columns: PanelColumn[];
+  rows: Record<string, Json>[];
+}
+
+const TYPES: Record<FilterName, DuckDBType> = {
+  from: DATE,
+  to: DATE,
+  team: BIGINT,
+  rep: BIGINT,
+  category: BIGINT,
+  country: VARCHAR,
+};
+
+function toDuckDB(name: FilterName, v: string | number | undefined): DuckDBValue {
+  if (v === undefined) return null;
+  if (name === 'from' || name === 'to') {
+    const [year, month, day] = String(v).split('-').map(Number);
+    return dateValue({ year: year!, month: month!, day: day! });
+  }
+  return typeof v === 'number' ? BigInt(v) : v;
+}
+
+// Whole-number columns (counts, ids) leave as JSON numbers when they fit; DECIMAL stays a
+// string so money keeps its exact cents, as in the reports.
+const INTEGER_TYPES = new Set([
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+]);
+
+function integerCell(v: Json): Json {
+  if (typeof v !== 'string') return v;
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : v;
+}
+
+/** Run `panel`'s query with `filters`; 503 naming the mart when the marts are not built. */
+export async function runPanelQuery(
+  ctx: AppContext,
+  panel: LoadedPanel,
+  filters: FilterValues,
+): Promise<PanelData> {
+  const values: Record<string, DuckDBValue> = {};
+  const types: Record<string, DuckDBType> = {};
+  for (const name of panel.filters) {
+    values[name] = toDuckDB(name, filters[name]);
+    types[name] = TYPES[name];
+  }
+  const reader = panel.filters.length
+    ? await readWarehouse(ctx, panel.relations, panel.query, values, types)
+    : await readWarehouse(ctx, panel.relations, panel.query);
+  const names = reader.columnNames();
+  const columnTypes = reader.columnTypes();
+  const integer = columnTypes.map((t) => INTEGER_TYPES.has(t.typeId));
+  const rows = reader.getRowsJson().map((row) => {
+    const out: Record<string, Json> = {};
+    names.forEach((n, i) => (out[n] = integer[i] ? integerCell(row[i]!) : row[i]!));
+    return out;
+  });
+  return { columns: names.map((name, i) => ({ name, type: columnTypes[i]!.toString() })), rows };
+}

@@ -1,0 +1,107 @@
+/**
+ * What a dashboard file (dashboards/*.yaml) may say. Strict objects, so a misspelt key in a
+ * hand-edited file is an error naming it rather than a setting silently ignored.
+ */
+import { z } from 'zod';
+
+/** The filters a dashboard can offer, as URL query parameters and as SQL parameters `$name`. */
+export const FILTER_NAMES = ['from', 'to', 'team', 'rep', 'category', 'country'] as const;
+export type FilterName = (typeof FILTER_NAMES)[number];
+
+/** Roles a dashboard may name. admin always sees every dashboard; staff never sees any. */
+export const DASHBOARD_ROLES = ['executive', 'manager', 'analyst', 'admin'] as const;
+export type DashboardRole = (typeof DASHBOARD_ROLES)[number];
+
+const ident = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes, e.g. top-customers');
+const column = z.string().min(1);
+
+const kpi = z.strictObject({
+  /** The column of the query's first row shown as the tile's figure. */
+  value: column,
+  format: z.enum(['money', 'count', 'percent']).optional(),
+  /** A column of the same row to compare against (the previous period's figure). */
+  compare: column.optional(),
+});
+
+const table = z.strictObject({ columns: z.array(column).min(1) });
+
+/** A Vega-Lite spec without data: the rows come from the panel's query. */
+const vegaLite = z
+  .record(z.string(), z.unknown())
+  .refine((spec) => !('data' in spec), 'leave data out: the rows come from the panel query')
+  .refine((spec) => !('$schema' in spec) || String(spec.$schema).includes('vega-lite/v6'), {
+    message: 'must be a Vega-Lite 6 spec',
+  });
+
+export const panelSchema = z
+  .strictObject({
+    id: ident,
+    title: z.string().min(1),
+    description: z.string().optional(),
+    /** One SELECT over marts.* only (checked with DuckDB's parser when the files load). */
+    query: z.string().min(1),
+    /** The dashboard filters this query reads, each as `$name`; default none. */
+    filters: z.array(z.enum(FILTER_NAMES)).default([]),
+    vegaLite: vegaLite.optional(),
+    kpi: kpi.optional(),
+    table: table.optional(),
+  })
+  .superRefine((p, ctx) => {
+    const kinds = (['vegaLite', 'kpi', 'table'] as const).filter((k) => p[k] !== undefined);
+    if (kinds.length !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: `needs exactly one of vegaLite, kpi, table (has ${kinds.join(', ') || 'none'})`,
+      });
+  });
+export type Panel = z.output<typeof panelSchema>;
+
+export const dashboardSchema = z
+  .strictObject({
+    id: ident,
+    title: z.string().min(1),
+    description: z.string().default(''),
+    roles: z.array(z.enum(DASHBOARD_ROLES)).min(1),
+    filters: z.array(z.enum(FILTER_NAMES)).default([]),
+    panels: z.array(panelSchema).min(1),
+  })
+  .superRefine((d, ctx) => {
+    const seen = new Set<string>();
+    d.panels.forEach((p, i) => {
+      if (seen.has(p.id))
+        ctx.addIssue({ code: 'custom', path: ['panels', i, 'id'], message: `${p.id} twice` });
+      seen.add(p.id);
+      p.filters.forEach((f, j) => {
+        if (!d.filters.includes(f))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['panels', i, 'filters', j],
+            message: `${f} is not one of the dashboard's filters (${d.filters.join(', ') || 'none'})`,
+          });
+      });
+      // A manager sees only their own team: the team filter is forced, so every panel of a
+      // dashboard open to managers must read it, or that panel would show every team.
+      if (d.roles.includes('manager') && !p.filters.includes('team'))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['panels', i, 'filters'],
+          message: 'must include team: the dashboard is open to managers, whose team is forced',
+        });
+    });
+  });
+
+/** A panel as loaded: the marts its query reads (from DuckDB's parse tree), for the 503 check. */
+export type LoadedPanel = Panel & { relations: string[] };
+
+/** A dashboard as loaded: the file's content plus where it came from. */
+export type Dashboard = Omit<z.output<typeof dashboardSchema>, 'panels'> & {
+  file: string;
+  panels: LoadedPanel[];
+};
+
+/** Panel kind, from which of vegaLite / kpi / table it has. */
+export function panelKind(p: Panel): 'vegaLite' | 'kpi' | 'table' {
+  return p.vegaLite ? 'vegaLite' : p.kpi ? 'kpi' : 'table';
+}

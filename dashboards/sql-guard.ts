@@ -1,0 +1,93 @@
+/**
+ * Which tables a panel query reads, asked of DuckDB's own parser (json_serialize_sql) rather
+ * than a regular expression: `raw.orders` hidden in a CTE, a subquery or a quoted name is still
+ * a BASE_TABLE node in the parse tree. Runs when the dashboard files load, not per request.
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+/** What a query reads and binds, or why it is refused. */
+export type QueryShape =
+  { ok: true; parameters: string[]; relations: string[] } | { ok: false; reason: string };
+
+type Node = Record<string, unknown>;
+
+function* nodes(value: unknown): Generator<Node> {
+  if (Array.isArray(value)) for (const v of value) yield* nodes(v);
+  else if (value && typeof value === 'object') {
+    yield value as Node;
+    for (const v of Object.values(value)) yield* nodes(v);
+  }
+}
+
+/**
+ * Judge a parse tree (the JSON json_serialize_sql returns): one SELECT whose every table is
+ * `marts.<name>` or a CTE of the query, no table functions (read_csv, query_table, …).
+ * Pure, so it is tested without a database.
+ */
+export function judgeParseTree(tree: {
+  error?: boolean;
+  error_message?: string;
+  statements?: unknown[];
+}): QueryShape {
+  if (tree.error)
+    return { ok: false, reason: `not a SELECT DuckDB can parse: ${tree.error_message}` };
+  if (tree.statements?.length !== 1)
+    return {
+      ok: false,
+      reason: `must be one SELECT statement (has ${tree.statements?.length ?? 0})`,
+    };
+  const all = [...nodes(tree.statements[0])];
+  const ctes = new Set<string>();
+  for (const n of all) {
+    const map = (n.cte_map as { map?: { key: string }[] } | undefined)?.map;
+    for (const entry of map ?? []) ctes.add(entry.key.toLowerCase());
+  }
+  const parameters = new Set<string>();
+  const relations = new Set<string>();
+  for (const n of all) {
+    if (n.type === 'TABLE_FUNCTION') {
+      const fn = (n.function as Node | undefined)?.function_name;
+      return { ok: false, reason: `may read only marts.* tables, not the table function ${fn}()` };
+    }
+    if (n.type === 'BASE_TABLE') {
+      const schema = String(n.schema_name ?? '');
+      const name = String(n.table_name ?? '');
+      const isCte = schema === '' && ctes.has(name.toLowerCase());
+      if (!isCte && (n.catalog_name || schema.toLowerCase() !== 'marts'))
+        return {
+          ok: false,
+          reason: `may read only marts.* tables, not ${[n.catalog_name, schema, name].filter(Boolean).join('.')}`,
+        };
+      if (!isCte) relations.add(`marts.${name}`);
+    }
+    if (n.class === 'PARAMETER') {
+      const id = String(n.identifier ?? '');
+      if (/^\d*$/.test(id))
+        return { ok: false, reason: 'use named parameters ($from, $team, …), not ? or $1' };
+      parameters.add(id);
+    }
+  }
+  return { ok: true, parameters: [...parameters].sort(), relations: [...relations].sort() };
+}
+
+/** A parser: DuckDB in memory (no tables needed to parse), closed with close(). */
+export interface SqlParser {
+  shape(sql: string): Promise<QueryShape>;
+  close(): void;
+}
+
+/** Open an in-memory DuckDB used only to parse panel queries. */
+export async function openSqlParser(): Promise<SqlParser> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn: DuckDBConnection = await instance.connect();
+  return {
+    async shape(sql) {
+      const r = await conn.runAndReadAll('SELECT json_serialize_sql(CAST($1 AS VARCHAR))', [sql]);
+      return judgeParseTree(JSON.parse(String(r.getRows()[0]![0])));
+    },
+    close() {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}
