@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import type { OperationalDb } from './db/operational.ts';
 import type { Warehouse } from './warehouse/duckdb.ts';
 import type { JobRuntime } from './jobs/runtime.ts';
+import type { DashboardCatalog } from './dashboards/catalog.ts';
 
 export interface AppContext {
   readonly config: Config;
@@ -21,6 +22,8 @@ export interface AppContext {
    * system clock.
    */
   readonly clock?: () => Date;
+  /** The dashboard files, loaded and checked at start (dashboards/catalog.ts). */
+  readonly dashboards?: DashboardCatalog;
 }
 
 /** The context's clock, or the system's. */

@@ -18,6 +18,7 @@ import { loadDemo, DEFAULT_DEMO_ORDERS } from './db/demo/index.ts';
 import { isEmptyForDemo } from './db/demo/empty.ts';
 import { demoProgressPrinter } from './db/demo/progress.ts';
 import { CliError, openMigratedDb, openWarehouseOrExplain } from './runtime.ts';
+import { DashboardFileError, loadDashboards } from './dashboards/catalog.ts';
 
 export interface StartOptions {
   demo: boolean;
@@ -49,6 +50,15 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
 
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
   checkSchedules(config);
+  // Before anything opens: a broken dashboard file stops start-up with one line naming the file
+  // and the field, rather than a server whose dashboard answers 500.
+  let dashboards;
+  try {
+    dashboards = await loadDashboards();
+  } catch (e) {
+    if (e instanceof DashboardFileError) throw new CliError(e.message);
+    throw e;
+  }
   const logger = createLogger(config);
   const ops = await openMigratedDb(config, 'start');
   let warehouse;
@@ -98,7 +108,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   if ((await countUsers(ops.db)) === 0)
     signInPath = (await createFirstAdmin(ops.db, new Date())).path;
 
-  const base: AppContext = { config, ops, warehouse, logger };
+  const base: AppContext = { config, ops, warehouse, logger, dashboards };
   let background: Background | undefined;
   const server = http.createServer();
   try {

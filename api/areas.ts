@@ -17,6 +17,7 @@ import { orderRoutes } from './orders/routes.ts';
 import { teamRoutes } from './teams/routes.ts';
 import { modelRoutes } from './models/routes.ts';
 import { reportRoutes } from './reports/routes.ts';
+import { dashboardRoutes } from './dashboards/routes.ts';
 import { ingestRoutes } from './ingest/routes.ts';
 import { jobRoutes } from './jobs/routes.ts';
 import { modelRunRoutes } from './models/run-routes.ts';
@@ -41,6 +42,8 @@ export const areaRouters: AreaRouter[] = [
   modelRunRoutes,
   modelRoutes,
   reportRoutes,
+  // dashboards: files in dashboards/, their panels' data from the marts
+  dashboardRoutes,
   // warehouse ingest run log
   ingestRoutes,
   // background jobs, their runs, the warehouse's freshness

@@ -22,6 +22,7 @@ import type { OperationalDb } from '../../db/operational.ts';
 import { openPostgres } from '../../db/postgres.ts';
 import type { Role } from '../../db/schema.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
+import { loadDashboards } from '../../dashboards/catalog.ts';
 import { observeAnswer } from './observe.ts';
 import { createTestDatabase } from './postgres.ts';
 
@@ -116,7 +117,14 @@ export async function startTestEnv(kind: DbKind, options: TestEnvOptions = {}): 
   const { ops, url: databaseUrl, dispose } = await openTestDb(kind, dataDir);
   const warehouse = await openWarehouse(config, 'test');
   const logger = options.logger ?? pino({ level: 'silent' });
-  const base: AppContext = { config, ops, warehouse, logger, clock: options.clock };
+  const base: AppContext = {
+    config,
+    ops,
+    warehouse,
+    logger,
+    clock: options.clock,
+    dashboards: await loadDashboards(),
+  };
   const background = options.jobs
     ? await startBackground(base, { backoffMs: [20, 20] })
     : undefined;

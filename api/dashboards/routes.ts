@@ -1,0 +1,90 @@
+/**
+ * GET /dashboards, /dashboards/{id} and /dashboards/{id}/panels/{panel}/data (format=csv for a
+ * CSV download). executive, manager (own team), analyst and admin, as each dashboard file says.
+ */
+import { Router } from 'express';
+import type { Json } from '@duckdb/node-api';
+import type { AppContext } from '../../context.ts';
+import type { RouteRegistry } from '../route.ts';
+import { sendCsv, type CsvColumn, type CsvKind } from '../reports/csv.ts';
+import {
+  dashboardDetail,
+  dashboardList,
+  dashboardParams,
+  panelData,
+  panelDataQuery,
+  panelParams,
+} from './schemas.ts';
+import * as service from './service.ts';
+
+/** The roles past the route gate; each dashboard's file narrows it further (service.mayOpen). */
+const DASHBOARD_ROLES = ['executive', 'manager', 'analyst'] as const;
+
+/** DECIMAL cells stay numbers in the CSV (money), as do integer and floating columns. */
+function csvKind(type: string): CsvKind {
+  if (type.startsWith('DECIMAL')) return 'decimal';
+  return /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE)$/.test(type) ? 'number' : 'text';
+}
+
+/** The dashboard endpoints. */
+export function dashboardRoutes(ctx: AppContext, registry: RouteRegistry): Router {
+  const router = Router();
+  const tag = 'dashboards';
+
+  registry.add(
+    router,
+    {
+      method: 'get',
+      path: '/dashboards',
+      operationId: 'listDashboards',
+      summary: 'The dashboards your role may open, with their panels',
+      tag,
+      roles: DASHBOARD_ROLES,
+      response: dashboardList,
+    },
+    ({ principal }) => service.listDashboards(ctx, principal),
+  );
+
+  registry.add(
+    router,
+    {
+      method: 'get',
+      path: '/dashboards/:id',
+      operationId: 'getDashboard',
+      summary: 'A dashboard: its filters and panels (Vega-Lite specs, KPI tiles, tables)',
+      tag,
+      roles: DASHBOARD_ROLES,
+      params: dashboardParams,
+      response: dashboardDetail,
+    },
+    ({ params, principal }) => service.dashboardDetail(ctx, principal, params.id),
+  );
+
+  registry.add(
+    router,
+    {
+      method: 'get',
+      path: '/dashboards/:id/panels/:panel/data',
+      operationId: 'getDashboardPanelData',
+      csv: true,
+      errors: [503],
+      summary: "A panel's rows for the filters in the query string (format=csv for CSV)",
+      tag,
+      roles: DASHBOARD_ROLES,
+      params: panelParams,
+      query: panelDataQuery,
+      response: panelData,
+    },
+    async ({ params, query, principal, res }) => {
+      const { data } = await service.panelData(ctx, principal, params.id, params.panel, query);
+      if (query.format !== 'csv') return data;
+      const columns: CsvColumn<Record<string, Json>>[] = data.columns.map((c) => ({
+        name: c.name,
+        kind: csvKind(c.type),
+      }));
+      sendCsv(res, `${params.id}-${params.panel}`, columns, data.rows);
+      return undefined;
+    },
+  );
+  return router;
+}

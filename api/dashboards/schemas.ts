@@ -1,0 +1,75 @@
+/** Request and response shapes of the dashboard endpoints (the OpenAPI document is built from these). */
+import { z } from 'zod';
+import { dateInput, idText } from '../fields.ts';
+
+export const dashboardParams = z.object({ id: z.string().min(1) });
+export const panelParams = z.object({ id: z.string().min(1), panel: z.string().min(1) });
+
+/** The filters as URL query parameters; which ones a dashboard takes is its file's `filters`. */
+export const panelDataQuery = z
+  .object({
+    from: dateInput.optional(),
+    to: dateInput.optional(),
+    /** Team id. A manager's is forced to their own team. */
+    team: idText.optional(),
+    /** Rep code (R-ANA), as people write it; the query gets the rep's id. */
+    rep: z.string().trim().min(1).max(64).optional(),
+    /** Category id; includes its subcategories. */
+    category: idText.optional(),
+    /** ISO 3166-1 alpha-2 country code. */
+    country: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 code, e.g. FR')
+      .transform((c) => c.toUpperCase())
+      .optional(),
+    format: z.enum(['json', 'csv']).default('json'),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from is after to', path: ['to'] });
+export type PanelDataQuery = z.output<typeof panelDataQuery>;
+
+const filterName = z.enum(['from', 'to', 'team', 'rep', 'category', 'country']);
+
+export const dashboardSummary = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  panels: z.array(z.object({ id: z.string(), title: z.string() })),
+});
+
+export const dashboardList = z.object({
+  items: z.array(dashboardSummary),
+  nextCursor: z.null(),
+});
+
+export const panelDetail = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string().nullable(),
+  filters: z.array(filterName),
+  kind: z.enum(['vegaLite', 'kpi', 'table']),
+  /** The Vega-Lite 6 spec, without data (the rows come from …/data). */
+  vegaLite: z.record(z.string(), z.unknown()).optional(),
+  kpi: z
+    .object({
+      value: z.string(),
+      format: z.enum(['money', 'count', 'percent']).optional(),
+      compare: z.string().optional(),
+    })
+    .optional(),
+  table: z.object({ columns: z.array(z.string()) }).optional(),
+});
+
+export const dashboardDetail = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  filters: z.array(filterName),
+  panels: z.array(panelDetail),
+});
+
+export const panelData = z.object({
+  columns: z.array(z.object({ name: z.string(), type: z.string() })),
+  /** One object per row: DECIMAL (money) as an exact decimal string, whole numbers as numbers. */
+  rows: z.array(z.record(z.string(), z.unknown())),
+});

@@ -1,0 +1,143 @@
+/**
+ * Dashboard rules: which roles open which dashboard (admin every one, staff none), and what a
+ * panel's filters become — the rep's code resolved to its id, and a manager's team forced to
+ * their own, so editing the URL cannot show another team's figures.
+ */
+import type { Principal } from '../auth/principal.ts';
+import type { AppContext } from '../../context.ts';
+import type { Dashboard, LoadedPanel } from '../../dashboards/schema.ts';
+import { FILTER_NAMES, panelKind } from '../../dashboards/schema.ts';
+import type { DashboardCatalog } from '../../dashboards/catalog.ts';
+import { runPanelQuery, type FilterValues, type PanelData } from '../../dashboards/query.ts';
+import { AppError, fieldProblem } from '../errors.ts';
+import type { PanelDataQuery } from './schemas.ts';
+
+/** May `principal` open `d`? */
+export function mayOpen(d: Dashboard, principal: Principal): boolean {
+  if (principal.role === 'admin') return true;
+  return (d.roles as readonly string[]).includes(principal.role);
+}
+
+function catalogOf(ctx: AppContext): DashboardCatalog {
+  if (!ctx.dashboards) throw new AppError('unavailable', 'this server runs without dashboards');
+  return ctx.dashboards;
+}
+
+/** GET /dashboards: the ones the caller's role may open. */
+export function listDashboards(ctx: AppContext, principal: Principal) {
+  const items = [...catalogOf(ctx).values()]
+    .filter((d) => mayOpen(d, principal))
+    .map((d) => ({
+      id: d.id,
+      title: d.title,
+      description: d.description,
+      panels: d.panels.map((p) => ({ id: p.id, title: p.title })),
+    }));
+  return { items, nextCursor: null };
+}
+
+/** The dashboard `id`: 404 naming it when there is none, 403 when the role may not open it. */
+export function openDashboard(ctx: AppContext, principal: Principal, id: string): Dashboard {
+  const d = catalogOf(ctx).get(id);
+  if (!d) throw new AppError('not_found', `no dashboard ${id}`);
+  if (!mayOpen(d, principal))
+    throw new AppError('forbidden', `role ${principal.role} may not open dashboard ${id}`);
+  return d;
+}
+
+/** GET /dashboards/{id}: the file as the page needs it (no SQL). */
+export function dashboardDetail(ctx: AppContext, principal: Principal, id: string) {
+  const d = openDashboard(ctx, principal, id);
+  return {
+    id: d.id,
+    title: d.title,
+    description: d.description,
+    filters: d.filters,
+    panels: d.panels.map((p) => ({
+      id: p.id,
+      title: p.title,
+      description: p.description ?? null,
+      filters: p.filters,
+      kind: panelKind(p),
+      ...(p.vegaLite ? { vegaLite: p.vegaLite } : {}),
+      ...(p.kpi ? { kpi: p.kpi } : {}),
+      ...(p.table ? { table: p.table } : {}),
+    })),
+  };
+}
+
+/** The team a manager is limited to; 403 when their rep is in no team. */
+async function managerTeam(ctx: AppContext, principal: Principal): Promise<number> {
+  const me =
+    principal.repId == null
+      ? undefined
+      : await ctx.ops.db
+          .selectFrom('sales_reps')
+          .select('team_id')
+          .where('id', '=', principal.repId)
+          .executeTakeFirst();
+  if (me?.team_id == null)
+    throw new AppError(
+      'forbidden',
+      'a manager sees the team of their rep, and this one is in no team',
+    );
+  return me.team_id;
+}
+
+/** The filter values of a request, checked against the dashboard and the caller's scope. */
+export async function resolveFilters(
+  ctx: AppContext,
+  principal: Principal,
+  d: Dashboard,
+  q: PanelDataQuery,
+): Promise<FilterValues> {
+  for (const name of FILTER_NAMES)
+    if (q[name] !== undefined && !d.filters.includes(name))
+      throw fieldProblem(
+        'bad_request',
+        name,
+        `not a filter of dashboard ${d.id} (it has ${d.filters.join(', ') || 'none'})`,
+        'query',
+      );
+  const values: FilterValues = {
+    from: q.from,
+    to: q.to,
+    team: q.team,
+    category: q.category,
+    country: q.country,
+  };
+  if (q.rep !== undefined) {
+    const rep = await ctx.ops.db
+      .selectFrom('sales_reps')
+      .select('id')
+      .where('code', '=', q.rep)
+      .executeTakeFirst();
+    if (!rep) throw fieldProblem('bad_request', 'rep', `no rep with code ${q.rep}`, 'query');
+    values.rep = rep.id;
+  }
+  if (principal.role === 'manager') {
+    const own = await managerTeam(ctx, principal);
+    if (q.team !== undefined && q.team !== own)
+      throw new AppError(
+        'forbidden',
+        `a manager sees only their own team (${own}), not team ${q.team}`,
+      );
+    values.team = own;
+  }
+  return values;
+}
+
+/** GET /dashboards/{id}/panels/{panel}/data. */
+export async function panelData(
+  ctx: AppContext,
+  principal: Principal,
+  id: string,
+  panelId: string,
+  q: PanelDataQuery,
+): Promise<{ panel: LoadedPanel; data: PanelData }> {
+  const d = openDashboard(ctx, principal, id);
+  const panel = d.panels.find((p) => p.id === panelId);
+  if (!panel) throw new AppError('not_found', `dashboard ${id} has no panel ${panelId}`);
+  const filters = await resolveFilters(ctx, principal, d, q);
+  return { panel, data: await runPanelQuery(ctx, panel, filters) };
+}
