@@ -25,6 +25,8 @@ type ScopeCase = { route: string; roles: Scoped[]; method: string; url: string }
 const SCOPED_ELSEWHERE: Record<string, string> = {
   'GET /api/v1/reports/sales': 'reports.test.ts: limits a manager to the reps of their team',
   'GET /api/v1/reports/team': 'reports.test.ts: matches monthly quotas … scopes a manager',
+  'GET /api/v1/dashboards/{id}/panels/{panel}/data':
+    "dashboards.test.ts: a manager cannot see another team's figures by editing the URL",
 };
 
 /** Row counts of every table a refused request could have written. */

@@ -270,6 +270,11 @@ export function probesFor({ world, ids }: AccessWorld): Record<string, Probe> {
     'GET /api/v1/reports/sales': unbuilt('/reports/sales'),
     'GET /api/v1/reports/team': unbuilt('/reports/team'),
     'GET /api/v1/reports/inventory': unbuilt('/reports/inventory'),
+    'GET /api/v1/dashboards': ok('/dashboards'),
+    'GET /api/v1/dashboards/{id}': ok('/dashboards/executive'),
+    'GET /api/v1/dashboards/{id}/panels/{panel}/data': unbuilt(
+      '/dashboards/executive/panels/revenue/data',
+    ),
     'GET /api/v1/ingest/runs': ok('/ingest/runs'),
     'POST /api/v1/ingest/runs': invalid('/ingest/runs'),
     'GET /api/v1/ingest/runs/{id}': missing(`/ingest/runs/${no}`),
