@@ -130,6 +130,11 @@ export async function startTestEnv(kind: DbKind, options: TestEnvOptions = {}): 
     : undefined;
   const ctx = background?.ctx ?? base;
   const server = http.createServer(createApp(ctx));
+  // The server must never close an idle connection first: fetch (undici) drops its own after
+  // 4 s, but on a loaded machine its timer fired late and it sent a request on a socket the
+  // server's 5 s timer had just closed — ECONNRESET in a test that did nothing wrong (seen in CI
+  // at load 10).
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
