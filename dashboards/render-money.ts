@@ -30,7 +30,7 @@ export function currencySymbol(currency: string = DEFAULT_CURRENCY): string {
   const code = currency.toUpperCase();
   let parts: Intl.NumberFormatPart[];
   try {
-    parts = new Intl.NumberFormat('en-GB', { style: 'currency', currency: code }).formatToParts(0);
+    parts = new Intl.NumberFormat('en-US', { style: 'currency', currency: code }).formatToParts(0);
   } catch {
     throw new Error(
       `unknown currency ${JSON.stringify(currency)}: expected an ISO 4217 code like EUR`,

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
+import { Resvg, type RenderedImage, type ResvgRenderOptions } from '@resvg/resvg-js';
 
 export interface PngOptions {
   /** Pixels per SVG unit: 2 gives a sharp image on high-density screens. Default 2. */
@@ -64,8 +64,8 @@ function fontOptions(files: string[] | undefined): NonNullable<ResvgRenderOption
     : { loadSystemFonts: true };
 }
 
-/** The SVG as PNG bytes, `scale` × its size. */
-export function renderPng(svg: string, opts: PngOptions = {}): Buffer {
+/** The SVG drawn to pixels (RGBA), `scale` × its size; `asPng()` encodes it. */
+export function rasterize(svg: string, opts: PngOptions = {}): RenderedImage {
   const scale = opts.scale ?? 2;
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
@@ -73,5 +73,10 @@ export function renderPng(svg: string, opts: PngOptions = {}): Buffer {
     font: fontOptions(opts.fontFiles),
     logLevel: 'off',
   });
-  return resvg.render().asPng();
+  return resvg.render();
+}
+
+/** The SVG as PNG bytes, `scale` × its size. */
+export function renderPng(svg: string, opts: PngOptions = {}): Buffer {
+  return rasterize(svg, opts).asPng();
 }

@@ -15,7 +15,7 @@ import { DEFAULT_HEIGHT, DEFAULT_WIDTH, MUTED, deepMerge, themeConfig } from './
 
 export { expandKpi, type KpiOptions, type KpiComparison } from './render-kpi.ts';
 export { expandTable, type TableColumn } from './render-table.ts';
-export { renderPng, type PngOptions } from './render-png.ts';
+export { rasterize, renderPng, themeFontFiles, type PngOptions } from './render-png.ts';
 export { validateSpec } from './render-validate.ts';
 export { formatMoney, currencySymbol, FORMATS, type FormatName } from './render-money.ts';
 export { PALETTE } from './render-theme.ts';
