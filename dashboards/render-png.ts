@@ -64,7 +64,10 @@ function fontOptions(files: string[] | undefined): NonNullable<ResvgRenderOption
     : { loadSystemFonts: true };
 }
 
-/** The SVG drawn to pixels (RGBA), `scale` × its size; `asPng()` encodes it. */
+/**
+ * The SVG drawn to pixels (RGBA), `scale` × its size; `asPng()` encodes it. Its `pixels` is a
+ * getter that copies the image on every read: read it once into a variable.
+ */
 export function rasterize(svg: string, opts: PngOptions = {}): RenderedImage {
   const scale = opts.scale ?? 2;
   const resvg = new Resvg(svg, {

@@ -52,10 +52,11 @@ const svgSize = (svg: string) => {
 
 /** Pixels clearly darker than the white background. */
 function darkPixels(svg: string): number {
-  const img = rasterize(svg, { scale: 1 });
+  // `pixels` is a getter that copies the whole image each time it is read: read it once.
+  const px = rasterize(svg, { scale: 1 }).pixels;
   let n = 0;
-  for (let i = 0; i < img.pixels.length; i += 4) {
-    if (img.pixels[i]! + img.pixels[i + 1]! + img.pixels[i + 2]! < 3 * 160) n++;
+  for (let i = 0; i < px.length; i += 4) {
+    if (px[i]! + px[i + 1]! + px[i + 2]! < 3 * 160) n++;
   }
   return n;
 }
