@@ -18,6 +18,7 @@ import { teamRoutes } from './teams/routes.ts';
 import { modelRoutes } from './models/routes.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { dashboardRoutes } from './dashboards/routes.ts';
+import { dashboardRenderRoutes } from './dashboards/render-routes.ts';
 import { ingestRoutes } from './ingest/routes.ts';
 import { jobRoutes } from './jobs/routes.ts';
 import { modelRunRoutes } from './models/run-routes.ts';
@@ -44,6 +45,7 @@ export const areaRouters: AreaRouter[] = [
   reportRoutes,
   // dashboards: files in dashboards/, their panels' data from the marts
   dashboardRoutes,
+  dashboardRenderRoutes,
   // warehouse ingest run log
   ingestRoutes,
   // background jobs, their runs, the warehouse's freshness

@@ -22,6 +22,7 @@ export interface OperationDoc {
   errors?: readonly number[];
   alsoSuccess?: readonly number[];
   csv?: boolean;
+  media?: readonly string[];
   form?: boolean;
   bodiless?: Readonly<Record<number, string>>;
 }
@@ -141,6 +142,14 @@ function responsesOf(op: OperationDoc): Record<string, unknown> {
   const success = !op.response && op.status === 200 ? 204 : op.status;
   const content: Record<string, unknown> = {};
   if (op.response) content['application/json'] = { schema: jsonSchema(op.response, 'output') };
+  for (const type of op.media ?? [])
+    content[type] = {
+      schema: type.startsWith('image/png')
+        ? { type: 'string', contentMediaType: type }
+        : type === 'application/json'
+          ? { type: 'object' }
+          : { type: 'string' },
+    };
   if (op.csv)
     content['text/csv'] = {
       schema: { type: 'string', description: 'format=csv: RFC 4180, a header row' },

@@ -45,6 +45,8 @@ export interface RouteSpec<
   alsoSuccess?: readonly number[];
   /** `format=csv` answers text/csv (the reports). */
   csv?: boolean;
+  /** Other media types the success answer comes as (image/svg+xml, image/png). */
+  media?: readonly string[];
   /**
    * A write that changes no business data (job, ingest and model runs, API keys): it does not
    * make the warehouse stale, or every refresh asked for would schedule another (jobs/changes.ts).

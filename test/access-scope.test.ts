@@ -27,6 +27,12 @@ const SCOPED_ELSEWHERE: Record<string, string> = {
   'GET /api/v1/reports/team': 'reports.test.ts: matches monthly quotas … scopes a manager',
   'GET /api/v1/dashboards/{id}/panels/{panel}/data':
     "dashboards.test.ts: a manager cannot see another team's figures by editing the URL",
+  'GET /api/v1/dashboards/{id}/panels/{panel}.svg':
+    'dashboards.test.ts: images are drawn from the same rows as …/data',
+  'GET /api/v1/dashboards/{id}/panels/{panel}.png':
+    'dashboards.test.ts: images are drawn from the same rows as …/data',
+  'GET /api/v1/dashboards/{id}/panels/{panel}.json':
+    'dashboards.test.ts: images are drawn from the same rows as …/data',
 };
 
 /** Row counts of every table a refused request could have written. */

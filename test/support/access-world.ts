@@ -275,6 +275,15 @@ export function probesFor({ world, ids }: AccessWorld): Record<string, Probe> {
     'GET /api/v1/dashboards/{id}/panels/{panel}/data': unbuilt(
       '/dashboards/executive/panels/revenue/data',
     ),
+    'GET /api/v1/dashboards/{id}/panels/{panel}.svg': unbuilt(
+      '/dashboards/executive/panels/revenue.svg',
+    ),
+    'GET /api/v1/dashboards/{id}/panels/{panel}.png': unbuilt(
+      '/dashboards/executive/panels/revenue.png',
+    ),
+    'GET /api/v1/dashboards/{id}/panels/{panel}.json': unbuilt(
+      '/dashboards/executive/panels/revenue.json',
+    ),
     'GET /api/v1/ingest/runs': ok('/ingest/runs'),
     'POST /api/v1/ingest/runs': invalid('/ingest/runs'),
     'GET /api/v1/ingest/runs/{id}': missing(`/ingest/runs/${no}`),

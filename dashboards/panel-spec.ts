@@ -1,0 +1,22 @@
+/**
+ * A panel of a dashboard file as one Vega-Lite spec, whatever its kind: a `vegaLite` spec gets the
+ * panel's title; a `kpi` tile and a `table` expand through the renderer's shorthands. The server
+ * renders this (SVG, PNG), exports it (JSON) and the page draws the same.
+ */
+import type { LoadedPanel } from './schema.ts';
+import { expandKpi, expandTable, type Row, type Spec } from './render.ts';
+
+/** The file's KPI formats → the renderer's. */
+const KPI_FORMAT = { money: 'money', count: 'integer', percent: 'percent' } as const;
+
+export function panelSpec(panel: LoadedPanel, rows: readonly Row[]): Spec {
+  if (panel.kpi)
+    return expandKpi({
+      title: panel.title,
+      value: panel.kpi.value,
+      previous: panel.kpi.compare,
+      format: KPI_FORMAT[panel.kpi.format ?? 'count'],
+    });
+  if (panel.table) return { title: panel.title, ...expandTable(panel.table.columns, rows) };
+  return { title: panel.title, ...panel.vegaLite } as Spec;
+}
