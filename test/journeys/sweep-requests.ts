@@ -196,13 +196,15 @@ function setAt(value: unknown, path: Path, leaf: unknown): unknown {
 /** Fill the path's {params} with ids of real rows (the segment before each names the rows). */
 export function fillPath(path: string, ids: RowIds, override?: [string, string]): string {
   const segments = path.split('/');
+  // A param may fill part of a segment: /panels/{panel}.svg.
   return segments
-    .map((seg, i) => {
-      const m = /^\{(\w+)\}$/.exec(seg);
-      if (!m) return seg;
-      if (override && override[0] === m[1]) return encodeURIComponent(override[1]);
-      return encodeURIComponent(String(ids[segments[i - 1]!] ?? 1));
-    })
+    .map((seg, i) =>
+      seg.replace(/\{(\w+)\}/g, (_all, name: string) =>
+        override && override[0] === name
+          ? encodeURIComponent(override[1])
+          : encodeURIComponent(String(ids[segments[i - 1]!] ?? 1)),
+      ),
+    )
     .join('/');
 }
 
