@@ -25,7 +25,22 @@ const kpi = z.strictObject({
   compare: column.optional(),
 });
 
-const table = z.strictObject({ columns: z.array(column).min(1) });
+/** A table column: its name, or the name with a heading and a format (money, integer, …). */
+const tableColumn = z.union([
+  column,
+  z.strictObject({
+    field: column,
+    title: z.string().optional(),
+    format: z.enum(['money', 'money0', 'number', 'integer', 'percent', 'date', 'text']).optional(),
+  }),
+]);
+
+const table = z.strictObject({ columns: z.array(tableColumn).min(1) });
+
+/** The query column a table column shows. */
+export function columnField(c: z.output<typeof tableColumn>): string {
+  return typeof c === 'string' ? c : c.field;
+}
 
 /** A Vega-Lite spec without data: the rows come from the panel's query. */
 const vegaLite = z

@@ -10,7 +10,7 @@ import { validateSpec } from '../dashboards/render.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../api/auth/service.ts';
 import { DASHBOARDS_DIR, loadDashboards } from '../dashboards/catalog.ts';
-import { panelKind } from '../dashboards/schema.ts';
+import { columnField, panelKind } from '../dashboards/schema.ts';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { describeBoth, startTestEnv, tempDir, type TestEnv } from './support/harness.ts';
@@ -213,7 +213,7 @@ describeBoth('dashboards API', (kind) => {
           panelKind(p) === 'kpi'
             ? [p.kpi!.value, ...(p.kpi!.compare ? [p.kpi!.compare] : [])]
             : panelKind(p) === 'table'
-              ? p.table!.columns
+              ? p.table!.columns.map(columnField)
               : Object.values(p.vegaLite!.encoding as Record<string, { field?: string }>)
                   .map((e) => e.field)
                   .filter((f): f is string => !!f);

@@ -57,7 +57,20 @@ export const panelDetail = z.object({
       compare: z.string().optional(),
     })
     .optional(),
-  table: z.object({ columns: z.array(z.string()) }).optional(),
+  table: z
+    .object({
+      columns: z.array(
+        z.union([
+          z.string(),
+          z.object({
+            field: z.string(),
+            title: z.string().optional(),
+            format: z.string().optional(),
+          }),
+        ]),
+      ),
+    })
+    .optional(),
 });
 
 export const dashboardDetail = z.object({
