@@ -9,36 +9,21 @@
  * opens and migrates PGlite), so the two folders run side by side and independent commands in
  * parallel. SALESOPS_PASSWORD_COST=12 keeps scrypt cheap.
  */
-import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnCli, whenServing, type Finished, type StartedServer } from './support/cli-process.ts';
+import {
+  cliOnFolders,
+  whenServing,
+  type Finished,
+  type StartedServer,
+} from './support/cli-process.ts';
 
 const PASSWORD = 'plum orchard at dusk 42';
 const PUBLIC_URL = 'https://sales.example.com';
 const LINK = /^(\S+)\/set-password\?token=([\w-]{20,})$/;
 
-const dirs: string[] = [];
-const live = new Set<ChildProcess>();
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-users-test-'));
-  dirs.push(dir);
-  return dir;
-}
-
-function spawnOn(dataDir: string, args: string[], env: Record<string, string> = {}) {
-  return spawnCli(args, {
-    env: { SALESOPS_DATA_DIR: dataDir, SALESOPS_PASSWORD_COST: '12', ...env },
-    live,
-  });
-}
-
-function runCli(dataDir: string, args: string[], env?: Record<string, string>): Promise<Finished> {
-  return spawnOn(dataDir, args, env).finished;
-}
+const { tempDir, spawnOn, runCli, cleanup } = cliOnFolders('cli-users-test-', {
+  SALESOPS_PASSWORD_COST: '12',
+});
 
 /** One plain line on stderr, nothing on stdout, exit 1: what every explained failure looks like. */
 function expectOneLineFailure(f: Finished, pattern: RegExp): void {
@@ -93,10 +78,7 @@ function tableRows(f: Finished): string[][] {
   return lines.slice(1).map((l) => l.split(/ {2,}/));
 }
 
-afterAll(() => {
-  for (const child of live) child.kill('SIGKILL');
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(cleanup);
 
 let handoffFolder: string;
 let server: StartedServer;

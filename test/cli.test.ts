@@ -9,9 +9,7 @@
  * Every process pays the CLI's import cost (~3–10 s on the shared 2-core box), so independent
  * runs go in parallel and the demo is kept small with `start --demo-orders`.
  */
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertKey } from '../api/auth/repository.ts';
@@ -21,7 +19,7 @@ import { openEmbedded } from '../db/embedded.ts';
 import { failureLines } from '../runtime.ts';
 import {
   ROOT,
-  spawnCli,
+  cliOnFolders,
   whenServing,
   type Finished,
   type StartedServer,
@@ -30,24 +28,9 @@ import {
 const DEMO_ORDERS = 200;
 const KEY = /^so_[0-9a-f]{8}_[\w-]{43}$/;
 
-const dirs: string[] = [];
-const live = new Set<ChildProcess>();
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-test-'));
-  dirs.push(dir);
-  return dir;
-}
-
-/** Spawn the CLI on `dataDir` (embedded database: DATABASE_URL removed unless given). */
-function spawnOn(dataDir: string, args: string[], env: Record<string, string> = {}) {
-  return spawnCli(args, { env: { SALESOPS_DATA_DIR: dataDir, ...env }, live });
-}
-
-/** Run a CLI command to its end. */
-function runCli(dataDir: string, args: string[], env?: Record<string, string>): Promise<Finished> {
-  return spawnOn(dataDir, args, env).finished;
-}
+// Each command on its own temp folder, on the embedded database (DATABASE_URL removed unless
+// given).
+const { tempDir, spawnOn, runCli, cleanup } = cliOnFolders('cli-test-');
 
 type Server = StartedServer;
 
@@ -106,10 +89,7 @@ beforeAll(async () => {
   ]);
 }, 240_000);
 
-afterAll(async () => {
-  for (const child of live) child.kill('SIGKILL');
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(cleanup);
 
 describe('salesops start, first time', () => {
   it('serves /health and OpenAPI, with the demo loaded, and prints the URL and an admin key', async () => {

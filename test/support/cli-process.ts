@@ -4,6 +4,8 @@
  * start serves" so both read the CLI's output the same way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -96,4 +98,32 @@ export function whenServing(run: CliRun): Promise<StartedServer> {
       reject(new Error(`start exited (${f.code}) before serving:\n${f.stdout}\n${f.stderr}`)),
     );
   });
+}
+
+/**
+ * CLI runs on temp data folders, for a test file: `tempDir()` makes a folder, `spawnOn` /
+ * `runCli` run `salesops …` on one (with `baseEnv` under each call's env), `cleanup()` (afterAll)
+ * kills what still runs and removes the folders.
+ */
+export function cliOnFolders(prefix: string, baseEnv: Record<string, string> = {}) {
+  const dirs: string[] = [];
+  const live = new Set<ChildProcess>();
+  const spawnOn = (dataDir: string, args: string[], env: Record<string, string> = {}) =>
+    spawnCli(args, { env: { SALESOPS_DATA_DIR: dataDir, ...baseEnv, ...env }, live });
+  return {
+    live,
+    tempDir(): string {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+      dirs.push(dir);
+      return dir;
+    },
+    spawnOn,
+    /** Run a CLI command to its end. */
+    runCli: (dataDir: string, args: string[], env?: Record<string, string>): Promise<Finished> =>
+      spawnOn(dataDir, args, env).finished,
+    cleanup(): void {
+      for (const child of live) child.kill('SIGKILL');
+      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
