@@ -8,13 +8,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { validateSpec } from '../dashboards/render.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../api/auth/service.ts';
 import { DASHBOARDS_DIR, loadDashboards } from '../dashboards/catalog.ts';
 import { columnField, panelKind } from '../dashboards/schema.ts';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { describeBoth, startTestEnv, tempDir, type TestEnv } from './support/harness.ts';
-import { loadSalesFixture, withConnection } from './support/warehouse-fixtures.ts';
+import {
+  loadSalesFixture,
+  seedFixtureTeams,
+  withConnection,
+} from './support/warehouse-fixtures.ts';
 
 const PANEL = `
   - id: p
@@ -130,23 +133,7 @@ describeBoth('dashboards API', (kind) => {
 
   beforeAll(async () => {
     env = await startTestEnv(kind);
-    await env.ops.db
-      .insertInto('teams')
-      .values([
-        { id: 1, name: 'North' },
-        { id: 2, name: 'South' },
-      ])
-      .execute();
-    await env.ops.db
-      .insertInto('sales_reps')
-      .values([
-        { id: 10, code: 'R-ANA', name: 'Ana', team_id: 1 },
-        { id: 11, code: 'R-BEN', name: 'Ben', team_id: 1 },
-        { id: 20, code: 'R-CID', name: 'Cid', team_id: 2 },
-      ])
-      .execute();
-    managerNorth = (await createApiKey(env.ops.db, { name: 'north', role: 'manager', repId: 10 }))
-      .key;
+    managerNorth = await seedFixtureTeams(env);
     await withConnection(env.warehouse, loadSalesFixture);
     const run = await runProject(env.warehouse, loadProject(), {
       command: 'build',

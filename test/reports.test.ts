@@ -4,11 +4,14 @@
  * One database kind is enough: the reports read DuckDB; PostgreSQL only holds keys and teams.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../api/auth/service.ts';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { startTestEnv, type TestEnv } from './support/harness.ts';
-import { loadSalesFixture, withConnection } from './support/warehouse-fixtures.ts';
+import {
+  loadSalesFixture,
+  seedFixtureTeams,
+  withConnection,
+} from './support/warehouse-fixtures.ts';
 
 describe('reports API', () => {
   let env: TestEnv;
@@ -16,24 +19,7 @@ describe('reports API', () => {
 
   beforeAll(async () => {
     env = await startTestEnv('embedded');
-    // The manager's scope comes from the operational database, as everywhere in the API.
-    await env.ops.db
-      .insertInto('teams')
-      .values([
-        { id: 1, name: 'North' },
-        { id: 2, name: 'South' },
-      ])
-      .execute();
-    await env.ops.db
-      .insertInto('sales_reps')
-      .values([
-        { id: 10, code: 'R-ANA', name: 'Ana', team_id: 1 },
-        { id: 11, code: 'R-BEN', name: 'Ben', team_id: 1 },
-        { id: 20, code: 'R-CID', name: 'Cid', team_id: 2 },
-      ])
-      .execute();
-    managerKey = (await createApiKey(env.ops.db, { name: 'north', role: 'manager', repId: 10 }))
-      .key;
+    managerKey = await seedFixtureTeams(env);
   });
   afterAll(async () => {
     await env?.close();

@@ -5,6 +5,8 @@
  */
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { Warehouse } from '../../warehouse/duckdb.ts';
+import { createApiKey } from '../../api/auth/service.ts';
+import type { TestEnv } from './harness.ts';
 
 const STAMPS = `created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
   updated_at TIMESTAMPTZ NOT NULL DEFAULT now()`;
@@ -357,4 +359,28 @@ export async function loadSalesFixture(conn: DuckDBConnection): Promise<void> {
     move(11, 502, 'shipment', -30, '2026-02-15T00:00:00Z'), // 90 d only
     move(12, 502, 'shipment', -15, '2026-03-20T00:00:00Z'), // 30 d and 90 d
   ]);
+}
+
+/**
+ * The operational side of the sales fixture: teams North (1) and South (2), reps R-ANA and R-BEN
+ * (North) and R-CID (South), as the fixture's rows name them — a manager's scope comes from the
+ * operational database, as everywhere in the API. → an API key of the North manager (R-ANA).
+ */
+export async function seedFixtureTeams(env: TestEnv): Promise<string> {
+  await env.ops.db
+    .insertInto('teams')
+    .values([
+      { id: 1, name: 'North' },
+      { id: 2, name: 'South' },
+    ])
+    .execute();
+  await env.ops.db
+    .insertInto('sales_reps')
+    .values([
+      { id: 10, code: 'R-ANA', name: 'Ana', team_id: 1 },
+      { id: 11, code: 'R-BEN', name: 'Ben', team_id: 1 },
+      { id: 20, code: 'R-CID', name: 'Cid', team_id: 2 },
+    ])
+    .execute();
+  return (await createApiKey(env.ops.db, { name: 'north', role: 'manager', repId: 10 })).key;
 }
