@@ -4,21 +4,22 @@
  * string (money is never a float), date stays 'YYYY-MM-DD', timestamptz is a Date.
  */
 import type { ColumnType, Generated } from 'kysely';
+import type { SessionsTable, UsersTable, UserTokensTable } from './schema-people.ts';
 
 /** Decimal value: read as string, written as string or number. */
 export type Numeric = ColumnType<string, string | number, string | number>;
 type NumericDefault = ColumnType<string, string | number | undefined, string | number>;
 /** timestamptz with a database default. */
-type Stamp = ColumnType<Date, Date | string | undefined, Date | string>;
-type NullableStamp = ColumnType<
+export type Stamp = ColumnType<Date, Date | string | undefined, Date | string>;
+export type NullableStamp = ColumnType<
   Date | null,
   Date | string | null | undefined,
   Date | string | null
 >;
-type Id = Generated<number>;
+export type Id = Generated<number>;
 type Json = ColumnType<unknown, string, string>;
 
-interface Timestamps {
+export interface Timestamps {
   created_at: Stamp;
   updated_at: Stamp;
 }
@@ -403,47 +404,6 @@ export interface DB {
   users: UsersTable;
   user_tokens: UserTokensTable;
   sessions: SessionsTable;
-}
-
-/** People who sign in (db/migrations/0500_users_sessions.ts). */
-export interface UsersTable extends Timestamps {
-  id: Id;
-  /** Unique without regard to case; null only for the first admin until it sets one. */
-  email: string | null;
-  name: ColumnType<string, string | undefined, string>;
-  role: Role;
-  rep_id: number | null;
-  active: ColumnType<boolean, boolean | undefined, boolean>;
-  /** `scrypt$…` (api/users/password.ts); null until the user sets a password. */
-  password_hash: string | null;
-  failed_attempts: ColumnType<number, number | undefined, number>;
-  first_failed_at: NullableStamp;
-  locked_until: NullableStamp;
-  last_sign_in_at: NullableStamp;
-}
-
-/** One-time links: set a password (24 h) or the first start's sign-in (15 min). */
-export interface UserTokensTable {
-  id: Id;
-  user_id: number;
-  purpose: 'set_password' | 'sign_in';
-  token_hash: string;
-  created_at: Stamp;
-  expires_at: Stamp;
-  used_at: NullableStamp;
-  updated_at: Stamp;
-}
-
-/** Browser sessions (api/sessions). */
-export interface SessionsTable {
-  id: Id;
-  user_id: number;
-  token_hash: string;
-  created_at: Stamp;
-  last_seen_at: Stamp;
-  expires_at: Stamp;
-  ended_at: NullableStamp;
-  updated_at: Stamp;
 }
 
 /** The job runtime's run history (db/migrations/0400_job_runs.ts). */
