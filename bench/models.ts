@@ -22,16 +22,8 @@
  * 321,000 orders make ~1 M order lines (the demo averages ~3.1 lines per order); use a smaller
  * --orders for a quick run. The cluster is TEST_PG_URL's (default: the local trust-auth one).
  */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../config.ts';
-import { loadDemo } from '../db/demo/index.ts';
-import { releaseFolderLock } from '../db/folder-lock.ts';
-import { migrateToLatest } from '../db/migrate.ts';
-import { openPostgres } from '../db/postgres.ts';
-import { runIngest } from '../ingest/run.ts';
 import { compileModel, compileTests } from '../models/engine/compile.ts';
 import { dropRelation } from '../models/engine/duck.ts';
 import { loadProject, relationOf, type Project } from '../models/engine/project.ts';
@@ -41,21 +33,12 @@ import {
   runProject,
   type RunOptions,
 } from '../models/engine/runner.ts';
-import { createTestDatabase } from '../test/support/postgres.ts';
-import { openWarehouse, type Warehouse } from '../warehouse/duckdb.ts';
+import type { Warehouse } from '../warehouse/duckdb.ts';
+import { demoWarehouse, fmt, intArg, secs } from './demo-warehouse.ts';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
-  return v;
-}
-const ORDERS = arg('orders', 321_000);
-const ROUNDS = arg('rounds', 3);
+const ORDERS = intArg('orders', 321_000);
+const ROUNDS = intArg('rounds', 3);
 const VARS = defaultVars('UTC');
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** (a) The compiled SQL of every model (and, with `tests`, of its tests) run straight. */
 async function baseline(w: Warehouse, project: Project, tests: boolean): Promise<number> {
@@ -140,33 +123,15 @@ async function runner(
 }
 
 async function main(): Promise<void> {
-  const target = await createTestDatabase('salesops_bench_models');
-  const ops = await openPostgres(target.url);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesops-models-bench-'));
-  const config = loadConfig({ SALESOPS_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
-  let w: Warehouse | undefined;
+  const {
+    warehouse: w,
+    demo,
+    loadMs,
+    ingestMs,
+    rowsIngested: ingested,
+    dispose,
+  } = await demoWarehouse('models', ORDERS);
   try {
-    await migrateToLatest(ops.db);
-    console.error(`loading the demo, ${fmt(ORDERS)} orders, into ${ops.description}`);
-    let t0 = performance.now();
-    let lastPrint = t0;
-    const demo = await loadDemo(ops, {
-      orders: ORDERS,
-      seed: 42,
-      onProgress: (p) => {
-        if (p.phase !== 'orders' || performance.now() - lastPrint < 10_000) return;
-        lastPrint = performance.now();
-        console.error(`  orders ${fmt(p.done)} / ${fmt(p.total)} (${secs(lastPrint - t0)})`);
-      },
-    });
-    const loadMs = performance.now() - t0;
-
-    w = await openWarehouse(config, 'bench');
-    t0 = performance.now();
-    const ingest = await runIngest(ops, w, { tempDir: config.ingestTempDir, full: true });
-    const ingestMs = performance.now() - t0;
-    const ingested = ingest.tables.reduce((n, t) => n + t.rowsRead, 0);
-
     const project = loadProject();
     await runner(w, project, { command: 'build', fullRefresh: true, threads: 4 }); // warm-up
     type Step = 'a' | 'b' | 'c' | 'a2' | 'd';
@@ -237,11 +202,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } finally {
-    w?.close();
-    releaseFolderLock(dataDir);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    await ops.close();
-    await target.drop();
+    await dispose();
   }
 }
 

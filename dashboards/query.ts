@@ -79,18 +79,27 @@ function integerCell(v: Json): Json {
   return Number.isSafeInteger(n) ? n : v;
 }
 
-/** Run `panel`'s query with `filters`; 503 naming the mart when the marts are not built. */
-export async function runPanelQuery(
-  ctx: AppContext,
-  panel: LoadedPanel,
+/** The typed named parameters of `panel`'s query for `filters` (only those the panel reads). */
+export function panelParameters(
+  panel: Pick<LoadedPanel, 'filters'>,
   filters: FilterValues,
-): Promise<PanelData> {
+): { values: Record<string, DuckDBValue>; types: Record<string, DuckDBType> } {
   const values: Record<string, DuckDBValue> = {};
   const types: Record<string, DuckDBType> = {};
   for (const name of panel.filters) {
     values[name] = toDuckDB(name, filters[name]);
     types[name] = TYPES[name];
   }
+  return { values, types };
+}
+
+/** Run `panel`'s query with `filters`; 503 naming the mart when the marts are not built. */
+export async function runPanelQuery(
+  ctx: AppContext,
+  panel: LoadedPanel,
+  filters: FilterValues,
+): Promise<PanelData> {
+  const { values, types } = panelParameters(panel, filters);
   const reader = panel.filters.length
     ? await readWarehouse(ctx, panel.relations, panel.query, values, types)
     : await readWarehouse(ctx, panel.relations, panel.query);
