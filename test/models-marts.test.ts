@@ -1,7 +1,7 @@
 /**
  * The repository's own models built on the hand-made data set (test/support/warehouse-fixtures.ts)
  * in a real DuckDB file: every model and test passes, and the marts hold the figures computed by
- * hand in the fixture's comments (METRICS.md definitions).
+ * hand in the fixture's comments (docs/metrics.md definitions).
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

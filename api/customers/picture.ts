@@ -1,6 +1,6 @@
 /**
  * GET customers/{id}: the customer's whole picture in one answer — contacts, open orders,
- * lifetime revenue and last order date (METRICS.md definitions), open activities and
+ * lifetime revenue and last order date (docs/metrics.md definitions), open activities and
  * opportunities, each filtered by the caller's scope like their own endpoints.
  */
 import { sql, type Kysely } from 'kysely';

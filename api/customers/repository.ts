@@ -8,7 +8,7 @@ type Db = Kysely<DB> | Transaction<DB>;
 
 /** Order statuses that still need work (shown as the customer's open orders). */
 export const OPEN_ORDER_STATUSES = ['draft', 'pending_approval', 'confirmed', 'shipped'] as const;
-/** Statuses that are not revenue (METRICS.md: revenue order). */
+/** Statuses that are not revenue (docs/metrics.md: revenue order). */
 export const NON_REVENUE_STATUSES = ['draft', 'pending_approval', 'cancelled'] as const;
 
 /**

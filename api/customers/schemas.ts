@@ -109,7 +109,7 @@ const openOrderDto = z.object({
 export const customerPictureDto = customerDto.extend({
   contacts: z.array(contactDto),
   openOrders: z.array(openOrderDto),
-  lifetimeRevenue: z.string().describe('Σ line revenue of revenue orders (METRICS.md)'),
+  lifetimeRevenue: z.string().describe('Σ line revenue of revenue orders (docs/metrics.md)'),
   revenueOrders: z.number(),
   lastOrderDate: z.string().nullable().describe('date of the last revenue order, business zone'),
   openActivities: z.array(activityDto),

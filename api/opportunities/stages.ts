@@ -7,7 +7,7 @@ import type { FieldError } from '../errors.ts';
 export const STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'] as const;
 export type Stage = (typeof STAGES)[number];
 
-/** Stages that count as pipeline (METRICS.md: open = not won or lost). */
+/** Stages that count as pipeline (docs/metrics.md: open = not won or lost). */
 export const OPEN_STAGES: readonly Stage[] = ['lead', 'qualified', 'proposal', 'negotiation'];
 
 /** Probability a stage implies unless the caller overrides it (numeric(5,4) as stored). */

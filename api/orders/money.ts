@@ -1,7 +1,7 @@
 /**
  * Exact money math on decimal strings. Values are BigInt counts of 10⁻⁸ (enough for
  * quantity × a 4-decimal unit price × a 4-decimal discount with no rounding at all); they are
- * rounded half away from zero to cents only when a total is stored or shown (METRICS.md).
+ * rounded half away from zero to cents only when a total is stored or shown (docs/metrics.md).
  */
 
 /** Decimal places carried by an Exact value. */

@@ -104,7 +104,7 @@ export function drawTimeline(
   return t;
 }
 
-/** Statuses that count as revenue (METRICS.md: not draft, pending_approval or cancelled). */
+/** Statuses that count as revenue (docs/metrics.md: not draft, pending_approval or cancelled). */
 export function isRevenueStatus(status: OrderStatus): boolean {
   return status !== 'draft' && status !== 'pending_approval' && status !== 'cancelled';
 }

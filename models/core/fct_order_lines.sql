@@ -2,7 +2,7 @@
 -- @tags core, sales
 -- @unique_key order_line_id
 -- @description One row per order line of every non-deleted order, with the revenue and margin
--- @description of the line as METRICS.md defines them, exact DECIMAL (never rounded here).
+-- @description of the line as docs/metrics.md defines them, exact DECIMAL (never rounded here).
 -- @column is_revenue the order's status is not draft, pending_approval or cancelled
 -- @column order_date ordered_at as a date in the configured time zone
 -- @column net_quantity quantity − returned_quantity

@@ -2,7 +2,7 @@
  * The config header of a model or test file: the leading `--` comment lines, of which those
  * written `-- @key value` are configuration and the rest are ordinary comments. A line format
  * instead of YAML front-matter keeps the file valid SQL (any editor or DuckDB shell runs it after
- * the `{{ }}` are filled) and needs no parser dependency. The grammar is in README "SQL models".
+ * the `{{ }}` are filled) and needs no parser dependency. The grammar is in docs/models.md, "Adding a model".
  */
 
 export type Materialization = 'view' | 'table' | 'incremental';

@@ -3,15 +3,15 @@
 -- @description Every fact the team report counts, as rows keyed by period (month, quarter and
 -- @description year), rep and the rep's team. Flows are dated and appear once per period type:
 -- @description revenue orders on their order date, won/lost opportunities on their close date,
--- @description activities on the day done. Pipeline is a stock, not a flow (METRICS.md: Σ expected
--- @description value of open opportunities, open = not won or lost), so it is taken at the end of
--- @description each period: an opportunity counts in a period when it was created before the
+-- @description activities on the day done. Pipeline is a stock, not a flow (docs/metrics.md: Σ
+-- @description expected value of open opportunities, open = not won or lost), so it is taken at the
+-- @description end of each period: an opportunity counts in a period when it was created before the
 -- @description period ended and was not closed by then. For the period holding as_of the cut is the
 -- @description end of the as_of day, so the current month, quarter and year show every opportunity
--- @description open now. Periods run from the first opportunity's to as_of's; later periods have
--- @description no pipeline. The value is the opportunity's current expected value; the weight is
--- @description its current probability while it is still open, and for one closed since the cut
--- @description the default probability of the stage it was in at the cut (from the stage history),
+-- @description open now. Periods run from the first opportunity's to as_of's; later periods have no
+-- @description pipeline. The value is the opportunity's current expected value; the weight is its
+-- @description current probability while it is still open, and for one closed since the cut the
+-- @description default probability of the stage it was in at the cut (from the stage history),
 -- @description since its probability now (1 or 0) says nothing about then.
 -- @column period_type month, quarter or year
 -- @column event_date the local day of a flow event; null on pipeline rows

@@ -3,8 +3,8 @@
 -- @unique_key customer_id
 -- @description One row per customer: first and last revenue order, orders, revenue, average
 -- @description order value, tenure and recency against the as-of date (the day after the latest
--- @description revenue order, as METRICS.md defines it), and RFM scores (ntile 5, 5 is best, ties
--- @description broken by customer code) for customers with at least one revenue order.
+-- @description revenue order, as docs/metrics.md defines it), and RFM scores (ntile 5, 5 is
+-- @description best, ties broken by customer code) for customers with at least one revenue order.
 -- @column tenure_days as_of_date − first_order_date
 -- @column days_since_last_order as_of_date − last_order_date (recency)
 -- @test unique customer_id

@@ -145,7 +145,7 @@ export interface Probe {
 }
 
 /**
- * One probe per README row. Reads must succeed; writes send an invalid body (400: past the role
+ * One probe per docs/access.md row. Reads must succeed; writes send an invalid body (400: past the role
  * gate, nothing written) or name a missing id (404). Nothing here may start real work: POST
  * /ingest/runs, /models/runs and /jobs/{name}/run get a body their strict schemas refuse, so no
  * run is queued.
