@@ -17,6 +17,7 @@ import {
 import type { AppContext } from '../context.ts';
 import { readWarehouse } from '../api/reports/warehouse.ts';
 import type { FilterName, LoadedPanel } from './schema.ts';
+import { ensureOpsViews } from './ops-views.ts';
 
 /** Filter values as the query sees them: dates as YYYY-MM-DD, rep as the rep's id. */
 export interface FilterValues {
@@ -100,6 +101,9 @@ export async function runPanelQuery(
   filters: FilterValues,
 ): Promise<PanelData> {
   const { values, types } = panelParameters(panel, filters);
+  // The ops views are created on first use, so they exist before the 503 check looks for them.
+  if (ctx.warehouse && panel.relations.some((r) => r.startsWith('ops.')))
+    await ensureOpsViews(ctx.warehouse);
   const reader = panel.filters.length
     ? await readWarehouse(ctx, panel.relations, panel.query, values, types)
     : await readWarehouse(ctx, panel.relations, panel.query);

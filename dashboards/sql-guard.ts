@@ -20,9 +20,16 @@ function* nodes(value: unknown): Generator<Node> {
 }
 
 /**
+ * The schemas a panel may read: the marts, and `ops`, the read-only views over the pipeline's
+ * own run logs (dashboards/ops-views.ts) that the data-health dashboard needs live — a mart is
+ * only as new as the build before it. `raw`, `staging`, `core` and `meta` stay refused.
+ */
+export const PANEL_SCHEMAS: readonly string[] = ['marts', 'ops'];
+
+/**
  * Judge a parse tree (the JSON json_serialize_sql returns): one SELECT whose every table is
- * `marts.<name>` or a CTE of the query, no table functions (read_csv, query_table, …).
- * Pure, so it is tested without a database.
+ * `marts.<name>` (or `ops.<name>`) or a CTE of the query, no table functions (read_csv,
+ * query_table, …). Pure, so it is tested without a database.
  */
 export function judgeParseTree(tree: {
   error?: boolean;
@@ -53,12 +60,13 @@ export function judgeParseTree(tree: {
       const schema = String(n.schema_name ?? '');
       const name = String(n.table_name ?? '');
       const isCte = schema === '' && ctes.has(name.toLowerCase());
-      if (!isCte && (n.catalog_name || schema.toLowerCase() !== 'marts'))
+      const allowed = PANEL_SCHEMAS.includes(schema.toLowerCase());
+      if (!isCte && (n.catalog_name || !allowed))
         return {
           ok: false,
-          reason: `may read only marts.* tables, not ${[n.catalog_name, schema, name].filter(Boolean).join('.')}`,
+          reason: `may read only marts.* tables (or ops.* views), not ${[n.catalog_name, schema, name].filter(Boolean).join('.')}`,
         };
-      if (!isCte) relations.add(`marts.${name}`);
+      if (!isCte) relations.add(`${schema.toLowerCase()}.${name}`);
     }
     if (n.class === 'PARAMETER') {
       const id = String(n.identifier ?? '');

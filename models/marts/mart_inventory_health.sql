@@ -11,13 +11,17 @@
 -- @description safety stock, with the 90-day demand, a default lead time of 14 days and a safety
 -- @description stock of 7 days of demand (the schema records neither without a rule), rounded up
 -- @description to whole units; null when nothing shipped in 90 days, since there is no demand to
--- @description base it on.
+-- @description base it on. Stock value is on hand × the product's current cost (products.cost: the
+-- @description schema keeps no cost per batch), null when the cost is unknown.
 -- @column available on_hand − reserved
 -- @column avg_daily_demand_30d units shipped in the 30 days ending on as_of_date ÷ 30
 -- @column days_of_cover_30d available ÷ avg_daily_demand_30d
 -- @column reorder_point the rule's, else ceil(avg_daily_demand_90d × (14 + 7)); null without either
 -- @column reorder_point_source rule (set on a reorder rule), demand (derived) or null
 -- @column lead_time_days the rule's (may be null), or the default 14 behind a derived point
+-- @column category_path category ids from the root to the product's category
+-- @column unit_cost the product's current cost (null: unknown)
+-- @column stock_value on_hand × unit_cost, exact DECIMAL; null when the cost is unknown
 -- @test unique product_id, warehouse_id
 -- @test not_null product_id, warehouse_id, on_hand, reserved, available
 -- @test relationships product_id -> dim_products.product_id
@@ -85,12 +89,15 @@ SELECT
   p.product_name,
   p.category_id,
   p.category_name,
+  p.category_path,
   m.warehouse_id,
   w.warehouse_code,
   w.warehouse_name,
   m.on_hand,
   m.reserved,
   m.available,
+  p.cost AS unit_cost,
+  CAST(CAST(m.on_hand AS DECIMAL(38, 0)) * p.cost AS DECIMAL(38, 8)) AS stock_value,
   m.units_shipped_30d,
   m.units_shipped_90d,
   m.units_shipped_30d / 30.0 AS avg_daily_demand_30d,

@@ -142,6 +142,7 @@ SELECT
   j.team_id,
   t.team_name,
   j.rep_id,
+  r.rep_code,
   r.rep_name,
   j.revenue,
   j.orders,

@@ -362,6 +362,39 @@ export async function loadSalesFixture(conn: DuckDBConnection): Promise<void> {
 }
 
 /**
+ * Two more customers for the dashboards' lapsing-customers panel, on top of loadSalesFixture,
+ * kept apart so the marts tests' customer figures (RFM ntiles over every ordering customer) stay
+ * as they are. Their only orders are revenue orders placed without lines (a header imported
+ * alone): revenue 0.00, and no line for mart_sales_lines to see, so every sales figure, report
+ * and executive panel is unchanged. The as-of date stays 2026-03-06 (the day after the latest
+ * revenue order); the 90 days before it start on 2025-12-06.
+ * Epsilon (104, owner Ben, North): last order 2025-11-20, 106 days → lapsing.
+ * Zeta (105, owner Cid, South): last order 2025-12-06, 90 days → inside the window, not lapsing.
+ */
+export async function loadDashboardExtras(conn: DuckDBConnection): Promise<void> {
+  await insertRaw(conn, 'customers', [
+    { id: 104, code: 'C-EPSI', name: 'Epsilon', country: 'FR', owner_rep_id: 11 },
+    { id: 105, code: 'C-ZETA', name: 'Zeta', country: 'DE', owner_rep_id: 20 },
+  ]);
+  await insertRaw(conn, 'orders', [
+    {
+      id: 1009,
+      number: 'SO-1009',
+      customer_id: 104,
+      status: 'delivered',
+      ordered_at: '2025-11-20T10:00:00Z',
+    },
+    {
+      id: 1010,
+      number: 'SO-1010',
+      customer_id: 105,
+      status: 'delivered',
+      ordered_at: '2025-12-06T10:00:00Z',
+    },
+  ]);
+}
+
+/**
  * The operational side of the sales fixture: teams North (1) and South (2), reps R-ANA and R-BEN
  * (North) and R-CID (South), as the fixture's rows name them — a manager's scope comes from the
  * operational database, as everywhere in the API. → an API key of the North manager (R-ANA).
