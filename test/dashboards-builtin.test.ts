@@ -88,7 +88,7 @@ describeBoth('built-in dashboards', (kind) => {
       // Q1 2026: Ana's revenue order 1000 = 289.99 against her quarter quota of 1000.
       expect(ana).toMatchObject({ quarter: '2026-Q1', revenue: '289.99', quota: '1000.00' });
       expect(ana.attainment).toBeCloseTo(289.99 / 1000, 12);
-      // Ben's quota is 0: no attainment (METRICS.md), but his 150.00 shows.
+      // Ben's quota is 0: no attainment (docs/metrics.md), but his 150.00 shows.
       expect(reps.find((r) => r.rep_code === 'R-BEN')).toMatchObject({
         revenue: '150.00',
         quota: '0.00',

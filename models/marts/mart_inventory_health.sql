@@ -7,7 +7,7 @@
 -- @description demand is 0), the reorder point and whether available is at or below it (as
 -- @description stock.low fires), and a suggested quantity that brings stock back at least to the
 -- @description point (never less than the rule's reorder quantity). The reorder point is the
--- @description rule's where one exists; elsewhere (METRICS.md) average daily demand × lead time +
+-- @description rule's where one exists; elsewhere (docs/metrics.md) average daily demand × lead time +
 -- @description safety stock, with the 90-day demand, a default lead time of 14 days and a safety
 -- @description stock of 7 days of demand (the schema records neither without a rule), rounded up
 -- @description to whole units; null when nothing shipped in 90 days, since there is no demand to

@@ -5,7 +5,7 @@
 -- @description and the rep's current team: stage, open/won/lost, expected and weighted value,
 -- @description created and closed dates (local) and the days between them. The sales-team
 -- @description dashboard computes win rate, average deal size and sales cycle from these rows
--- @description for any date range (METRICS.md), since medians and ratios of periods do not add up.
+-- @description for any date range (docs/metrics.md), since medians and ratios of periods do not add up.
 -- @column weighted_value expected_value × probability
 -- @column cycle_days days from created_date to closed_date, for won and lost ones
 -- @test unique opportunity_id
