@@ -9,7 +9,7 @@ import path from 'node:path';
 import { validateSpec } from '../dashboards/render.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARDS_DIR, loadDashboards } from '../dashboards/catalog.ts';
-import { columnField, panelKind } from '../dashboards/schema.ts';
+import { columnField, kpiColumns, panelKind } from '../dashboards/schema.ts';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { describeBoth, startTestEnv, tempDir, type TestEnv } from './support/harness.ts';
@@ -198,7 +198,7 @@ describeBoth('dashboards API', (kind) => {
         const names = r.body.columns.map((c: { name: string }) => c.name);
         const needed =
           panelKind(p) === 'kpi'
-            ? [p.kpi!.value, ...(p.kpi!.compare ? [p.kpi!.compare] : [])]
+            ? kpiColumns(p.kpi!)
             : panelKind(p) === 'table'
               ? p.table!.columns.map(columnField)
               : Object.values(p.vegaLite!.encoding as Record<string, { field?: string }>)

@@ -50,7 +50,15 @@ export const panelDetail = z.object({
     .object({
       value: z.string(),
       format: z.enum(['money', 'count', 'percent']).optional(),
-      compare: z.string().optional(),
+      /** One column ("vs previous period") or several comparisons. */
+      compare: z
+        .union([
+          z.string(),
+          z.array(z.object({ column: z.string(), label: z.string(), note: z.string().optional() })),
+        ])
+        .optional(),
+      /** A column whose text is shown small under the tile. */
+      caption: z.string().optional(),
     })
     .optional(),
   table: z
