@@ -484,6 +484,28 @@ describe('reports API', () => {
     expect(sales.body.rows).toEqual([]);
   });
 
+  it("keeps one rep's row of the team report with rep=<code>", async () => {
+    const ben = await env.request('GET', '/api/v1/reports/team?period=2026-Q1&rep=R-BEN', {
+      key: 'analyst',
+    });
+    expect(ben.status).toBe(200);
+    expect(ben.body.rows.map((r: any) => [r.level, r.repName, r.revenue, r.orders])).toEqual([
+      ['rep', 'Ben', '150.00', 2],
+    ]);
+    // A manager's scope still applies: Cid is not in North.
+    const cid = await env.request('GET', '/api/v1/reports/team?period=2026-Q1&rep=R-CID', {
+      key: managerKey,
+    });
+    expect(cid.body.rows).toEqual([]);
+    const unknown = await env.request('GET', '/api/v1/reports/team?rep=R-NOBODY', {
+      key: 'analyst',
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors).toEqual([
+      { field: 'rep', in: 'query', message: 'no rep with code R-NOBODY' },
+    ]);
+  });
+
   it('reports inventory health with demand over the last 30 and 90 days', async () => {
     const res = await env.request('GET', '/api/v1/reports/inventory', { key: 'executive' });
     expect(res.status).toBe(200);

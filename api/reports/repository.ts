@@ -82,14 +82,25 @@ export function salesByGroup(ctx: AppContext, f: SalesFilter): Rows {
   );
 }
 
-/** Team report rows of one period; `reps` null = all, else those reps and their teams. */
+/**
+ * Team report rows of one period; `rep` (an id) keeps that rep's row only; `reps` null = all,
+ * else those reps and their teams.
+ */
 export function teamPerformance(
   ctx: AppContext,
-  f: { periodType: string; period: string; team?: number; reps: readonly number[] | null },
+  f: {
+    periodType: string;
+    period: string;
+    team?: number;
+    rep?: number;
+    reps: readonly number[] | null;
+  },
 ): Rows {
   const params: DuckDBValue[] = [f.periodType, f.period];
   const where = ['period_type = $1', 'period_label = $2'];
   if (f.team !== undefined) where.push(`team_id = CAST($${params.push(f.team)} AS BIGINT)`);
+  if (f.rep !== undefined)
+    where.push(`level = 'rep' AND rep_id = CAST($${params.push(f.rep)} AS BIGINT)`);
   if (f.reps) {
     const reps = idList(f.reps);
     where.push(`((level = 'rep' AND list_contains(${reps}, rep_id)) OR (level = 'team' AND

@@ -78,6 +78,8 @@ export const teamQuery = z.object({
     .regex(/^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$/, 'YYYY-MM, YYYY-Qn or YYYY')
     .optional(),
   team: idText.optional(),
+  /** A rep's code (R-ANA): that rep's row only. An unknown code is a 400. */
+  rep: repCodeFilter.optional(),
   format,
 });
 

@@ -59,12 +59,13 @@ export function periodTypeOf(period: string): 'month' | 'quarter' | 'year' {
 export async function teamReport(
   ctx: AppContext,
   principal: Principal,
-  q: { period?: string; team?: number },
+  q: { period?: string; team?: number; rep?: string },
 ) {
   const period = q.period ?? defaultVars(ctx.config.timezone).as_of!.slice(0, 7);
   const periodType = periodTypeOf(period);
+  const rep = q.rep === undefined ? undefined : await repIdByCode(ctx.ops.db, q.rep);
   const reps = await visibleRepIds(ctx.ops.db, principal);
-  const rows = await repo.teamPerformance(ctx, { periodType, period, team: q.team, reps });
+  const rows = await repo.teamPerformance(ctx, { periodType, period, team: q.team, rep, reps });
   return {
     period,
     periodType,
