@@ -3,7 +3,7 @@
  * panel's title; a `kpi` tile and a `table` expand through the renderer's shorthands. The server
  * renders this (SVG, PNG), exports it (JSON) and the page draws the same.
  */
-import type { LoadedPanel } from './schema.ts';
+import { kpiComparisons, type LoadedPanel } from './schema.ts';
 import { expandKpi, expandTable, type Row, type Spec } from './render.ts';
 
 /** The file's KPI formats → the renderer's. */
@@ -14,7 +14,12 @@ export function panelSpec(panel: LoadedPanel, rows: readonly Row[]): Spec {
     return expandKpi({
       title: panel.title,
       value: panel.kpi.value,
-      previous: panel.kpi.compare,
+      previous: kpiComparisons(panel.kpi).map((c) => ({
+        field: c.column,
+        label: c.label,
+        ...(c.note ? { note: c.note } : {}),
+      })),
+      ...(panel.kpi.caption ? { caption: panel.kpi.caption } : {}),
       format: KPI_FORMAT[panel.kpi.format ?? 'count'],
     });
   if (panel.table) return { title: panel.title, ...expandTable(panel.table.columns, rows) };

@@ -2,7 +2,11 @@
  * A KPI tile as a Vega-Lite spec, so it renders through the same path as a chart: the figure
  * large, and under it each comparison as "▲ 12.3% vs previous period" in green or "▼ …" in
  * vermillion (the arrow says it without colour). The tile reads one row: `value` and each
- * comparison name columns of it. Percent figures compare in percentage points.
+ * comparison name columns of it. The change is growth as METRICS.md defines it, (now − then) ÷
+ * then, none when then is 0; percent figures (a margin) compare in percentage points instead,
+ * because a growth of a percentage reads as nonsense ("margin up 5%" of 40% = 42%). When there
+ * is no change the line says why: the comparison's `note` column if it has text (the query
+ * knows, e.g. "needs a from and a to date"), else "no figure" or "was 0".
  */
 import { d3Format, type FormatName } from './render-money.ts';
 import { DOWN, INK, MUTED, UP } from './render-theme.ts';
@@ -13,6 +17,8 @@ export interface KpiComparison {
   field: string;
   /** Words after the change: "vs previous period", "vs last year". */
   label: string;
+  /** Column whose text says why there is no change (shown only when there is none). */
+  note?: string;
 }
 
 export interface KpiOptions {
@@ -23,6 +29,8 @@ export interface KpiOptions {
   previous?: string | KpiComparison[];
   /** money, money0, number, integer, percent, or a d3 format. */
   format?: FormatName | string;
+  /** Column whose text is shown small under the tile (what the figure covers). */
+  caption?: string;
   /** False for figures where less is better (costs, overdue activities): colours swap. */
   higherIsBetter?: boolean;
   width?: number;
@@ -40,7 +48,7 @@ export function expandKpi(opts: KpiOptions): Spec {
         ? [{ field: opts.previous, label: 'vs previous period' }]
         : opts.previous;
   const width = opts.width ?? 280;
-  const height = 56 + comparisons.length * 22;
+  const height = 56 + comparisons.length * 22 + (opts.caption ? 20 : 0);
   const [good, bad] = opts.higherIsBetter === false ? [DOWN, UP] : [UP, DOWN];
 
   const transform: Record<string, unknown>[] = [
@@ -74,11 +82,13 @@ export function expandKpi(opts: KpiOptions): Spec {
       ? `format(abs(${ch}) * 100, '.1f') + ' pp'`
       : `format(abs(${ch}), '.1%')`;
     const label = JSON.stringify(c.label);
+    const note = c.note ? `datum[${JSON.stringify(c.note)}]` : 'null';
+    const why = `isValid(${note}) && ${note} !== '' ? ${note} : !isValid(${p}) || !isValid(datum.__v) ? 'no figure' : 'was 0'`;
     transform.push(
       { calculate: col(c.field), as: `__p${i}` },
       { calculate: change, as: `__c${i}` },
       {
-        calculate: `isValid(${ch}) ? (${ch} > 0 ? '▲ ' : ${ch} < 0 ? '▼ ' : '= ') + ${amount} + ' ' + ${label} : 'no earlier figure ' + ${label}`,
+        calculate: `isValid(${ch}) ? (${ch} > 0 ? '▲ ' : ${ch} < 0 ? '▼ ' : '= ') + ${amount} + ' ' + ${label} : '— ' + ${label} + ': ' + (${why})`,
         as: `__ct${i}`,
       },
       {
@@ -101,6 +111,20 @@ export function expandKpi(opts: KpiOptions): Spec {
       },
     });
   });
+  if (opts.caption) {
+    transform.push({
+      calculate: `isValid(datum[${JSON.stringify(opts.caption)}]) ? '' + datum[${JSON.stringify(opts.caption)}] : ''`,
+      as: '__cap',
+    });
+    layer.push({
+      mark: { type: 'text', align: 'left', baseline: 'alphabetic', fontSize: 11, color: MUTED },
+      encoding: {
+        x: { value: 0 },
+        y: { value: 62 + comparisons.length * 22 + 2 },
+        text: { field: '__cap', type: 'nominal' },
+      },
+    });
+  }
   return {
     title: opts.title,
     width,

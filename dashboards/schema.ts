@@ -17,13 +17,43 @@ const ident = z
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes, e.g. top-customers');
 const column = z.string().min(1);
 
+/** One comparison of a KPI tile: the earlier figure's column and the words after the change. */
+const kpiComparison = z.strictObject({
+  /** A column of the same row holding the earlier figure (null: nothing to compare with). */
+  column,
+  /** Words after the change, e.g. "vs previous period". */
+  label: z.string().min(1),
+  /** A column of the row whose text says why there is no change, when there is none. */
+  note: column.optional(),
+});
+
 const kpi = z.strictObject({
   /** The column of the query's first row shown as the tile's figure. */
   value: column,
   format: z.enum(['money', 'count', 'percent']).optional(),
-  /** A column of the same row to compare against (the previous period's figure). */
-  compare: column.optional(),
+  /**
+   * What the figure is compared with: one column (read as "vs previous period"), or a list of
+   * comparisons, each drawn as its own line with the change (▲/▼, %; points for a percent).
+   */
+  compare: z.union([column, z.array(kpiComparison).min(1).max(3)]).optional(),
+  /** A column of the row whose text is shown small under the tile (what the figure covers). */
+  caption: column.optional(),
 });
+
+/** A KPI tile's comparisons as a list, the single-column form read as "vs previous period". */
+export function kpiComparisons(k: z.output<typeof kpi>): z.output<typeof kpiComparison>[] {
+  if (k.compare === undefined) return [];
+  return typeof k.compare === 'string'
+    ? [{ column: k.compare, label: 'vs previous period' }]
+    : k.compare;
+}
+
+/** The columns a KPI tile reads from its row. */
+export function kpiColumns(k: z.output<typeof kpi>): string[] {
+  const cols = [k.value, ...(k.caption ? [k.caption] : [])];
+  for (const c of kpiComparisons(k)) cols.push(c.column, ...(c.note ? [c.note] : []));
+  return [...new Set(cols)];
+}
 
 /** A table column: its name, or the name with a heading and a format (money, integer, …). */
 const tableColumn = z.union([

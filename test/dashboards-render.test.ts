@@ -13,6 +13,8 @@ import {
   validateSpec,
   type Spec,
 } from '../dashboards/render.ts';
+import { panelSpec } from '../dashboards/panel-spec.ts';
+import { panelSchema, type LoadedPanel } from '../dashboards/schema.ts';
 
 const monthly = Array.from({ length: 24 }, (_, i) => ({
   month: new Date(Date.UTC(2023, i, 1)).toISOString().slice(0, 10),
@@ -160,7 +162,66 @@ describe('panel shorthands', () => {
     expect(svg).toContain('31.3%');
     expect(svg).toContain('▲ 1.3 pp vs previous period');
     const none = await renderSvg(pct, [{ m: '0.3125', p: null }]);
-    expect(none).toContain('no earlier figure vs previous period');
+    expect(none).toContain('— vs previous period: no figure');
+  });
+
+  it('a KPI tile says why a change is missing (the note column, or was 0) and shows its caption', async () => {
+    const spec = expandKpi({
+      title: 'Revenue',
+      value: 'revenue',
+      previous: [
+        { field: 'prev', label: 'vs previous period', note: 'why' },
+        { field: 'ly', label: 'vs last year', note: 'why' },
+      ],
+      caption: 'covers',
+      format: 'money',
+    });
+    expect(validateSpec(spec)).toEqual([]);
+    const open = await renderSvg(spec, [
+      { revenue: '10.00', prev: null, ly: null, why: 'needs a from and a to date', covers: 'all' },
+    ]);
+    expect(open).toContain('— vs previous period: needs a from and a to date');
+    expect(open).toContain('— vs last year: needs a from and a to date');
+    expect(open).toContain('all');
+    const zero = await renderSvg(spec, [
+      { revenue: '10.00', prev: '0.00', ly: '20.00', why: null, covers: null },
+    ]);
+    expect(zero).toContain('— vs previous period: was 0');
+    expect(zero).toContain('▼ 50.0% vs last year');
+  });
+
+  it("a panel's kpi compare list (and the old single column) becomes the tile's lines", async () => {
+    const panel = (kpi: Record<string, unknown>) =>
+      panelSpec(
+        {
+          id: 'k',
+          title: 'Orders',
+          query: 'SELECT 1',
+          filters: [],
+          relations: [],
+          kpi: panelSchema.shape.kpi.parse(kpi),
+        } as LoadedPanel,
+        [],
+      );
+    const row = [{ n: 12, p: 10, y: 15 }];
+    const two = await renderSvg(
+      panel({
+        value: 'n',
+        compare: [
+          { column: 'p', label: 'vs previous period' },
+          { column: 'y', label: 'vs last year' },
+        ],
+      }),
+      row,
+    );
+    expect(two).toContain('▲ 20.0% vs previous period');
+    expect(two).toContain('▼ 20.0% vs last year');
+    const one = await renderSvg(panel({ value: 'n', compare: 'p' }), row);
+    expect(one).toContain('▲ 20.0% vs previous period');
+    expect(one).not.toContain('last year');
+    expect(() => panelSchema.shape.kpi.parse({ value: 'n', compare: [{ column: 'p' }] })).toThrow(
+      /label/,
+    );
   });
 
   it('a table lays out a header and formatted cells', async () => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { validateSpec } from '../dashboards/render.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARDS_DIR, loadDashboards } from '../dashboards/catalog.ts';
-import { columnField, panelKind } from '../dashboards/schema.ts';
+import { columnField, kpiColumns, panelKind } from '../dashboards/schema.ts';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { describeBoth, startTestEnv, tempDir, type TestEnv } from './support/harness.ts';
@@ -167,9 +167,14 @@ describeBoth('dashboards API', (kind) => {
       description: expect.any(String),
       panels: [
         { id: 'revenue', title: 'Revenue' },
-        { id: 'monthly-revenue', title: 'Monthly revenue' },
+        { id: 'orders', title: 'Orders' },
+        { id: 'average-order-value', title: 'Average order value' },
+        { id: 'gross-margin', title: 'Gross margin %' },
+        { id: 'monthly-revenue', title: 'Monthly revenue and its 3-month average' },
         { id: 'revenue-by-category', title: 'Revenue by category' },
+        { id: 'revenue-by-country', title: 'Revenue by country' },
         { id: 'top-customers', title: 'Top 10 customers' },
+        { id: 'top-products', title: 'Top 10 products' },
       ],
     });
     expect((await env.request('GET', '/api/v1/dashboards', { key: 'staff' })).status).toBe(403);
@@ -177,8 +182,13 @@ describeBoth('dashboards API', (kind) => {
     expect(one.status).toBe(200);
     expect(one.body.panels.map((p: { kind: string }) => p.kind)).toEqual([
       'kpi',
+      'kpi',
+      'kpi',
+      'kpi',
       'vegaLite',
       'vegaLite',
+      'vegaLite',
+      'table',
       'table',
     ]);
     expect(JSON.stringify(one.body)).not.toContain('SELECT');
@@ -202,7 +212,7 @@ describeBoth('dashboards API', (kind) => {
         const names = r.body.columns.map((c: { name: string }) => c.name);
         const needed =
           panelKind(p) === 'kpi'
-            ? [p.kpi!.value, ...(p.kpi!.compare ? [p.kpi!.compare] : [])]
+            ? kpiColumns(p.kpi!)
             : panelKind(p) === 'table'
               ? p.table!.columns.map(columnField)
               : Object.values(p.vegaLite!.encoding as Record<string, { field?: string }>)
@@ -228,8 +238,22 @@ describeBoth('dashboards API', (kind) => {
     ]);
     const top = await data('top-customers', '?to=2026-01-31');
     expect(top.body.rows).toEqual([
-      { customer_id: 100, customer: 'Alfa', country: 'FR', revenue: '289.99', orders: 1 },
-      { customer_id: 101, customer: 'Beta', country: 'DE', revenue: '150.00', orders: 1 },
+      {
+        customer_id: 100,
+        customer_code: 'C-ALFA',
+        customer: 'Alfa',
+        country: 'FR',
+        revenue: '289.99',
+        orders: 1,
+      },
+      {
+        customer_id: 101,
+        customer_code: 'C-BETA',
+        customer: 'Beta',
+        country: 'DE',
+        revenue: '150.00',
+        orders: 1,
+      },
     ]);
     const badRep = await data('revenue', '?rep=R-NOBODY');
     expect(badRep.status).toBe(400);
@@ -296,7 +320,8 @@ describeBoth('dashboards API', (kind) => {
       'attachment; filename="executive-top-customers.csv"',
     );
     expect(await res.text()).toBe(
-      'customer_id,customer,country,revenue,orders\r\n100,Alfa,FR,289.99,1\r\n101,Beta,DE,150.00,1\r\n',
+      'customer_id,customer_code,customer,country,revenue,orders\r\n' +
+        '100,C-ALFA,Alfa,FR,289.99,1\r\n101,C-BETA,Beta,DE,150.00,1\r\n',
     );
   });
   it('draws every built-in panel as SVG with marks, PNG and JSON, from the same rows; a manager gets no other team by image either', async () => {

@@ -144,10 +144,15 @@ describeBoth('reports on the demo', (kind) => {
       { key: 'analyst' },
     );
     expect(res.status).toBe(200);
+    const { code } = await env.ops.db
+      .selectFrom('customers')
+      .select('code')
+      .where('id', '=', evilCustomer)
+      .executeTakeFirstOrThrow();
     const line = res.text.split('\r\n').find((l) => l.startsWith(`${evilCustomer},`));
     expect(line).toMatch(
       new RegExp(
-        `^${evilCustomer},"'=HYPERLINK\\(""http://evil\\.example"",""click""\\)",\\d+\\.\\d{2},\\d+,\\d+$`,
+        `^${evilCustomer},${code},"'=HYPERLINK\\(""http://evil\\.example"",""click""\\)",\\d+\\.\\d{2},\\d+,\\d+$`,
       ),
     );
     const json = await env.request('GET', '/api/v1/reports/sales?groupBy=customer', {
@@ -155,5 +160,9 @@ describeBoth('reports on the demo', (kind) => {
     });
     // JSON is data, not a spreadsheet: the name stays as it was typed
     expect(json.body.rows.find((r: any) => r.key === evilCustomer).label).toBe(EVIL);
+    // Every row carries the customer's code, which tells apart customers named alike.
+    const codes = json.body.rows.map((r: any) => r.code);
+    expect(codes.every((c: unknown) => typeof c === 'string')).toBe(true);
+    expect(new Set(codes).size).toBe(codes.length);
   });
 });

@@ -47,15 +47,15 @@ describe('reports API', () => {
     const res = await env.request('GET', '/api/v1/reports/sales?groupBy=month', { key: 'analyst' });
     expect(res.status).toBe(200);
     expect(res.body.rows).toEqual([
-      { key: '2026-01', label: '2026-01', revenue: '439.99', orders: 2, units: 11 },
-      { key: '2026-02', label: '2026-02', revenue: '137.50', orders: 2, units: 4 }, // 137.495
-      { key: '2026-03', label: '2026-03', revenue: '150.00', orders: 1, units: 2 },
+      { key: '2026-01', code: null, label: '2026-01', revenue: '439.99', orders: 2, units: 11 },
+      { key: '2026-02', code: null, label: '2026-02', revenue: '137.50', orders: 2, units: 4 }, // 137.495
+      { key: '2026-03', code: null, label: '2026-03', revenue: '150.00', orders: 1, units: 2 },
     ]);
     const year = await env.request('GET', '/api/v1/reports/sales?groupBy=year', {
       key: 'executive',
     });
     expect(year.body.rows).toEqual([
-      { key: '2026', label: '2026', revenue: '727.49', orders: 5, units: 17 }, // 727.485
+      { key: '2026', code: null, label: '2026', revenue: '727.49', orders: 5, units: 17 }, // 727.485
     ]);
   });
 
@@ -66,9 +66,9 @@ describe('reports API', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ groupBy: 'product', from: null, to: null });
     expect(res.body.rows).toEqual([
-      { key: 500, label: 'Hammer', revenue: '127.50', orders: 3, units: 11 }, // 90 + 37.5 + 0
-      { key: 501, label: 'Drill', revenue: '250.00', orders: 2, units: 3 }, // 150 + 99.995
-      { key: 502, label: 'License', revenue: '349.99', orders: 2, units: 3 }, // 199.99 + 150
+      { key: 500, code: 'SKU-HAM', label: 'Hammer', revenue: '127.50', orders: 3, units: 11 }, // 90 + 37.5 + 0
+      { key: 501, code: 'SKU-DRL', label: 'Drill', revenue: '250.00', orders: 2, units: 3 }, // 150 + 99.995
+      { key: 502, code: 'SKU-LIC', label: 'License', revenue: '349.99', orders: 2, units: 3 }, // 199.99 + 150
     ]);
   });
 
@@ -76,29 +76,29 @@ describe('reports API', () => {
     const get = async (q: string) =>
       (await env.request('GET', `/api/v1/reports/sales?${q}`, { key: 'analyst' })).body.rows;
     expect(await get('groupBy=team')).toEqual([
-      { key: 1, label: 'North', revenue: '439.99', orders: 3, units: 11 },
-      { key: 2, label: 'South', revenue: '137.50', orders: 1, units: 4 },
-      { key: null, label: null, revenue: '150.00', orders: 1, units: 2 },
+      { key: 1, code: null, label: 'North', revenue: '439.99', orders: 3, units: 11 },
+      { key: 2, code: null, label: 'South', revenue: '137.50', orders: 1, units: 4 },
+      { key: null, code: null, label: null, revenue: '150.00', orders: 1, units: 2 },
     ]);
     expect(await get('groupBy=rep')).toEqual([
-      { key: 10, label: 'Ana', revenue: '289.99', orders: 1, units: 9 },
-      { key: 11, label: 'Ben', revenue: '150.00', orders: 2, units: 2 },
-      { key: 20, label: 'Cid', revenue: '137.50', orders: 1, units: 4 },
-      { key: null, label: null, revenue: '150.00', orders: 1, units: 2 },
+      { key: 10, code: 'R-ANA', label: 'Ana', revenue: '289.99', orders: 1, units: 9 },
+      { key: 11, code: 'R-BEN', label: 'Ben', revenue: '150.00', orders: 2, units: 2 },
+      { key: 20, code: 'R-CID', label: 'Cid', revenue: '137.50', orders: 1, units: 4 },
+      { key: null, code: null, label: null, revenue: '150.00', orders: 1, units: 2 },
     ]);
     expect(await get('groupBy=country')).toEqual([
-      { key: 'DE', label: 'DE', revenue: '150.00', orders: 2, units: 2 },
-      { key: 'FR', label: 'FR', revenue: '577.49', orders: 3, units: 15 }, // 577.485
+      { key: 'DE', code: 'DE', label: 'DE', revenue: '150.00', orders: 2, units: 2 },
+      { key: 'FR', code: 'FR', label: 'FR', revenue: '577.49', orders: 3, units: 15 }, // 577.485
     ]);
     expect(await get('groupBy=customer')).toEqual([
-      { key: 100, label: 'Alfa', revenue: '289.99', orders: 1, units: 9 },
-      { key: 101, label: 'Beta', revenue: '150.00', orders: 2, units: 2 },
-      { key: 102, label: 'Gamma', revenue: '287.50', orders: 2, units: 6 },
+      { key: 100, code: 'C-ALFA', label: 'Alfa', revenue: '289.99', orders: 1, units: 9 },
+      { key: 101, code: 'C-BETA', label: 'Beta', revenue: '150.00', orders: 2, units: 2 },
+      { key: 102, code: 'C-GAMA', label: 'Gamma', revenue: '287.50', orders: 2, units: 6 },
     ]);
     expect(await get('groupBy=category')).toEqual([
-      { key: 1, label: 'Hardware', revenue: '250.00', orders: 2, units: 3 }, // 249.995
-      { key: 2, label: 'Tools', revenue: '127.50', orders: 3, units: 11 },
-      { key: 3, label: 'Software', revenue: '349.99', orders: 2, units: 3 },
+      { key: 1, code: null, label: 'Hardware', revenue: '250.00', orders: 2, units: 3 }, // 249.995
+      { key: 2, code: null, label: 'Tools', revenue: '127.50', orders: 3, units: 11 },
+      { key: 3, code: null, label: 'Software', revenue: '349.99', orders: 2, units: 3 },
     ]);
   });
 
@@ -106,12 +106,104 @@ describe('reports API', () => {
     const get = async (q: string) =>
       (await env.request('GET', `/api/v1/reports/sales?${q}`, { key: 'analyst' })).body.rows;
     expect(await get('groupBy=month&category=1')).toEqual([
-      { key: '2026-01', label: '2026-01', revenue: '240.00', orders: 2, units: 10 },
-      { key: '2026-02', label: '2026-02', revenue: '137.50', orders: 2, units: 4 },
+      { key: '2026-01', code: null, label: '2026-01', revenue: '240.00', orders: 2, units: 10 },
+      { key: '2026-02', code: null, label: '2026-02', revenue: '137.50', orders: 2, units: 4 },
     ]);
     expect(await get('groupBy=day&from=2026-01-31&to=2026-02-10&team=1')).toEqual([
-      { key: '2026-01-31', label: '2026-01-31', revenue: '150.00', orders: 1, units: 2 },
+      {
+        key: '2026-01-31',
+        code: null,
+        label: '2026-01-31',
+        revenue: '150.00',
+        orders: 1,
+        units: 2,
+      },
     ]);
+  });
+
+  it('filters by rep code and by country, and answers the filters it applied', async () => {
+    const get = async (q: string) => {
+      const res = await env.request('GET', `/api/v1/reports/sales?${q}`, { key: 'analyst' });
+      expect(res.status, res.text).toBe(200);
+      return res.body;
+    };
+    // Ben: 1001 (31 Jan, 150.00, 2 units) and the returned 1006 (20 Feb, 0.00, 0 units).
+    const ben = await get('groupBy=month&rep=R-BEN');
+    expect(ben).toMatchObject({ rep: 'R-BEN', country: null, team: null });
+    expect(ben.rows).toEqual([
+      { key: '2026-01', code: null, label: '2026-01', revenue: '150.00', orders: 1, units: 2 },
+      { key: '2026-02', code: null, label: '2026-02', revenue: '0.00', orders: 1, units: 0 },
+    ]);
+    // Lower case is normalised: Alfa (289.99) and Gamma (137.495 + 150, the rep-less 1007).
+    const fr = await get('groupBy=customer&country=fr');
+    expect(fr.country).toBe('FR');
+    expect(fr.rows).toEqual([
+      { key: 100, code: 'C-ALFA', label: 'Alfa', revenue: '289.99', orders: 1, units: 9 },
+      { key: 102, code: 'C-GAMA', label: 'Gamma', revenue: '287.50', orders: 2, units: 6 },
+    ]);
+    expect((await get('groupBy=rep&country=FR&rep=R-CID')).rows).toEqual([
+      { key: 20, code: 'R-CID', label: 'Cid', revenue: '137.50', orders: 1, units: 4 },
+    ]);
+    expect((await get('groupBy=year&country=DE&rep=R-ANA')).rows).toEqual([]);
+    // A manager's scope still applies: a South rep's sales are outside North's reps.
+    const scoped = await env.request('GET', '/api/v1/reports/sales?groupBy=year&rep=R-CID', {
+      key: managerKey,
+    });
+    expect(scoped.body.rows).toEqual([]);
+  });
+
+  it('refuses an unknown rep code and a malformed country with 400 naming the field', async () => {
+    const rep = await env.request('GET', '/api/v1/reports/sales?rep=R-NOBODY', {
+      key: 'analyst',
+    });
+    expect(rep.status).toBe(400);
+    expect(rep.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(rep.body.errors).toEqual([
+      { field: 'rep', in: 'query', message: 'no rep with code R-NOBODY' },
+    ]);
+    for (const country of ['FRA', 'F', 'XX', "FR' OR 1=1 --", '12']) {
+      const res = await env.request(
+        'GET',
+        `/api/v1/reports/sales?country=${encodeURIComponent(country)}`,
+        { key: 'analyst' },
+      );
+      expect(res.status, country).toBe(400);
+      expect(res.body.errors, country).toEqual([
+        { field: 'country', in: 'query', message: expect.stringMatching(/ISO 3166/) },
+      ]);
+    }
+  });
+
+  it('tells apart two customers with one name by their code', async () => {
+    const build = async () => {
+      const run = await runProject(env.warehouse, loadProject(), {
+        command: 'build',
+        vars: { timezone: 'UTC', as_of: '2026-03-31' },
+      });
+      expect(run.models.filter((m) => m.status !== 'success')).toEqual([]);
+    };
+    const twin = (sqlText: string) => withConnection(env.warehouse, (c) => c.run(sqlText));
+    await twin(`INSERT INTO raw.customers (id, code, name, country) VALUES
+      (104, 'C-ALF2', 'Alfa', 'FR')`);
+    await twin(`INSERT INTO raw.orders (id, number, customer_id, rep_id, status, ordered_at)
+      VALUES (1009, 'SO-1009', 104, 10, 'delivered', TIMESTAMPTZ '2026-03-10 08:00:00+00')`);
+    await twin(`INSERT INTO raw.order_lines (id, order_id, line_no, product_id, quantity,
+      unit_price) VALUES (12, 1009, 1, 502, 1, 10)`);
+    try {
+      await build();
+      const res = await env.request('GET', '/api/v1/reports/sales?groupBy=customer&country=FR', {
+        key: 'analyst',
+      });
+      expect(res.body.rows.filter((r: any) => r.label === 'Alfa')).toEqual([
+        { key: 100, code: 'C-ALFA', label: 'Alfa', revenue: '289.99', orders: 1, units: 9 },
+        { key: 104, code: 'C-ALF2', label: 'Alfa', revenue: '10.00', orders: 1, units: 1 },
+      ]);
+    } finally {
+      await twin('DELETE FROM raw.order_lines WHERE id = 12');
+      await twin('DELETE FROM raw.orders WHERE id = 1009');
+      await twin('DELETE FROM raw.customers WHERE id = 104');
+      await build();
+    }
   });
 
   // Why DELETE /categories/{id} does not count deleted products (api/catalog/service.ts): a
@@ -139,7 +231,9 @@ describe('reports API', () => {
     try {
       await build();
       expect(await Promise.all(queries.map(get))).toEqual(before);
-      expect(before[2]).toContainEqual(expect.objectContaining({ key: 2, label: 'Tools' }));
+      expect(before[2]).toContainEqual(
+        expect.objectContaining({ key: 2, code: null, label: 'Tools' }),
+      );
     } finally {
       await deleted('NULL');
       await build();
@@ -151,8 +245,8 @@ describe('reports API', () => {
       key: managerKey,
     });
     expect(res.body.rows).toEqual([
-      { key: '2026-01', label: '2026-01', revenue: '439.99', orders: 2, units: 11 },
-      { key: '2026-02', label: '2026-02', revenue: '0.00', orders: 1, units: 0 },
+      { key: '2026-01', code: null, label: '2026-01', revenue: '439.99', orders: 2, units: 11 },
+      { key: '2026-02', code: null, label: '2026-02', revenue: '0.00', orders: 1, units: 0 },
     ]);
   });
 
@@ -163,7 +257,7 @@ describe('reports API', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(res.text).toBe(
-      'key,label,revenue,orders,units\r\nDE,DE,150.00,2,2\r\nFR,FR,577.49,3,15\r\n',
+      'key,code,label,revenue,orders,units\r\nDE,DE,DE,150.00,2,2\r\nFR,FR,FR,577.49,3,15\r\n',
     );
   });
 
@@ -388,6 +482,28 @@ describe('reports API', () => {
     });
     expect(sales.status).toBe(200);
     expect(sales.body.rows).toEqual([]);
+  });
+
+  it("keeps one rep's row of the team report with rep=<code>", async () => {
+    const ben = await env.request('GET', '/api/v1/reports/team?period=2026-Q1&rep=R-BEN', {
+      key: 'analyst',
+    });
+    expect(ben.status).toBe(200);
+    expect(ben.body.rows.map((r: any) => [r.level, r.repName, r.revenue, r.orders])).toEqual([
+      ['rep', 'Ben', '150.00', 2],
+    ]);
+    // A manager's scope still applies: Cid is not in North.
+    const cid = await env.request('GET', '/api/v1/reports/team?period=2026-Q1&rep=R-CID', {
+      key: managerKey,
+    });
+    expect(cid.body.rows).toEqual([]);
+    const unknown = await env.request('GET', '/api/v1/reports/team?rep=R-NOBODY', {
+      key: 'analyst',
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors).toEqual([
+      { field: 'rep', in: 'query', message: 'no rep with code R-NOBODY' },
+    ]);
   });
 
   it('reports inventory health with demand over the last 30 and 90 days', async () => {

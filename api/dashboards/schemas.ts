@@ -1,6 +1,7 @@
 /** Request and response shapes of the dashboard endpoints (the OpenAPI document is built from these). */
 import { z } from 'zod';
 import { dateInput, idText } from '../fields.ts';
+import { countryFilter, repCodeFilter } from '../reports/filters.ts';
 
 export const dashboardParams = z.object({ id: z.string().min(1) });
 export const panelParams = z.object({ id: z.string().min(1), panel: z.string().min(1) });
@@ -13,16 +14,11 @@ export const panelDataQuery = z
     /** Team id. A manager's is forced to their own team. */
     team: idText.optional(),
     /** Rep code (R-ANA), as people write it; the query gets the rep's id. */
-    rep: z.string().trim().min(1).max(64).optional(),
+    rep: repCodeFilter.optional(),
     /** Category id; includes its subcategories. */
     category: idText.optional(),
-    /** ISO 3166-1 alpha-2 country code. */
-    country: z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 code, e.g. FR')
-      .transform((c) => c.toUpperCase())
-      .optional(),
+    /** ISO 3166-1 alpha-2 country code, any case (the same rule as GET /reports/sales). */
+    country: countryFilter.optional(),
     format: z.enum(['json', 'csv']).default('json'),
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from is after to', path: ['to'] });
@@ -54,7 +50,15 @@ export const panelDetail = z.object({
     .object({
       value: z.string(),
       format: z.enum(['money', 'count', 'percent']).optional(),
-      compare: z.string().optional(),
+      /** One column ("vs previous period") or several comparisons. */
+      compare: z
+        .union([
+          z.string(),
+          z.array(z.object({ column: z.string(), label: z.string(), note: z.string().optional() })),
+        ])
+        .optional(),
+      /** A column whose text is shown small under the tile. */
+      caption: z.string().optional(),
     })
     .optional(),
   table: z

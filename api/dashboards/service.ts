@@ -10,6 +10,7 @@ import { FILTER_NAMES, panelKind } from '../../dashboards/schema.ts';
 import type { DashboardCatalog } from '../../dashboards/catalog.ts';
 import { runPanelQuery, type FilterValues, type PanelData } from '../../dashboards/query.ts';
 import { AppError, fieldProblem } from '../errors.ts';
+import { repIdByCode } from '../reports/filters.ts';
 import type { PanelDataQuery } from './schemas.ts';
 
 /** May `principal` open `d`? */
@@ -106,15 +107,8 @@ export async function resolveFilters(
     category: q.category,
     country: q.country,
   };
-  if (q.rep !== undefined) {
-    const rep = await ctx.ops.db
-      .selectFrom('sales_reps')
-      .select('id')
-      .where('code', '=', q.rep)
-      .executeTakeFirst();
-    if (!rep) throw fieldProblem('bad_request', 'rep', `no rep with code ${q.rep}`, 'query');
-    values.rep = rep.id;
-  }
+  // The same resolver as GET /reports/sales, so a tile and its report read the same rep.
+  if (q.rep !== undefined) values.rep = await repIdByCode(ctx.ops.db, q.rep);
   if (principal.role === 'manager') {
     const own = await managerTeam(ctx, principal);
     if (q.team !== undefined && q.team !== own)

@@ -11,16 +11,25 @@ import { queryWarehouse } from './warehouse.ts';
 
 type Rows = Promise<Record<string, Json>[]>;
 
-const SALES_KEYS: Record<SalesGroup, { key: string; label: string }> = {
-  year: { key: 'CAST(order_year AS VARCHAR)', label: 'CAST(order_year AS VARCHAR)' },
-  month: { key: "strftime(order_month, '%Y-%m')", label: "strftime(order_month, '%Y-%m')" },
-  day: { key: "strftime(order_date, '%Y-%m-%d')", label: "strftime(order_date, '%Y-%m-%d')" },
-  category: { key: 'category_id', label: 'category_name' },
-  product: { key: 'product_id', label: 'product_name' },
-  customer: { key: 'customer_id', label: 'customer_name' },
-  rep: { key: 'rep_id', label: 'rep_name' },
-  team: { key: 'team_id', label: 'team_name' },
-  country: { key: 'country', label: 'country' },
+// code: the business key beside the name (teams and categories have none in the schema).
+const SALES_KEYS: Record<SalesGroup, { key: string; code: string; label: string }> = {
+  year: { key: 'CAST(order_year AS VARCHAR)', code: 'NULL', label: 'CAST(order_year AS VARCHAR)' },
+  month: {
+    key: "strftime(order_month, '%Y-%m')",
+    code: 'NULL',
+    label: "strftime(order_month, '%Y-%m')",
+  },
+  day: {
+    key: "strftime(order_date, '%Y-%m-%d')",
+    code: 'NULL',
+    label: "strftime(order_date, '%Y-%m-%d')",
+  },
+  category: { key: 'category_id', code: 'NULL', label: 'category_name' },
+  product: { key: 'product_id', code: 'sku', label: 'product_name' },
+  customer: { key: 'customer_id', code: 'customer_code', label: 'customer_name' },
+  rep: { key: 'rep_id', code: 'rep_code', label: 'rep_name' },
+  team: { key: 'team_id', code: 'NULL', label: 'team_name' },
+  country: { key: 'country', code: 'country', label: 'country' },
 };
 
 function idList(ids: readonly number[]): string {
@@ -28,13 +37,18 @@ function idList(ids: readonly number[]): string {
   return `[${ids.join(', ')}]::BIGINT[]`;
 }
 
-/** Filters of a sales report; `reps` null = every rep (otherwise only orders by these reps). */
+/**
+ * Filters of a sales report; `rep` is the rep's id (resolved from its code), `reps` null = every
+ * rep visible (otherwise only orders by these reps).
+ */
 export interface SalesFilter {
   groupBy: SalesGroup;
   from?: string;
   to?: string;
   category?: number;
   team?: number;
+  rep?: number;
+  country?: string;
   reps: readonly number[] | null;
 }
 
@@ -49,12 +63,14 @@ export function salesByGroup(ctx: AppContext, f: SalesFilter): Rows {
   if (f.category !== undefined)
     where.push(`list_contains(category_path, CAST(${bind(f.category)} AS BIGINT))`);
   if (f.team !== undefined) where.push(`team_id = CAST(${bind(f.team)} AS BIGINT)`);
+  if (f.rep !== undefined) where.push(`rep_id = CAST(${bind(f.rep)} AS BIGINT)`);
+  if (f.country !== undefined) where.push(`country = CAST(${bind(f.country)} AS VARCHAR)`);
   if (f.reps) where.push(`list_contains(${idList(f.reps)}, rep_id)`);
-  const { key, label } = SALES_KEYS[f.groupBy];
+  const { key, code, label } = SALES_KEYS[f.groupBy];
   return queryWarehouse(
     ctx,
     ['marts.mart_sales_lines'],
-    `SELECT ${key} AS key, any_value(${label}) AS label,
+    `SELECT ${key} AS key, any_value(${code}) AS code, any_value(${label}) AS label,
             CAST(CAST(sum(revenue) AS DECIMAL(38, 2)) AS VARCHAR) AS revenue,
             count(DISTINCT order_id) AS orders,
             sum(units) AS units
@@ -66,14 +82,25 @@ export function salesByGroup(ctx: AppContext, f: SalesFilter): Rows {
   );
 }
 
-/** Team report rows of one period; `reps` null = all, else those reps and their teams. */
+/**
+ * Team report rows of one period; `rep` (an id) keeps that rep's row only; `reps` null = all,
+ * else those reps and their teams.
+ */
 export function teamPerformance(
   ctx: AppContext,
-  f: { periodType: string; period: string; team?: number; reps: readonly number[] | null },
+  f: {
+    periodType: string;
+    period: string;
+    team?: number;
+    rep?: number;
+    reps: readonly number[] | null;
+  },
 ): Rows {
   const params: DuckDBValue[] = [f.periodType, f.period];
   const where = ['period_type = $1', 'period_label = $2'];
   if (f.team !== undefined) where.push(`team_id = CAST($${params.push(f.team)} AS BIGINT)`);
+  if (f.rep !== undefined)
+    where.push(`level = 'rep' AND rep_id = CAST($${params.push(f.rep)} AS BIGINT)`);
   if (f.reps) {
     const reps = idList(f.reps);
     where.push(`((level = 'rep' AND list_contains(${reps}, rep_id)) OR (level = 'team' AND

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { dateInput, idText } from '../fields.ts';
 import { decimalMeta } from '../openapi.ts';
+import { countryFilter, repCodeFilter } from './filters.ts';
 
 const format = z.enum(['json', 'csv']).default('json');
 
@@ -25,6 +26,10 @@ export const salesQuery = z
     to: dateInput.optional(),
     category: idText.optional(),
     team: idText.optional(),
+    /** A rep's code (R-ANA): orders taken by that rep. An unknown code is a 400. */
+    rep: repCodeFilter.optional(),
+    /** ISO 3166-1 alpha-2, any case: orders of customers in that country. */
+    country: countryFilter.optional(),
     format,
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from is after to', path: ['to'] });
@@ -41,6 +46,11 @@ export const money = z
 export const salesRow = z.object({
   /** Period text (2026, 2026-03, 2026-03-31), an id, or a country; null when the lines have none. */
   key: z.union([z.string(), z.number()]).nullable(),
+  /**
+   * The business key people use: customer code, SKU, rep code, country code; null for periods,
+   * teams and categories (they have no code) and for lines without that dimension.
+   */
+  code: z.string().nullable(),
   label: z.string().nullable(),
   revenue: money,
   orders: z.number().int(),
@@ -54,6 +64,10 @@ export const salesReport = z.object({
   to: z.string().nullable(),
   category: z.number().nullable(),
   team: z.number().nullable(),
+  /** The rep code asked for, as given. */
+  rep: z.string().nullable(),
+  /** The country asked for, upper-cased. */
+  country: z.string().nullable(),
   rows: z.array(salesRow),
 });
 
@@ -64,6 +78,8 @@ export const teamQuery = z.object({
     .regex(/^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$/, 'YYYY-MM, YYYY-Qn or YYYY')
     .optional(),
   team: idText.optional(),
+  /** A rep's code (R-ANA): that rep's row only. An unknown code is a 400. */
+  rep: repCodeFilter.optional(),
   format,
 });
 

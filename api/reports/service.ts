@@ -6,6 +6,7 @@ import { defaultVars } from '../../models/engine/runner.ts';
 import type { Principal } from '../auth/principal.ts';
 import { visibleRepIds } from '../auth/scope.ts';
 import type { AppContext } from '../../context.ts';
+import { repIdByCode } from './filters.ts';
 import * as repo from './repository.ts';
 import type { InventoryRow, SalesGroup, SalesRow, TeamRow } from './schemas.ts';
 import { toInt, toRatio } from './warehouse.ts';
@@ -17,18 +18,30 @@ const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
 export async function salesReport(
   ctx: AppContext,
   principal: Principal,
-  q: { groupBy: SalesGroup; from?: string; to?: string; category?: number; team?: number },
+  q: {
+    groupBy: SalesGroup;
+    from?: string;
+    to?: string;
+    category?: number;
+    team?: number;
+    rep?: string;
+    country?: string;
+  },
 ) {
+  const rep = q.rep === undefined ? undefined : await repIdByCode(ctx.ops.db, q.rep);
   const reps = await visibleRepIds(ctx.ops.db, principal);
-  const rows = await repo.salesByGroup(ctx, { ...q, reps });
+  const rows = await repo.salesByGroup(ctx, { ...q, rep, reps });
   return {
     groupBy: q.groupBy,
     from: q.from ?? null,
     to: q.to ?? null,
     category: q.category ?? null,
     team: q.team ?? null,
+    rep: q.rep ?? null,
+    country: q.country ?? null,
     rows: rows.map((r): SalesRow => ({
       key: ID_GROUPS.has(q.groupBy) ? toInt(r.key) : str(r.key),
+      code: str(r.code),
       label: str(r.label),
       revenue: String(r.revenue),
       orders: toInt(r.orders) ?? 0,
@@ -46,12 +59,13 @@ export function periodTypeOf(period: string): 'month' | 'quarter' | 'year' {
 export async function teamReport(
   ctx: AppContext,
   principal: Principal,
-  q: { period?: string; team?: number },
+  q: { period?: string; team?: number; rep?: string },
 ) {
   const period = q.period ?? defaultVars(ctx.config.timezone).as_of!.slice(0, 7);
   const periodType = periodTypeOf(period);
+  const rep = q.rep === undefined ? undefined : await repIdByCode(ctx.ops.db, q.rep);
   const reps = await visibleRepIds(ctx.ops.db, principal);
-  const rows = await repo.teamPerformance(ctx, { periodType, period, team: q.team, reps });
+  const rows = await repo.teamPerformance(ctx, { periodType, period, team: q.team, rep, reps });
   return {
     period,
     periodType,

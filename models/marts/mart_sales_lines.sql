@@ -5,8 +5,15 @@
 -- @description report slices by. Orders are not additive across products, so the report counts
 -- @description distinct order_id here instead of summing a pre-aggregated table.
 -- @column revenue line revenue, exact DECIMAL(38,8)
+-- @description Each dimension carries its business key beside its name (customer_code, sku,
+-- @description rep_code): two customers may share a name, never a code. Teams and categories
+-- @description have no code in the operational schema, so they have none here.
 -- @column units quantity net of returns
 -- @column costed_revenue revenue of the line when its unit cost is known, else null
+-- @column gross_margin net quantity × (net unit price − unit cost); null when the cost is unknown, so Σ gross_margin ÷ Σ costed_revenue is the gross margin % over the costed lines
+-- @column customer_code the customer's code (customers.code), the key people use
+-- @column rep_code the rep's code (sales_reps.code); null when the order has no rep
+-- @column sku the product's SKU
 -- @column category_path category ids from the root to the product's category
 -- @test unique order_line_id
 -- @test not_null order_line_id, order_id, order_date, revenue, units
@@ -24,9 +31,11 @@ SELECT
   p.category_name,
   p.category_path,
   l.customer_id,
+  c.customer_code,
   c.customer_name,
   c.country,
   l.rep_id,
+  r.rep_code,
   r.rep_name,
   r.team_id,
   r.team_name,
