@@ -2,7 +2,7 @@
  * A KPI tile as a Vega-Lite spec, so it renders through the same path as a chart: the figure
  * large, and under it each comparison as "▲ 12.3% vs previous period" in green or "▼ …" in
  * vermillion (the arrow says it without colour). The tile reads one row: `value` and each
- * comparison name columns of it. The change is growth as METRICS.md defines it, (now − then) ÷
+ * comparison name columns of it. The change is growth as docs/metrics.md defines it, (now − then) ÷
  * then, none when then is 0; percent figures (a margin) compare in percentage points instead,
  * because a growth of a percentage reads as nonsense ("margin up 5%" of 40% = 42%). When there
  * is no change the line says why: the comparison's `note` column if it has text (the query

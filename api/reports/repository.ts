@@ -1,7 +1,7 @@
 /**
  * The report queries, against the marts only (models/marts). Money is summed exact and cast to
  * DECIMAL(38,2) last, which DuckDB rounds half away from zero — the presentation rule of
- * METRICS.md. Ids the caller is limited to are inlined after an integer check (they come from
+ * docs/metrics.md. Ids the caller is limited to are inlined after an integer check (they come from
  * our own database), everything a user typed is a bound parameter.
  */
 import type { DuckDBValue, Json } from '@duckdb/node-api';

@@ -1,7 +1,7 @@
 -- @materialized table
 -- @tags marts, sales, reports
 -- @unique_key order_line_id
--- @description One row per line of a revenue order (METRICS.md) with every dimension the sales
+-- @description One row per line of a revenue order (docs/metrics.md) with every dimension the sales
 -- @description report slices by. Orders are not additive across products, so the report counts
 -- @description distinct order_id here instead of summing a pre-aggregated table.
 -- @column revenue line revenue, exact DECIMAL(38,8)
