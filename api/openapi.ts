@@ -138,8 +138,9 @@ export function deriveOperationId(op: OperationDoc): string {
 }
 
 function responsesOf(op: OperationDoc): Record<string, unknown> {
-  // A handler that returns nothing answers 204 (api/route.ts).
-  const success = !op.response && op.status === 200 ? 204 : op.status;
+  // A handler that returns nothing answers 204 (api/route.ts), unless it sends another media
+  // type itself (an SVG, a PNG): then its 200 carries that.
+  const success = !op.response && !op.media?.length && op.status === 200 ? 204 : op.status;
   const content: Record<string, unknown> = {};
   if (op.response) content['application/json'] = { schema: jsonSchema(op.response, 'output') };
   for (const type of op.media ?? [])

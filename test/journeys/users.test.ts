@@ -454,11 +454,11 @@ for (const kind of databaseKinds()) {
           /attachment; filename="sales-by-month\.csv"/,
         );
         const lines = csv.text.split('\r\n').filter(Boolean);
-        expect(lines[0]).toBe('key,label,revenue,orders,units');
+        expect(lines[0]).toBe('key,code,label,revenue,orders,units');
         const json = await analyst.get('/reports/sales?groupBy=month');
         expect(json.status, show(json)).toBe(200);
         expect(lines).toHaveLength(json.body.rows.length + 1);
-        const csvTotal = lines.slice(1).reduce((s, l) => s + cents(l.split(',')[2]!), 0n);
+        const csvTotal = lines.slice(1).reduce((s, l) => s + cents(l.split(',')[3]!), 0n);
         const jsonTotal = json.body.rows.reduce((s: bigint, r: any) => s + cents(r.revenue), 0n);
         expect(csvTotal).toBe(jsonTotal);
         expect(jsonTotal).toBeGreaterThan(0n);
@@ -483,6 +483,62 @@ for (const kind of databaseKinds()) {
       it('may not change anything', async () => {
         const r = await executive.post('/customers', { code: 'X-EXEC', name: 'Not allowed' });
         expect(r.status, show(r)).toBe(403);
+      });
+    });
+
+    describe('an executive opens the dashboards on the demo', () => {
+      it('sees the five built-in dashboards; every panel answers data and an SVG', async () => {
+        const list = items(await executive.get('/dashboards'));
+        expect(list.map((d) => d.id).sort()).toEqual(
+          ['customers', 'data-health', 'executive', 'inventory', 'sales-team'].sort(),
+        );
+        for (const d of list) {
+          for (const p of d.panels) {
+            const data = await executive.get(`/dashboards/${d.id}/panels/${p.id}/data`);
+            expect(data.status, `${d.id}/${p.id}: ${show(data)}`).toBe(200);
+            // The executive overview is the demo's front page: none of it may be empty.
+            if (d.id === 'executive')
+              expect(data.body.rows.length, `${d.id}/${p.id}`).toBeGreaterThan(0);
+            const svg = await executive.get(`/dashboards/${d.id}/panels/${p.id}.svg`);
+            expect(svg.status, `${d.id}/${p.id}.svg: ${show(svg)}`).toBe(200);
+            expect(svg.text).toMatch(/^<svg/);
+          }
+        }
+      });
+
+      it('reads the same revenue, orders and units on the revenue tile as in the sales report', async () => {
+        const from = `${new Date().getUTCFullYear() - 1}-01-01`;
+        const to = `${new Date().getUTCFullYear() - 1}-12-31`;
+        const tile = await executive.get(
+          `/dashboards/executive/panels/revenue/data?from=${from}&to=${to}`,
+        );
+        expect(tile.status, show(tile)).toBe(200);
+        const report = await executive.get(`/reports/sales?groupBy=year&from=${from}&to=${to}`);
+        const [year] = report.body.rows;
+        expect(year, show(report)).toBeDefined();
+        expect(tile.body.rows[0]).toMatchObject({
+          revenue: year.revenue,
+          orders: year.orders,
+          units: year.units,
+        });
+      });
+
+      it('Eva (North manager) sees North only, and may not read another team by editing the URL', async () => {
+        const teams = items(await admin.get('/teams?limit=100'));
+        const other = teams.find((t) => t.name !== 'North');
+        expect(other, 'the demo has more than one team').toBeDefined();
+        const mine = await manager.get('/dashboards/executive/panels/revenue/data');
+        expect(mine.status, show(mine)).toBe(200);
+        const north = await admin.get('/dashboards/executive/panels/revenue/data?team=1');
+        expect(mine.body.rows).toEqual(north.body.rows);
+        const theirs = await manager.get(
+          `/dashboards/executive/panels/revenue/data?team=${other.id}`,
+        );
+        expect(theirs.status, show(theirs)).toBe(403);
+        const image = await manager.get(
+          `/dashboards/executive/panels/revenue.png?team=${other.id}`,
+        );
+        expect(image.status).toBe(403);
       });
     });
 
