@@ -38,6 +38,15 @@ export const dashboardList = z.object({
   nextCursor: z.null(),
 });
 
+const tableColumn = z.union([
+  z.string(),
+  z.object({
+    field: z.string(),
+    title: z.string().optional(),
+    format: z.string().optional(),
+  }),
+]);
+
 export const panelDetail = z.object({
   id: z.string(),
   title: z.string(),
@@ -61,20 +70,13 @@ export const panelDetail = z.object({
       caption: z.string().optional(),
     })
     .optional(),
-  table: z
-    .object({
-      columns: z.array(
-        z.union([
-          z.string(),
-          z.object({
-            field: z.string(),
-            title: z.string().optional(),
-            format: z.string().optional(),
-          }),
-        ]),
-      ),
-    })
+  table: z.object({ columns: z.array(tableColumn) }).optional(),
+  /** Cross-filter: a click on a mark sets `filter` (month: from and to) to the mark's `field`. */
+  select: z
+    .object({ filter: z.enum(['team', 'rep', 'category', 'country', 'month']), field: z.string() })
     .optional(),
+  /** Whether …/panels/{panel}/rows gives the rows behind this panel. */
+  drill: z.boolean(),
 });
 
 export const dashboardDetail = z.object({
@@ -83,6 +85,8 @@ export const dashboardDetail = z.object({
   description: z.string(),
   filters: z.array(filterName),
   panels: z.array(panelDetail),
+  /** The columns of the drill-through rows (…/panels/{panel}/rows); null: the dashboard has none. */
+  drill: z.object({ columns: z.array(tableColumn) }).nullable(),
 });
 
 export const panelData = z.object({
