@@ -72,6 +72,15 @@ describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', ()
   beforeAll(async () => {
     env = await startTestEnv('embedded', { jobs: true, env: { SALESOPS_SCHEDULER: 'off' } });
     await seedFixtureTeams(env);
+    // The fixture's categories on the operational side too: the page's select lists them.
+    await env.ops.db
+      .insertInto('product_categories')
+      .values([
+        { id: 1, name: 'Hardware' },
+        { id: 2, name: 'Tools', parent_id: 1 },
+        { id: 3, name: 'Software' },
+      ])
+      .execute();
     await withConnection(env.warehouse, loadSalesFixture);
     const run = await runProject(env.warehouse, loadProject(), {
       command: 'build',
@@ -108,6 +117,76 @@ describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', ()
         .toMatch(/fresh|stale/);
       await screenshot(page, `dashboard-${d.id}`);
     }
+    noProblems();
+    await context.close();
+  });
+
+  it('a filter, a click on a bar and a click on a month change the URL and the figures; a CSV downloads', async () => {
+    failedRequests.length = 0;
+    await signedInPage(await signInAs(env, 'analyst'));
+    await page.goto(`${env.baseUrl}/dashboards/executive?from=2026-01-01&to=2026-03-31`);
+    await drawn();
+    const tile = page.locator('#panel-revenue .kpi-value');
+    expect(await tile.innerText()).toBe('€727.49');
+    const url = () => new URL(page.url()).searchParams;
+
+    // A filter from the bar: the selects are filled from the API's lists.
+    await expect.poll(() => page.locator('#filter-category option').count()).toBeGreaterThan(3);
+    await page.locator('#filter-category').selectOption({ label: 'Software' });
+    await expect.poll(() => url().get('category')).toBe('3');
+    await drawn();
+    await expect.poll(() => tile.innerText()).toBe('€349.99');
+    await page.locator('#filter-category').selectOption('');
+    await expect.poll(() => tile.innerText()).toBe('€727.49');
+
+    // Cross-filter: the Hardware bar sets category 1 (Hardware with Tools) for the whole page…
+    const bar = (panel: string, label: string) =>
+      page.locator(`#panel-${panel} .chart svg .role-mark path[aria-label*="${label}"]`);
+    await bar('revenue-by-category', 'Hardware').click();
+    await expect.poll(() => url().get('category')).toBe('1');
+    await expect.poll(() => tile.innerText()).toBe('€377.50');
+    expect(await page.locator('#filter-category').inputValue()).toBe('1');
+    await drawn();
+    // …and clicking it again clears it.
+    await bar('revenue-by-category', 'Hardware').click();
+    await expect.poll(() => url().get('category')).toBeNull();
+    await expect.poll(() => tile.innerText()).toBe('€727.49');
+
+    // A month sets from and to to that month; again gives the range back.
+    await drawn();
+    await bar('monthly-revenue', 'Jan').click();
+    await expect.poll(() => url().get('to')).toBe('2026-01-31');
+    expect(url().get('from')).toBe('2026-01-01');
+    await expect.poll(() => tile.innerText()).toBe('€439.99');
+    await drawn();
+    await screenshot(page, 'dashboard-executive-january');
+    await bar('monthly-revenue', 'Jan').click();
+    await expect.poll(() => url().get('to')).toBe('2026-03-31');
+    await expect.poll(() => tile.innerText()).toBe('€727.49');
+
+    // A range with no orders says why instead of drawing an empty frame.
+    await page.locator('#filter-from').fill('2001-01-01');
+    await page.locator('#filter-to').fill('2001-01-31');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect
+      .poll(() => page.locator('#panel-monthly-revenue .panel-body').innerText())
+      .toMatch(/No orders in this range \(1 Jan 2001 – 31 Jan 2001\)/);
+    await screenshot(page, 'dashboard-executive-empty');
+
+    // Export: the panel's CSV with the filters of the page.
+    await page.goto(`${env.baseUrl}/dashboards/executive?from=2026-01-01&to=2026-01-31`);
+    await drawn();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('#panel-top-customers a.export', { hasText: 'CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('executive-top-customers.csv');
+    const csv = await new Response(
+      (await download.createReadStream()) as unknown as ReadableStream,
+    ).text();
+    expect(csv).toBe(
+      'customer_id,customer,country,revenue,orders\r\n100,Alfa,FR,289.99,1\r\n101,Beta,DE,150.00,1\r\n',
+    );
     noProblems();
     await context.close();
   });
