@@ -147,6 +147,24 @@ describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', ()
     await expect.poll(() => tile.innerText()).toBe('€377.50');
     expect(await page.locator('#filter-category').inputValue()).toBe('1');
     await drawn();
+    expect(await page.locator('#selection').innerText()).toContain('Category: Hardware');
+
+    // Drill-through: the lines behind the panel, with the mark's filter; sortable; as CSV.
+    await page.locator('#panel-revenue-by-category button.show-rows').click();
+    const dialog = page.locator('#rows-dialog');
+    // Hammer (Tools) and Drill (Hardware) lines, the returned order's included at €0.00.
+    await expect.poll(() => dialog.locator('tbody tr').count()).toBe(5);
+    const skus = await dialog.locator('tbody tr td:nth-child(4)').allInnerTexts();
+    expect(new Set(skus)).toEqual(new Set(['SKU-HAM', 'SKU-DRL']));
+    await dialog.getByRole('button', { name: 'Revenue' }).click();
+    await expect
+      .poll(() => dialog.locator('tbody tr td:nth-child(8)').allInnerTexts())
+      .toEqual(['€150.00', '€100.00', '€90.00', '€37.50', '€0.00']);
+    expect(await dialog.locator('#rows-csv').getAttribute('href')).toMatch(
+      /category=1.*format=csv|format=csv.*category=1/,
+    );
+    await screenshot(page, 'dashboard-executive-rows');
+    await dialog.getByRole('button', { name: 'Close' }).click();
     // …and clicking it again clears it.
     await bar('revenue-by-category', 'Hardware').click();
     await expect.poll(() => url().get('category')).toBeNull();

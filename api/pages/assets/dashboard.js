@@ -55,20 +55,28 @@ function updateExportLinks(query) {
   }
 }
 
+const FILTER_LABELS = { team: 'Team', rep: 'Sales rep', category: 'Category', country: 'Country' };
+/** The filter a click on a mark set last (not one chosen in the form). */
+let clicked = null;
+
+function optionText(filter, value) {
+  const select = form?.elements.namedItem(filter);
+  const option = select ? [...select.options].find((o) => o.value === value) : null;
+  return option?.textContent ?? value;
+}
+
+/** Say what a click on a mark set, and how to undo it. */
 function showSelection() {
   const parts = [];
-  for (const panel of dashboard.panels) {
-    const sel = panel.select;
-    if (!sel) continue;
-    if (sel.filter === 'month' && rangeBeforeMonth && state.from)
-      parts.push(`Month: ${monthName(state.from.slice(0, 7))}`);
-  }
+  if (rangeBeforeMonth && state.from) parts.push(`Month: ${monthName(state.from.slice(0, 7))}`);
+  if (clicked && state[clicked.filter] === clicked.value)
+    parts.push(`${FILTER_LABELS[clicked.filter]}: ${optionText(clicked.filter, clicked.value)}`);
   if (parts.length === 0) {
     selectionNote.hidden = true;
     return;
   }
   selectionNote.hidden = false;
-  selectionNote.textContent = `${parts.join(' · ')} — click the mark again to go back.`;
+  selectionNote.textContent = `Showing ${parts.join(' · ')} — click the mark again to go back.`;
 }
 
 /** Draw every panel for the current state. A newer draw makes an older one's answers moot. */
@@ -130,8 +138,13 @@ function applySelect(select, value) {
     }
   } else {
     const v = String(value);
-    if (state[select.filter] === v) delete next[select.filter];
-    else next[select.filter] = v;
+    if (state[select.filter] === v) {
+      delete next[select.filter];
+      clicked = null;
+    } else {
+      next[select.filter] = v;
+      clicked = { filter: select.filter, value: v };
+    }
   }
   setState(next);
 }
@@ -156,6 +169,7 @@ function wireForm() {
   if (!form) return;
   const changed = () => {
     rangeBeforeMonth = null;
+    clicked = null;
     setState(formState(form));
   };
   form.addEventListener('submit', (e) => {
