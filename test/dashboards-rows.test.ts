@@ -151,6 +151,20 @@ describeBoth('dashboard drill-through rows', (kind) => {
     expect(south.body.detail).toBe('a manager sees only their own team (1), not team 2');
   });
 
+  it("GET /dashboards/{id} tells the page each panel's select and whether it has rows", async () => {
+    const d = await env.request('GET', '/api/v1/dashboards/executive', { key: 'analyst' });
+    expect(d.status).toBe(200);
+    expect(d.body.drill.columns[0]).toEqual({ field: 'order_date', title: 'Date', format: 'date' });
+    const panel = (id: string) => d.body.panels.find((p: { id: string }) => p.id === id);
+    expect(panel('monthly-revenue').select).toEqual({ filter: 'month', field: 'month' });
+    expect(panel('revenue-by-category').select).toEqual({
+      filter: 'category',
+      field: 'category_id',
+    });
+    expect(panel('revenue').drill).toBe(true);
+    expect(JSON.stringify(d.body)).not.toContain('SELECT');
+  });
+
   it('404 for an unknown panel or dashboard', async () => {
     const none = await rows('', 'analyst', 'nope');
     expect(none.status).toBe(404);
