@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
+import { asSession, signInAs } from './support/sessions.ts';
 import {
   loadSalesFixture,
   rowsOf,
@@ -163,6 +164,57 @@ describeBoth('dashboard drill-through rows', (kind) => {
     });
     expect(panel('revenue').drill).toBe(true);
     expect(JSON.stringify(d.body)).not.toContain('SELECT');
+  });
+
+  it('the pages: a friendly 403 for staff, a 404 page for an unknown dashboard, the vendor files by allow-list', async () => {
+    const page = async (path: string, role: 'staff' | 'analyst' | 'executive') => {
+      const s = await signInAs(env, role);
+      return env.request('GET', path, asSession(s));
+    };
+    const list = await page('/dashboards', 'executive');
+    expect(list.status).toBe(200);
+    expect(list.text).toContain('href="/dashboards/executive"');
+    const staff = await page('/dashboards/executive', 'staff');
+    expect(staff.status).toBe(403);
+    expect(staff.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(staff.text).toContain('the staff role has none');
+    const unknown = await page('/dashboards/nope', 'analyst');
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).toContain('There is no dashboard nope.');
+    // Signed out: to the sign-in page and back.
+    const out = await env.request('GET', '/dashboards/executive?from=2026-01-01', { key: null });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('location')).toBe(
+      `/login?next=${encodeURIComponent('/dashboards/executive?from=2026-01-01')}`,
+    );
+    // The dashboard page: the default range is the 12 months to the latest order (March 2026).
+    const dash = await page('/dashboards/executive', 'analyst');
+    expect(dash.text).toContain('value="2025-04-01"');
+    expect(dash.text).toContain('value="2026-03-31"');
+    const csp = dash.headers.get('content-security-policy')!;
+    expect(csp).not.toContain('unsafe-eval');
+    expect(csp).not.toContain('unsafe-inline');
+    const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
+    expect(dash.text).toContain(`<script type="importmap" nonce="${nonce}">`);
+
+    for (const file of [
+      'vega.min.js',
+      'vega-lite.min.js',
+      'vega-embed.min.js',
+      'vega-interpreter.js',
+      'vega-util/index.js',
+    ]) {
+      const r = await fetch(`${env.baseUrl}/assets/vendor/${file}`);
+      expect(r.status, file).toBe(200);
+      expect(r.headers.get('content-type')).toMatch(/^text\/javascript/);
+    }
+    for (const file of [
+      'package.json',
+      '..%2F..%2Fpackage.json',
+      'vega-util/index.d.ts',
+      'vega-util/..%2F..%2Fvega%2Fpackage.json',
+    ])
+      expect((await fetch(`${env.baseUrl}/assets/vendor/${file}`)).status, file).toBe(404);
   });
 
   it('404 for an unknown panel or dashboard', async () => {
