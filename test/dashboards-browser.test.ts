@@ -208,4 +208,30 @@ describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', ()
     noProblems();
     await context.close();
   });
+
+  it('a manager sees their team fixed in the bar and its figures; a failed build turns the badge red', async () => {
+    failedRequests.length = 0;
+    // The warehouse's last build failed (as the engine logs it): the figures are the last good ones.
+    await withConnection(env.warehouse, (c) =>
+      c.run(`INSERT INTO meta.runs (run_id, command, started_at, finished_at, status)
+             VALUES ('failed-in-test', 'build', now(), now(), 'error')`),
+    );
+    await signedInPage(await signInAs(env, 'manager', { repId: 10 }));
+    await page.goto(`${env.baseUrl}/dashboards/executive`);
+    await drawn();
+    const team = page.locator('#filter-team');
+    expect(await team.isDisabled()).toBe(true);
+    expect(await team.locator('option:checked').innerText()).toBe('North (your team)');
+    expect(await page.locator('#panel-revenue .kpi-value').innerText()).toBe('€439.99');
+    // Their team's reps only.
+    await expect
+      .poll(() => page.locator('#filter-rep option').allInnerTexts())
+      .toEqual(['All reps', 'Ana (R-ANA)', 'Ben (R-BEN)']);
+    const badge = page.locator('#freshness');
+    await expect.poll(() => badge.getAttribute('data-level')).toBe('failed');
+    expect(await badge.innerText()).toMatch(/^Last build failed \d\d:\d\d, just now$/);
+    await screenshot(page, 'dashboard-executive-manager');
+    noProblems();
+    await context.close();
+  });
 });
