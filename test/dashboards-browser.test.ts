@@ -106,10 +106,13 @@ describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', ()
       await drawn();
       expect(await page.locator('h1').innerText()).toBe(d.title);
       // The default range is in the URL, so a copied link opens the same view.
-      expect(new URL(page.url()).searchParams.get('from')).toMatch(/^\d{4}-\d{2}-01$/);
+      if (d.filters.includes('from'))
+        expect(new URL(page.url()).searchParams.get('from')).toMatch(/^\d{4}-\d{2}-01$/);
       for (const p of d.panels) {
         const state = await page.locator(`#panel-${p.id} .panel-body`).getAttribute('data-state');
-        expect(state, `${d.id}/${p.id}`).toBe('drawn');
+        // Every chart draws with marks; a list may be empty on the small data set (it says why).
+        if (p.vegaLite || d.id === 'executive') expect(state, `${d.id}/${p.id}`).toBe('drawn');
+        else expect(state, `${d.id}/${p.id}`).toMatch(/^(drawn|empty)$/);
         if (p.vegaLite) expect(await chartMarks(p.id), `${d.id}/${p.id} marks`).toBeGreaterThan(0);
       }
       await expect
@@ -141,7 +144,7 @@ describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', ()
 
     // Cross-filter: the Hardware bar sets category 1 (Hardware with Tools) for the whole page…
     const bar = (panel: string, label: string) =>
-      page.locator(`#panel-${panel} .chart svg .role-mark path[aria-label*="${label}"]`);
+      page.locator(`#panel-${panel} .chart svg .mark-rect.role-mark path[aria-label*="${label}"]`);
     await bar('revenue-by-category', 'Hardware').click();
     await expect.poll(() => url().get('category')).toBe('1');
     await expect.poll(() => tile.innerText()).toBe('€377.50');
@@ -154,11 +157,11 @@ describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', ()
     const dialog = page.locator('#rows-dialog');
     // Hammer (Tools) and Drill (Hardware) lines, the returned order's included at €0.00.
     await expect.poll(() => dialog.locator('tbody tr').count()).toBe(5);
-    const skus = await dialog.locator('tbody tr td:nth-child(4)').allInnerTexts();
+    const skus = await dialog.locator('tbody tr td:nth-child(5)').allInnerTexts();
     expect(new Set(skus)).toEqual(new Set(['SKU-HAM', 'SKU-DRL']));
     await dialog.getByRole('button', { name: 'Revenue' }).click();
     await expect
-      .poll(() => dialog.locator('tbody tr td:nth-child(8)').allInnerTexts())
+      .poll(() => dialog.locator('tbody tr td:nth-child(10)').allInnerTexts())
       .toEqual(['€150.00', '€100.00', '€90.00', '€37.50', '€0.00']);
     expect(await dialog.locator('#rows-csv').getAttribute('href')).toMatch(
       /category=1.*format=csv|format=csv.*category=1/,
@@ -203,7 +206,7 @@ describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', ()
       (await download.createReadStream()) as unknown as ReadableStream,
     ).text();
     expect(csv).toBe(
-      'customer_id,customer,country,revenue,orders\r\n100,Alfa,FR,289.99,1\r\n101,Beta,DE,150.00,1\r\n',
+      'customer_id,customer_code,customer,country,revenue,orders\r\n100,C-ALFA,Alfa,FR,289.99,1\r\n101,C-BETA,Beta,DE,150.00,1\r\n',
     );
     noProblems();
     await context.close();

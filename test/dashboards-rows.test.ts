@@ -53,9 +53,11 @@ describeBoth('dashboard drill-through rows', (kind) => {
       order_id: 1007,
       order_number: 'SO-1007',
       order_date: '2026-03-05',
+      customer_code: 'C-GAMA',
       customer: 'Gamma',
       sku: 'SKU-LIC',
       product: 'License',
+      rep_code: null,
       rep: null,
       units: 2,
       revenue: '150.00',
@@ -81,7 +83,8 @@ describeBoth('dashboard drill-through rows', (kind) => {
       {
         field: 'sort',
         in: 'query',
-        message: 'one of order_date, order_number, customer, sku, product, rep, units, revenue',
+        message:
+          'one of order_date, order_number, customer_code, customer, sku, product, rep_code, rep, units, revenue',
       },
     ]);
     expect((await rows('?order=sideways')).status).toBe(400);
@@ -116,10 +119,10 @@ describeBoth('dashboard drill-through rows', (kind) => {
     );
     expect(await res.text()).toBe(
       [
-        'order_date,order_number,customer,sku,product,rep,units,revenue',
-        '2026-01-15,SO-1000,Alfa,SKU-HAM,Hammer,Ana,8,90.00',
-        '2026-01-15,SO-1000,Alfa,SKU-LIC,License,Ana,1,199.99',
-        '2026-01-31,SO-1001,Beta,SKU-DRL,Drill,Ben,2,150.00',
+        'order_date,order_number,customer_code,customer,sku,product,rep_code,rep,units,revenue',
+        '2026-01-15,SO-1000,C-ALFA,Alfa,SKU-HAM,Hammer,R-ANA,Ana,8,90.00',
+        '2026-01-15,SO-1000,C-ALFA,Alfa,SKU-LIC,License,R-ANA,Ana,1,199.99',
+        '2026-01-31,SO-1001,C-BETA,Beta,SKU-DRL,Drill,R-BEN,Ben,2,150.00',
         '',
       ].join('\r\n'),
     );

@@ -160,7 +160,11 @@ function panelSection(o: DashboardPageInput, p: Dashboard['panels'][number]): Ht
   >
     <header>
       <h2 id="panel-${p.id}-title">${p.title}</h2>
-      ${p.description ? html`<p class="panel-desc">${p.description}</p>` : ''}
+      ${
+        p.description
+          ? html`<p class="panel-desc" title="${p.description}">${p.description}</p>`
+          : ''
+      }
     </header>
     <div class="panel-body" data-state="loading" aria-live="polite">
       <p class="panel-note">Loading…</p>

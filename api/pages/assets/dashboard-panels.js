@@ -18,29 +18,46 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** A KPI tile: the figure, and the change against `compare` with ▲/▼ (never colour alone). */
+/** The tile's comparisons: one column ("vs previous period") or the file's list. */
+function comparisons(kpi) {
+  if (!kpi.compare) return [];
+  return typeof kpi.compare === 'string'
+    ? [{ column: kpi.compare, label: 'vs previous period' }]
+    : kpi.compare;
+}
+
+/**
+ * A KPI tile: the figure, each comparison as "▲ 12.3% vs previous period (€1,234.00)" — the
+ * arrow says it without colour — or, with no change to show, why (the note column, as the SVG
+ * tile says it), and the caption column under it.
+ */
 function drawKpi(body, panel, rows) {
   const row = rows[0] ?? {};
   const format = KPI_FORMAT[panel.kpi.format ?? 'count'];
   const value = row[panel.kpi.value];
-  const figure = el('p', { class: 'kpi-value' }, formatValue(value, format));
-  const parts = [figure];
-  if (panel.kpi.compare) {
-    const before = Number(row[panel.kpi.compare]);
+  const parts = [el('p', { class: 'kpi-value' }, formatValue(value, format))];
+  for (const c of comparisons(panel.kpi)) {
+    const raw = row[c.column];
+    const before = Number(raw);
     const now = Number(value);
-    let text = 'no earlier figure to compare';
+    let text;
     let dir = 'none';
-    if (Number.isFinite(before) && Number.isFinite(now) && before !== 0) {
+    const known =
+      raw !== null && raw !== undefined && Number.isFinite(before) && Number.isFinite(now);
+    if (known && (format === 'percent' || before !== 0)) {
       const change = format === 'percent' ? now - before : (now - before) / Math.abs(before);
       dir = change > 0 ? 'up' : change < 0 ? 'down' : 'flat';
-      const amount =
-        format === 'percent'
-          ? `${Math.abs(change * 100).toFixed(1)} pp`
-          : `${Math.abs(change * 100).toFixed(1)}%`;
-      text = `${dir === 'up' ? '▲' : dir === 'down' ? '▼' : '='} ${amount} vs previous period (${formatValue(before, format)})`;
+      const amount = `${Math.abs(change * 100).toFixed(1)}${format === 'percent' ? ' pp' : '%'}`;
+      const arrow = dir === 'up' ? '▲' : dir === 'down' ? '▼' : '=';
+      text = `${arrow} ${amount} ${c.label} (${formatValue(raw, format)})`;
+    } else {
+      const note = c.note ? row[c.note] : null;
+      text = `— ${c.label}: ${note || (known ? 'was 0' : 'no figure')}`;
     }
     parts.push(el('p', { class: `kpi-change ${dir}` }, text));
   }
+  const caption = panel.kpi.caption ? row[panel.kpi.caption] : null;
+  if (caption) parts.push(el('p', { class: 'kpi-caption' }, String(caption)));
   body.replaceChildren(...parts);
 }
 

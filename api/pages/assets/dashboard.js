@@ -43,6 +43,9 @@ function emptyMessage(panel) {
     (f) => state[f] && panel.filters.includes(f) && !(f === 'team' && config.fixedTeam),
   );
   const noun = config.emptyNouns?.[panel.id] ?? 'No data';
+  // A panel the dates do not apply to (a stock, lapsing customers) is not empty "in this range".
+  const dated = panel.filters.includes('from') || panel.filters.includes('to');
+  if (!dated) return `${noun}${narrowed ? ' for these filters' : ' yet'}.`;
   return `${noun} in this range (${rangeText(state.from, state.to)})${narrowed ? ' for these filters' : ''}.`;
 }
 
@@ -138,6 +141,10 @@ function applySelect(select, value) {
     }
   } else {
     const v = String(value);
+    // A bar for "(no category)" or "(none)" has nothing the filter could take.
+    const valid =
+      select.filter === 'country' ? /^[A-Za-z]{2}$/ : select.filter === 'rep' ? /\S/ : /^\d+$/;
+    if (value === null || value === undefined || !valid.test(v)) return;
     if (state[select.filter] === v) {
       delete next[select.filter];
       clicked = null;
