@@ -152,8 +152,10 @@ function panelSection(o: DashboardPageInput, p: Dashboard['panels'][number]): Ht
   const kind = panelKind(p);
   const base = `/api/v1/dashboards/${o.dashboard.id}/panels/${p.id}`;
   const drill = o.dashboard.drill && p.drill !== false;
+  // A table of many columns takes the whole row rather than scrolling in half of it.
+  const wide = (p.table?.columns.length ?? 0) > 5;
   return html`<section
-    class="panel panel-${kind}"
+    class="panel panel-${kind}${wide ? ' panel-wide' : ''}"
     id="panel-${p.id}"
     data-panel="${p.id}"
     aria-labelledby="panel-${p.id}-title"
