@@ -1,7 +1,9 @@
 /**
  * Security headers on every answer, set once here for every page that comes (sign-in now,
  * dashboards and the SQL console later). The Content-Security-Policy allows only the app's own
- * scripts and no `unsafe-eval` (the dashboards use vega's CSP-safe interpreter); styles come from
+ * script files, plus an inline block carrying this answer's nonce (the dashboard page's import map,
+ * which must be inline: browsers load no import map from a file), and no `unsafe-eval` (the
+ * dashboards use vega's CSP-safe interpreter); styles come from
  * the app's own files or a `<style nonce>` whose nonce is fresh per answer (`res.locals.cspNonce`),
  * as vega-embed and CodeMirror inject theirs. No page may be framed (clickjacking), and no URL
  * leaves for another site as a Referer: a sign-in or set-password link carries its token in the
@@ -18,7 +20,7 @@ export function securityHeaders(): RequestHandler {
       'Content-Security-Policy',
       [
         "default-src 'self'",
-        "script-src 'self'",
+        `script-src 'self' 'nonce-${nonce}'`,
         `style-src 'self' 'nonce-${nonce}'`,
         "img-src 'self' data:",
         "font-src 'self'",

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { dashboardSchema, type Dashboard } from './schema.ts';
-import { openSqlParser } from './sql-guard.ts';
+import { columnField, dashboardSchema, type Dashboard } from './schema.ts';
+import { openSqlParser, type SqlParser } from './sql-guard.ts';
 
 /** The built-in dashboards folder, beside this file. */
 export const DASHBOARDS_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -50,7 +50,43 @@ export function parseDashboard(file: string, text: string): Dashboard {
   if (!r.success) throw fail(firstIssue(r.error));
   const id = path.basename(file).replace(/\.ya?ml$/, '');
   if (r.data.id !== id) throw fail(`id: ${r.data.id} must be the file name (${id})`);
-  return { ...r.data, file, panels: r.data.panels.map((p) => ({ ...p, relations: [] })) };
+  return {
+    ...r.data,
+    file,
+    panels: r.data.panels.map((p) => ({ ...p, relations: [] })),
+    drill: r.data.drill && { ...r.data.drill, relations: [] },
+  };
+}
+
+/** One query's check: its shape, and its $parameters = its declared filters; → the marts it reads. */
+async function checkQuery(
+  parser: SqlParser,
+  where: string,
+  query: string,
+  filters: readonly string[],
+): Promise<{ relations: string[]; columns: string[] | null }> {
+  const shape = await parser.shape(query);
+  if (!shape.ok) throw new DashboardFileError(`${where}: ${shape.reason}`);
+  const declared = [...filters].sort();
+  const unknown = shape.parameters.filter((p) => !declared.includes(p));
+  if (unknown.length)
+    throw new DashboardFileError(
+      `${where}: uses ${unknown.map((p) => `$${p}`).join(', ')} but its filters do not list ${unknown.join(', ')}`,
+    );
+  const unused = declared.filter((f) => !shape.parameters.includes(f));
+  if (unused.length)
+    throw new DashboardFileError(
+      `${where}: its filters list ${unused.join(', ')} but the query never reads ${unused.map((f) => `$${f}`).join(', ')}`,
+    );
+  return shape;
+}
+
+/** `field` must be a column of the query's result, when the parse tree names them. */
+function checkColumn(where: string, field: string, columns: string[] | null): void {
+  if (columns && !columns.includes(field))
+    throw new DashboardFileError(
+      `${where}: ${field} is not a column of the query (it has ${columns.join(', ')})`,
+    );
 }
 
 /**
@@ -68,22 +104,27 @@ export async function loadDashboards(dir: string = DASHBOARDS_DIR): Promise<Dash
     for (const name of files) {
       const file = path.join(dir, name);
       const dashboard = parseDashboard(file, fs.readFileSync(file, 'utf8'));
-      for (const [i, panel] of dashboard.panels.entries()) {
-        const where = `${shown(file)}: panels.${i}.query (panel ${panel.id})`;
-        const shape = await parser.shape(panel.query);
-        if (!shape.ok) throw new DashboardFileError(`${where}: ${shape.reason}`);
-        const declared = [...panel.filters].sort();
-        const unknown = shape.parameters.filter((p) => !declared.includes(p as never));
-        if (unknown.length)
-          throw new DashboardFileError(
-            `${where}: uses ${unknown.map((p) => `$${p}`).join(', ')} but its filters do not list ${unknown.join(', ')}`,
+      const queries = dashboard.panels.map((panel, i) => ({
+        target: panel as { query: string; filters: readonly string[]; relations: string[] },
+        where: `${shown(file)}: panels.${i}.query (panel ${panel.id})`,
+      }));
+      if (dashboard.drill)
+        queries.push({ target: dashboard.drill, where: `${shown(file)}: drill.query` });
+      for (const { target, where } of queries) {
+        const shape = await checkQuery(parser, where, target.query, target.filters);
+        target.relations = shape.relations;
+        const i = dashboard.panels.indexOf(target as never);
+        const panel = dashboard.panels[i];
+        if (panel?.select)
+          checkColumn(
+            `${shown(file)}: panels.${i}.select.field`,
+            panel.select.field,
+            shape.columns,
           );
-        const unused = declared.filter((f) => !shape.parameters.includes(f));
-        if (unused.length)
-          throw new DashboardFileError(
-            `${where}: its filters list ${unused.join(', ')} but the query never reads ${unused.map((f) => `$${f}`).join(', ')}`,
+        if (target === dashboard.drill)
+          dashboard.drill.columns.forEach((c, j) =>
+            checkColumn(`${shown(file)}: drill.columns.${j}`, columnField(c), shape.columns),
           );
-        panel.relations = shape.relations;
       }
       catalog.set(dashboard.id, dashboard);
     }

@@ -97,7 +97,7 @@ export function panelParameters(
 /** Run `panel`'s query with `filters`; 503 naming the mart when the marts are not built. */
 export async function runPanelQuery(
   ctx: AppContext,
-  panel: LoadedPanel,
+  panel: Pick<LoadedPanel, 'query' | 'filters' | 'relations'>,
   filters: FilterValues,
 ): Promise<PanelData> {
   const { values, types } = panelParameters(panel, filters);

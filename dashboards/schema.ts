@@ -67,6 +67,28 @@ const tableColumn = z.union([
 
 const table = z.strictObject({ columns: z.array(tableColumn).min(1) });
 
+/** The filters a click on a mark can set: a dashboard filter, or `month` (sets from and to). */
+export const SELECT_FILTERS = ['team', 'rep', 'category', 'country', 'month'] as const;
+export type SelectFilter = (typeof SELECT_FILTERS)[number];
+
+/**
+ * Cross-filter: a click on a mark sets `filter` for the whole dashboard to the mark's `field`
+ * (a column of the panel's query); `month` sets from and to to that calendar month.
+ */
+const select = z.strictObject({ filter: z.enum(SELECT_FILTERS), field: column });
+
+/**
+ * Drill-through: the rows behind any panel ("show rows"), one query for the dashboard with the
+ * same rules as a panel's (marts only, filters bound as parameters and listed), and the columns
+ * shown, in order — also the columns the rows may be sorted by.
+ */
+const drill = z.strictObject({
+  query: z.string().min(1),
+  filters: z.array(z.enum(FILTER_NAMES)).default([]),
+  columns: z.array(tableColumn).min(1),
+});
+export type Drill = z.output<typeof drill>;
+
 /** The query column a table column shows. */
 export function columnField(c: z.output<typeof tableColumn>): string {
   return typeof c === 'string' ? c : c.field;
@@ -92,6 +114,9 @@ export const panelSchema = z
     vegaLite: vegaLite.optional(),
     kpi: kpi.optional(),
     table: table.optional(),
+    select: select.optional(),
+    /** `false`: no "show rows" for this panel (a figure the dashboard's drill rows do not explain). */
+    drill: z.literal(false).optional(),
   })
   .superRefine((p, ctx) => {
     const kinds = (['vegaLite', 'kpi', 'table'] as const).filter((k) => p[k] !== undefined);
@@ -111,13 +136,46 @@ export const dashboardSchema = z
     roles: z.array(z.enum(DASHBOARD_ROLES)).min(1),
     filters: z.array(z.enum(FILTER_NAMES)).default([]),
     panels: z.array(panelSchema).min(1),
+    drill: drill.optional(),
   })
   .superRefine((d, ctx) => {
     const seen = new Set<string>();
+    d.drill?.filters.forEach((f, j) => {
+      if (!d.filters.includes(f))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['drill', 'filters', j],
+          message: `${f} is not one of the dashboard's filters (${d.filters.join(', ') || 'none'})`,
+        });
+    });
+    if (d.drill && d.roles.includes('manager') && !d.drill.filters.includes('team'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['drill', 'filters'],
+        message: 'must include team: the dashboard is open to managers, whose team is forced',
+      });
     d.panels.forEach((p, i) => {
       if (seen.has(p.id))
         ctx.addIssue({ code: 'custom', path: ['panels', i, 'id'], message: `${p.id} twice` });
       seen.add(p.id);
+      if (p.select && p.select.filter !== 'month' && !d.filters.includes(p.select.filter))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['panels', i, 'select', 'filter'],
+          message: `${p.select.filter} is not one of the dashboard's filters (${d.filters.join(', ') || 'none'})`,
+        });
+      if (p.select?.filter === 'month' && !(d.filters.includes('from') && d.filters.includes('to')))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['panels', i, 'select', 'filter'],
+          message: 'month sets from and to, which the dashboard does not offer',
+        });
+      if (p.drill === false && !d.drill)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['panels', i, 'drill'],
+          message: 'the dashboard has no drill query to opt out of',
+        });
       p.filters.forEach((f, j) => {
         if (!d.filters.includes(f))
           ctx.addIssue({
@@ -141,9 +199,11 @@ export const dashboardSchema = z
 export type LoadedPanel = Panel & { relations: string[] };
 
 /** A dashboard as loaded: the file's content plus where it came from. */
-export type Dashboard = Omit<z.output<typeof dashboardSchema>, 'panels'> & {
+export type Dashboard = Omit<z.output<typeof dashboardSchema>, 'panels' | 'drill'> & {
   file: string;
   panels: LoadedPanel[];
+  /** The drill query, with the marts it reads (as a panel's). */
+  drill?: Drill & { relations: string[] };
 };
 
 /** Panel kind, from which of vegaLite / kpi / table it has. */

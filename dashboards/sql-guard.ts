@@ -7,7 +7,14 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 /** What a query reads and binds, or why it is refused. */
 export type QueryShape =
-  { ok: true; parameters: string[]; relations: string[] } | { ok: false; reason: string };
+  | {
+      ok: true;
+      parameters: string[];
+      relations: string[];
+      /** The result's column names, when the parse tree tells them (null: `*`, a UNION, …). */
+      columns: string[] | null;
+    }
+  | { ok: false; reason: string };
 
 type Node = Record<string, unknown>;
 
@@ -75,7 +82,26 @@ export function judgeParseTree(tree: {
       parameters.add(id);
     }
   }
-  return { ok: true, parameters: [...parameters].sort(), relations: [...relations].sort() };
+  return {
+    ok: true,
+    parameters: [...parameters].sort(),
+    relations: [...relations].sort(),
+    columns: resultColumns(tree.statements[0]),
+  };
+}
+
+/** The names of the outer SELECT's columns: the alias, or a column reference's last part. */
+function resultColumns(statement: unknown): string[] | null {
+  const node = (statement as { node?: Node } | undefined)?.node;
+  if (node?.type !== 'SELECT_NODE' || !Array.isArray(node.select_list)) return null;
+  const names: string[] = [];
+  for (const item of node.select_list as Node[]) {
+    if (typeof item.alias === 'string' && item.alias !== '') names.push(item.alias);
+    else if (item.class === 'COLUMN_REF' && Array.isArray(item.column_names))
+      names.push(String(item.column_names.at(-1)));
+    else return null; // `*`, or an expression DuckDB names itself
+  }
+  return names;
 }
 
 /** A parser: DuckDB in memory (no tables needed to parse), closed with close(). */

@@ -103,6 +103,69 @@ describe('dashboard files', () => {
     }
   });
 
+  it('check select (cross-filter) and drill (drill-through), naming the file and the field', async () => {
+    const withFilters = (filters: string, body: string) => {
+      const dir = dashboardFile(body);
+      const file = path.join(dir, 'bad.yaml');
+      fs.writeFileSync(
+        file,
+        fs
+          .readFileSync(file, 'utf8')
+          .replace('filters: [from]\npanels:', `filters: ${filters}\npanels:`),
+      );
+      return dir;
+    };
+    const select = (sel: string) => `${PANEL}\n    select: ${sel}`;
+    expect(await loadError(dashboardFile(select('{ filter: category, field: n }')))).toMatch(
+      /bad\.yaml: panels\.0\.select\.filter: category is not one of the dashboard's filters \(from\)$/,
+    );
+    expect(await loadError(dashboardFile(select('{ filter: month, field: n }')))).toMatch(
+      /bad\.yaml: panels\.0\.select\.filter: month sets from and to, which the dashboard does not offer$/,
+    );
+    expect(await loadError(dashboardFile(select('{ filter: weekday, field: n }')))).toMatch(
+      /bad\.yaml: panels\.0\.select\.filter: Invalid option/,
+    );
+    expect(
+      await loadError(withFilters('[from, to]', select('{ filter: month, field: month }'))),
+    ).toMatch(
+      /bad\.yaml: panels\.0\.select\.field: month is not a column of the query \(it has n\)$/,
+    );
+    expect(await loadError(dashboardFile(`${PANEL}\n    drill: false`))).toMatch(
+      /bad\.yaml: panels\.0\.drill: the dashboard has no drill query to opt out of$/,
+    );
+
+    /** A good panel and a drill with this query, columns and filters. */
+    const drill = (query: string, columns = '[n]', filters = '[from]') => {
+      const dir = dashboardFile(PANEL);
+      fs.appendFileSync(
+        path.join(dir, 'bad.yaml'),
+        `drill:\n  filters: ${filters}\n  columns: ${columns}\n  query: ${JSON.stringify(query)}\n`,
+      );
+      return dir;
+    };
+    const good = 'SELECT order_id AS n FROM marts.mart_sales_lines WHERE order_date >= $from';
+    expect(await loadError(drill(good.replace('marts.mart_sales_lines', 'raw.orders')))).toMatch(
+      /bad\.yaml: drill\.query: may read only marts\.\* tables .*not raw\.orders$/,
+    );
+    expect(await loadError(drill(good, '[n, revenue]'))).toMatch(
+      /bad\.yaml: drill\.columns\.1: revenue is not a column of the query \(it has n\)$/,
+    );
+    expect(await loadError(drill(good, '[n]', '[]'))).toMatch(
+      /bad\.yaml: drill\.query: uses \$from but its filters do not list from$/,
+    );
+    expect(await loadError(drill(good, '[n]', '[team]'))).toMatch(
+      /bad\.yaml: drill\.filters\.0: team is not one of the dashboard's filters \(from\)$/,
+    );
+    const noQuery = dashboardFile(PANEL);
+    fs.appendFileSync(path.join(noQuery, 'bad.yaml'), 'drill:\n  columns: [n]\n');
+    expect(await loadError(noQuery)).toMatch(/bad\.yaml: drill\.query: required$/);
+    // A good one loads, its query's marts known for the 503 check.
+    const ok = drill(good);
+    const catalog = await loadDashboards(ok);
+    fs.rmSync(ok, { recursive: true, force: true });
+    expect(catalog.get('bad')!.drill!.relations).toEqual(['marts.mart_sales_lines']);
+  });
+
   it('the id is the file name', async () => {
     const dir = dashboardFile(PANEL);
     fs.renameSync(path.join(dir, 'bad.yaml'), path.join(dir, 'renamed.yaml'));

@@ -1,12 +1,14 @@
 /**
- * GET /dashboards, /dashboards/{id} and /dashboards/{id}/panels/{panel}/data (format=csv for a
- * CSV download). executive, manager (own team), analyst and admin, as each dashboard file says.
+ * GET /dashboards, /dashboards/{id}, /dashboards/{id}/panels/{panel}/data (format=csv for a
+ * CSV download) and …/rows (drill-through, api/dashboards/rows-routes.ts). executive, manager (own team), analyst and admin, as each dashboard file says.
  */
 import { Router } from 'express';
 import type { Json } from '@duckdb/node-api';
 import type { AppContext } from '../../context.ts';
 import type { RouteRegistry } from '../route.ts';
-import { sendCsv, type CsvColumn, type CsvKind } from '../reports/csv.ts';
+import { sendCsv, type CsvColumn } from '../reports/csv.ts';
+import { csvKind } from './csv-kind.ts';
+import { addRowsRoute } from './rows-routes.ts';
 import {
   dashboardDetail,
   dashboardList,
@@ -19,12 +21,6 @@ import * as service from './service.ts';
 
 /** The roles past the route gate; each dashboard's file narrows it further (service.mayOpen). */
 const DASHBOARD_ROLES = ['executive', 'manager', 'analyst'] as const;
-
-/** DECIMAL cells stay numbers in the CSV (money), as do integer and floating columns. */
-function csvKind(type: string): CsvKind {
-  if (type.startsWith('DECIMAL')) return 'decimal';
-  return /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE)$/.test(type) ? 'number' : 'text';
-}
 
 /** The dashboard endpoints. */
 export function dashboardRoutes(ctx: AppContext, registry: RouteRegistry): Router {
@@ -86,5 +82,6 @@ export function dashboardRoutes(ctx: AppContext, registry: RouteRegistry): Route
       return undefined;
     },
   );
+  addRowsRoute(ctx, registry, router, DASHBOARD_ROLES);
   return router;
 }

@@ -7,21 +7,25 @@ export const dashboardParams = z.object({ id: z.string().min(1) });
 export const panelParams = z.object({ id: z.string().min(1), panel: z.string().min(1) });
 
 /** The filters as URL query parameters; which ones a dashboard takes is its file's `filters`. */
-export const panelDataQuery = z
-  .object({
-    from: dateInput.optional(),
-    to: dateInput.optional(),
-    /** Team id. A manager's is forced to their own team. */
-    team: idText.optional(),
-    /** Rep code (R-ANA), as people write it; the query gets the rep's id. */
-    rep: repCodeFilter.optional(),
-    /** Category id; includes its subcategories. */
-    category: idText.optional(),
-    /** ISO 3166-1 alpha-2 country code, any case (the same rule as GET /reports/sales). */
-    country: countryFilter.optional(),
-    format: z.enum(['json', 'csv']).default('json'),
-  })
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from is after to', path: ['to'] });
+const filterQuery = {
+  from: dateInput.optional(),
+  to: dateInput.optional(),
+  /** Team id. A manager's is forced to their own team. */
+  team: idText.optional(),
+  /** Rep code (R-ANA), as people write it; the query gets the rep's id. */
+  rep: repCodeFilter.optional(),
+  /** Category id; includes its subcategories. */
+  category: idText.optional(),
+  /** ISO 3166-1 alpha-2 country code, any case (the same rule as GET /reports/sales). */
+  country: countryFilter.optional(),
+  format: z.enum(['json', 'csv']).default('json'),
+};
+const rangeInOrder: [
+  (q: { from?: string | undefined; to?: string | undefined }) => boolean,
+  { message: string; path: string[] },
+] = [(q) => !q.from || !q.to || q.from <= q.to, { message: 'from is after to', path: ['to'] }];
+
+export const panelDataQuery = z.object(filterQuery).refine(...rangeInOrder);
 export type PanelDataQuery = z.output<typeof panelDataQuery>;
 
 const filterName = z.enum(['from', 'to', 'team', 'rep', 'category', 'country']);
@@ -37,6 +41,15 @@ export const dashboardList = z.object({
   items: z.array(dashboardSummary),
   nextCursor: z.null(),
 });
+
+const tableColumn = z.union([
+  z.string(),
+  z.object({
+    field: z.string(),
+    title: z.string().optional(),
+    format: z.string().optional(),
+  }),
+]);
 
 export const panelDetail = z.object({
   id: z.string(),
@@ -61,20 +74,13 @@ export const panelDetail = z.object({
       caption: z.string().optional(),
     })
     .optional(),
-  table: z
-    .object({
-      columns: z.array(
-        z.union([
-          z.string(),
-          z.object({
-            field: z.string(),
-            title: z.string().optional(),
-            format: z.string().optional(),
-          }),
-        ]),
-      ),
-    })
+  table: z.object({ columns: z.array(tableColumn) }).optional(),
+  /** Cross-filter: a click on a mark sets `filter` (month: from and to) to the mark's `field`. */
+  select: z
+    .object({ filter: z.enum(['team', 'rep', 'category', 'country', 'month']), field: z.string() })
     .optional(),
+  /** Whether …/panels/{panel}/rows gives the rows behind this panel. */
+  drill: z.boolean(),
 });
 
 export const dashboardDetail = z.object({
@@ -83,10 +89,34 @@ export const dashboardDetail = z.object({
   description: z.string(),
   filters: z.array(filterName),
   panels: z.array(panelDetail),
+  /** The columns of the drill-through rows (…/panels/{panel}/rows); null: the dashboard has none. */
+  drill: z.object({ columns: z.array(tableColumn) }).nullable(),
 });
 
 export const panelData = z.object({
   columns: z.array(z.object({ name: z.string(), type: z.string() })),
   /** One object per row: DECIMAL (money) as an exact decimal string, whole numbers as numbers. */
   rows: z.array(z.record(z.string(), z.unknown())),
+});
+
+/** GET …/panels/{panel}/rows: the filters, and the page of rows wanted. */
+export const panelRowsQuery = z
+  .object({
+    ...filterQuery,
+    /** One of the drill's columns; default its first. */
+    sort: z.string().max(100).optional(),
+    order: z.enum(['asc', 'desc']).default('desc'),
+    cursor: z.string().max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .refine(...rangeInOrder);
+export type PanelRowsQuery = z.output<typeof panelRowsQuery>;
+
+export const panelRows = z.object({
+  /**
+   * The drill query's rows (DECIMAL as exact strings), each with `orderUrl` when the caller's
+   * role may read orders and the row has an order_id.
+   */
+  items: z.array(z.record(z.string(), z.unknown())),
+  nextCursor: z.string().nullable(),
 });

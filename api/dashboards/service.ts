@@ -54,6 +54,7 @@ export function dashboardDetail(ctx: AppContext, principal: Principal, id: strin
     title: d.title,
     description: d.description,
     filters: d.filters,
+    drill: d.drill ? { columns: d.drill.columns } : null,
     panels: d.panels.map((p) => ({
       id: p.id,
       title: p.title,
@@ -63,12 +64,14 @@ export function dashboardDetail(ctx: AppContext, principal: Principal, id: strin
       ...(p.vegaLite ? { vegaLite: p.vegaLite } : {}),
       ...(p.kpi ? { kpi: p.kpi } : {}),
       ...(p.table ? { table: p.table } : {}),
+      ...(p.select ? { select: p.select } : {}),
+      drill: Boolean(d.drill) && p.drill !== false,
     })),
   };
 }
 
 /** The team a manager is limited to; 403 when their rep is in no team. */
-async function managerTeam(ctx: AppContext, principal: Principal): Promise<number> {
+export async function managerTeam(ctx: AppContext, principal: Principal): Promise<number> {
   const me =
     principal.repId == null
       ? undefined

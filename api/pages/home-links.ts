@@ -7,9 +7,18 @@
 import type { Principal } from '../auth/principal.ts';
 import type { RouteRegistry } from '../route.ts';
 import type { HomeLink } from './views.ts';
+import { DASHBOARD_PAGE_ROLES } from './dashboard-routes.ts';
 
 /** Tools (pages) by the roles that may use them; dashboards and the SQL console join here. */
 const TOOLS: { link: HomeLink; roles: 'all' | readonly string[] }[] = [
+  {
+    link: {
+      href: '/dashboards',
+      label: 'Dashboards',
+      note: 'revenue, teams, customers and stock at a glance, with filters and the rows behind',
+    },
+    roles: DASHBOARD_PAGE_ROLES,
+  },
   {
     link: { href: '/account', label: 'Your account', note: 'change your password' },
     roles: 'all',

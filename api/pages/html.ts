@@ -45,6 +45,10 @@ export interface PageOptions {
   /** The session's CSRF token: in a meta tag for scripts, and in the sign-out form. */
   csrfToken?: string | undefined;
   body: Html;
+  /** More of the head: a page's own stylesheet and scripts (the dashboards). */
+  head?: Html;
+  /** A page that needs the window's width (a dashboard's grid of charts), not a column of text. */
+  wide?: boolean;
 }
 
 /** A whole page in the shared layout. */
@@ -58,6 +62,7 @@ export function layout(o: PageOptions): string {
         <title>${o.title} · salesops</title>
         <link rel="icon" href="/assets/icon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/assets/app.css" />
+        ${o.head ?? ''}
       </head>
       <body>
         <header class="top">
@@ -77,7 +82,7 @@ export function layout(o: PageOptions): string {
               : ''
           }
         </header>
-        <main>${o.body}</main>
+        <main${o.wide ? html` class="wide"` : ''}>${o.body}</main>
       </body>
     </html> `.value;
 }

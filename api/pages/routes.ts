@@ -16,20 +16,39 @@ import { signInWithLink } from '../sessions/service.ts';
 import { safeNext } from '../sessions/routes.ts';
 import { hashToken } from '../sessions/tokens.ts';
 import { findUser, tokenUsable } from '../users/repository.ts';
+import { dashboardPageRoutes } from './dashboard-routes.ts';
 import { homeLinks } from './home-links.ts';
 import { accountPage, homePage, loginPage, setPasswordPage } from './views.ts';
 
-/** The pages' files, read once: the stylesheet and the tab icon. */
-const ASSETS: Record<string, { type: string; body: Buffer }> = {
-  'app.css': {
-    type: 'text/css; charset=utf-8',
-    body: fs.readFileSync(new URL('./assets/app.css', import.meta.url)),
-  },
-  'icon.svg': {
-    type: 'image/svg+xml',
-    body: fs.readFileSync(new URL('./assets/icon.svg', import.meta.url)),
-  },
+const TYPES: Record<string, string> = {
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+  js: 'text/javascript; charset=utf-8',
 };
+
+/**
+ * The pages' files, read once: the stylesheets, the tab icon and the dashboard page's modules
+ * (plain ES modules, readable in view-source: no build step).
+ */
+const ASSETS: Record<string, { type: string; body: Buffer }> = Object.fromEntries(
+  [
+    'app.css',
+    'icon.svg',
+    'dashboard.css',
+    'dashboard.js',
+    'dashboard-filters.js',
+    'dashboard-format.js',
+    'dashboard-freshness.js',
+    'dashboard-panels.js',
+    'dashboard-rows.js',
+  ].map((name) => [
+    name,
+    {
+      type: TYPES[name.split('.').pop()!]!,
+      body: fs.readFileSync(new URL(`./assets/${name}`, import.meta.url)),
+    },
+  ]),
+);
 
 const tokenQuery = z.object({
   token: z.string().max(200).optional(),
@@ -190,6 +209,7 @@ export function pageRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       );
     },
   );
+  router.use(dashboardPageRoutes(ctx, registry));
   return router;
 }
 

@@ -1,0 +1,240 @@
+/**
+ * The dashboard pages as a person meets them, in headless Chromium (issue #14, "Done when"): sign
+ * in, open the list and every dashboard, each chart drawn with marks by vega-embed under the
+ * strict CSP (no console errors, CSP violations or failed requests), a filter and a click on a
+ * bar (cross-filter) change the URL and the data, "Show rows" lists the rows behind a panel and a
+ * panel's CSV downloads. Screenshots of each dashboard go to .tmp/screenshots/dashboard-<id>.png
+ * for a human look. The app runs in-process on embedded PGlite with the hand-made sales data set
+ * built into the marts. Skipped, with a warning from the global setup, without Chromium.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadProject } from '../models/engine/project.ts';
+import { runProject } from '../models/engine/runner.ts';
+import { launchBrowser, screenshot, watchPage, type PageWatch } from './support/browser.ts';
+import { startTestEnv, type TestEnv } from './support/harness.ts';
+import { signInAs, type Session } from './support/sessions.ts';
+import {
+  loadSalesFixture,
+  seedFixtureTeams,
+  withConnection,
+} from './support/warehouse-fixtures.ts';
+
+const chromium = inject('chromiumAvailable');
+
+describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', () => {
+  let env: TestEnv;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let watch: PageWatch;
+  /** Requests that failed or answered 4xx/5xx: a page that works makes none. */
+  const failedRequests: string[] = [];
+
+  async function signedInPage(s: Session): Promise<void> {
+    context = await browser.newContext({
+      viewport: { width: 1360, height: 900 },
+      acceptDownloads: true,
+    });
+    const [name, value] = s.cookie.split('=') as [string, string];
+    await context.addCookies([{ name, value, url: env.baseUrl }]);
+    page = await context.newPage();
+    watch = await watchPage(page);
+    page.on('requestfailed', (r) => failedRequests.push(`failed ${r.method()} ${r.url()}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400)
+        failedRequests.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+    });
+  }
+
+  /** Wait until every panel is drawn (or says it is empty), then check each chart has marks. */
+  async function drawn(): Promise<void> {
+    await page.waitForFunction(() => document.body.dataset.drawn === 'true', null, {
+      timeout: 30_000,
+    });
+  }
+
+  async function chartMarks(panel: string): Promise<number> {
+    return page.locator(`#panel-${panel} .chart svg .role-mark > *`).count();
+  }
+
+  function noProblems(): void {
+    const p = watch();
+    expect({ ...p, failedRequests }).toEqual({
+      consoleErrors: [],
+      pageErrors: [],
+      cspViolations: [],
+      failedPages: [],
+      failedRequests: [],
+    });
+  }
+
+  beforeAll(async () => {
+    env = await startTestEnv('embedded', { jobs: true, env: { SALESOPS_SCHEDULER: 'off' } });
+    await seedFixtureTeams(env);
+    // The fixture's categories on the operational side too: the page's select lists them.
+    await env.ops.db
+      .insertInto('product_categories')
+      .values([
+        { id: 1, name: 'Hardware' },
+        { id: 2, name: 'Tools', parent_id: 1 },
+        { id: 3, name: 'Software' },
+      ])
+      .execute();
+    await withConnection(env.warehouse, loadSalesFixture);
+    const run = await runProject(env.warehouse, loadProject(), {
+      command: 'build',
+      vars: { timezone: 'UTC', as_of: '2026-03-31' },
+    });
+    expect(run.models.filter((m) => m.status !== 'success')).toEqual([]);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await env?.close();
+  });
+
+  it('an executive opens the list and every dashboard: every chart has marks, no errors', async () => {
+    await signedInPage(await signInAs(env, 'executive'));
+    await page.goto(`${env.baseUrl}/dashboards`);
+    const links = await page.locator('.dashboard-list h2 a').allInnerTexts();
+    expect(links).toContain('Executive overview');
+    await screenshot(page, 'dashboards-list');
+
+    for (const d of env.ctx.dashboards!.values()) {
+      await page.goto(`${env.baseUrl}/dashboards/${d.id}`);
+      await drawn();
+      expect(await page.locator('h1').innerText()).toBe(d.title);
+      // The default range is in the URL, so a copied link opens the same view.
+      if (d.filters.includes('from'))
+        expect(new URL(page.url()).searchParams.get('from')).toMatch(/^\d{4}-\d{2}-01$/);
+      for (const p of d.panels) {
+        const state = await page.locator(`#panel-${p.id} .panel-body`).getAttribute('data-state');
+        // Every chart draws with marks; a list may be empty on the small data set (it says why).
+        if (p.vegaLite || d.id === 'executive') expect(state, `${d.id}/${p.id}`).toBe('drawn');
+        else expect(state, `${d.id}/${p.id}`).toMatch(/^(drawn|empty)$/);
+        if (p.vegaLite) expect(await chartMarks(p.id), `${d.id}/${p.id} marks`).toBeGreaterThan(0);
+      }
+      await expect
+        .poll(() => page.locator('#freshness').getAttribute('data-level'))
+        .toMatch(/fresh|stale/);
+      await screenshot(page, `dashboard-${d.id}`);
+    }
+    noProblems();
+    await context.close();
+  });
+
+  it('a filter, a click on a bar and a click on a month change the URL and the figures; a CSV downloads', async () => {
+    failedRequests.length = 0;
+    await signedInPage(await signInAs(env, 'analyst'));
+    await page.goto(`${env.baseUrl}/dashboards/executive?from=2026-01-01&to=2026-03-31`);
+    await drawn();
+    const tile = page.locator('#panel-revenue .kpi-value');
+    expect(await tile.innerText()).toBe('€727.49');
+    const url = () => new URL(page.url()).searchParams;
+
+    // A filter from the bar: the selects are filled from the API's lists.
+    await expect.poll(() => page.locator('#filter-category option').count()).toBeGreaterThan(3);
+    await page.locator('#filter-category').selectOption({ label: 'Software' });
+    await expect.poll(() => url().get('category')).toBe('3');
+    await drawn();
+    await expect.poll(() => tile.innerText()).toBe('€349.99');
+    await page.locator('#filter-category').selectOption('');
+    await expect.poll(() => tile.innerText()).toBe('€727.49');
+
+    // Cross-filter: the Hardware bar sets category 1 (Hardware with Tools) for the whole page…
+    const bar = (panel: string, label: string) =>
+      page.locator(`#panel-${panel} .chart svg .mark-rect.role-mark path[aria-label*="${label}"]`);
+    await bar('revenue-by-category', 'Hardware').click();
+    await expect.poll(() => url().get('category')).toBe('1');
+    await expect.poll(() => tile.innerText()).toBe('€377.50');
+    expect(await page.locator('#filter-category').inputValue()).toBe('1');
+    await drawn();
+    expect(await page.locator('#selection').innerText()).toContain('Category: Hardware');
+
+    // Drill-through: the lines behind the panel, with the mark's filter; sortable; as CSV.
+    await page.locator('#panel-revenue-by-category button.show-rows').click();
+    const dialog = page.locator('#rows-dialog');
+    // Hammer (Tools) and Drill (Hardware) lines, the returned order's included at €0.00.
+    await expect.poll(() => dialog.locator('tbody tr').count()).toBe(5);
+    const skus = await dialog.locator('tbody tr td:nth-child(5)').allInnerTexts();
+    expect(new Set(skus)).toEqual(new Set(['SKU-HAM', 'SKU-DRL']));
+    await dialog.getByRole('button', { name: 'Revenue' }).click();
+    await expect
+      .poll(() => dialog.locator('tbody tr td:nth-child(10)').allInnerTexts())
+      .toEqual(['€150.00', '€100.00', '€90.00', '€37.50', '€0.00']);
+    expect(await dialog.locator('#rows-csv').getAttribute('href')).toMatch(
+      /category=1.*format=csv|format=csv.*category=1/,
+    );
+    await screenshot(page, 'dashboard-executive-rows');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    // …and clicking it again clears it.
+    await bar('revenue-by-category', 'Hardware').click();
+    await expect.poll(() => url().get('category')).toBeNull();
+    await expect.poll(() => tile.innerText()).toBe('€727.49');
+
+    // A month sets from and to to that month; again gives the range back.
+    await drawn();
+    await bar('monthly-revenue', 'Jan').click();
+    await expect.poll(() => url().get('to')).toBe('2026-01-31');
+    expect(url().get('from')).toBe('2026-01-01');
+    await expect.poll(() => tile.innerText()).toBe('€439.99');
+    await drawn();
+    await screenshot(page, 'dashboard-executive-january');
+    await bar('monthly-revenue', 'Jan').click();
+    await expect.poll(() => url().get('to')).toBe('2026-03-31');
+    await expect.poll(() => tile.innerText()).toBe('€727.49');
+
+    // A range with no orders says why instead of drawing an empty frame.
+    await page.locator('#filter-from').fill('2001-01-01');
+    await page.locator('#filter-to').fill('2001-01-31');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect
+      .poll(() => page.locator('#panel-monthly-revenue .panel-body').innerText())
+      .toMatch(/No orders in this range \(1 Jan 2001 – 31 Jan 2001\)/);
+    await screenshot(page, 'dashboard-executive-empty');
+
+    // Export: the panel's CSV with the filters of the page.
+    await page.goto(`${env.baseUrl}/dashboards/executive?from=2026-01-01&to=2026-01-31`);
+    await drawn();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('#panel-top-customers a.export', { hasText: 'CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('executive-top-customers.csv');
+    const csv = await new Response(
+      (await download.createReadStream()) as unknown as ReadableStream,
+    ).text();
+    expect(csv).toBe(
+      'customer_id,customer_code,customer,country,revenue,orders\r\n100,C-ALFA,Alfa,FR,289.99,1\r\n101,C-BETA,Beta,DE,150.00,1\r\n',
+    );
+    noProblems();
+    await context.close();
+  });
+
+  it('a manager sees their team fixed in the bar and its figures; a failed build turns the badge red', async () => {
+    failedRequests.length = 0;
+    // The warehouse's last build failed (as the engine logs it): the figures are the last good ones.
+    await withConnection(env.warehouse, (c) =>
+      c.run(`INSERT INTO meta.runs (run_id, command, started_at, finished_at, status)
+             VALUES ('failed-in-test', 'build', now(), now(), 'error')`),
+    );
+    await signedInPage(await signInAs(env, 'manager', { repId: 10 }));
+    await page.goto(`${env.baseUrl}/dashboards/executive`);
+    await drawn();
+    const team = page.locator('#filter-team');
+    expect(await team.isDisabled()).toBe(true);
+    expect(await team.locator('option:checked').innerText()).toBe('North (your team)');
+    expect(await page.locator('#panel-revenue .kpi-value').innerText()).toBe('€439.99');
+    // Their team's reps only.
+    await expect
+      .poll(() => page.locator('#filter-rep option').allInnerTexts())
+      .toEqual(['All reps', 'Ana (R-ANA)', 'Ben (R-BEN)']);
+    const badge = page.locator('#freshness');
+    await expect.poll(() => badge.getAttribute('data-level')).toBe('failed');
+    expect(await badge.innerText()).toMatch(/^Last build failed \d\d:\d\d, just now$/);
+    await screenshot(page, 'dashboard-executive-manager');
+    noProblems();
+    await context.close();
+  });
+});
