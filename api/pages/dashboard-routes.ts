@@ -42,18 +42,17 @@ const pageQuery = z.object({
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 
 /**
- * The range a dashboard opens with when the URL names none: the last 12 whole months ending with
- * the month of the latest order. Not "the 12 months before today": the demo data and imported
- * history may end months ago, and a dashboard that opens empty tells an executive nothing; whole
- * months keep the first and last monthly bars comparable with the others.
+ * The range a dashboard opens with when the URL names none: from the first day of the 12th month
+ * back to the latest order's day, i.e. the last 12 months by calendar month, to date. Not "the
+ * 12 months before today": the demo data and imported history may end months ago, and a
+ * dashboard that opens empty tells an executive nothing. It ends on the latest order, not at the
+ * end of its month: the KPI tiles compare with the same dates a year back and the period before,
+ * and a range running into days that have not happened yet would show a fall that is not one.
  */
 export function defaultRange(latest: Date): { from: string; to: string } {
   const y = latest.getUTCFullYear();
   const m = latest.getUTCMonth();
-  return {
-    from: iso(new Date(Date.UTC(y, m - 11, 1))),
-    to: iso(new Date(Date.UTC(y, m + 1, 0))),
-  };
+  return { from: iso(new Date(Date.UTC(y, m - 11, 1))), to: iso(latest) };
 }
 
 /** The latest order's date in the marts, or today when there is none (or no marts yet). */
