@@ -22,7 +22,13 @@ export function queryOf(state, filters) {
 /** Put `state` in the URL; `replace` for a change that is not a step the visitor took. */
 export function writeState(state, { replace = false } = {}) {
   const params = new URLSearchParams();
-  for (const name of FILTERS) if (state[name] !== undefined) params.set(name, state[name]);
+  // An empty from/to stays (it means "open-ended", where no from/to at all means the default
+  // range); an empty select is just "all", and the link reads better without it.
+  for (const name of FILTERS) {
+    const value = state[name];
+    if (value === undefined || (value === '' && name !== 'from' && name !== 'to')) continue;
+    params.set(name, value);
+  }
   const url = `${location.pathname}${params.size ? `?${params}` : ''}`;
   if (replace) history.replaceState(null, '', url);
   else history.pushState(null, '', url);
