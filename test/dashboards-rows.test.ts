@@ -206,7 +206,7 @@ describeBoth('dashboard drill-through rows', (kind) => {
       'vega-lite.min.js',
       'vega-embed.min.js',
       'vega-interpreter.js',
-      'vega-util/index.js',
+      'vega-util.js',
     ]) {
       const r = await fetch(`${env.baseUrl}/assets/vendor/${file}`);
       expect(r.status, file).toBe(200);
@@ -215,7 +215,7 @@ describeBoth('dashboard drill-through rows', (kind) => {
     for (const file of [
       'package.json',
       '..%2F..%2Fpackage.json',
-      'vega-util/index.d.ts',
+      'vega-util/index.js',
       'vega-util/..%2F..%2Fvega%2Fpackage.json',
     ])
       expect((await fetch(`${env.baseUrl}/assets/vendor/${file}`)).status, file).toBe(404);

@@ -97,23 +97,12 @@ export function dashboardPageRoutes(ctx: AppContext, registry: RouteRegistry): R
       ...base,
       method: 'get',
       path: '/assets/vendor/:file',
-      summary: 'Vega, Vega-Lite, vega-embed and vega-interpreter, from node_modules',
+      summary:
+        'Vega, Vega-Lite, vega-embed, vega-interpreter (and its vega-util), from node_modules',
       roles: 'public',
       params: z.object({ file: z.string() }),
     },
     ({ params, res }) => sendVendor(res, params.file),
-  );
-  registry.add(
-    router,
-    {
-      ...base,
-      method: 'get',
-      path: '/assets/vendor/vega-util/:file',
-      summary: 'vega-util’s module files (vega-interpreter imports them)',
-      roles: 'public',
-      params: z.object({ file: z.string() }),
-    },
-    ({ params, res }) => sendVendor(res, `vega-util/${params.file}`),
   );
 
   registry.add(
