@@ -9,10 +9,14 @@ const STATUS = {
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  /** A warehouse query stopped at its time limit (warehouse/read/run.ts). */
+  timeout: 408,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unprocessable: 422,
+  /** Too many analyst queries at once; `retryAfterSeconds` becomes the Retry-After header. */
+  too_many_requests: 429,
   unavailable: 503,
 } as const;
 

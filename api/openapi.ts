@@ -77,10 +77,12 @@ const PROBLEMS: Record<number, string> = {
   401: 'no valid API key or session',
   403: 'the role may not do this; for a session cookie, also a missing CSRF token or another site',
   404: 'not found (or not visible to the caller)',
+  408: 'the query ran past its time limit and was stopped',
   409: 'conflicts with the current state (duplicate, in use, busy, Idempotency-Key in flight)',
   413: 'request body too large',
   415: 'the body is not application/json',
   422: 'well-formed but refused by a business rule or a reference that does not exist',
+  429: 'too many queries at once; Retry-After says when to try again',
   503: 'a part it needs is not available (warehouse, marts not built)',
 };
 

@@ -17,10 +17,12 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -97,6 +99,9 @@ export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
     ...(app?.extra ?? {}),
   };
   if (res.headersSent) return;
+  // 429 says when to come back (RFC 9110 Retry-After, whole seconds).
+  const retry = app?.extra.retryAfterSeconds;
+  if (typeof retry === 'number') res.set('Retry-After', String(retry));
   res.status(status).type('application/problem+json').send(JSON.stringify(body));
 };
 

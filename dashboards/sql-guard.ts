@@ -1,9 +1,11 @@
 /**
  * Which tables a panel query reads, asked of DuckDB's own parser (json_serialize_sql) rather
- * than a regular expression: `raw.orders` hidden in a CTE, a subquery or a quoted name is still
- * a BASE_TABLE node in the parse tree. Runs when the dashboard files load, not per request.
+ * than a regular expression, through the walker every warehouse read shares
+ * (warehouse/read/tree.ts); panels keep a stricter rule on top: marts and ops only, no table
+ * functions, named parameters. Runs when the dashboard files load, not per request.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { walkStatement, type ParseTree } from '../warehouse/read/tree.ts';
 
 /** What a query reads and binds, or why it is refused. */
 export type QueryShape =
@@ -18,14 +20,6 @@ export type QueryShape =
 
 type Node = Record<string, unknown>;
 
-function* nodes(value: unknown): Generator<Node> {
-  if (Array.isArray(value)) for (const v of value) yield* nodes(v);
-  else if (value && typeof value === 'object') {
-    yield value as Node;
-    for (const v of Object.values(value)) yield* nodes(v);
-  }
-}
-
 /**
  * The schemas a panel may read: the marts, and `ops`, the read-only views over the pipeline's
  * own run logs (dashboards/ops-views.ts) that the data-health dashboard needs live — a mart is
@@ -38,11 +32,7 @@ export const PANEL_SCHEMAS: readonly string[] = ['marts', 'ops'];
  * `marts.<name>` (or `ops.<name>`) or a CTE of the query, no table functions (read_csv,
  * query_table, …). Pure, so it is tested without a database.
  */
-export function judgeParseTree(tree: {
-  error?: boolean;
-  error_message?: string;
-  statements?: unknown[];
-}): QueryShape {
+export function judgeParseTree(tree: ParseTree): QueryShape {
   if (tree.error)
     return { ok: false, reason: `not a SELECT DuckDB can parse: ${tree.error_message}` };
   if (tree.statements?.length !== 1)
@@ -50,42 +40,24 @@ export function judgeParseTree(tree: {
       ok: false,
       reason: `must be one SELECT statement (has ${tree.statements?.length ?? 0})`,
     };
-  const all = [...nodes(tree.statements[0])];
-  const ctes = new Set<string>();
-  for (const n of all) {
-    const map = (n.cte_map as { map?: { key: string }[] } | undefined)?.map;
-    for (const entry of map ?? []) ctes.add(entry.key.toLowerCase());
+  // No table function at all: a panel reads marts, it has no use for range() or unnest().
+  const walked = walkStatement(tree.statements[0], { schemas: PANEL_SCHEMAS, tableFunctions: [] });
+  if (!walked.ok) {
+    const r = walked.refusal;
+    return {
+      ok: false,
+      reason:
+        r.kind === 'table-function'
+          ? `may read only marts.* tables, not the table function ${r.name}()`
+          : `may read only marts.* tables (or ops.* views), not ${r.name}`,
+    };
   }
-  const parameters = new Set<string>();
-  const relations = new Set<string>();
-  for (const n of all) {
-    if (n.type === 'TABLE_FUNCTION') {
-      const fn = (n.function as Node | undefined)?.function_name;
-      return { ok: false, reason: `may read only marts.* tables, not the table function ${fn}()` };
-    }
-    if (n.type === 'BASE_TABLE') {
-      const schema = String(n.schema_name ?? '');
-      const name = String(n.table_name ?? '');
-      const isCte = schema === '' && ctes.has(name.toLowerCase());
-      const allowed = PANEL_SCHEMAS.includes(schema.toLowerCase());
-      if (!isCte && (n.catalog_name || !allowed))
-        return {
-          ok: false,
-          reason: `may read only marts.* tables (or ops.* views), not ${[n.catalog_name, schema, name].filter(Boolean).join('.')}`,
-        };
-      if (!isCte) relations.add(`${schema.toLowerCase()}.${name}`);
-    }
-    if (n.class === 'PARAMETER') {
-      const id = String(n.identifier ?? '');
-      if (/^\d*$/.test(id))
-        return { ok: false, reason: 'use named parameters ($from, $team, …), not ? or $1' };
-      parameters.add(id);
-    }
-  }
+  if (walked.reads.positional)
+    return { ok: false, reason: 'use named parameters ($from, $team, …), not ? or $1' };
   return {
     ok: true,
-    parameters: [...parameters].sort(),
-    relations: [...relations].sort(),
+    parameters: walked.reads.parameters,
+    relations: walked.reads.relations,
     columns: resultColumns(tree.statements[0]),
   };
 }

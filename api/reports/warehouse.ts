@@ -1,10 +1,12 @@
 /**
- * Reading the warehouse from a request: a connection per query (DuckDB connections are cheap
- * and not safe to share between concurrent requests), and a 503 problem that tells the caller
- * what to do when the models have not been built yet, instead of a DuckDB catalog error → 500.
+ * Reading the warehouse from a request (reports, dashboards, model docs): trusted SQL of ours on
+ * the one read path (warehouse/read/run.ts — its own connection, a time limit), plus a 503
+ * problem that tells the caller what to do when the models have not been built yet, instead of a
+ * DuckDB catalog error → 500.
  */
 import type { DuckDBResultReader, DuckDBType, DuckDBValue, Json } from '@duckdb/node-api';
 import type { AppContext } from '../../context.ts';
+import { withReadConnection, DEFAULT_TRUSTED_TIMEOUT_MS } from '../../warehouse/read/run.ts';
 import { AppError } from '../errors.ts';
 
 /** 503 naming the command that fixes it. */
@@ -43,8 +45,7 @@ export async function readWarehouse(
   types?: Record<string, DuckDBType>,
 ): Promise<DuckDBResultReader> {
   if (!ctx.warehouse) throw new AppError('unavailable', 'this server runs without a warehouse');
-  const conn = await ctx.warehouse.connect();
-  try {
+  return withReadConnection(ctx.warehouse, DEFAULT_TRUSTED_TIMEOUT_MS, async (conn) => {
     if (relations.length) {
       const found = await conn.runAndReadAll(
         `SELECT table_schema || '.' || table_name AS rel FROM information_schema.tables
@@ -55,9 +56,7 @@ export async function readWarehouse(
       if (missing) throw notBuilt(missing);
     }
     return await conn.runAndReadAll(sql, params, types);
-  } finally {
-    conn.closeSync();
-  }
+  });
 }
 
 /** A BIGINT/INTEGER JSON value as a JS number (ids and counts fit), null stays null. */

@@ -1,0 +1,160 @@
+/**
+ * The one read path of the warehouse: reports, dashboards, the model API and analyst SQL all
+ * read DuckDB through here. Every read gets its own connection (DuckDB connections are cheap
+ * and not safe to share between concurrent requests), closed when it ends, and a time limit
+ * enforced by interrupting the connection's query — DuckDB has no statement timeout of its own,
+ * and interrupt() is what stops a runaway cross join while the server keeps answering.
+ *
+ * Two doors, one path:
+ *  - readSql: text someone typed. It waits for a slot at the analyst gate (gate.ts), passes the
+ *    guard (guard.ts: one read, allowed schemas, no file functions), binds `params`, and reads
+ *    at most `limit` + 1 rows to know whether it was cut short.
+ *  - readTrusted: SQL written in this code base (reports, dashboard files checked at load by
+ *    dashboards/sql-guard.ts, model docs). It skips the guard and the gate — it is ours, short,
+ *    and must not queue behind an analyst — but gets the same connection and time limit.
+ */
+import type {
+  DuckDBConnection,
+  DuckDBResultReader,
+  DuckDBType,
+  DuckDBValue,
+} from '@duckdb/node-api';
+import { AppError } from '../../api/errors.ts';
+import type { Warehouse } from '../duckdb.ts';
+import { duckMessage, runError, timedOut } from './errors.ts';
+import type { ReadGate } from './gate.ts';
+import { guardRead, type GuardedStatement } from './guard.ts';
+
+/** Parameter values: positional (?, $1) as an array, named ($from) as an object. */
+export type ReadParams = DuckDBValue[] | Record<string, DuckDBValue>;
+
+/** How an internal read runs. */
+export interface TrustedReadOptions {
+  params?: ReadParams;
+  /** Types of the parameters (a typed NULL for an absent filter). */
+  types?: DuckDBType[] | Record<string, DuckDBType>;
+  /** Stop the query after this long (408). Internal reads default to DEFAULT_TRUSTED_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
+
+/**
+ * Internal reads are short (the slowest report on the demo data takes well under a second);
+ * this only keeps a bug from holding a libuv thread for ever.
+ */
+export const DEFAULT_TRUSTED_TIMEOUT_MS = 60_000;
+
+/** How an analyst's read runs. */
+export interface SqlReadOptions {
+  params?: ReadParams;
+  /** Rows kept; one more is read to know the result was `truncated`. */
+  limit: number;
+  timeoutMs: number;
+  /** The analyst gate to pass (concurrency cap); none for a caller that has its own. */
+  gate?: ReadGate;
+}
+
+/** What a guarded read answers. */
+export interface SqlReadResult {
+  /** The rows read (up to limit + 1: keep `rowCount` of them). */
+  reader: DuckDBResultReader;
+  rowCount: number;
+  truncated: boolean;
+  elapsedMs: number;
+}
+
+/**
+ * Open a connection, run `work` on it with `timeoutMs` enforced by interrupt(), close it.
+ * A query interrupted because the time ran out answers 408, whatever `work` was doing.
+ */
+export async function withReadConnection<T>(
+  warehouse: Warehouse,
+  timeoutMs: number,
+  work: (conn: DuckDBConnection) => Promise<T>,
+): Promise<T> {
+  const conn = await warehouse.connect();
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    conn.interrupt();
+  }, timeoutMs);
+  try {
+    return await work(conn);
+  } catch (e) {
+    if (expired && /interrupt/i.test(duckMessage(e))) throw timedOut(timeoutMs);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    conn.closeSync();
+  }
+}
+
+/** Run trusted SQL (ours) on its own connection, with a time limit; all rows. */
+export async function readTrusted(
+  warehouse: Warehouse,
+  sql: string,
+  options: TrustedReadOptions = {},
+): Promise<DuckDBResultReader> {
+  return withReadConnection(warehouse, options.timeoutMs ?? DEFAULT_TRUSTED_TIMEOUT_MS, (conn) =>
+    conn.runAndReadAll(sql, options.params, options.types),
+  );
+}
+
+function bindParams(statement: GuardedStatement, params: ReadParams | undefined): void {
+  const want = statement.prepared.parameterCount;
+  const given = params === undefined ? 0 : Object.keys(params).length;
+  if (want !== given)
+    throw new AppError(
+      'bad_request',
+      `params: the query has ${want} parameter(s) and ${given} value(s) were given`,
+      { errors: [{ field: 'params', in: 'body', message: `expected ${want} value(s)` }] },
+    );
+  if (!params || want === 0) return;
+  try {
+    statement.prepared.bind(params);
+  } catch (e) {
+    const message = duckMessage(e).split('\n')[0]!;
+    throw new AppError('bad_request', `params: ${message}`, {
+      errors: [{ field: 'params', in: 'body', message }],
+    });
+  }
+}
+
+/**
+ * Run SQL someone typed: through the gate, the guard and the limits. 400 bad SQL (line and
+ * column), 408 past its time, 422 refused (naming why), 429 too many at once.
+ */
+export async function readSql(
+  warehouse: Warehouse,
+  sql: string,
+  options: SqlReadOptions,
+): Promise<SqlReadResult> {
+  const leave = options.gate ? await options.gate.enter() : () => {};
+  try {
+    return await withReadConnection(warehouse, options.timeoutMs, async (conn) => {
+      const started = performance.now();
+      const statement = await guardRead(conn, sql);
+      try {
+        bindParams(statement, options.params);
+        let reader: DuckDBResultReader;
+        try {
+          // Streaming: DuckDB stops producing once limit + 1 rows are read.
+          reader = await statement.prepared.streamAndReadUntil(options.limit + 1);
+        } catch (e) {
+          if (/interrupt/i.test(duckMessage(e))) throw e; // withReadConnection says 408
+          throw runError(e, sql);
+        }
+        const read = reader.currentRowCount;
+        return {
+          reader,
+          rowCount: Math.min(read, options.limit),
+          truncated: read > options.limit,
+          elapsedMs: Math.round(performance.now() - started),
+        };
+      } finally {
+        statement.prepared.destroySync();
+      }
+    });
+  } finally {
+    leave();
+  }
+}
