@@ -104,6 +104,36 @@ const envSchema = z.object({
     .min(10, 'must be between 10 and 20')
     .max(20, 'must be between 10 and 20')
     .default(17),
+  SALESOPS_SQL_TIMEOUT_SECONDS: z.coerce
+    .number({ error: 'must be a whole number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(1, 'must be at least 1')
+    .max(600, 'must be at most 600')
+    .default(30),
+  SALESOPS_SQL_ROW_LIMIT: z.coerce
+    .number({ error: 'must be a whole number of rows' })
+    .int('must be a whole number of rows')
+    .min(1, 'must be at least 1')
+    .max(1_000_000, 'must be at most 1000000')
+    .default(10_000),
+  SALESOPS_SQL_CONCURRENCY: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .default(2),
+  SALESOPS_SQL_QUEUE: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0, 'must be at least 0')
+    .default(4),
+  // Read, never set: libuv reads it once, when its pool first runs — before any of our code in
+  // an ES module program — so it can only come from the environment (see sqlConcurrency).
+  UV_THREADPOOL_SIZE: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1024, 'must be at most 1024')
+    .default(4),
 });
 
 /** SALESOPS_JOB_<NAME>_CRON: a job's schedule override (NAME in upper snake case). */
@@ -172,6 +202,20 @@ export interface Config {
    * hash, so changing it leaves existing passwords valid.
    */
   readonly passwordCost: number;
+  /** An analyst query's time limit when it asks for none (SALESOPS_SQL_TIMEOUT_SECONDS, ms). */
+  readonly sqlTimeoutMs: number;
+  /** Rows an analyst query answers when it asks for no `limit` (SALESOPS_SQL_ROW_LIMIT). */
+  readonly sqlRowLimit: number;
+  /**
+   * Analyst queries running at once (SALESOPS_SQL_CONCURRENCY, default 2). Each holds one of
+   * libuv's UV_THREADPOOL_SIZE threads (default 4), which file access, password hashing and the
+   * dashboards' and scheduler's queries need too, so it must stay below that size: start-up
+   * refuses otherwise. To allow more, raise UV_THREADPOOL_SIZE in the environment — setting it
+   * from code is too late in an ES module program, whose loader has used the pool already.
+   */
+  readonly sqlConcurrency: number;
+  /** Analyst queries waiting for a slot before the next is answered 429 (SALESOPS_SQL_QUEUE). */
+  readonly sqlQueue: number;
 }
 
 /** Thrown when an environment variable is invalid; the message names the variable. */
@@ -192,6 +236,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`${name}: ${issue.message} (got ${JSON.stringify(env[name])})`);
   }
   const e = parsed.data;
+  if (e.SALESOPS_SQL_CONCURRENCY >= e.UV_THREADPOOL_SIZE)
+    throw new ConfigError(
+      `SALESOPS_SQL_CONCURRENCY: must be below UV_THREADPOOL_SIZE (${e.UV_THREADPOOL_SIZE}), which file access and sign-in share; raise UV_THREADPOOL_SIZE too (got ${e.SALESOPS_SQL_CONCURRENCY})`,
+    );
   const dataDir = path.resolve(e.SALESOPS_DATA_DIR);
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
@@ -216,6 +264,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionIdleMinutes: e.SALESOPS_SESSION_IDLE_MINUTES,
     sessionMaxDays: e.SALESOPS_SESSION_MAX_DAYS,
     passwordCost: e.SALESOPS_PASSWORD_COST,
+    sqlTimeoutMs: e.SALESOPS_SQL_TIMEOUT_SECONDS * 1000,
+    sqlRowLimit: e.SALESOPS_SQL_ROW_LIMIT,
+    sqlConcurrency: e.SALESOPS_SQL_CONCURRENCY,
+    sqlQueue: e.SALESOPS_SQL_QUEUE,
     jobCron: Object.freeze(
       Object.fromEntries(Object.entries(cleaned).filter(([k]) => JOB_CRON.test(k))),
     ) as Record<string, string>,

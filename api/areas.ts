@@ -17,6 +17,7 @@ import { orderRoutes } from './orders/routes.ts';
 import { teamRoutes } from './teams/routes.ts';
 import { modelRoutes } from './models/routes.ts';
 import { reportRoutes } from './reports/routes.ts';
+import { sqlRoutes } from './sql/routes.ts';
 import { dashboardRoutes } from './dashboards/routes.ts';
 import { dashboardRenderRoutes } from './dashboards/render-routes.ts';
 import { ingestRoutes } from './ingest/routes.ts';
@@ -43,6 +44,8 @@ export const areaRouters: AreaRouter[] = [
   modelRunRoutes,
   modelRoutes,
   reportRoutes,
+  // read-only SQL on the warehouse for analysts (warehouse/read/)
+  sqlRoutes,
   // dashboards: files in dashboards/, their panels' data from the marts
   dashboardRoutes,
   dashboardRenderRoutes,

@@ -9,6 +9,8 @@ const STATUS = {
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  /** No answer in a format the Accept header takes. */
+  not_acceptable: 406,
   /** A warehouse query stopped at its time limit (warehouse/read/run.ts). */
   timeout: 408,
   conflict: 409,

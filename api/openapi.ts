@@ -77,6 +77,7 @@ const PROBLEMS: Record<number, string> = {
   401: 'no valid API key or session',
   403: 'the role may not do this; for a session cookie, also a missing CSRF token or another site',
   404: 'not found (or not visible to the caller)',
+  406: 'no answer in a format the Accept header takes',
   408: 'the query ran past its time limit and was stopped',
   409: 'conflicts with the current state (duplicate, in use, busy, Idempotency-Key in flight)',
   413: 'request body too large',
@@ -147,7 +148,9 @@ function responsesOf(op: OperationDoc): Record<string, unknown> {
   if (op.response) content['application/json'] = { schema: jsonSchema(op.response, 'output') };
   for (const type of op.media ?? [])
     content[type] = {
-      schema: type.startsWith('image/png')
+      // Binary bodies (a PNG, an Arrow stream, a Parquet file) say their media type.
+      schema:
+        type.startsWith('image/png') || type.startsWith('application/vnd.apache.')
         ? { type: 'string', contentMediaType: type }
         : type === 'application/json'
           ? { type: 'object' }

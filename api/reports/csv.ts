@@ -34,7 +34,8 @@ function quoted(s: string): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
 
-function cell(v: unknown, kind: CsvKind): string {
+/** One CSV cell of `v` written as `kind` (text neutralised, numbers as they are). */
+export function csvCell(v: unknown, kind: CsvKind): string {
   if (v === null || v === undefined) return '';
   // A value that is a number at run time is a number whatever the column says (union columns
   // such as the sales report's key hold an id or a text).
@@ -79,7 +80,7 @@ export function toCsv<T extends Record<string, unknown>>(
 ): string {
   const lines = [
     columns.map((c) => c.name).join(','),
-    ...rows.map((r) => columns.map((c) => cell(r[c.name], c.kind)).join(',')),
+    ...rows.map((r) => columns.map((c) => csvCell(r[c.name], c.kind)).join(',')),
   ];
   return lines.join('\r\n') + '\r\n';
 }

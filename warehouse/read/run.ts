@@ -15,6 +15,7 @@
  */
 import type {
   DuckDBConnection,
+  DuckDBPreparedStatement,
   DuckDBResultReader,
   DuckDBType,
   DuckDBValue,
@@ -23,7 +24,7 @@ import { AppError } from '../../api/errors.ts';
 import type { Warehouse } from '../duckdb.ts';
 import { duckMessage, runError, timedOut } from './errors.ts';
 import type { ReadGate } from './gate.ts';
-import { guardRead, type GuardedStatement } from './guard.ts';
+import { guardRead } from './guard.ts';
 
 /** Parameter values: positional (?, $1) as an array, named ($from) as an object. */
 export type ReadParams = DuckDBValue[] | Record<string, DuckDBValue>;
@@ -99,8 +100,12 @@ export async function readTrusted(
   );
 }
 
-function bindParams(statement: GuardedStatement, params: ReadParams | undefined): void {
-  const want = statement.prepared.parameterCount;
+/** Bind `params` to `prepared`: 400 naming `params` when they do not fit its parameters. */
+export function bindParams(
+  prepared: DuckDBPreparedStatement,
+  params: ReadParams | undefined,
+): void {
+  const want = prepared.parameterCount;
   const given = params === undefined ? 0 : Object.keys(params).length;
   if (want !== given)
     throw new AppError(
@@ -110,7 +115,7 @@ function bindParams(statement: GuardedStatement, params: ReadParams | undefined)
     );
   if (!params || want === 0) return;
   try {
-    statement.prepared.bind(params);
+    prepared.bind(params);
   } catch (e) {
     const message = duckMessage(e).split('\n')[0]!;
     throw new AppError('bad_request', `params: ${message}`, {
@@ -134,7 +139,7 @@ export async function readSql(
       const started = performance.now();
       const statement = await guardRead(conn, sql);
       try {
-        bindParams(statement, options.params);
+        bindParams(statement.prepared, options.params);
         let reader: DuckDBResultReader;
         try {
           // Streaming: DuckDB stops producing once limit + 1 rows are read.
