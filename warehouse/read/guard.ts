@@ -1,11 +1,12 @@
 /**
  * The analyst guard: is this text exactly one read of the warehouse? Asked of DuckDB's own
  * parser, in an order that never lets DuckDB touch a file before the answer is known:
- *  1. extractStatements: the text parses, and into exactly one statement (a second one hidden
- *     after a comment or in a string trick is counted by the parser, not by us);
- *  2. json_serialize_sql: DuckDB serialises only SELECT-family statements (SELECT, WITH, VALUES,
- *     FROM-first, DESCRIBE, SHOW, SUMMARIZE, PIVOT with its IN list), so a PRAGMA — which
- *     prepares as a SELECT — or a COPY never gets a tree; EXPLAIN gets one for what it explains;
+ *  1. json_serialize_sql: the text parses (else 400 with line and column), and DuckDB serialises
+ *     only SELECT-family statements (SELECT, WITH, VALUES, FROM-first, DESCRIBE, SHOW,
+ *     SUMMARIZE, PIVOT with its IN list), so a PRAGMA — which prepares as a SELECT — or a COPY
+ *     never gets a tree; EXPLAIN gets one for what it explains;
+ *  2. the tree holds exactly one statement: a second one hidden after a comment or in a string
+ *     trick is counted by the parser, not by us;
  *  3. the tree is walked (tree.ts): allowed schemas only, table functions from a short list;
  *  4. only then prepare, which binds (read_csv would sniff its file here), and the prepared
  *     statement's type must be SELECT (or EXPLAIN of the read judged in 3).
@@ -18,7 +19,7 @@ import {
   type DuckDBConnection,
   type DuckDBPreparedStatement,
 } from '@duckdb/node-api';
-import { AppError } from '../../api/errors.ts';
+import { AppError, fieldProblem } from '../../api/errors.ts';
 import { badSql } from './errors.ts';
 import { walkStatement, type ParseTree, type ReadRules, type StatementReads } from './tree.ts';
 
@@ -79,7 +80,7 @@ const WHY: Record<string, string> = {
   ATTACH: 'ATTACH opens another database',
   DETACH: 'DETACH closes a database',
   INSTALL: 'INSTALL adds extensions',
-  FORCE: 'FORCE INSTALL adds extensions',
+  FORCE: 'FORCE INSTALL adds extensions and FORCE CHECKPOINT writes the warehouse file',
   LOAD: 'LOAD loads extensions',
   SET: 'SET changes settings',
   RESET: 'RESET changes settings',
@@ -96,6 +97,7 @@ const WHY: Record<string, string> = {
   EXECUTE: 'EXECUTE runs prepared statements',
   DEALLOCATE: 'DEALLOCATE drops prepared statements',
   USE: 'USE changes the connection',
+  PIVOT: 'PIVOT without an IN list creates a type first (write PIVOT … ON col IN (…))',
 };
 for (const w of ['CREATE', 'INSERT', 'UPDATE', 'DELETE', 'DROP', 'ALTER', 'TRUNCATE', 'MERGE'])
   WHY[w] = `${w} writes the warehouse`;
@@ -175,41 +177,65 @@ export interface GuardedStatement {
   tree: ParseTree;
 }
 
+/** First keywords of the reads: text starting so but not serialisable holds a second statement. */
+const READ_WORDS = new Set([
+  '',
+  'SELECT',
+  'WITH',
+  'FROM',
+  'VALUES',
+  'TABLE',
+  'DESCRIBE',
+  'SHOW',
+  'SUMMARIZE',
+  'UNPIVOT',
+]);
+
+/** Why text the parser would not serialise as reads is refused, named by its first keyword. */
+function notARead(sql: string): AppError {
+  const word = wordAt(sql, 0).word;
+  if (READ_WORDS.has(word))
+    return refused(
+      'exactly one statement may run, and this text holds another one that is not a read (a ; separates them)',
+    );
+  return refused(WHY[word] ?? `${word} is not a read`);
+}
+
 /**
  * Judge `sql` and prepare it on `conn`: 400 (with line and column) when DuckDB cannot parse or
  * bind it, 422 naming why when it is not exactly one read of the allowed schemas.
+ *
+ * The statements are counted from json_serialize_sql's tree, not with extractStatements, which
+ * runs the parser's PRAGMA expansion: `IMPORT DATABASE 'dir'` reads dir/schema.sql there and
+ * splices its statements in — a file read, and its text in an error message, before any check.
+ * Text that is not all reads is therefore never handed to extractStatements or prepare.
  */
 export async function guardRead(conn: DuckDBConnection, sql: string): Promise<GuardedStatement> {
-  let count: number;
-  let extracted;
-  try {
-    extracted = await conn.extractStatements(sql);
-    count = extracted.count;
-  } catch (e) {
-    const tree = await parseTree(conn, sql);
-    throw badSql(e, sql, tree.position === undefined ? undefined : Number(tree.position));
-  }
-  if (count === 0) throw new AppError('bad_request', 'sql: no statement to run');
-  if (count !== 1)
-    throw refused(`exactly one statement may run, and this text has ${count} (a ; separates them)`);
-
   let tree = await parseTree(conn, sql);
   let explain = false;
+  if (tree.error && tree.error_type === 'parser')
+    throw badSql(
+      tree.error_message,
+      sql,
+      tree.position === undefined ? undefined : Number(tree.position),
+    );
   if (tree.error) {
+    // Not all SELECT-family statements: an EXPLAIN of one read, or refused.
     const inner = explained(sql);
     const innerTree = inner === undefined ? undefined : await parseTree(conn, inner);
-    if (!innerTree || innerTree.error || innerTree.statements?.length !== 1) {
-      const word = wordAt(sql, 0).word;
-      throw refused(WHY[word] ?? `${word || 'this statement'} is not a read`);
-    }
+    if (!innerTree || innerTree.error || innerTree.statements?.length !== 1) throw notARead(sql);
     tree = innerTree;
     explain = true;
   }
+  const count = tree.statements?.length ?? 0;
+  if (count === 0) throw fieldProblem('bad_request', 'sql', 'no statement to run', 'body');
+  if (count !== 1)
+    throw refused(`exactly one statement may run, and this text has ${count} (a ; separates them)`);
   const reads = judge(tree.statements![0]);
 
   let prepared: DuckDBPreparedStatement;
   try {
-    prepared = await extracted.prepare(0);
+    prepared = await conn.prepare(sql);
   } catch (e) {
     throw badSql(e, sql);
   }

@@ -22,6 +22,8 @@ export function* treeNodes(value: unknown): Generator<TreeNode> {
 export interface ParseTree {
   error?: boolean;
   error_message?: string;
+  /** `parser` for text DuckDB cannot parse; `not implemented` for a statement that is not a SELECT. */
+  error_type?: string;
   /** Character offset of a parser error (a string in DuckDB's JSON). */
   position?: string;
   statements?: unknown[];
