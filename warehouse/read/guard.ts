@@ -168,6 +168,27 @@ function judge(statement: unknown): StatementReads {
   );
 }
 
+/**
+ * 400 for a relation the warehouse does not have, before DuckDB binds it: binding an unknown
+ * name tries it as a file (a replacement scan — `marts."x.csv"` opens `marts.x.csv`), and the
+ * guard lets DuckDB open nothing.
+ */
+async function refuseMissing(
+  conn: DuckDBConnection,
+  sql: string,
+  relations: readonly string[],
+): Promise<void> {
+  if (!relations.length) return;
+  const found = await conn.runAndReadAll(
+    `SELECT lower(schema_name) || '.' || lower(table_name) AS rel FROM duckdb_tables()
+     UNION ALL SELECT lower(schema_name) || '.' || lower(view_name) FROM duckdb_views()`,
+  );
+  const have = new Set(found.getRowsJson().map((r) => String(r[0])));
+  const missing = relations.find((r) => !have.has(r.toLowerCase()));
+  if (missing)
+    throw badSql(new Error(`Catalog Error: Table with name ${missing} does not exist`), sql);
+}
+
 /** A statement that passed the guard, prepared on `conn` and ready to bind and run. */
 export interface GuardedStatement {
   prepared: DuckDBPreparedStatement;
@@ -232,6 +253,7 @@ export async function guardRead(conn: DuckDBConnection, sql: string): Promise<Gu
   if (count !== 1)
     throw refused(`exactly one statement may run, and this text has ${count} (a ; separates them)`);
   const reads = judge(tree.statements![0]);
+  await refuseMissing(conn, sql, reads.relations);
 
   let prepared: DuckDBPreparedStatement;
   try {
