@@ -287,6 +287,7 @@ export function probesFor({ world, ids }: AccessWorld): Record<string, Probe> {
     'GET /api/v1/dashboards/{id}/panels/{panel}/rows': unbuilt(
       '/dashboards/executive/panels/revenue/rows',
     ),
+    'POST /api/v1/sql': invalid('/sql'),
     'GET /api/v1/ingest/runs': ok('/ingest/runs'),
     'POST /api/v1/ingest/runs': invalid('/ingest/runs'),
     'GET /api/v1/ingest/runs/{id}': missing(`/ingest/runs/${no}`),
