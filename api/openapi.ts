@@ -151,10 +151,10 @@ function responsesOf(op: OperationDoc): Record<string, unknown> {
       // Binary bodies (a PNG, an Arrow stream, a Parquet file) say their media type.
       schema:
         type.startsWith('image/png') || type.startsWith('application/vnd.apache.')
-        ? { type: 'string', contentMediaType: type }
-        : type === 'application/json'
-          ? { type: 'object' }
-          : { type: 'string' },
+          ? { type: 'string', contentMediaType: type }
+          : type === 'application/json'
+            ? { type: 'object' }
+            : { type: 'string' },
     };
   if (op.csv)
     content['text/csv'] = {
