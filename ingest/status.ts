@@ -8,6 +8,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Warehouse } from '../warehouse/duckdb.ts';
+import { DEFAULT_TRUSTED_TIMEOUT_MS, withReadConnection } from '../warehouse/read/run.ts';
 import { activeRun } from './lock.ts';
 import { INTERRUPTED_ERROR } from './state.ts';
 
@@ -72,8 +73,8 @@ export async function listRuns(
   // The claim is looked at before the log is read and again after: a run that commits (and
   // lets go) while we read, or one that starts and opens its record, is live either way.
   const claimBefore = activeRun(warehouse.path);
-  const conn = await warehouse.connect();
-  try {
+  // On the one read path (warehouse/read/run.ts): its own connection, a time limit.
+  return withReadConnection(warehouse, DEFAULT_TRUSTED_TIMEOUT_MS, async (conn) => {
     if (!(await hasLog(conn))) return [];
     const where =
       options.runId !== undefined
@@ -116,9 +117,7 @@ export async function listRuns(
       warnings: (r.warnings as string[] | null) ?? [],
       tables: tables.filter((t) => Number(t.run_id) === Number(r.run_id)).map(toRunTable),
     }));
-  } finally {
-    conn.closeSync();
-  }
+  });
 }
 
 /** Status and error as reported: a 'running' row nobody runs is an interrupted run. */
