@@ -275,7 +275,7 @@ describeBoth('dashboard drill-through rows', (kind) => {
     });
     const sales = (await get('sales-team')).body;
     expect(sales.drill).toBeNull();
-    expect(panel(sales, 'win-rate').drillColumns[0]).toEqual({
+    expect((panel(sales, 'win-rate').drillColumns as unknown[])[0]).toEqual({
       field: 'closed',
       title: 'Closed',
       format: 'date',
