@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { columnField, dashboardSchema, type Dashboard } from './schema.ts';
+import { columnField, dashboardSchema, type Dashboard, type LoadedDrill } from './schema.ts';
 import { openSqlParser, type SqlParser } from './sql-guard.ts';
 
 /** The built-in dashboards folder, beside this file. */
@@ -53,7 +53,11 @@ export function parseDashboard(file: string, text: string): Dashboard {
   return {
     ...r.data,
     file,
-    panels: r.data.panels.map((p) => ({ ...p, relations: [] })),
+    panels: r.data.panels.map((p) => ({
+      ...p,
+      relations: [],
+      drill: p.drill && { ...p.drill, relations: [] },
+    })),
     drill: r.data.drill && { ...r.data.drill, relations: [] },
   };
 }
@@ -89,6 +93,15 @@ function checkColumn(where: string, field: string, columns: string[] | null): vo
     );
 }
 
+/** A drill's query and its columns (each a column of the query); sets the marts it reads. */
+async function checkDrill(parser: SqlParser, where: string, drill: LoadedDrill): Promise<void> {
+  const shape = await checkQuery(parser, `${where}.query`, drill.query, drill.filters);
+  drill.relations = shape.relations;
+  drill.columns.forEach((c, j) =>
+    checkColumn(`${where}.columns.${j}`, columnField(c), shape.columns),
+  );
+}
+
 /**
  * Every dashboard in `dir`, validated, with each query checked by DuckDB's parser. Throws
  * DashboardFileError on the first bad file: a server does not start with a broken dashboard.
@@ -104,28 +117,20 @@ export async function loadDashboards(dir: string = DASHBOARDS_DIR): Promise<Dash
     for (const name of files) {
       const file = path.join(dir, name);
       const dashboard = parseDashboard(file, fs.readFileSync(file, 'utf8'));
-      const queries = dashboard.panels.map((panel, i) => ({
-        target: panel as { query: string; filters: readonly string[]; relations: string[] },
-        where: `${shown(file)}: panels.${i}.query (panel ${panel.id})`,
-      }));
-      if (dashboard.drill)
-        queries.push({ target: dashboard.drill, where: `${shown(file)}: drill.query` });
-      for (const { target, where } of queries) {
-        const shape = await checkQuery(parser, where, target.query, target.filters);
-        target.relations = shape.relations;
-        const i = dashboard.panels.indexOf(target as never);
-        const panel = dashboard.panels[i];
-        if (panel?.select)
-          checkColumn(
-            `${shown(file)}: panels.${i}.select.field`,
-            panel.select.field,
-            shape.columns,
-          );
-        if (target === dashboard.drill)
-          dashboard.drill.columns.forEach((c, j) =>
-            checkColumn(`${shown(file)}: drill.columns.${j}`, columnField(c), shape.columns),
-          );
+      const at = `${shown(file)}: `;
+      for (const [i, panel] of dashboard.panels.entries()) {
+        const shape = await checkQuery(
+          parser,
+          `${at}panels.${i}.query (panel ${panel.id})`,
+          panel.query,
+          panel.filters,
+        );
+        panel.relations = shape.relations;
+        if (panel.select)
+          checkColumn(`${at}panels.${i}.select.field`, panel.select.field, shape.columns);
+        if (panel.drill) await checkDrill(parser, `${at}panels.${i}.drill`, panel.drill);
       }
+      if (dashboard.drill) await checkDrill(parser, `${at}drill`, dashboard.drill);
       catalog.set(dashboard.id, dashboard);
     }
   } finally {

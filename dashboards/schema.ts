@@ -78,9 +78,10 @@ export type SelectFilter = (typeof SELECT_FILTERS)[number];
 const select = z.strictObject({ filter: z.enum(SELECT_FILTERS), field: column });
 
 /**
- * Drill-through: the rows behind any panel ("show rows"), one query for the dashboard with the
- * same rules as a panel's (marts only, filters bound as parameters and listed), and the columns
- * shown, in order — also the columns the rows may be sorted by.
+ * Drill-through: the rows behind a panel ("show rows"): a query with the same rules as a
+ * panel's (marts only, filters bound as parameters and listed), and the columns shown, in order
+ * — also the columns the rows may be sorted by. The dashboard's is the default for its panels; a
+ * panel may carry its own (its figures are about other rows: opportunities, stock, …).
  */
 const drill = z.strictObject({
   query: z.string().min(1),
@@ -115,8 +116,11 @@ export const panelSchema = z
     kpi: kpi.optional(),
     table: table.optional(),
     select: select.optional(),
-    /** `false`: no "show rows" for this panel (a figure the dashboard's drill rows do not explain). */
-    drill: z.literal(false).optional(),
+    /**
+     * The rows behind this panel, instead of the dashboard's drill; `false`: no "show rows" (a
+     * table that is itself the rows, or a figure no rows explain).
+     */
+    drill: z.union([z.literal(false), drill]).optional(),
   })
   .superRefine((p, ctx) => {
     const kinds = (['vegaLite', 'kpi', 'table'] as const).filter((k) => p[k] !== undefined);
@@ -127,6 +131,29 @@ export const panelSchema = z
       });
   });
 export type Panel = z.output<typeof panelSchema>;
+
+/** Drill rules that need the dashboard: its filters, and managers' forced team. */
+function checkDrill(
+  d: { filters: readonly string[]; roles: readonly string[] },
+  drill: Drill,
+  path: (string | number)[],
+  ctx: z.RefinementCtx,
+): void {
+  drill.filters.forEach((f, j) => {
+    if (!d.filters.includes(f))
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'filters', j],
+        message: `${f} is not one of the dashboard's filters (${d.filters.join(', ') || 'none'})`,
+      });
+  });
+  if (d.roles.includes('manager') && !drill.filters.includes('team'))
+    ctx.addIssue({
+      code: 'custom',
+      path: [...path, 'filters'],
+      message: 'must include team: the dashboard is open to managers, whose team is forced',
+    });
+}
 
 export const dashboardSchema = z
   .strictObject({
@@ -140,20 +167,7 @@ export const dashboardSchema = z
   })
   .superRefine((d, ctx) => {
     const seen = new Set<string>();
-    d.drill?.filters.forEach((f, j) => {
-      if (!d.filters.includes(f))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['drill', 'filters', j],
-          message: `${f} is not one of the dashboard's filters (${d.filters.join(', ') || 'none'})`,
-        });
-    });
-    if (d.drill && d.roles.includes('manager') && !d.drill.filters.includes('team'))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['drill', 'filters'],
-        message: 'must include team: the dashboard is open to managers, whose team is forced',
-      });
+    if (d.drill) checkDrill(d, d.drill, ['drill'], ctx);
     d.panels.forEach((p, i) => {
       if (seen.has(p.id))
         ctx.addIssue({ code: 'custom', path: ['panels', i, 'id'], message: `${p.id} twice` });
@@ -176,6 +190,19 @@ export const dashboardSchema = z
           path: ['panels', i, 'drill'],
           message: 'the dashboard has no drill query to opt out of',
         });
+      if (p.drill) {
+        checkDrill(d, p.drill, ['panels', i, 'drill'], ctx);
+        // The rows run with the panel's filter values only (as the dashboard's drill does), so a
+        // filter the panel ignores would be NULL: listing it would promise a filter never applied.
+        p.drill.filters.forEach((f, j) => {
+          if (d.filters.includes(f) && !p.filters.includes(f))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['panels', i, 'drill', 'filters', j],
+              message: `${f} is not one of the panel's filters (${p.filters.join(', ') || 'none'}): its rows are the ones behind its figures`,
+            });
+        });
+      }
       p.filters.forEach((f, j) => {
         if (!d.filters.includes(f))
           ctx.addIssue({
@@ -195,16 +222,28 @@ export const dashboardSchema = z
     });
   });
 
-/** A panel as loaded: the marts its query reads (from DuckDB's parse tree), for the 503 check. */
-export type LoadedPanel = Panel & { relations: string[] };
+/** A drill query as loaded: the marts it reads (as a panel's). */
+export type LoadedDrill = Drill & { relations: string[] };
+
+/** A panel as loaded: the marts its query (and its own drill's) reads, for the 503 check. */
+export type LoadedPanel = Omit<Panel, 'drill'> & {
+  relations: string[];
+  drill?: false | LoadedDrill;
+};
 
 /** A dashboard as loaded: the file's content plus where it came from. */
 export type Dashboard = Omit<z.output<typeof dashboardSchema>, 'panels' | 'drill'> & {
   file: string;
   panels: LoadedPanel[];
   /** The drill query, with the marts it reads (as a panel's). */
-  drill?: Drill & { relations: string[] };
+  drill?: LoadedDrill;
 };
+
+/** The drill behind `panel`: its own, else the dashboard's; undefined when it has no rows. */
+export function panelDrill(d: Dashboard, panel: LoadedPanel): LoadedDrill | undefined {
+  if (panel.drill === false) return undefined;
+  return panel.drill ?? d.drill;
+}
 
 /** Panel kind, from which of vegaLite / kpi / table it has. */
 export function panelKind(p: Panel): 'vegaLite' | 'kpi' | 'table' {

@@ -189,6 +189,8 @@ describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', ()
     await page.locator('#filter-from').fill('2001-01-01');
     await page.locator('#filter-to').fill('2001-01-31');
     await page.getByRole('button', { name: 'Apply' }).click();
+    // Drawn first: on a busy machine the new answers can take longer than a poll's second.
+    await drawn();
     await expect
       .poll(() => page.locator('#panel-monthly-revenue .panel-body').innerText())
       .toMatch(/No orders in this range \(1 Jan 2001 – 31 Jan 2001\)/);
@@ -208,6 +210,83 @@ describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', ()
     expect(csv).toBe(
       'customer_id,customer_code,customer,country,revenue,orders\r\n100,C-ALFA,Alfa,FR,289.99,1\r\n101,C-BETA,Beta,DE,150.00,1\r\n',
     );
+    noProblems();
+    await context.close();
+  });
+
+  it("sales team: a panel's Show rows lists its own rows; a team's or a rep's bar filters the page", async () => {
+    failedRequests.length = 0;
+    await signedInPage(await signInAs(env, 'analyst'));
+    await page.goto(`${env.baseUrl}/dashboards/sales-team?from=2026-01-01&to=2026-03-31`);
+    await drawn();
+    const url = () => new URL(page.url()).searchParams;
+    const dialog = page.locator('#rows-dialog');
+    const headings = () => dialog.locator('thead th').allInnerTexts();
+
+    // Win rate's rows are the opportunities closed in the period, not order lines.
+    await page.locator('#panel-win-rate button.show-rows').click();
+    await expect.poll(() => dialog.locator('tbody tr').count()).toBe(4);
+    expect((await headings()).map((h) => h.replace(/ [▲▼]$/, '').trim())).toEqual([
+      'Closed',
+      'Opportunity',
+      'Customer code',
+      'Customer',
+      'Rep code',
+      'Rep',
+      'Won/lost',
+      'Expected value',
+      'Created',
+      'Days to close',
+      '',
+    ]);
+    expect(new Set(await dialog.locator('tbody tr td:nth-child(7)').allInnerTexts())).toEqual(
+      new Set(['Won', 'Lost']),
+    );
+    expect(await dialog.locator('tbody a').count()).toBe(0); // no order behind an opportunity
+    await screenshot(page, 'dashboard-sales-team-rows');
+    await page.locator('#rows-close').click();
+
+    // The activities' rows: type, subject and the rep's code.
+    await page.locator('#panel-activities button.show-rows').click();
+    await expect.poll(() => dialog.locator('tbody tr').count()).toBeGreaterThan(0);
+    expect(await headings()).toContain('Subject');
+    await screenshot(page, 'dashboard-sales-team-activities-rows');
+    await page.locator('#rows-close').click();
+
+    // A click on North's attainment bar sets the team; again clears it.
+    const bar = (panel: string, label: string) =>
+      page.locator(`#panel-${panel} .chart svg .mark-rect.role-mark path[aria-label*="${label}"]`);
+    await bar('attainment-by-team', 'North').first().click();
+    await expect.poll(() => url().get('team')).toBe('1');
+    await drawn();
+    expect(await page.locator('#selection').innerText()).toContain('North');
+    await bar('attainment-by-team', 'North').first().click();
+    await expect.poll(() => url().get('team')).toBeNull();
+    await drawn();
+
+    // A click on Ana's activities bar sets the rep by its code.
+    await bar('activities', 'Ana').first().click();
+    await expect.poll(() => url().get('rep')).toBe('R-ANA');
+    await drawn();
+    // The page now shows Ana's activities only.
+    await expect.poll(() => bar('activities', 'Ben').count()).toBe(0);
+    expect(await bar('activities', 'Ana').count()).toBeGreaterThan(0);
+    await screenshot(page, 'dashboard-sales-team-rep');
+    noProblems();
+    await context.close();
+  });
+
+  it('inventory: the movements panel shows stock movements as its rows', async () => {
+    failedRequests.length = 0;
+    await signedInPage(await signInAs(env, 'analyst'));
+    await page.goto(`${env.baseUrl}/dashboards/inventory?from=2026-01-01&to=2026-03-31`);
+    await drawn();
+    const dialog = page.locator('#rows-dialog');
+    await page.locator('#panel-movements button.show-rows').click();
+    await expect.poll(() => dialog.locator('tbody tr').count()).toBeGreaterThan(0);
+    expect(await dialog.locator('thead th').first().innerText()).toMatch(/^Date/);
+    expect(await dialog.locator('thead th').allInnerTexts()).toContain('Movement');
+    await screenshot(page, 'dashboard-inventory-rows');
     noProblems();
     await context.close();
   });

@@ -101,6 +101,16 @@ describeBoth('built-in dashboards', (kind) => {
         ['North', '2026-Q1', 439.99 / 2000],
         ['South', '2026-Q1', 137.495 / 500],
       ]);
+      // Its rows: the revenue lines of the whole quarter, however little of it the range covers.
+      const lines = await env.request(
+        'GET',
+        '/api/v1/dashboards/sales-team/panels/attainment-by-team/rows?from=2026-02-10&to=2026-02-12&team=1',
+        { key: 'analyst' },
+      );
+      const cents = lines.body.items.map((i: Record<string, string>) =>
+        Math.round(Number(i.revenue) * 100),
+      );
+      expect(cents.reduce((a: number, b: number) => a + b, 0)).toBe(43999);
       // A range in the next quarter has no quarter with a quota.
       expect(await rows('sales-team', 'attainment-by-team', '?from=2026-04-01')).toEqual([]);
     });
@@ -126,13 +136,27 @@ describeBoth('built-in dashboards', (kind) => {
         { stage: 'proposal', pipeline: 2000, weighted: 500, opportunities: 1 },
       ]);
       expect(await rows('sales-team', 'activities')).toEqual([
-        { rep: 'Ana', status: 'Done', activities: 2 },
-        { rep: 'Ben', status: 'Done', activities: 1 },
-        { rep: 'Cid', status: 'Overdue', activities: 1 }, // due 20 Feb 2026, never done
+        { rep_code: 'R-ANA', rep: 'Ana', status: 'Done', activities: 2 },
+        { rep_code: 'R-BEN', rep: 'Ben', status: 'Done', activities: 1 },
+        { rep_code: 'R-CID', rep: 'Cid', status: 'Overdue', activities: 1 }, // due 20 Feb 2026, never done
       ]);
       expect(await rows('sales-team', 'activities', '?from=2026-02-04&to=2026-02-28')).toEqual([
-        { rep: 'Ana', status: 'Done', activities: 1 },
-        { rep: 'Cid', status: 'Overdue', activities: 1 },
+        { rep_code: 'R-ANA', rep: 'Ana', status: 'Done', activities: 1 },
+        { rep_code: 'R-CID', rep: 'Cid', status: 'Overdue', activities: 1 },
+      ]);
+      // Its rows: the same four activities, the rep's code beside the name.
+      const behind = await env.request(
+        'GET',
+        '/api/v1/dashboards/sales-team/panels/activities/rows?sort=rep_code&order=asc',
+        { key: 'analyst' },
+      );
+      expect(
+        behind.body.items.map((i: Record<string, unknown>) => [i.rep_code, i.status, i.type]),
+      ).toEqual([
+        ['R-ANA', 'Done', 'call'],
+        ['R-ANA', 'Done', 'call'],
+        ['R-BEN', 'Done', 'call'],
+        ['R-CID', 'Overdue', 'call'],
       ]);
     });
 
@@ -299,6 +323,38 @@ describeBoth('built-in dashboards', (kind) => {
         expect(r.status).toBe(403);
       }
     });
+  });
+
+  it('every panel that offers rows answers them with its columns; every select field is in its data', async () => {
+    for (const id of [...NEW_DASHBOARDS, 'executive']) {
+      const detail = await env.request('GET', `/api/v1/dashboards/${id}`, { key: 'admin' });
+      expect(detail.status).toBe(200);
+      for (const p of detail.body.panels as Record<string, any>[]) {
+        const where = `${id}/${p.id}`;
+        if (p.select) {
+          const data = await rows(id, p.id);
+          expect(data.length, `${where} has data`).toBeGreaterThan(0);
+          expect(Object.keys(data[0]!), `${where}: select field`).toContain(p.select.field);
+        }
+        if (!p.drill) {
+          expect(p.drillColumns, where).toBeNull();
+          continue;
+        }
+        const r = await env.request('GET', `/api/v1/dashboards/${id}/panels/${p.id}/rows`, {
+          key: 'admin',
+        });
+        expect(r.status, `${where}: ${r.text}`).toBe(200);
+        expect(r.body.items.length, `${where} has rows`).toBeGreaterThan(0);
+        const fields = p.drillColumns.map((c: string | { field: string }) =>
+          typeof c === 'string' ? c : c.field,
+        );
+        for (const item of r.body.items)
+          for (const f of fields) expect(item, where).toHaveProperty(f);
+      }
+    }
+    // Data health's tables are the rows: none offers more.
+    const health = await env.request('GET', '/api/v1/dashboards/data-health', { key: 'admin' });
+    expect(health.body.panels.filter((p: { drill: boolean }) => p.drill)).toEqual([]);
   });
 
   it('draws every panel of these dashboards as SVG with marks', async () => {

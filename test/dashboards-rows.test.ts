@@ -221,6 +221,76 @@ describeBoth('dashboard drill-through rows', (kind) => {
       expect((await fetch(`${env.baseUrl}/assets/vendor/${file}`)).status, file).toBe(404);
   });
 
+  it("a panel's own drill answers its own rows and columns, sortable by them; the dashboard's stays the default", async () => {
+    const get = (path: string) =>
+      env.request('GET', `/api/v1/dashboards/${path}`, { key: 'analyst' });
+    // Win rate: the opportunities closed in the period, latest first, with the codes beside the
+    // names and no order link (an opportunity is not an order).
+    const closed = await get('sales-team/panels/win-rate/rows?from=2026-01-01&to=2026-03-31');
+    expect(closed.status, closed.text).toBe(200);
+    const columns = [
+      'closed',
+      'opportunity',
+      'customer_code',
+      'customer',
+      'rep_code',
+      'rep',
+      'outcome',
+      'expected_value',
+      'created',
+      'cycle_days',
+    ];
+    for (const item of closed.body.items) expect(Object.keys(item)).toEqual(columns);
+    expect(closed.body.items.map((i: Row) => [i.closed, i.outcome, i.expected_value])).toEqual([
+      ['2026-02-15', 'Lost', '800.00'],
+      ['2026-02-11', 'Won', '500.00'],
+      ['2026-02-09', 'Won', '400.00'],
+      ['2026-02-05', 'Won', '1000.00'],
+    ]);
+    const byValue = await get('sales-team/panels/win-rate/rows?sort=expected_value&order=asc');
+    expect(byValue.body.items.map((i: Row) => i.expected_value)).toEqual([
+      '400.00',
+      '500.00',
+      '800.00',
+      '1000.00',
+    ]);
+    // Another panel's column is not this drill's.
+    const bad = await get('sales-team/panels/win-rate/rows?sort=weighted_value');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].message).toBe(`one of ${columns.join(', ')}`);
+    // The pipeline's rows are the opportunities open now, whatever the dates.
+    const open = await get('sales-team/panels/pipeline-by-stage/rows?sort=stage&order=asc');
+    expect(open.status).toBe(200);
+    expect(open.body.items.map((i: Row) => i.stage)).toEqual(['lead', 'proposal', 'qualified']);
+    expect(open.body.items[0]).toHaveProperty('weighted_value');
+
+    // The detail gives each panel its own columns, the dashboard's where it has none.
+    const detail = await get('customers');
+    const panel = (d: { panels: { id: string }[] }, id: string) =>
+      d.panels.find((p) => p.id === id) as unknown as Row;
+    expect(panel(detail.body, 'top-customers').drillColumns).toEqual(detail.body.drill.columns);
+    expect(panel(detail.body, 'lapsing-customers')).toMatchObject({
+      drill: false,
+      drillColumns: null,
+    });
+    const sales = (await get('sales-team')).body;
+    expect(sales.drill).toBeNull();
+    expect((panel(sales, 'win-rate').drillColumns as unknown[])[0]).toEqual({
+      field: 'closed',
+      title: 'Closed',
+      format: 'date',
+    });
+    // The customers' dashboard drill: order lines with their links, as the executive's.
+    const lines = await get('customers/panels/top-customers/rows?category=3');
+    expect(lines.body.items.map((i: Row) => [i.sku, i.customer_code])).toEqual([
+      ['SKU-LIC', 'C-GAMA'],
+      ['SKU-LIC', 'C-ALFA'],
+    ]);
+    expect(lines.body.items[0].orderUrl).toBe('/api/v1/orders/1007');
+    // A panel that opts out has no rows.
+    expect((await get('customers/panels/lapsing-customers/rows')).status).toBe(404);
+  });
+
   it('404 for an unknown panel or dashboard', async () => {
     const none = await rows('', 'analyst', 'nope');
     expect(none.status).toBe(404);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { validateSpec } from '../dashboards/render.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARDS_DIR, loadDashboards } from '../dashboards/catalog.ts';
-import { columnField, kpiColumns, panelKind } from '../dashboards/schema.ts';
+import { columnField, kpiColumns, panelDrill, panelKind } from '../dashboards/schema.ts';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { describeBoth, startTestEnv, tempDir, type TestEnv } from './support/harness.ts';
@@ -164,6 +164,66 @@ describe('dashboard files', () => {
     const catalog = await loadDashboards(ok);
     fs.rmSync(ok, { recursive: true, force: true });
     expect(catalog.get('bad')!.drill!.relations).toEqual(['marts.mart_sales_lines']);
+  });
+
+  it("check a panel's own drill as the dashboard's, naming panels.N.drill", async () => {
+    const good = 'SELECT title AS t FROM marts.mart_opportunities WHERE closed_date >= $from';
+    /** The panel with its own drill: this query, columns and filters; the file's header edited. */
+    const own = (query: string, columns = '[t]', filters = '[from]', header = (s: string) => s) => {
+      const dir = dashboardFile(
+        `${PANEL}\n    drill:\n      filters: ${filters}\n      columns: ${columns}\n      query: ${JSON.stringify(query)}`,
+      );
+      const file = path.join(dir, 'bad.yaml');
+      fs.writeFileSync(file, header(fs.readFileSync(file, 'utf8')));
+      return dir;
+    };
+    expect(await loadError(own(good.replace('marts.mart_opportunities', 'raw.orders')))).toMatch(
+      /bad\.yaml: panels\.0\.drill\.query: may read only marts\.\* tables .*not raw\.orders$/,
+    );
+    expect(await loadError(own(good, '[t]', '[]'))).toMatch(
+      /bad\.yaml: panels\.0\.drill\.query: uses \$from but its filters do not list from$/,
+    );
+    expect(await loadError(own('SELECT title AS t FROM marts.mart_opportunities'))).toMatch(
+      /bad\.yaml: panels\.0\.drill\.query: its filters list from but the query never reads \$from$/,
+    );
+    expect(await loadError(own(good, '[t, stage]'))).toMatch(
+      /bad\.yaml: panels\.0\.drill\.columns\.1: stage is not a column of the query \(it has t\)$/,
+    );
+    expect(await loadError(own(good, '[t]', '[country]'))).toMatch(
+      /bad\.yaml: panels\.0\.drill\.filters\.0: country is not one of the dashboard's filters \(from\)$/,
+    );
+    // A filter of the dashboard the panel does not apply: its rows would not be its figures'.
+    const withTo = (s: string) =>
+      s.replace('filters: [from]\npanels:', 'filters: [from, to]\npanels:');
+    expect(
+      await loadError(own(`${good} AND closed_date <= $to`, '[t]', '[from, to]', withTo)),
+    ).toMatch(
+      /bad\.yaml: panels\.0\.drill\.filters\.1: to is not one of the panel's filters \(from\)/,
+    );
+    // Open to managers: the panel reads team, and its drill must too (their team is forced).
+    const managers = (s: string) =>
+      s
+        .replace('[analyst]', '[manager]')
+        .replace('filters: [from]\npanels:', 'filters: [from, team]\npanels:')
+        .replace('    filters: [from]\n', '    filters: [from, team]\n')
+        .replace('WHERE order_date >= $from', 'WHERE order_date >= $from AND team_id = $team');
+    expect(await loadError(own(good, '[t]', '[from]', managers))).toMatch(
+      /bad\.yaml: panels\.0\.drill\.filters: must include team: the dashboard is open to managers/,
+    );
+    // A good one loads: its own marts for the 503 check, and the dashboard's drill stays the
+    // default of the panels without one.
+    const ok = own(good, '[t]', '[from]', (s) =>
+      s.replace(
+        'panels:',
+        `drill:\n  filters: [from]\n  columns: [n]\n  query: "SELECT order_id AS n FROM marts.mart_sales_lines WHERE order_date >= $from"\npanels:${PANEL.replace('id: p', 'id: q')}\n    drill: false${PANEL.replace('id: p', 'id: r')}`,
+      ),
+    );
+    const d = (await loadDashboards(ok)).get('bad')!;
+    fs.rmSync(ok, { recursive: true, force: true });
+    const [p, q, r] = ['p', 'q', 'r'].map((id) => d.panels.find((x) => x.id === id)!);
+    expect(panelDrill(d, p!)?.relations).toEqual(['marts.mart_opportunities']);
+    expect(panelDrill(d, q!)).toBeUndefined();
+    expect(panelDrill(d, r!)).toBe(d.drill);
   });
 
   it('the id is the file name', async () => {

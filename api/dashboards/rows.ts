@@ -1,6 +1,6 @@
 /**
- * Drill-through: the rows behind a panel (GET …/panels/{panel}/rows). The dashboard's `drill`
- * query runs with the filters the panel applies (a filter the panel ignores is NULL for its rows
+ * Drill-through: the rows behind a panel (GET …/panels/{panel}/rows). The panel's own `drill`
+ * query, else the dashboard's, runs with the filters the panel applies (a filter the panel ignores is NULL for its rows
  * too), the caller's scope forced as for the panel's data, sorted by one of the drill's columns
  * and read a page at a time. The cursor is the offset of the next page: the warehouse changes
  * only when a build publishes, so an offset is as stable as the figures the page shows.
@@ -8,7 +8,13 @@
 import type { Json } from '@duckdb/node-api';
 import type { AppContext } from '../../context.ts';
 import { runPanelQuery, type FilterValues, type PanelData } from '../../dashboards/query.ts';
-import { columnField, type Dashboard, type LoadedPanel } from '../../dashboards/schema.ts';
+import {
+  columnField,
+  panelDrill,
+  type Dashboard,
+  type LoadedDrill,
+  type LoadedPanel,
+} from '../../dashboards/schema.ts';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, fieldProblem } from '../errors.ts';
 import type { PanelRowsQuery } from './schemas.ts';
@@ -18,14 +24,15 @@ import { openDashboard, resolveFilters } from './service.ts';
 export interface RowsScope {
   dashboard: Dashboard;
   panel: LoadedPanel;
-  drill: NonNullable<Dashboard['drill']>;
+  /** The panel's own drill, else the dashboard's. */
+  drill: LoadedDrill;
   filters: FilterValues;
   /** The sort column and direction, checked against the drill's columns. */
   sort: string;
   order: 'asc' | 'desc';
 }
 
-/** Check the request against the dashboard: 404 for no panel or no drill, 400 for a bad sort. */
+/** Check the request against the dashboard: 404 for no panel or no rows, 400 for a bad sort. */
 export async function rowsScope(
   ctx: AppContext,
   principal: Principal,
@@ -36,8 +43,8 @@ export async function rowsScope(
   const dashboard = openDashboard(ctx, principal, id);
   const panel = dashboard.panels.find((p) => p.id === panelId);
   if (!panel) throw new AppError('not_found', `dashboard ${id} has no panel ${panelId}`);
-  const drill = dashboard.drill;
-  if (!drill || panel.drill === false)
+  const drill = panelDrill(dashboard, panel);
+  if (!drill)
     throw new AppError('not_found', `panel ${panelId} of dashboard ${id} has no rows to show`);
   const columns = drill.columns.map(columnField);
   const sort = q.sort ?? columns[0]!;

@@ -81,6 +81,11 @@ export const panelDetail = z.object({
     .optional(),
   /** Whether …/panels/{panel}/rows gives the rows behind this panel. */
   drill: z.boolean(),
+  /**
+   * The columns of this panel's rows, in order (its own drill's, else the dashboard's); the
+   * sortable ones. null: no rows.
+   */
+  drillColumns: z.array(tableColumn).nullable(),
 });
 
 export const dashboardDetail = z.object({
@@ -89,7 +94,10 @@ export const dashboardDetail = z.object({
   description: z.string(),
   filters: z.array(filterName),
   panels: z.array(panelDetail),
-  /** The columns of the drill-through rows (…/panels/{panel}/rows); null: the dashboard has none. */
+  /**
+   * The columns of the dashboard's drill, the default rows of its panels; null: it has none. A
+   * panel with its own drill says so in its drillColumns.
+   */
   drill: z.object({ columns: z.array(tableColumn) }).nullable(),
 });
 

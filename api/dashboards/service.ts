@@ -6,7 +6,7 @@
 import type { Principal } from '../auth/principal.ts';
 import type { AppContext } from '../../context.ts';
 import type { Dashboard, LoadedPanel } from '../../dashboards/schema.ts';
-import { FILTER_NAMES, panelKind } from '../../dashboards/schema.ts';
+import { FILTER_NAMES, panelDrill, panelKind } from '../../dashboards/schema.ts';
 import type { DashboardCatalog } from '../../dashboards/catalog.ts';
 import { runPanelQuery, type FilterValues, type PanelData } from '../../dashboards/query.ts';
 import { AppError, fieldProblem } from '../errors.ts';
@@ -46,6 +46,12 @@ export function openDashboard(ctx: AppContext, principal: Principal, id: string)
   return d;
 }
 
+/** Whether a panel has rows to show, and their columns (its own drill's or the dashboard's). */
+function drillDetail(d: Dashboard, p: LoadedPanel) {
+  const drill = panelDrill(d, p);
+  return { drill: drill !== undefined, drillColumns: drill ? drill.columns : null };
+}
+
 /** GET /dashboards/{id}: the file as the page needs it (no SQL). */
 export function dashboardDetail(ctx: AppContext, principal: Principal, id: string) {
   const d = openDashboard(ctx, principal, id);
@@ -65,7 +71,7 @@ export function dashboardDetail(ctx: AppContext, principal: Principal, id: strin
       ...(p.kpi ? { kpi: p.kpi } : {}),
       ...(p.table ? { table: p.table } : {}),
       ...(p.select ? { select: p.select } : {}),
-      drill: Boolean(d.drill) && p.drill !== false,
+      ...drillDetail(d, p),
     })),
   };
 }

@@ -5,7 +5,7 @@
  * panels into the containers; the filter values the page opened with are in the form already.
  */
 import type { Dashboard, FilterName } from '../../dashboards/schema.ts';
-import { panelKind } from '../../dashboards/schema.ts';
+import { panelDrill, panelKind } from '../../dashboards/schema.ts';
 import { html, Html, layout } from './html.ts';
 import { VEGA_UTIL_URL } from './vendor.ts';
 
@@ -151,7 +151,7 @@ function filtersForm(o: DashboardPageInput): Html | '' {
 function panelSection(o: DashboardPageInput, p: Dashboard['panels'][number]): Html {
   const kind = panelKind(p);
   const base = `/api/v1/dashboards/${o.dashboard.id}/panels/${p.id}`;
-  const drill = o.dashboard.drill && p.drill !== false;
+  const drill = panelDrill(o.dashboard, p) !== undefined;
   // A table of many columns takes the whole row rather than scrolling in half of it.
   const wide = (p.table?.columns.length ?? 0) > 5;
   return html`<section

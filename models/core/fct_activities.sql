@@ -8,6 +8,7 @@
 SELECT
   a.activity_id,
   a.activity_type,
+  a.subject,
   a.customer_id,
   a.opportunity_id,
   a.order_id,

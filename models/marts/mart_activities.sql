@@ -2,7 +2,7 @@
 -- @tags marts, crm, dashboards
 -- @unique_key activity_id
 -- @description One row per non-deleted activity with its owner rep and the rep's current team:
--- @description type, when it is due and when it was done (local days). Whether an open activity
+-- @description type, subject, when it is due and when it was done (local days). Whether an open activity
 -- @description is overdue depends on when you look, so the dashboard compares due_at with now()
 -- @description when it reads the rows rather than freezing it at build time.
 -- @column is_done done_at is set
@@ -11,6 +11,7 @@
 SELECT
   a.activity_id,
   a.activity_type,
+  a.subject,
   a.customer_id,
   a.opportunity_id,
   a.owner_rep_id AS rep_id,

@@ -101,7 +101,8 @@ async function load(fresh) {
 
 /** Open the rows behind `panel` for the dashboard's `query` (its filters as a query string). */
 export function openRows(dashboard, panel, query) {
-  const columns = dashboard.drill.columns.map((c) => (typeof c === 'string' ? { field: c } : c));
+  // The panel's own columns: its rows may be opportunities or stock, not the dashboard's lines.
+  const columns = panel.drillColumns.map((c) => (typeof c === 'string' ? { field: c } : c));
   current = { dashboard, panel, query, columns, sort: null, order: 'desc', cursor: null, count: 0 };
   title.textContent = `Rows behind “${panel.title}”`;
   summary.textContent = 'Loading…';
