@@ -33,6 +33,8 @@ const SCOPED_ELSEWHERE: Record<string, string> = {
     'dashboards.test.ts: images are drawn from the same rows as …/data',
   'GET /api/v1/dashboards/{id}/panels/{panel}.json':
     'dashboards.test.ts: images are drawn from the same rows as …/data',
+  'GET /api/v1/dashboards/{id}/panels/{panel}/rows':
+    "dashboards-rows.test.ts: keeps a manager to their team's lines; another team by URL is a 403",
 };
 
 /** Row counts of every table a refused request could have written. */
