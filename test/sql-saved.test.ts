@@ -6,7 +6,9 @@
  * descriptions; and neither table (nor its SQL text) ever reaching the warehouse.
  */
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteHistoryOlderThan } from '../api/sql/history.ts';
 import { tableDenial } from '../ingest/deny-list.ts';
 import { runIngest } from '../ingest/run.ts';
 import { ensureMeta, recordCatalog } from '../models/engine/meta.ts';
@@ -251,6 +253,41 @@ describeBoth('saved queries, history and schema', (kind) => {
     const byKey = await env.request('GET', '/api/v1/sql/history', { key: 'analyst' });
     expect(byKey.body.items[0]).toMatchObject({ sql: 'SELECT 42 AS x', userId: null });
     expect(byKey.body.items[0].apiKeyId).toEqual(expect.any(Number));
+  });
+
+  it('answers the query when the history cannot be written, and forgets old history', async () => {
+    await sql`ALTER TABLE sql_history RENAME TO sql_history_away`.execute(env.ops.db);
+    try {
+      const r = await as(ana, 'POST', '/sql', { sql: `SELECT 7 AS unrecorded_${marker}` });
+      expect(r.status, r.text).toBe(200);
+      expect(r.body.rows).toEqual([[7]]);
+    } finally {
+      await sql`ALTER TABLE sql_history_away RENAME TO sql_history`.execute(env.ops.db);
+    }
+    const all = await env.ops.db.selectFrom('sql_history').select('sql').execute();
+    expect(all.filter((h) => h.sql.includes('unrecorded_'))).toEqual([]);
+
+    const old = await env.ops.db
+      .insertInto('sql_history')
+      .values({
+        user_id: ana.userId,
+        api_key_id: null,
+        saved_query_id: null,
+        sql: 'SELECT 1',
+        format: 'json',
+        started_at: new Date(Date.now() - (env.config.historyDays + 1) * 86_400_000),
+        elapsed_ms: 1,
+        status: 200,
+        row_count: 1,
+        truncated: false,
+        error: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const before = await env.ops.db.selectFrom('sql_history').select('id').orderBy('id').execute();
+    expect(await deleteHistoryOlderThan(env.ops.db, env.config.historyDays)).toBe(1);
+    const after = await env.ops.db.selectFrom('sql_history').select('id').orderBy('id').execute();
+    expect(after.map((h) => h.id)).toEqual(before.map((h) => h.id).filter((id) => id !== old.id));
   });
 
   it('answers the schema an analyst may read, with the models’ descriptions', async () => {
