@@ -26,6 +26,14 @@ const UNIQUE: Record<string, Omit<FieldError, 'in'>> = {
   customers_email_unique: { field: 'email', message: 'a customer with this email already exists' },
   sales_reps_code_key: { field: 'code', message: 'a sales rep with this code already exists' },
   users_email: { field: 'email', message: 'a user with this email already exists' },
+  sql_saved_queries_user_name: {
+    field: 'name',
+    message: 'you already have a saved query with this name',
+  },
+  sql_saved_queries_key_name: {
+    field: 'name',
+    message: 'you already have a saved query with this name',
+  },
   teams_name_key: { field: 'name', message: 'a team with this name already exists' },
   product_categories_name_key: {
     field: 'name',

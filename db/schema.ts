@@ -5,6 +5,7 @@
  */
 import type { ColumnType, Generated } from 'kysely';
 import type { SessionsTable, UsersTable, UserTokensTable } from './schema-people.ts';
+import type { SqlHistoryTable, SqlSavedQueriesTable } from './schema-sql.ts';
 
 /** Decimal value: read as string, written as string or number. */
 export type Numeric = ColumnType<string, string | number, string | number>;
@@ -404,6 +405,8 @@ export interface DB {
   users: UsersTable;
   user_tokens: UserTokensTable;
   sessions: SessionsTable;
+  sql_saved_queries: SqlSavedQueriesTable;
+  sql_history: SqlHistoryTable;
 }
 
 /** The job runtime's run history (db/migrations/0400_job_runs.ts). */

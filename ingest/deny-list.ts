@@ -13,6 +13,12 @@ const DENIED_TABLES: ReadonlyMap<string, string> = new Map([
   // itself: every cycle writes a row to it, so copying it would make every cycle find a change
   // and re-trigger the next one. `GET /api/v1/jobs/{name}/runs` serves it instead.
   ['job_runs', 'job run history is bookkeeping of the refresh cycle itself'],
+  // Analysts' SQL (api/sql): text people typed, which can hold what they searched for (an email,
+  // a customer's name) and is theirs, not the business's. The history also gets a row per query,
+  // so copying it would make every refresh find a change. GET /api/v1/sql/saved and /history
+  // serve them, each person their own.
+  ['sql_saved_queries', 'saved queries are SQL text people wrote, served by /api/v1/sql/saved'],
+  ['sql_history', 'query history is SQL text people typed, served by /api/v1/sql/history'],
 ]);
 
 /** Table name patterns left out: migration bookkeeping and the ingest's own log names. */

@@ -2,11 +2,13 @@
  * `cleanup`: forget what is only kept for a while.
  * - Idempotency keys older than a day: a client retries a request within minutes, and Stripe,
  *   whose scheme ours follows, keeps keys 24 hours. Without this the table only grew.
- * - Job, ingest and model run history older than SALESOPS_HISTORY_DAYS (default 90). The
+ * - Job, ingest and model run history, and analysts' SQL history (api/sql/history.ts), older
+ *   than SALESOPS_HISTORY_DAYS (default 90). The
  *   warehouse part waits for the warehouse's turn, so it never races an ingest or a build.
  * Nothing here is business data, so nothing here makes the warehouse stale.
  */
 import { sql } from 'kysely';
+import { deleteHistoryOlderThan } from '../api/sql/history.ts';
 import { deleteRunsOlderThan } from './history.ts';
 import type { JobDefinition } from './types.ts';
 
@@ -27,7 +29,8 @@ const WAREHOUSE_HISTORY: readonly [table: string, dated: string][] = [
 
 export const cleanupJob: JobDefinition = {
   name: 'cleanup',
-  description: 'delete expired idempotency keys and run history older than SALESOPS_HISTORY_DAYS',
+  description:
+    'delete expired idempotency keys, and run and SQL history older than SALESOPS_HISTORY_DAYS',
   defaultSchedule: '30 3 * * *',
   resource: 'database',
   managersMayRun: false,
@@ -39,6 +42,7 @@ export const cleanupJob: JobDefinition = {
       ctx.app.ops.db,
     );
     const jobRuns = await deleteRunsOlderThan(ctx.app.ops.db, days);
+    const sqlHistory = await deleteHistoryOlderThan(ctx.app.ops.db, days);
     let warehouseRows = 0;
     const warehouse = ctx.app.warehouse;
     if (warehouse) {
@@ -63,11 +67,11 @@ export const cleanupJob: JobDefinition = {
       });
     }
     const idempotencyKeys = Number(keys.numAffectedRows ?? 0);
-    const rows = idempotencyKeys + jobRuns + warehouseRows;
+    const rows = idempotencyKeys + jobRuns + sqlHistory + warehouseRows;
     return {
       status: rows ? 'succeeded' : 'skipped',
       rows,
-      detail: { idempotencyKeys, jobRuns, warehouseRows, historyDays: days },
+      detail: { idempotencyKeys, jobRuns, sqlHistory, warehouseRows, historyDays: days },
     };
   },
 };

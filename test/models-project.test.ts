@@ -241,7 +241,15 @@ describe('project', () => {
       ])
       .map((m) => m[1]!);
     expect(tables).toEqual(expect.arrayContaining(['orders', 'order_rules', 'opportunity_lines']));
-    const without = ['api_keys', 'deleted_rows', 'idempotency_keys', 'job_runs', 'user_tokens'];
+    const without = [
+      'api_keys',
+      'deleted_rows',
+      'idempotency_keys',
+      'job_runs',
+      'user_tokens',
+      'sql_saved_queries',
+      'sql_history',
+    ];
     const p = loadProject();
     const missing = tables
       .filter((t) => !without.includes(t))

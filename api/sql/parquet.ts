@@ -47,14 +47,14 @@ function hugeColumns(prepared: DuckDBPreparedStatement): string {
 
 /**
  * Run `request` for `principal` and send its first `limit` rows as a Parquet file (header
- * x-row-count: the rows written). Same errors as runSql.
+ * x-row-count: the rows written, which it also returns). Same errors as runSql.
  */
 export async function sendParquet(
   ctx: AppContext,
   principal: Pick<Principal, 'role'>,
   request: SqlRequest,
   res: Response,
-): Promise<void> {
+): Promise<number> {
   const { limit, timeoutMs } = sqlLimits(ctx, principal, request);
   const gate = sqlGate(ctx);
   const file = path.join(ctx.config.exportDir, `sql-${randomUUID()}.parquet`);
@@ -101,4 +101,5 @@ export async function sendParquet(
   res.setHeader('content-length', String(fs.fstatSync(fd).size));
   res.setHeader('x-row-count', String(rows));
   await pipeline(fs.createReadStream('', { fd }), res);
+  return rows;
 }

@@ -2,7 +2,18 @@
 import { z } from 'zod';
 
 /** A parameter value: DuckDB infers its type (whole numbers INTEGER/BIGINT, text VARCHAR, …). */
-const paramValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const paramValue = z.union([
+  z.string(),
+  // A whole number past 2^53 has already lost digits in JSON: ask for the exact text instead.
+  z
+    .number()
+    .refine(
+      (n) => !Number.isInteger(n) || Number.isSafeInteger(n),
+      'a whole number past 2^53 is not exact in JSON; send it as a string',
+    ),
+  z.boolean(),
+  z.null(),
+]);
 
 /** Upper bound of `limit` for every role: a million rows is the largest answer we build. */
 export const MAX_ROW_LIMIT = 1_000_000;

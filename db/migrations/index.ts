@@ -9,6 +9,7 @@ import * as m0200 from './0200_crm_pipeline.ts';
 import * as m0300 from './0300_ledger_append_only.ts';
 import * as m0400 from './0400_job_runs.ts';
 import * as m0500 from './0500_users_sessions.ts';
+import * as m0600 from './0600_sql_saved.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_operational_schema': m0001,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0300_ledger_append_only': m0300,
   '0400_job_runs': m0400,
   '0500_users_sessions': m0500,
+  '0600_sql_saved': m0600,
 };

@@ -150,6 +150,8 @@ function seedString(name: string, s: Schema): string {
   if (s.pattern === '^[A-Z]{3}$') return 'EUR';
   if (name === 'country') return 'DE';
   if (name === 'group' || name === 'customerGroup') return 'retail';
+  // A query that runs: the probes are about the other fields, not DuckDB's parser.
+  if (name === 'sql') return 'SELECT 1 AS x';
   if (s.pattern && /\^\[a-z0-9\]/.test(s.pattern)) return 'sweep-rule';
   return 'sweep';
 }

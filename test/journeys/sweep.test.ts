@@ -73,6 +73,7 @@ async function realRows(admin: Client): Promise<RowIds> {
     models: 'mart_sales_daily',
     runs: await first('/ingest/runs?limit=1', 'runId'),
     'api-keys': spare.body?.id,
+    saved: (await admin.post('/sql/saved', { name: 'sweep saved', sql: 'SELECT 1 AS x' })).body?.id,
   };
 }
 
@@ -160,7 +161,12 @@ for (const kind of databaseKinds()) {
           const noOp = p.kind === 'empty body' && p.op.method === 'PATCH' && p.op.body;
           // A refused sign-in is recorded on purpose (docs/sign-in.md): the audit row, and the
           // failure count of a known account.
-          const recorded = p.op.path === '/login' && a.status === 401;
+          // So is every query run through POST /sql or a saved run, refused or not: its
+          // history row (docs/sql.md), and nothing else.
+          const ran =
+            /^\/api\/v1\/sql(\/saved\/\{id\}\/run)?$/.test(p.op.path) &&
+            fingerprintDiff(current, after).every((x) => x.startsWith('sql_history='));
+          const recorded = (p.op.path === '/login' && a.status === 401) || ran;
           if ((a.status >= 400 || noOp) && after !== current && !recorded) {
             const changed = fingerprintDiff(current, after).join(', ');
             const why =
