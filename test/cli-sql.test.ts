@@ -215,7 +215,7 @@ describe('salesops sql on a folder no server holds', () => {
         '0.3',
         'SELECT count(*) FROM range(100000000) a, range(100000000) b',
       ]),
-      /past its time limit of 300 ms and was stopped/,
+      /past its time limit of 300 ms and was stopped; narrow it, or pass a longer --timeout/,
     );
     expectOneLineFailure(
       await runCli(local, ['sql', '--limit', '0', 'SELECT 1']),

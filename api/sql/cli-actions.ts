@@ -40,6 +40,14 @@ function readFile(file: string): string {
   }
 }
 
+function writeOutput(file: string, text: string): void {
+  try {
+    fs.writeFileSync(file, text);
+  } catch (e) {
+    throw new CliError(`-o ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 /** The query's text and its output, in the chosen format; a note on stderr when cut. */
 export async function runOnce(
   source: SqlSource,
@@ -90,8 +98,15 @@ export async function sqlCommand(
       return;
     }
     const text = await runOnce(source, { sql, ...limits }, opts, io.note);
-    if (opts.output) fs.writeFileSync(opts.output, text);
-    else process.stdout.write(text);
+    if (opts.output) writeOutput(opts.output, text);
+    else {
+      // `salesops sql … | head` closes the pipe early: that is the reader's choice, not a failure.
+      process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(0);
+        throw e;
+      });
+      process.stdout.write(text);
+    }
   } finally {
     source.close();
   }

@@ -11,6 +11,7 @@ import { runningServer, type RunningServer } from '../../handoff.ts';
 import { CliError, openWarehouseOrExplain } from '../../runtime.ts';
 import type { Warehouse } from '../../warehouse/duckdb.ts';
 import { readSql } from '../../warehouse/read/run.ts';
+import { AppError } from '../errors.ts';
 import type { SqlAnswer } from './cli-format.ts';
 import { toCsvText } from './csv.ts';
 import { toJsonAnswer } from './json.ts';
@@ -56,7 +57,7 @@ function remoteSource(server: RunningServer): SqlSource {
     // The query's own faults read the same as when it runs here; the key's name the server.
     if (reply.status === 401 || reply.status === 403 || reply.status >= 500)
       throw new CliError(`the server at ${server.url} answered ${reply.status}: ${detail}`);
-    throw new CliError(detail);
+    throw new CliError(inCliWords(detail));
   };
   return {
     where: `the server at ${server.url}`,
@@ -97,9 +98,14 @@ async function openLocal(config: Config): Promise<Warehouse> {
   }
 }
 
+/** The API's words for its options, as the command's options (`timeoutMs` is `--timeout`). */
+function inCliWords(message: string): string {
+  return message.replace('ask for a longer timeoutMs', 'pass a longer --timeout (seconds)');
+}
+
 async function localSource(config: Config): Promise<SqlSource> {
   const warehouse = await openLocal(config);
-  const run = async (r: SqlCliRun): Promise<SqlResult> => {
+  const runHere = async (r: SqlCliRun): Promise<SqlResult> => {
     const cap = TIMEOUT_CAP_MS.admin!;
     const timeoutMs = r.timeoutMs ?? Math.min(config.sqlTimeoutMs, cap);
     if (timeoutMs > cap) throw new CliError(`--timeout: at most ${cap / 1000} seconds`);
@@ -117,6 +123,14 @@ async function localSource(config: Config): Promise<SqlSource> {
       truncated: read.truncated,
       elapsedMs: read.elapsedMs,
     };
+  };
+  const run = async (r: SqlCliRun): Promise<SqlResult> => {
+    try {
+      return await runHere(r);
+    } catch (e) {
+      if (e instanceof AppError) throw new CliError(inCliWords(e.message));
+      throw e;
+    }
   };
   return {
     where: `the warehouse ${config.warehousePath} (no server holds the folder)`,
