@@ -30,7 +30,40 @@ export interface SqlSource {
   readonly where: string;
   json(run: SqlCliRun): Promise<SqlAnswer>;
   csv(run: SqlCliRun): Promise<{ text: string; rowCount: number; truncated: boolean }>;
+  /**
+   * The readable relations with their descriptions, from the server's GET /sql/schema; undefined
+   * where there is none (an older server, or no server): `\d` then asks information_schema.
+   */
+  schema(): Promise<SchemaRelation[] | undefined>;
   close(): void;
+}
+
+/** One relation of GET /sql/schema. */
+export interface SchemaRelation {
+  schema: string;
+  name: string;
+  kind: string;
+  description: string | null;
+  columns: { name: string; type: string; description: string | null }[];
+}
+
+const text = (v: unknown) => typeof v === 'string';
+const orNull = (v: unknown) => v === null || typeof v === 'string';
+
+/** `body` when it is GET /sql/schema's answer as this command reads it, else undefined. */
+export function schemaItems(body: unknown): SchemaRelation[] | undefined {
+  const items = (body as { items?: unknown } | null)?.items;
+  if (!Array.isArray(items)) return undefined;
+  const fits = items.every(
+    (r: SchemaRelation) =>
+      text(r?.schema) &&
+      text(r.name) &&
+      text(r.kind) &&
+      orNull(r.description) &&
+      Array.isArray(r.columns) &&
+      r.columns.every((c) => text(c?.name) && text(c.type) && orNull(c.description)),
+  );
+  return fits ? (items as SchemaRelation[]) : undefined;
 }
 
 /** The running server that owns the folder (with a key), else the warehouse opened here. */
@@ -71,6 +104,15 @@ function remoteSource(server: RunningServer): SqlSource {
         rowCount: Number(reply.headers.get('x-row-count') ?? 0),
         truncated: reply.headers.get('x-truncated') === 'true',
       };
+    },
+    async schema() {
+      const reply = await server.send('GET', '/sql/schema', undefined, 'application/json');
+      if (reply.status !== 200) return undefined; // 404 before the endpoint existed
+      try {
+        return schemaItems(JSON.parse(reply.text));
+      } catch {
+        return undefined;
+      }
     },
     close() {},
   };
@@ -141,6 +183,7 @@ async function localSource(config: Config): Promise<SqlSource> {
       const result = await run(r);
       return { text: toCsvText(result), rowCount: result.rowCount, truncated: result.truncated };
     },
+    schema: async () => undefined,
     close: () => warehouse.close(),
   };
 }
