@@ -17,6 +17,7 @@
 import fs from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { registerKeyCommands } from './api/auth/commands.ts';
+import { registerSqlCommand } from './api/sql/commands.ts';
 import { registerUserCommands } from './api/users/commands.ts';
 import { DEFAULT_DEMO_ORDERS } from './db/demo/size.ts';
 import type { IngestCommandOptions } from './ingest/command.ts';
@@ -171,6 +172,7 @@ program
 registerModelCommands(program, print);
 registerImportCommand(program, print, note);
 registerJobCommands(program, print, note);
+registerSqlCommand(program, print, note);
 
 oneLineUsageErrors(program, 'salesops');
 

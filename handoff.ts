@@ -26,6 +26,18 @@ export interface RunningServer {
   owner: LockInfo;
   /** JSON in and out; a non-2xx answer becomes a ServerAnswerError with the server's detail. */
   call(method: string, urlPath: string, body?: unknown): Promise<any>;
+  /**
+   * One call with the answer as it came (any status, any format): for a command that asks for
+   * a format other than JSON (`Accept`) or words a refusal its own way.
+   */
+  send(method: string, urlPath: string, body: unknown, accept: string): Promise<ServerReply>;
+}
+
+/** A server's answer, untouched. */
+export interface ServerReply {
+  status: number;
+  headers: Headers;
+  text: string;
 }
 
 /**
@@ -54,30 +66,41 @@ export function runningServer(
     );
   }
   const url = owner.url;
+  const send = async (
+    method: string,
+    urlPath: string,
+    body: unknown,
+    accept = 'application/json',
+  ): Promise<ServerReply> => {
+    let res: Response;
+    try {
+      res = await fetch(`${url}/api/v1${urlPath}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${key}`,
+          accept,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+    } catch (e) {
+      throw new CliError(`could not reach the server at ${url}: ${(e as Error).message}`);
+    }
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  };
   return {
     url,
     owner,
+    send,
     async call(method, urlPath, body) {
-      let res: Response;
-      try {
-        res = await fetch(`${url}/api/v1${urlPath}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${key}`,
-            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          },
-          body: body !== undefined ? JSON.stringify(body) : undefined,
-        });
-      } catch (e) {
-        throw new CliError(`could not reach the server at ${url}: ${(e as Error).message}`);
-      }
-      const text = await res.text();
+      const res = await send(method, urlPath, body);
+      const text = res.text;
       const json = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
-      if (!res.ok) {
+      if (res.status < 200 || res.status > 299) {
         const fields = (json?.errors as { field: string; message: string }[] | undefined) ?? [];
         const why = fields.length
           ? fields.map((f) => `${f.field}: ${f.message}`).join('; ')
-          : String(json?.detail ?? res.statusText);
+          : String(json?.detail ?? `HTTP ${res.status}`);
         throw new ServerAnswerError(
           `the server at ${url} answered ${res.status}: ${why}`,
           res.status,
