@@ -19,19 +19,10 @@ import {
   type Finished,
   type StartedServer,
 } from './support/cli-process.ts';
+import { expectOneLineFailure } from './support/cli-expect.ts';
 import { SQL_ESCAPE_ATTEMPTS } from './support/sql-escapes.ts';
 
 const { tempDir, spawnOn, runCli, cleanup, live } = cliOnFolders('cli-sql-test-');
-
-/** One plain line on stderr, nothing on stdout, exit 1: what every explained failure looks like. */
-function expectOneLineFailure(f: Finished, pattern: RegExp): void {
-  expect(f.code, f.stderr).toBe(1);
-  expect(f.stdout).toBe('');
-  const lines = f.stderr.trimEnd().split('\n');
-  expect(lines, f.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^salesops: /);
-  expect(lines[0]).toMatch(pattern);
-}
 
 /** `salesops args…` with `input` on its stdin (not a terminal), or under a pseudo-terminal. */
 function runWithInput(

@@ -16,6 +16,7 @@ import {
   type Finished,
   type StartedServer,
 } from './support/cli-process.ts';
+import { expectOneLineFailure } from './support/cli-expect.ts';
 
 const PASSWORD = 'plum orchard at dusk 42';
 const PUBLIC_URL = 'https://sales.example.com';
@@ -24,16 +25,6 @@ const LINK = /^(\S+)\/set-password\?token=([\w-]{20,})$/;
 const { tempDir, spawnOn, runCli, cleanup } = cliOnFolders('cli-users-test-', {
   SALESOPS_PASSWORD_COST: '12',
 });
-
-/** One plain line on stderr, nothing on stdout, exit 1: what every explained failure looks like. */
-function expectOneLineFailure(f: Finished, pattern: RegExp): void {
-  expect(f.code, f.stderr).toBe(1);
-  expect(f.stdout).toBe('');
-  const lines = f.stderr.trimEnd().split('\n');
-  expect(lines, f.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^salesops: /);
-  expect(lines[0]).toMatch(pattern);
-}
 
 /** The link a command printed alone on its last stdout line → its base and token. */
 function linkOf(f: Finished): { base: string; token: string } {

@@ -24,6 +24,7 @@ import {
   type Finished,
   type StartedServer,
 } from './support/cli-process.ts';
+import { expectOneLineFailure } from './support/cli-expect.ts';
 
 const DEMO_ORDERS = 200;
 const KEY = /^so_[0-9a-f]{8}_[\w-]{43}$/;
@@ -56,16 +57,6 @@ async function countAll(server: Server, key: string, list: string): Promise<numb
     cursor = r.body.nextCursor ?? undefined;
   } while (cursor);
   return n;
-}
-
-/** One plain line on stderr, nothing on stdout, exit 1: what every explained failure looks like. */
-function expectOneLineFailure(f: Finished, pattern: RegExp): void {
-  expect(f.code, f.stderr).toBe(1);
-  expect(f.stdout).toBe('');
-  const lines = f.stderr.trimEnd().split('\n');
-  expect(lines, f.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^salesops: /);
-  expect(lines[0]).toMatch(pattern);
 }
 
 let folder: string; // the demo folder, started twice
