@@ -44,18 +44,7 @@ function runWithInput(
   const out = { stdout: '', stderr: '' };
   child.stdout.setEncoding('utf8').on('data', (s: string) => (out.stdout += s));
   child.stderr.setEncoding('utf8').on('data', (s: string) => (out.stderr += s));
-  if (!tty) child.stdin.end(input);
-  else {
-    // On a terminal, type only once the prompt shows: text that reaches the terminal while the
-    // CLI is still starting (seconds on a loaded machine) was once never read, and the test
-    // waited out its time limit.
-    const typeWhenPrompted = (s: string) => {
-      if (!s.includes('salesops=> ')) return;
-      child.stdout.off('data', typeWhenPrompted);
-      child.stdin.end(input);
-    };
-    child.stdout.on('data', typeWhenPrompted);
-  }
+  child.stdin.end(input);
   return new Promise((resolve) =>
     child.on('close', (code) => {
       live.delete(child);
