@@ -256,8 +256,11 @@ describe('salesops sql on a folder no server holds', () => {
     expect(fs.existsSync(path.join(empty, 'warehouse.duckdb'))).toBe(false);
   });
 
+  // Under script(1) the prompt has hung once in a while on a loaded machine (never reproduced
+  // alone): a bounded wait and a second try rather than a 180 s stall.
   it.skipIf(!hasScript)(
     'on a terminal: a prompt with multi-line queries, \\d and \\q',
+    { retry: 2, timeout: 45_000 },
     async () => {
       const r = await runWithInput(
         local,
@@ -315,21 +318,25 @@ describe('salesops sql beside a running salesops start', () => {
     expect(csv.stdout).toBe('amount,nothing,day\r\n12.50,,2026-01-31\r\n');
   });
 
-  it.skipIf(!hasScript)('on a terminal: the prompt asks the server, \\d included', async () => {
-    const r = await runWithInput(
-      served,
-      ['sql', '--key', server.adminKey!],
-      'SELECT 12.50::DECIMAL(10,2)\n  AS amount;\n\\d\n\\d nope\n\\q\n',
-      true,
-    );
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    const text = r.stdout.replace(/\r/g, '');
-    expect(text).toMatch(/salesops sql on the server at http:\/\/\S+\./);
-    expect(text).toMatch(/ amount\n--------\n  12\.50\n\(1 row\)/);
-    // GET /sql/schema when the server has it, else information_schema: the same first columns.
-    expect(text).toMatch(/ schema +\| name +\| type/);
-    expect(text).toMatch(/no table or view named nope that you may read/);
-  });
+  it.skipIf(!hasScript)(
+    'on a terminal: the prompt asks the server, \\d included',
+    { retry: 2, timeout: 45_000 },
+    async () => {
+      const r = await runWithInput(
+        served,
+        ['sql', '--key', server.adminKey!],
+        'SELECT 12.50::DECIMAL(10,2)\n  AS amount;\n\\d\n\\d nope\n\\q\n',
+        true,
+      );
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const text = r.stdout.replace(/\r/g, '');
+      expect(text).toMatch(/salesops sql on the server at http:\/\/\S+\./);
+      expect(text).toMatch(/ amount\n--------\n  12\.50\n\(1 row\)/);
+      // GET /sql/schema when the server has it, else information_schema: the same first columns.
+      expect(text).toMatch(/ schema +\| name +\| type/);
+      expect(text).toMatch(/no table or view named nope that you may read/);
+    },
+  );
 
   it('prints the server’s refusal as the same one line, and a bad key as the server’s answer', async () => {
     const key = server.adminKey!;
