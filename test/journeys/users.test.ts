@@ -479,14 +479,22 @@ for (const kind of databaseKinds()) {
         // landing between two reads changes the second. Read the year totals around the
         // categories and compare only when both agree (at most a few refreshes away).
         const sum = (rs: any[]) => rs.reduce((s, r) => s + cents(r.revenue), 0n);
-        const yearTotal = async () =>
-          sum((await executive.get('/reports/sales?groupBy=year')).body.rows);
+        let years = 0;
+        const yearTotal = async () => {
+          const rs = (await executive.get('/reports/sales?groupBy=year')).body.rows;
+          years = rs.length;
+          return sum(rs);
+        };
         for (let attempt = 1; ; attempt++) {
           const before = await yearTotal();
           const categories = await executive.get('/reports/sales?groupBy=category');
           const after = await yearTotal();
           if (before === after || attempt === 5) {
-            expect(sum(categories.body.rows)).toBe(after);
+            // Each row is rounded to the cent on its own, so two groupings of the same lines may
+            // differ by half a cent per row at most (seen: 1 cent on one day's demo).
+            const rows = categories.body.rows.length + years;
+            const diff = sum(categories.body.rows) - after;
+            expect(diff < 0n ? -diff : diff).toBeLessThanOrEqual(BigInt(Math.ceil(rows / 2)));
             break;
           }
         }
