@@ -220,7 +220,7 @@ describe.skipIf(!chromium)('sign-in pages in headless Chromium', () => {
       expect(links.data).not.toContain('Users');
       expect(links.data).not.toContain('Audit log');
       expect(links.data).not.toContain('Customers');
-      expect(links.tools).toEqual(['Dashboards', 'Your account', 'API reference']);
+      expect(links.tools).toEqual(['Dashboards', 'SQL console', 'Your account', 'API reference']);
       const reports = await page.getByRole('link', { name: 'Sales report' }).getAttribute('href');
       expect(reports).toMatch(/^\/api\/v1\/reports\//);
 

@@ -98,7 +98,7 @@ export function dashboardPageRoutes(ctx: AppContext, registry: RouteRegistry): R
       method: 'get',
       path: '/assets/vendor/:file',
       summary:
-        'Vega, Vega-Lite, vega-embed, vega-interpreter (and its vega-util), from node_modules',
+        'Vega, Vega-Lite, vega-embed, vega-interpreter (and its vega-util) and the console’s CodeMirror, from node_modules',
       roles: 'public',
       params: z.object({ file: z.string() }),
     },

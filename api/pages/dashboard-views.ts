@@ -6,7 +6,7 @@
  */
 import type { Dashboard, FilterName } from '../../dashboards/schema.ts';
 import { panelDrill, panelKind } from '../../dashboards/schema.ts';
-import { html, Html, layout } from './html.ts';
+import { html, Html, jsonBlock, layout } from './html.ts';
 import { VEGA_UTIL_URL } from './vendor.ts';
 
 interface PageUser {
@@ -212,12 +212,6 @@ function panelGroups(d: Dashboard): { kpi: boolean; panels: Dashboard['panels'] 
   return groups;
 }
 
-/** Data for a script, inside the page: `</` escaped so no value can end the element. */
-function jsonBlock(id: string, data: unknown): Html {
-  const json = JSON.stringify(data).replace(/</g, '\\u003c');
-  return new Html(`<script type="application/json" id="${id}">${json}</script>`);
-}
-
 /** GET /dashboards/{id}. */
 export function dashboardPage(o: DashboardPageInput): string {
   const d = o.dashboard;
@@ -228,6 +222,7 @@ export function dashboardPage(o: DashboardPageInput): string {
     csrfToken: o.csrfToken,
     wide: true,
     head: html`<link rel="stylesheet" href="/assets/dashboard.css" />
+      <link rel="stylesheet" href="/assets/vega-tooltip.css" />
       ${new Html(`<script type="importmap" nonce="${o.nonce}">${importMap}</script>`)}
       <script defer src="/assets/vendor/vega.min.js"></script>
       <script defer src="/assets/vendor/vega-lite.min.js"></script>

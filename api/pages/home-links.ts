@@ -8,8 +8,9 @@ import type { Principal } from '../auth/principal.ts';
 import type { RouteRegistry } from '../route.ts';
 import type { HomeLink } from './views.ts';
 import { DASHBOARD_PAGE_ROLES } from './dashboard-routes.ts';
+import { CONSOLE_ROLES } from './sql-routes.ts';
 
-/** Tools (pages) by the roles that may use them; dashboards and the SQL console join here. */
+/** Tools (pages) by the roles that may use them; the dashboards and the SQL console. */
 const TOOLS: { link: HomeLink; roles: 'all' | readonly string[] }[] = [
   {
     link: {
@@ -18,6 +19,14 @@ const TOOLS: { link: HomeLink; roles: 'all' | readonly string[] }[] = [
       note: 'revenue, teams, customers and stock at a glance, with filters and the rows behind',
     },
     roles: DASHBOARD_PAGE_ROLES,
+  },
+  {
+    link: {
+      href: '/sql',
+      label: 'SQL console',
+      note: 'query the warehouse, save and share queries, chart a result',
+    },
+    roles: CONSOLE_ROLES,
   },
   {
     link: { href: '/account', label: 'Your account', note: 'change your password' },

@@ -38,6 +38,12 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
   return new Html(out);
 }
 
+/** Data for a script, inside the page: `</` escaped so no value can end the element. */
+export function jsonBlock(id: string, data: unknown): Html {
+  const json = JSON.stringify(data).replace(/</g, '\\u003c');
+  return new Html(`<script type="application/json" id="${id}">${json}</script>`);
+}
+
 export interface PageOptions {
   title: string;
   /** The signed-in person, shown in the header with a sign-out button. */

@@ -18,6 +18,7 @@ import { hashToken } from '../sessions/tokens.ts';
 import { findUser, tokenUsable } from '../users/repository.ts';
 import { dashboardPageRoutes } from './dashboard-routes.ts';
 import { homeLinks } from './home-links.ts';
+import { sqlPageRoutes } from './sql-routes.ts';
 import { accountPage, homePage, loginPage, setPasswordPage } from './views.ts';
 
 const TYPES: Record<string, string> = {
@@ -27,27 +28,18 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * The pages' files, read once: the stylesheets, the tab icon and the dashboard page's modules
- * (plain ES modules, readable in view-source: no build step).
+ * The pages' files, read once: every file of ./assets — the stylesheets, the tab icon and the
+ * dashboard and console pages' modules (plain ES modules, readable in view-source: no build step).
  */
+const ASSET_DIR = new URL('./assets/', import.meta.url);
 const ASSETS: Record<string, { type: string; body: Buffer }> = Object.fromEntries(
-  [
-    'app.css',
-    'icon.svg',
-    'dashboard.css',
-    'dashboard.js',
-    'dashboard-filters.js',
-    'dashboard-format.js',
-    'dashboard-freshness.js',
-    'dashboard-panels.js',
-    'dashboard-rows.js',
-  ].map((name) => [
-    name,
-    {
-      type: TYPES[name.split('.').pop()!]!,
-      body: fs.readFileSync(new URL(`./assets/${name}`, import.meta.url)),
-    },
-  ]),
+  fs
+    .readdirSync(ASSET_DIR)
+    .filter((name) => TYPES[name.split('.').pop()!])
+    .map((name) => [
+      name,
+      { type: TYPES[name.split('.').pop()!]!, body: fs.readFileSync(new URL(name, ASSET_DIR)) },
+    ]),
 );
 
 const tokenQuery = z.object({
@@ -210,6 +202,7 @@ export function pageRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     },
   );
   router.use(dashboardPageRoutes(ctx, registry));
+  router.use(sqlPageRoutes(ctx, registry));
   return router;
 }
 

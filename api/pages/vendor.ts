@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { editorModule } from './vendor-modules.ts';
 
 const NODE_MODULES = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -69,7 +70,10 @@ function read(rel: string): Buffer | undefined {
   return body;
 }
 
-/** The vendor file `name`, read once and kept; undefined for anything not on the list. */
+/**
+ * The vendor file `name`, read once and kept; undefined for anything not on the list (here, or
+ * the SQL console's editor modules in ./vendor-modules.ts).
+ */
 export function vendorFile(name: string): Buffer | undefined {
   if (Object.hasOwn(VENDOR_FILES, name)) return read(VENDOR_FILES[name]!);
   if (name === 'vega-util.js') {
@@ -80,5 +84,5 @@ export function vendorFile(name: string): Buffer | undefined {
     }
     return shim;
   }
-  return undefined;
+  return editorModule(name);
 }

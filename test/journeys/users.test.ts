@@ -3,8 +3,9 @@
  * `salesops start`, on embedded PGlite and on PostgreSQL. The steps run in order and share one
  * installation, as the people would share one system: the data team adds a model with the CLI
  * before the server starts, the admin starts the server (which brings the warehouse up to date
- * before it serves, so the reports answer at once) and hands out keys, staff sell, a manager approves and reads the team report, an analyst exports a
- * CSV and an executive reads sales by category.
+ * before it serves, so the reports answer at once) and hands out keys, staff sell, a manager
+ * approves and reads the team report, an analyst exports a CSV, an executive reads sales by
+ * category, and an analyst answers a question in SQL and shares it with the executive.
  *
  * One file on purpose (longer than our usual ~300 lines): the people share one installation, and
  * each file pays for its own (demo, ingest, build and start: about a minute per database).
@@ -559,6 +560,57 @@ for (const kind of databaseKinds()) {
           `/dashboards/executive/panels/revenue.png?team=${other.id}`,
         );
         expect(image.status).toBe(403);
+      });
+    });
+
+    describe('an analyst answers a question in SQL and shares it with the executive', () => {
+      const QUESTION = `SELECT category_name, sum(revenue) AS revenue, count(DISTINCT order_id) AS orders
+        FROM marts.mart_sales_lines GROUP BY ALL ORDER BY category_name`;
+
+      it('runs SQL on the demo: every category, revenue exact to the cent', async () => {
+        const page = await fetch(`${server!.url}/sql`, { redirect: 'manual' });
+        expect(page.status, 'the console asks who you are first').toBe(303);
+        const r = await analyst.post('/sql', { sql: QUESTION });
+        expect(r.status, show(r)).toBe(200);
+        expect(r.body.columns.map((c: any) => c.name)).toEqual([
+          'category_name',
+          'revenue',
+          'orders',
+        ]);
+        expect(r.body.rows.length).toBeGreaterThan(1);
+        for (const [name, revenue, orders] of r.body.rows) {
+          expect(name).toEqual(expect.any(String));
+          expect(revenue, 'DECIMAL as an exact string').toMatch(/^\d+\.\d+$/);
+          expect(Number(orders)).toBeGreaterThan(0);
+        }
+      });
+
+      it('asks the same with the CLI beside the running server', async () => {
+        const sql =
+          'SELECT count(DISTINCT category_name) AS categories FROM marts.mart_sales_lines';
+        const r = await inst.cli(['sql', sql, '--format', 'csv', '--key', keys.analyst!]);
+        expect(r.code, r.stderr).toBe(0);
+        const api = await analyst.post('/sql', { sql });
+        expect(r.stdout.trim().split(/\r?\n/)).toEqual(['categories', String(api.body.rows[0][0])]);
+      });
+
+      it('saves it shared; the executive runs it but may not write SQL of their own', async () => {
+        const saved = await analyst.post('/sql/saved', {
+          name: 'Revenue by category',
+          sql: QUESTION,
+          shared: true,
+        });
+        expect(saved.status, show(saved)).toBe(201);
+        const savedId = saved.body.id as number;
+        const list = items(await executive.get('/sql/saved'));
+        expect(list.map((q) => q.name)).toEqual(['Revenue by category']);
+        const run = await executive.post(`/sql/saved/${savedId}/run`, {});
+        expect(run.status, show(run)).toBe(200);
+        const mine = await analyst.post('/sql', { sql: QUESTION });
+        // Categories do not change with a refresh; revenue may (the scheduler keeps up with staff).
+        expect(run.body.rows.map((r: any) => r[0])).toEqual(mine.body.rows.map((r: any) => r[0]));
+        const own = await executive.post('/sql', { sql: 'SELECT 1' });
+        expect(own.status, show(own)).toBe(403);
       });
     });
 
