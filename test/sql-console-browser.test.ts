@@ -159,6 +159,20 @@ describe.skipIf(!chromium)('the SQL console in headless Chromium [embedded]', ()
     expect(csv[0]).toBe('n,amount,label,day');
     expect(csv[1]).toBe('0,0.00,,2026-01-01');
     expect(csv[10_000]).toBe('9999,12498.75,row 9999,2026-05-25');
+    // The other formats: the same rows as JSON, an Arrow stream, a Parquet file.
+    const saved = async (name: string) => {
+      const [d] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name, exact: true }).click(),
+      ]);
+      return fs.readFileSync((await d.path())!);
+    };
+    const json = JSON.parse((await saved('JSON')).toString('utf8'));
+    expect(json).toMatchObject({ rowCount: 10_000, truncated: true });
+    expect(json.rows[9_999]).toEqual(['9999', '12498.75', 'row 9999', '2026-05-25']);
+    // An Arrow IPC stream opens with a continuation marker; a Parquet file with its magic bytes.
+    expect((await saved('Arrow')).readUInt32LE(0)).toBe(0xffffffff);
+    expect((await saved('Parquet')).subarray(0, 4).toString('latin1')).toBe('PAR1');
     noProblems();
   });
 

@@ -3,7 +3,7 @@
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
 
 /** Media types of the downloads, by format (the API's Accept values). */
-export const MEDIA = {
+const MEDIA = {
   json: 'application/json',
   csv: 'text/csv',
   arrow: 'application/vnd.apache.arrow.stream',
@@ -39,10 +39,10 @@ export async function api(method, url, body) {
 }
 
 /**
- * Run a query (`{sql}` or a saved query's id) in `format`; → the Response for the non-JSON
- * formats (the caller saves its body), the parsed answer for JSON.
+ * Run a query (`{sql}` or a saved query's id) in `format`; → the parsed answer for JSON, else
+ * (or with `download`) the Response, whose body the caller saves as a file.
  */
-export async function runQuery({ sql, savedId, limit, signal }, format = 'json') {
+export async function runQuery({ sql, savedId, limit, signal }, format = 'json', download = false) {
   const url = savedId ? `/api/v1/sql/saved/${savedId}/run` : '/api/v1/sql';
   const body = savedId ? {} : { sql };
   if (limit) body.limit = limit;
@@ -53,7 +53,7 @@ export async function runQuery({ sql, savedId, limit, signal }, format = 'json')
     signal,
   });
   if (!res.ok) throw await problemOf(res);
-  return format === 'json' ? res.json() : res;
+  return format === 'json' && !download ? res.json() : res;
 }
 
 /** Every page of a list answer ({items, nextCursor}), up to `max` items. */

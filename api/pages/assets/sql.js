@@ -2,7 +2,7 @@
 // rows in a table that scrolls through 10,000 smoothly, chart them, download them in every
 // format the API answers, save and share the query, and find it again in the history.
 // Executives see the shared saved queries only, and run those.
-import { api, ApiProblem, listAll, MEDIA, runQuery } from './sql-api.js';
+import { api, ApiProblem, listAll, runQuery } from './sql-api.js';
 import { chartChoices, drawChart } from './sql-chart.js';
 import { createEditor } from './sql-editor.js';
 import { showGrid, showGridMessage } from './sql-grid.js';
@@ -140,9 +140,12 @@ async function download(format) {
   if (!last) return;
   say(`Preparing the ${format.toUpperCase()} file…`);
   try {
-    const res = await runQuery({ sql: last.sql, savedId: last.savedId, limit: last.limit }, format);
-    const blob =
-      format === 'json' ? new Blob([JSON.stringify(res)], { type: MEDIA.json }) : await res.blob();
+    const res = await runQuery(
+      { sql: last.sql, savedId: last.savedId, limit: last.limit },
+      format,
+      true,
+    );
+    const blob = await res.blob();
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
     a.download = fileName(format);
