@@ -4,19 +4,10 @@
 // screen reader reads them as they are. The theme (palette, fonts, currency) is the one the
 // server draws the SVG and PNG exports with (dashboards/render-theme.ts), given in the page.
 import { expressionInterpreter } from '/assets/vendor/vega-interpreter.js';
+import { el } from './dom.js';
 import { formatValue, isNumericFormat } from './dashboard-format.js';
 
 const KPI_FORMAT = { money: 'money', count: 'integer', percent: 'percent' };
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') node.className = v;
-    else node.setAttribute(k, v);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
 
 /** The tile's comparisons: one column ("vs previous period") or the file's list. */
 function comparisons(kpi) {
