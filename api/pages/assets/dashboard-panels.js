@@ -1,10 +1,9 @@
-// Drawing one panel from its rows. Charts go through vega-embed in its CSP-safe mode: `ast: true`
-// hands expressions over as syntax trees and vega-interpreter evaluates them, so the page needs
-// no `unsafe-eval`. KPI tiles and tables are plain HTML: sharper text, selectable numbers, and a
+// Drawing one panel from its rows. Charts go through vega-embed in its CSP-safe mode
+// (./vega-embed.js). KPI tiles and tables are plain HTML: sharper text, selectable numbers, and a
 // screen reader reads them as they are. The theme (palette, fonts, currency) is the one the
 // server draws the SVG and PNG exports with (dashboards/render-theme.ts), given in the page.
-import { expressionInterpreter } from '/assets/vendor/vega-interpreter.js';
 import { el } from './dom.js';
+import { embed } from './vega-embed.js';
 import { formatValue, isNumericFormat } from './dashboard-format.js';
 
 const KPI_FORMAT = { money: 'money', count: 'integer', percent: 'percent' };
@@ -121,15 +120,7 @@ async function drawChart(body, panel, rows, theme) {
       : 260;
   const target = el('div', { class: 'chart' });
   body.replaceChildren(target);
-  return window.vegaEmbed(target, spec, {
-    ast: true,
-    expr: expressionInterpreter,
-    renderer: 'svg',
-    actions: false,
-    // Styles live in dashboard.css: the page's CSP refuses the <style> elements embed and
-    // vega-tooltip would add without its nonce.
-    defaultStyle: false,
-    tooltip: { disableDefaultStyle: true },
+  return embed(target, spec, {
     config: { ...theme, background: null, padding: 4 },
     formatLocale: theme.locale?.number,
   });

@@ -1,8 +1,7 @@
 // A quick chart of the result: pick the mark, x, y and (optionally) a colour, and vega-embed draws
-// it as the dashboards do (CSP-safe: expressions evaluated by vega-interpreter, no eval). Bars,
-// lines and areas add y up per x (and colour), as people expect of "revenue by month"; points
-// show every row.
-import { expressionInterpreter } from '/assets/vendor/vega-interpreter.js';
+// it as the dashboards do (CSP-safe, ./vega-embed.js). Bars, lines and areas add y up per x (and
+// colour), as people expect of "revenue by month"; points show every row.
+import { embed } from './vega-embed.js';
 import { isNumeric } from './sql-grid.js';
 
 const TEMPORAL = /^(DATE|TIMESTAMP|TIME)/;
@@ -123,13 +122,5 @@ export async function drawChart(target, form, result) {
   const box = document.createElement('div');
   box.className = 'chart-box';
   target.replaceChildren(box);
-  await window.vegaEmbed(box, spec, {
-    ast: true,
-    expr: expressionInterpreter,
-    renderer: 'svg',
-    actions: false,
-    // Styles are in sql.css: the CSP refuses the <style> elements embed would add.
-    defaultStyle: false,
-    tooltip: { disableDefaultStyle: true },
-  });
+  await embed(box, spec);
 }
