@@ -170,6 +170,20 @@ describe('models on the hand-made data set', () => {
     ]);
   });
 
+  it('names the RFM segment by recency and the mean of F and M (docs/segmentation.md)', async () => {
+    const rows = await rowsOf(
+      w,
+      `SELECT customer_code, rfm_cell, fm_score, segment
+       FROM marts.mart_customer_rfm ORDER BY customer_code`,
+    );
+    // C-DELT has no revenue order and so no scores and no row. fm = ⌊(F + M + 1) / 2⌋.
+    expect(rows).toEqual([
+      { customer_code: 'C-ALFA', rfm_cell: '113', fm_score: 2, segment: 'lost' },
+      { customer_code: 'C-BETA', rfm_cell: '221', fm_score: 2, segment: 'hibernating' },
+      { customer_code: 'C-GAMA', rfm_cell: '332', fm_score: 3, segment: 'need_attention' },
+    ]);
+  });
+
   it('takes the pipeline at the end of each period, the current one as of as_of', async () => {
     const rows = await rowsOf(
       w,
