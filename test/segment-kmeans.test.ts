@@ -5,12 +5,12 @@
  * stop a fit, and the silhouette's choice of k is asserted as it is on iris and on clear blobs.
  */
 import fs from 'node:fs';
-import { kMeansCluster } from 'simple-statistics';
+import { kMeansCluster, mean, silhouette } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
 import { labelClusters } from '../segment/cluster-labels.ts';
 import { fitKMeans, inertiaOf, KMeansError, refineKMeans } from '../segment/kmeans.ts';
 import { deriveSeed, mulberry32, sampleIndices } from '../segment/random.ts';
-import { chooseK } from '../segment/silhouette.ts';
+import { chooseK, meanSilhouette } from '../segment/silhouette.ts';
 
 const iris = fs
   .readFileSync(new URL('./fixtures/iris.csv', import.meta.url), 'utf8')
@@ -73,6 +73,16 @@ describe('k-means on iris, unscaled', () => {
 });
 
 describe('choosing k', () => {
+  it('computes the mean silhouette as simple-statistics does, singletons included', () => {
+    for (let k = 2; k <= 8; k++) {
+      const { labels } = fitKMeans(iris, { k, seed: 2 });
+      expect(meanSilhouette(iris, labels)).toBeCloseTo(mean(silhouette(iris, labels)), 12);
+    }
+    const points = [[0], [0.1], [0.3], [5], [9], [9.2]];
+    const labels = [0, 0, 0, 1, 2, 2]; // cluster 1 is one point: s = 0 there
+    expect(meanSilhouette(points, labels)).toBeCloseTo(mean(silhouette(points, labels)), 12);
+  });
+
   it('picks k = 3 for three clear blobs, scoring only a sample of them', () => {
     const random = mulberry32(5);
     const centres = [
