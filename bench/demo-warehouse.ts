@@ -1,7 +1,8 @@
 /**
- * The setup the warehouse benchmarks share: the demo (db/demo, seed 42, ending today) loaded into
- * a PostgreSQL database created for the run, copied into a temp DuckDB file with runIngest, with
- * progress on stderr (a 1 M-line demo takes minutes to load). `dispose()` drops both.
+ * The setup the warehouse benchmarks share: the demo (db/demo, seed 42, ending today unless told)
+ * loaded into a PostgreSQL database created for the run, copied into a temp DuckDB file with
+ * runIngest, with progress on stderr (a 1 M-line demo takes minutes to load). `dispose()` drops
+ * both. The segmentation tests use it too, with a fixed end day.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -42,8 +43,19 @@ export interface DemoWarehouse {
   dispose(): Promise<void>;
 }
 
+/** What a caller may fix beyond the size: the seed (default 42) and the as-of day (default today). */
+export interface DemoWarehouseOptions {
+  seed?: number;
+  /** A fixed end makes the data, and so every figure computed from it, the same on every day. */
+  endDate?: Date;
+}
+
 /** Load `orders` demo orders into a new database and ingest them into a new warehouse file. */
-export async function demoWarehouse(name: string, orders: number): Promise<DemoWarehouse> {
+export async function demoWarehouse(
+  name: string,
+  orders: number,
+  options: DemoWarehouseOptions = {},
+): Promise<DemoWarehouse> {
   const target = await createTestDatabase(`salesops_bench_${name}`);
   const ops = await openPostgres(target.url);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `salesops-${name}-bench-`));
@@ -63,7 +75,8 @@ export async function demoWarehouse(name: string, orders: number): Promise<DemoW
     let lastPrint = t0;
     const demo = await loadDemo(ops, {
       orders,
-      seed: 42,
+      seed: options.seed ?? 42,
+      endDate: options.endDate,
       onProgress: (p) => {
         if (p.phase !== 'orders' || performance.now() - lastPrint < 10_000) return;
         lastPrint = performance.now();
