@@ -14,32 +14,27 @@ import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { clusterFeatures, runCustomerClusters, type ClusterResult } from '../segment/clusters.ts';
 import { standardiseFeatures, toOriginalUnits } from '../segment/customer-features.ts';
+import { RFM_SEGMENTS } from '../segment/rfm-segments.ts';
 
 const END = new Date('2026-07-01T00:00:00Z');
-const DEMO_TAGS = ['loyal', 'occasional', 'lapsing', 'new', 'big_ticket'];
-const RFM_SEGMENTS = [
-  'champions',
-  'loyal',
-  'potential_loyalists',
-  'new',
-  'promising',
-  'need_attention',
-  'about_to_sleep',
-  'at_risk',
-  'cant_lose',
-  'hibernating',
-  'lost',
-];
 
 /** A Markdown table: a row per group, a column per demo tag, counts of customers, totals. */
-function confusionTable(corner: string, rows: string[], pairs: [string, string][]): string {
+function confusionTable(
+  corner: string,
+  rows: readonly string[],
+  pairs: [string, string][],
+): string {
+  // The demo's tags, most customers first (the generator's own order: loyal … big_ticket).
+  const counts = new Map<string, number>();
+  for (const [, tag] of pairs) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+  const tags = [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)!);
   const count = (row: string, tag: string) =>
     pairs.filter(([r, t]) => r === row && (tag === '' || t === tag)).length;
   const lines = [
-    `| ${corner} | ${DEMO_TAGS.map((t) => `demo:${t}`).join(' | ')} | total |`,
-    `|---|${DEMO_TAGS.map(() => '---:').join('|')}|---:|`,
-    ...rows.map((r) => `| ${r} | ${[...DEMO_TAGS, ''].map((t) => count(r, t)).join(' | ')} |`),
-    `| total | ${[...DEMO_TAGS, ''].map((t) => pairs.filter(([, x]) => t === '' || x === t).length).join(' | ')} |`,
+    `| ${corner} | ${tags.map((t) => `demo:${t}`).join(' | ')} | total |`,
+    `|---|${tags.map(() => '---:').join('|')}|---:|`,
+    ...rows.map((r) => `| ${r} | ${[...tags, ''].map((t) => count(r, t)).join(' | ')} |`),
+    `| total | ${[...tags, ''].map((t) => pairs.filter(([, x]) => t === '' || x === t).length).join(' | ')} |`,
   ];
   return lines.join('\n');
 }

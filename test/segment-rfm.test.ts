@@ -10,20 +10,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { compileModel } from '../models/engine/compile.ts';
 import { loadProject } from '../models/engine/project.ts';
-
-const SEGMENTS = [
-  'champions',
-  'loyal',
-  'potential_loyalists',
-  'new',
-  'promising',
-  'need_attention',
-  'about_to_sleep',
-  'at_risk',
-  'cant_lose',
-  'hibernating',
-  'lost',
-];
+import { RFM_SEGMENTS } from '../segment/rfm-segments.ts';
 
 /** The documented grid: recency score → the segment for fm_score 1..5. */
 function documentedGrid(): Map<number, string[]> {
@@ -39,11 +26,15 @@ function documentedGrid(): Map<number, string[]> {
 }
 
 describe('RFM segments', () => {
-  it('documents one segment per cell, every issue #16 code used', () => {
+  it('documents one segment per cell, every code used, the same codes as the model accepts', () => {
     const grid = documentedGrid();
     expect([...grid.keys()].sort()).toEqual([1, 2, 3, 4, 5]);
     for (const row of grid.values()) expect(row).toHaveLength(5);
-    expect(new Set([...grid.values()].flat())).toEqual(new Set(SEGMENTS));
+    expect(new Set([...grid.values()].flat())).toEqual(new Set(RFM_SEGMENTS));
+    const accepted = loadProject()
+      .models.get('mart_customer_rfm')!
+      .config.tests.find((t) => t.kind === 'accepted_values' && t.columns[0] === 'segment');
+    expect(accepted?.values).toEqual([...RFM_SEGMENTS]);
   });
 
   it('computes the documented segment for all 125 score combinations', async () => {
