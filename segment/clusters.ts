@@ -111,7 +111,10 @@ function typicalOf(matrix: FeatureMatrix, z: readonly number[]): TypicalCustomer
 }
 
 /** Cluster standardised features (pure: no database). Deterministic for a seed. */
-export function clusterFeatures(matrix: FeatureMatrix, options: ClusterRunOptions = {}) {
+export function clusterFeatures(
+  matrix: FeatureMatrix,
+  options: ClusterRunOptions = {},
+): ClusterResult {
   const seed = options.seed ?? DEFAULT_CLUSTER_SEED;
   const restarts = options.restarts ?? DEFAULT_RESTARTS;
   const sampleSize = options.sampleSize ?? DEFAULT_SAMPLE_SIZE;
@@ -149,7 +152,7 @@ export function clusterFeatures(matrix: FeatureMatrix, options: ClusterRunOption
     const cluster = renumber.get(fit.labels[i]!)!;
     return { ...c, cluster, label: labels[cluster]! };
   });
-  return { run, assignments } satisfies ClusterResult;
+  return { run, assignments };
 }
 
 /**
