@@ -6,7 +6,7 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { OrderStatus } from '../db/schema.ts';
+import type { OrderStatus } from '../db/schema-orders.ts';
 import { insertOrder, uniq } from './crm-fixtures.ts';
 import { readMatrix } from './support/access-matrix.ts';
 import { adminCreate, NOWHERE, seedAccessWorld, type AccessWorld } from './support/access-world.ts';
