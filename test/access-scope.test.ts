@@ -26,13 +26,13 @@ const SCOPED_ELSEWHERE: Record<string, string> = {
   'GET /api/v1/reports/sales': 'reports.test.ts: limits a manager to the reps of their team',
   'GET /api/v1/reports/team': 'reports.test.ts: matches monthly quotas … scopes a manager',
   'GET /api/v1/dashboards/{id}/panels/{panel}/data':
-    "dashboards.test.ts: a manager cannot see another team's figures by editing the URL",
+    "dashboards-api.test.ts: a manager cannot see another team's figures by editing the URL",
   'GET /api/v1/dashboards/{id}/panels/{panel}.svg':
-    'dashboards.test.ts: images are drawn from the same rows as …/data',
+    'dashboards-api.test.ts: images are drawn from the same rows as …/data',
   'GET /api/v1/dashboards/{id}/panels/{panel}.png':
-    'dashboards.test.ts: images are drawn from the same rows as …/data',
+    'dashboards-api.test.ts: images are drawn from the same rows as …/data',
   'GET /api/v1/dashboards/{id}/panels/{panel}.json':
-    'dashboards.test.ts: images are drawn from the same rows as …/data',
+    'dashboards-api.test.ts: images are drawn from the same rows as …/data',
   'GET /api/v1/dashboards/{id}/panels/{panel}/rows':
     "dashboards-rows.test.ts: keeps a manager to their team's lines; another team by URL is a 403",
 };
