@@ -10,12 +10,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
-import {
-  insertRaw,
-  loadSalesFixture,
-  seedFixtureTeams,
-  withConnection,
-} from './support/warehouse-fixtures.ts';
+import { insertRaw, withConnection } from './support/raw-tables.ts';
+import { loadSalesFixture, seedFixtureTeams } from './support/warehouse-fixtures.ts';
 
 /** 2025 orders, every line whole cents (so a sum of per-year report rows is exact). */
 async function addLastYear(env: TestEnv): Promise<void> {

@@ -9,11 +9,11 @@ import { columnField, kpiColumns, panelKind } from '../dashboards/schema.ts';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
+import { withConnection } from './support/raw-tables.ts';
 import {
   loadDashboardExtras,
   loadSalesFixture,
   seedFixtureTeams,
-  withConnection,
 } from './support/warehouse-fixtures.ts';
 
 describeBoth('dashboards API', (kind) => {

@@ -14,11 +14,8 @@ import { runProject } from '../models/engine/runner.ts';
 import { launchBrowser, screenshot, watchPage, type PageWatch } from './support/browser.ts';
 import { startTestEnv, type TestEnv } from './support/harness.ts';
 import { signInAs, type Session } from './support/sessions.ts';
-import {
-  loadSalesFixture,
-  seedFixtureTeams,
-  withConnection,
-} from './support/warehouse-fixtures.ts';
+import { withConnection } from './support/raw-tables.ts';
+import { loadSalesFixture, seedFixtureTeams } from './support/warehouse-fixtures.ts';
 
 const chromium = inject('chromiumAvailable');
 

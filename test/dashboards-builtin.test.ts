@@ -11,11 +11,11 @@ import { loadDashboards } from '../dashboards/catalog.ts';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { describeBoth, startTestEnv, tempDir, type TestEnv } from './support/harness.ts';
+import { withConnection } from './support/raw-tables.ts';
 import {
   loadDashboardExtras,
   loadSalesFixture,
   seedFixtureTeams,
-  withConnection,
 } from './support/warehouse-fixtures.ts';
 
 const VARS = { timezone: 'UTC', as_of: '2026-03-31' };

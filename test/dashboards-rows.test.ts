@@ -9,12 +9,8 @@ import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 import { asSession, signInAs } from './support/sessions.ts';
-import {
-  loadSalesFixture,
-  rowsOf,
-  seedFixtureTeams,
-  withConnection,
-} from './support/warehouse-fixtures.ts';
+import { rowsOf, withConnection } from './support/raw-tables.ts';
+import { loadSalesFixture, seedFixtureTeams } from './support/warehouse-fixtures.ts';
 
 type Row = Record<string, unknown>;
 

@@ -14,7 +14,7 @@ import { loadProject } from '../models/engine/project.ts';
 import { runProject, type RunOptions } from '../models/engine/runner.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/duckdb.ts';
 import { tempDir } from './support/harness.ts';
-import { rowsOf, withConnection } from './support/warehouse-fixtures.ts';
+import { rowsOf, withConnection } from './support/raw-tables.ts';
 
 let dir: string;
 let root: string;

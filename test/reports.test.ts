@@ -7,11 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { startTestEnv, type TestEnv } from './support/harness.ts';
-import {
-  loadSalesFixture,
-  seedFixtureTeams,
-  withConnection,
-} from './support/warehouse-fixtures.ts';
+import { withConnection } from './support/raw-tables.ts';
+import { loadSalesFixture, seedFixtureTeams } from './support/warehouse-fixtures.ts';
 
 describe('reports API', () => {
   let env: TestEnv;

@@ -9,7 +9,8 @@ import { sqlGate } from '../api/sql/service.ts';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
-import { loadSalesFixture, withConnection } from './support/warehouse-fixtures.ts';
+import { withConnection } from './support/raw-tables.ts';
+import { loadSalesFixture } from './support/warehouse-fixtures.ts';
 
 /** Ten billion rows of cross join: minutes of work, stopped long before. */
 const RUNAWAY = 'SELECT sum(a.range * b.range) AS s FROM range(100000) a, range(100000) b';
