@@ -6,11 +6,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DASHBOARDS_DIR, loadDashboards } from '../dashboards/catalog.ts';
 import { columnField, kpiColumns, panelKind } from '../dashboards/schema.ts';
-import { loadProject } from '../models/engine/project.ts';
-import { runProject } from '../models/engine/runner.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 import { withConnection } from './support/raw-tables.ts';
 import {
+  buildFixtureMarts,
   loadDashboardExtras,
   loadSalesFixture,
   seedFixtureTeams,
@@ -27,11 +26,7 @@ describeBoth('dashboards API', (kind) => {
       await loadSalesFixture(c);
       await loadDashboardExtras(c); // a lapsing customer; no sales figure changes
     });
-    const run = await runProject(env.warehouse, loadProject(), {
-      command: 'build',
-      vars: { timezone: 'UTC', as_of: '2026-03-31' },
-    });
-    expect(run.models.filter((m) => m.status !== 'success')).toEqual([]);
+    await buildFixtureMarts(env.warehouse);
   });
   afterAll(async () => {
     await env?.close();

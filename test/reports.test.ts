@@ -5,10 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../models/engine/project.ts';
-import { runProject } from '../models/engine/runner.ts';
 import { startTestEnv, type TestEnv } from './support/harness.ts';
 import { withConnection } from './support/raw-tables.ts';
-import { loadSalesFixture, seedFixtureTeams } from './support/warehouse-fixtures.ts';
+import {
+  buildFixtureMarts,
+  loadSalesFixture,
+  seedFixtureTeams,
+} from './support/warehouse-fixtures.ts';
 
 describe('reports API', () => {
   let env: TestEnv;
@@ -33,11 +36,7 @@ describe('reports API', () => {
 
   it('builds the marts', async () => {
     await withConnection(env.warehouse, loadSalesFixture);
-    const run = await runProject(env.warehouse, loadProject(), {
-      command: 'build',
-      vars: { timezone: 'UTC', as_of: '2026-03-31' },
-    });
-    expect(run.models.filter((m) => m.status !== 'success')).toEqual([]);
+    await buildFixtureMarts(env.warehouse);
   });
 
   it('groups sales by month, rounding revenue half away from zero only at the end', async () => {
@@ -172,13 +171,7 @@ describe('reports API', () => {
   });
 
   it('tells apart two customers with one name by their code', async () => {
-    const build = async () => {
-      const run = await runProject(env.warehouse, loadProject(), {
-        command: 'build',
-        vars: { timezone: 'UTC', as_of: '2026-03-31' },
-      });
-      expect(run.models.filter((m) => m.status !== 'success')).toEqual([]);
-    };
+    const build = () => buildFixtureMarts(env.warehouse);
     const twin = (sqlText: string) => withConnection(env.warehouse, (c) => c.run(sqlText));
     await twin(`INSERT INTO raw.customers (id, code, name, country) VALUES
       (104, 'C-ALF2', 'Alfa', 'FR')`);
@@ -211,13 +204,7 @@ describe('reports API', () => {
     const queries = ['groupBy=month&category=2', 'groupBy=month&category=1', 'groupBy=category'];
     const before = await Promise.all(queries.map(get));
     expect(before[0]).not.toEqual([]);
-    const build = async () => {
-      const run = await runProject(env.warehouse, loadProject(), {
-        command: 'build',
-        vars: { timezone: 'UTC', as_of: '2026-03-31' },
-      });
-      expect(run.models.filter((m) => m.status !== 'success')).toEqual([]);
-    };
+    const build = () => buildFixtureMarts(env.warehouse);
     // What ingest copies after DELETE /products/500 and DELETE /categories/2: soft deletes.
     const deleted = (at: string | null) =>
       withConnection(env.warehouse, async (c) => {

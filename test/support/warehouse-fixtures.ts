@@ -3,9 +3,34 @@
  * model, report and dashboard tests, and the operational teams and reps that match it.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { expect } from 'vitest';
 import { createApiKey } from '../../api/auth/service.ts';
+import { loadProject } from '../../models/engine/project.ts';
+import { runProject, type RunSummary } from '../../models/engine/runner.ts';
+import type { Warehouse } from '../../warehouse/duckdb.ts';
 import type { TestEnv } from './harness.ts';
-import { createRawTables, insertRaw } from './raw-tables.ts';
+import { createRawTables, insertRaw, type RawRow } from './raw-tables.ts';
+
+/** The vars the data set is built with: business dates in UTC, as of the end of its quarter. */
+export const FIXTURE_VARS = { timezone: 'UTC', as_of: '2026-03-31' };
+
+/** Build every model of the repository over the data set; the test fails unless each succeeds. */
+export async function buildFixtureMarts(w: Warehouse): Promise<RunSummary> {
+  const run = await runProject(w, loadProject(), { command: 'build', vars: FIXTURE_VARS });
+  expect(run.models.filter((m) => m.status !== 'success')).toEqual([]);
+  return run;
+}
+
+/** A raw order header numbered `SO-<id>`; the other columns take their defaults. */
+export function rawOrder(
+  id: number,
+  customer: number,
+  rep: number | null,
+  status: string,
+  at: string,
+): RawRow {
+  return { id, number: `SO-${id}`, customer_id: customer, rep_id: rep, status, ordered_at: at };
+}
 
 /**
  * The hand-made sales data set the marts and report tests assert on. Every figure in those
@@ -44,25 +69,17 @@ export async function loadSalesFixture(conn: DuckDBConnection): Promise<void> {
     { id: 1, code: 'WH-A', name: 'Main' },
     { id: 2, code: 'WH-B', name: 'Second' },
   ]);
-  const order = (id: number, customer: number, rep: number | null, status: string, at: string) => ({
-    id,
-    number: `SO-${id}`,
-    customer_id: customer,
-    rep_id: rep,
-    status,
-    ordered_at: at,
-  });
   await insertRaw(conn, 'orders', [
-    order(1000, 100, 10, 'delivered', '2026-01-15T10:00:00Z'), // 90.00 + 199.99 = 289.99
-    order(1001, 101, 11, 'shipped', '2026-01-31T23:30:00Z'), // 150.00; 1 Feb in Paris
-    order(1002, 102, 20, 'confirmed', '2026-02-10T09:00:00Z'), // 37.50 + 99.995 = 137.495
-    order(1003, 100, 10, 'cancelled', '2026-02-12T09:00:00Z'), // not revenue
-    order(1004, 100, 10, 'draft', '2026-02-13T09:00:00Z'), // not revenue
-    order(1005, 100, 10, 'pending_approval', '2026-02-14T09:00:00Z'), // not revenue
-    order(1006, 101, 11, 'returned', '2026-02-20T12:00:00Z'), // an order, revenue 0.00
-    order(1007, 102, null, 'delivered', '2026-03-05T08:00:00Z'), // 150.00, no rep
+    rawOrder(1000, 100, 10, 'delivered', '2026-01-15T10:00:00Z'), // 90.00 + 199.99 = 289.99
+    rawOrder(1001, 101, 11, 'shipped', '2026-01-31T23:30:00Z'), // 150.00; 1 Feb in Paris
+    rawOrder(1002, 102, 20, 'confirmed', '2026-02-10T09:00:00Z'), // 37.50 + 99.995 = 137.495
+    rawOrder(1003, 100, 10, 'cancelled', '2026-02-12T09:00:00Z'), // not revenue
+    rawOrder(1004, 100, 10, 'draft', '2026-02-13T09:00:00Z'), // not revenue
+    rawOrder(1005, 100, 10, 'pending_approval', '2026-02-14T09:00:00Z'), // not revenue
+    rawOrder(1006, 101, 11, 'returned', '2026-02-20T12:00:00Z'), // an order, revenue 0.00
+    rawOrder(1007, 102, null, 'delivered', '2026-03-05T08:00:00Z'), // 150.00, no rep
     {
-      ...order(1008, 101, 11, 'delivered', '2026-03-06T08:00:00Z'),
+      ...rawOrder(1008, 101, 11, 'delivered', '2026-03-06T08:00:00Z'),
       deleted_at: '2026-03-07T00:00:00Z',
     },
   ]);
