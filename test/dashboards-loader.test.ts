@@ -8,23 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDashboards } from '../dashboards/catalog.ts';
 import { panelDrill } from '../dashboards/schema.ts';
-import { tempDir } from './support/harness.ts';
-
-const PANEL = `
-  - id: p
-    title: P
-    filters: [from]
-    kpi: { value: n }
-    query: SELECT count(*) AS n FROM marts.mart_sales_lines WHERE order_date >= $from`;
-
-function dashboardFile(body: string, name = 'bad'): string {
-  const dir = tempDir('salesops-dash-');
-  fs.writeFileSync(
-    path.join(dir, `${name}.yaml`),
-    `id: ${name}\ntitle: Bad\nroles: [analyst]\nfilters: [from]\npanels:${body}\n`,
-  );
-  return dir;
-}
+import { dashboardFile, PANEL } from './support/dashboard-files.ts';
 
 async function loadError(dir: string): Promise<string> {
   try {
