@@ -24,7 +24,7 @@ type ScopeCase = { route: string; roles: Scoped[]; method: string; url: string }
 /** Scoped cells whose other-team behaviour needs built marts, checked by that suite instead. */
 const SCOPED_ELSEWHERE: Record<string, string> = {
   'GET /api/v1/reports/sales': 'reports.test.ts: limits a manager to the reps of their team',
-  'GET /api/v1/reports/team': 'reports.test.ts: matches monthly quotas … scopes a manager',
+  'GET /api/v1/reports/team': 'reports-team.test.ts: matches monthly quotas … scopes a manager',
   'GET /api/v1/dashboards/{id}/panels/{panel}/data':
     "dashboards-api.test.ts: a manager cannot see another team's figures by editing the URL",
   'GET /api/v1/dashboards/{id}/panels/{panel}.svg':
