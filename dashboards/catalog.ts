@@ -23,7 +23,8 @@ export class DashboardFileError extends Error {
   override name = 'DashboardFileError';
 }
 
-function shown(file: string): string {
+/** `file` relative to the working folder when it is below it (dashboards/executive.yaml). */
+export function shownPath(file: string): string {
   const rel = path.relative(process.cwd(), file);
   return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
 }
@@ -39,7 +40,7 @@ function firstIssue(error: z.ZodError): string {
 
 /** Parse and validate one file's text (no SQL check); throws DashboardFileError. */
 export function parseDashboard(file: string, text: string): Dashboard {
-  const fail = (msg: string) => new DashboardFileError(`${shown(file)}: ${msg}`);
+  const fail = (msg: string) => new DashboardFileError(`${shownPath(file)}: ${msg}`);
   let data: unknown;
   try {
     data = parseYaml(text);
@@ -117,7 +118,7 @@ export async function loadDashboards(dir: string = DASHBOARDS_DIR): Promise<Dash
     for (const name of files) {
       const file = path.join(dir, name);
       const dashboard = parseDashboard(file, fs.readFileSync(file, 'utf8'));
-      const at = `${shown(file)}: `;
+      const at = `${shownPath(file)}: `;
       for (const [i, panel] of dashboard.panels.entries()) {
         const shape = await checkQuery(
           parser,

@@ -10,6 +10,7 @@ import {
   dateValue,
   DuckDBTypeId,
   VARCHAR,
+  type DuckDBResultReader,
   type DuckDBType,
   type DuckDBValue,
   type Json,
@@ -18,6 +19,7 @@ import type { AppContext } from '../context.ts';
 import { readWarehouse } from '../api/reports/warehouse.ts';
 import type { FilterName, LoadedPanel } from './schema.ts';
 import { ensureOpsViews } from './ops-views.ts';
+import { queryFailed, type QuerySource } from './query-source.ts';
 
 /** Filter values as the query sees them: dates as YYYY-MM-DD, rep as the rep's id. */
 export interface FilterValues {
@@ -94,19 +96,32 @@ export function panelParameters(
   return { values, types };
 }
 
-/** Run `panel`'s query with `filters`; 503 naming the mart when the marts are not built. */
+/**
+ * Run `panel`'s query (the query of `source` in its file) with `filters`; 503 naming the mart
+ * when the marts are not built, 422 naming the file's field when DuckDB refuses the query.
+ */
 export async function runPanelQuery(
   ctx: AppContext,
   panel: Pick<LoadedPanel, 'query' | 'filters' | 'relations'>,
   filters: FilterValues,
+  source: QuerySource,
 ): Promise<PanelData> {
   const { values, types } = panelParameters(panel, filters);
   // The ops views are created on first use, so they exist before the 503 check looks for them.
   if (ctx.warehouse && panel.relations.some((r) => r.startsWith('ops.')))
     await ensureOpsViews(ctx.warehouse);
-  const reader = panel.filters.length
-    ? await readWarehouse(ctx, panel.relations, panel.query, values, types)
-    : await readWarehouse(ctx, panel.relations, panel.query);
+  let reader: DuckDBResultReader;
+  try {
+    reader = panel.filters.length
+      ? await readWarehouse(ctx, panel.relations, panel.query, values, types)
+      : await readWarehouse(ctx, panel.relations, panel.query);
+  } catch (e) {
+    const failed = queryFailed(source, e);
+    if (!failed) throw e;
+    // The server's log says it too: whoever keeps the dashboard files reads it, not the viewer.
+    ctx.logger.warn(failed.extra, failed.message);
+    throw failed;
+  }
   const names = reader.columnNames();
   const columnTypes = reader.columnTypes();
   const integer = columnTypes.map((t) => INTEGER_TYPES.has(t.typeId));

@@ -6,7 +6,7 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { OrderStatus } from '../db/schema.ts';
+import type { OrderStatus } from '../db/schema-orders.ts';
 import { insertOrder, uniq } from './crm-fixtures.ts';
 import { readMatrix } from './support/access-matrix.ts';
 import { adminCreate, NOWHERE, seedAccessWorld, type AccessWorld } from './support/access-world.ts';
@@ -24,15 +24,15 @@ type ScopeCase = { route: string; roles: Scoped[]; method: string; url: string }
 /** Scoped cells whose other-team behaviour needs built marts, checked by that suite instead. */
 const SCOPED_ELSEWHERE: Record<string, string> = {
   'GET /api/v1/reports/sales': 'reports.test.ts: limits a manager to the reps of their team',
-  'GET /api/v1/reports/team': 'reports.test.ts: matches monthly quotas … scopes a manager',
+  'GET /api/v1/reports/team': 'reports-team.test.ts: matches monthly quotas … scopes a manager',
   'GET /api/v1/dashboards/{id}/panels/{panel}/data':
-    "dashboards.test.ts: a manager cannot see another team's figures by editing the URL",
+    "dashboards-api.test.ts: a manager cannot see another team's figures by editing the URL",
   'GET /api/v1/dashboards/{id}/panels/{panel}.svg':
-    'dashboards.test.ts: images are drawn from the same rows as …/data',
+    'dashboards-api.test.ts: images are drawn from the same rows as …/data',
   'GET /api/v1/dashboards/{id}/panels/{panel}.png':
-    'dashboards.test.ts: images are drawn from the same rows as …/data',
+    'dashboards-api.test.ts: images are drawn from the same rows as …/data',
   'GET /api/v1/dashboards/{id}/panels/{panel}.json':
-    'dashboards.test.ts: images are drawn from the same rows as …/data',
+    'dashboards-api.test.ts: images are drawn from the same rows as …/data',
   'GET /api/v1/dashboards/{id}/panels/{panel}/rows':
     "dashboards-rows.test.ts: keeps a manager to their team's lines; another team by URL is a 403",
 };

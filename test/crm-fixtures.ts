@@ -3,7 +3,8 @@
  * and direct inserts for what other areas own (products, orders, order events).
  */
 import { createApiKey } from '../api/auth/service.ts';
-import type { OrderStatus, Role } from '../db/schema.ts';
+import type { Role } from '../db/schema.ts';
+import type { OrderStatus } from '../db/schema-orders.ts';
 import type { TestEnv } from './support/harness.ts';
 
 /** Two teams: North (reps n1, n2, manager nm) and South (rep s1, manager sm), with keys. */

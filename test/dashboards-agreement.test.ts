@@ -7,39 +7,24 @@
  * plus four 2025 orders below, so the comparisons have something to compare with.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadProject } from '../models/engine/project.ts';
-import { runProject } from '../models/engine/runner.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
+import { insertRaw, withConnection } from './support/raw-tables.ts';
 import {
-  insertRaw,
+  buildFixtureMarts,
   loadSalesFixture,
+  rawOrder,
   seedFixtureTeams,
-  withConnection,
 } from './support/warehouse-fixtures.ts';
 
 /** 2025 orders, every line whole cents (so a sum of per-year report rows is exact). */
 async function addLastYear(env: TestEnv): Promise<void> {
   await withConnection(env.warehouse, async (c) => {
-    const order = (
-      id: number,
-      customer: number,
-      rep: number | null,
-      status: string,
-      at: string,
-    ) => ({
-      id,
-      number: `SO-${id}`,
-      customer_id: customer,
-      rep_id: rep,
-      status,
-      ordered_at: at,
-    });
     await insertRaw(c, 'orders', [
-      order(2000, 101, 11, 'delivered', '2025-01-20T10:00:00Z'), // 62.50, Tools, DE, Ben
-      order(2001, 102, 20, 'shipped', '2025-02-15T10:00:00Z'), // 180.00, Software, FR, Cid
-      order(2002, 100, 10, 'delivered', '2025-12-20T10:00:00Z'), // 200.00, Hardware, FR, Ana
-      order(2003, 103, null, 'confirmed', '2025-03-03T10:00:00Z'), // 12.50, Tools, ES, no rep
-      order(2004, 100, 10, 'cancelled', '2025-01-10T10:00:00Z'), // not revenue
+      rawOrder(2000, 101, 11, 'delivered', '2025-01-20T10:00:00Z'), // 62.50, Tools, DE, Ben
+      rawOrder(2001, 102, 20, 'shipped', '2025-02-15T10:00:00Z'), // 180.00, Software, FR, Cid
+      rawOrder(2002, 100, 10, 'delivered', '2025-12-20T10:00:00Z'), // 200.00, Hardware, FR, Ana
+      rawOrder(2003, 103, null, 'confirmed', '2025-03-03T10:00:00Z'), // 12.50, Tools, ES, no rep
+      rawOrder(2004, 100, 10, 'cancelled', '2025-01-10T10:00:00Z'), // not revenue
     ]);
     const line = (id: number, o: number, product: number, qty: number, price: string) => ({
       id,
@@ -102,11 +87,7 @@ describeBoth('executive overview agrees with the reports API', (kind) => {
     managerNorth = await seedFixtureTeams(env);
     await withConnection(env.warehouse, loadSalesFixture);
     await addLastYear(env);
-    const run = await runProject(env.warehouse, loadProject(), {
-      command: 'build',
-      vars: { timezone: 'UTC', as_of: '2026-03-31' },
-    });
-    expect(run.models.filter((m) => m.status !== 'success')).toEqual([]);
+    await buildFixtureMarts(env.warehouse);
   });
   afterAll(async () => {
     await env?.close();

@@ -9,15 +9,14 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadProject } from '../models/engine/project.ts';
-import { runProject } from '../models/engine/runner.ts';
 import { launchBrowser, screenshot, watchPage, type PageWatch } from './support/browser.ts';
 import { startTestEnv, type TestEnv } from './support/harness.ts';
 import { signInAs, type Session } from './support/sessions.ts';
+import { withConnection } from './support/raw-tables.ts';
 import {
+  buildFixtureMarts,
   loadSalesFixture,
   seedFixtureTeams,
-  withConnection,
 } from './support/warehouse-fixtures.ts';
 
 const chromium = inject('chromiumAvailable');
@@ -82,11 +81,7 @@ describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', ()
       ])
       .execute();
     await withConnection(env.warehouse, loadSalesFixture);
-    const run = await runProject(env.warehouse, loadProject(), {
-      command: 'build',
-      vars: { timezone: 'UTC', as_of: '2026-03-31' },
-    });
-    expect(run.models.filter((m) => m.status !== 'success')).toEqual([]);
+    await buildFixtureMarts(env.warehouse);
     browser = await launchBrowser();
   });
   afterAll(async () => {

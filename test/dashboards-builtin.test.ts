@@ -11,14 +11,15 @@ import { loadDashboards } from '../dashboards/catalog.ts';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { describeBoth, startTestEnv, tempDir, type TestEnv } from './support/harness.ts';
+import { withConnection } from './support/raw-tables.ts';
 import {
+  buildFixtureMarts,
+  FIXTURE_VARS,
   loadDashboardExtras,
   loadSalesFixture,
   seedFixtureTeams,
-  withConnection,
 } from './support/warehouse-fixtures.ts';
 
-const VARS = { timezone: 'UTC', as_of: '2026-03-31' };
 const NEW_DASHBOARDS = ['sales-team', 'customers', 'inventory', 'data-health'];
 
 describe('the panel guard', () => {
@@ -65,9 +66,7 @@ describeBoth('built-in dashboards', (kind) => {
       await loadSalesFixture(c);
       await loadDashboardExtras(c);
     });
-    const run = await runProject(env.warehouse, loadProject(), { command: 'build', vars: VARS });
-    expect(run.models.filter((m) => m.status !== 'success')).toEqual([]);
-    buildRunId = run.runId;
+    buildRunId = (await buildFixtureMarts(env.warehouse)).runId;
   });
   afterAll(async () => {
     await env?.close();
@@ -287,7 +286,7 @@ describeBoth('built-in dashboards', (kind) => {
       const next = await runProject(env.warehouse, loadProject(), {
         command: 'build',
         select: ['mart_activities'],
-        vars: VARS,
+        vars: FIXTURE_VARS,
       });
       const [, now] = await rows('data-health', 'last-runs');
       expect(now!.run_id).toBe(next.runId);

@@ -5,15 +5,13 @@
  * that may read orders, and a manager kept to their own team.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadProject } from '../models/engine/project.ts';
-import { runProject } from '../models/engine/runner.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 import { asSession, signInAs } from './support/sessions.ts';
+import { rowsOf, withConnection } from './support/raw-tables.ts';
 import {
+  buildFixtureMarts,
   loadSalesFixture,
-  rowsOf,
   seedFixtureTeams,
-  withConnection,
 } from './support/warehouse-fixtures.ts';
 
 type Row = Record<string, unknown>;
@@ -27,11 +25,7 @@ describeBoth('dashboard drill-through rows', (kind) => {
     env = await startTestEnv(kind);
     managerNorth = await seedFixtureTeams(env);
     await withConnection(env.warehouse, loadSalesFixture);
-    const run = await runProject(env.warehouse, loadProject(), {
-      command: 'build',
-      vars: { timezone: 'UTC', as_of: '2026-03-31' },
-    });
-    expect(run.models.filter((m) => m.status !== 'success')).toEqual([]);
+    await buildFixtureMarts(env.warehouse);
     const [count] = await rowsOf(env.warehouse, 'SELECT count(*) AS n FROM marts.mart_sales_lines');
     lines = Number(count!.n);
   });

@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEMO_COLUMNS,
@@ -20,29 +19,15 @@ import {
   type DemoSummary,
 } from '../db/demo/index.ts';
 import { isEmptyForDemo } from '../db/demo/empty.ts';
-import { openEmbedded } from '../db/embedded.ts';
-import { migrateToLatest } from '../db/migrate.ts';
 import type { OperationalDb } from '../db/operational.ts';
-import { openPostgres } from '../db/postgres.ts';
+import { openTestDb } from './support/harness.ts';
+import { ADMIN_URL, postgresReachable } from './support/postgres.ts';
 
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const END = new Date('2025-06-15T00:00:00Z');
 const ORDERS = 2000;
 const SEED = 7;
 
-async function pgReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
-const pgOk = await pgReachable();
+const pgOk = await postgresReachable();
 if (!pgOk && process.env.CI === 'true')
   throw new Error(`CI=true but PostgreSQL is not reachable at ${ADMIN_URL}`);
 if (!pgOk)
@@ -61,29 +46,13 @@ interface Target {
 async function openEmpty(
   kind: 'postgres' | 'embedded',
 ): Promise<{ ops: OperationalDb; close(): Promise<void> }> {
-  let ops: OperationalDb;
-  let cleanup: () => Promise<void>;
-  if (kind === 'postgres') {
-    const name = `demo_test_${randomBytes(5).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    ops = await openPostgres(ADMIN_URL.replace(/\/postgres$/, `/${name}`));
-    cleanup = async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    };
-  } else {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-test-'));
-    ops = await openEmbedded(dir);
-    cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
-  }
-  await migrateToLatest(ops.db);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-test-'));
+  const { ops, dispose } = await openTestDb(kind, dir);
   return {
     ops,
     close: async () => {
-      await ops.close();
-      await cleanup();
+      await dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -14,24 +14,12 @@ import { loadProject } from '../models/engine/project.ts';
 import { runProject, type RunOptions } from '../models/engine/runner.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/duckdb.ts';
 import { tempDir } from './support/harness.ts';
-import { rowsOf, withConnection } from './support/warehouse-fixtures.ts';
+import { FIXTURE_FILES, FIXTURE_RAW, RESET_SCHEMAS } from './support/model-fixture-project.ts';
+import { rowsOf, withConnection } from './support/raw-tables.ts';
 
 let dir: string;
 let root: string;
 let w: Warehouse;
-
-const SOURCES = {
-  sources: {
-    raw: {
-      tables: {
-        items: {
-          freshness: { loaded_at_field: 'updated_at', warn_after_hours: 1, error_after_hours: 2 },
-        },
-        owners: {},
-      },
-    },
-  },
-};
 
 function write(files: Record<string, string>): void {
   for (const [rel, text] of Object.entries(files)) {
@@ -53,41 +41,9 @@ beforeAll(async () => {
 
 beforeEach(async () => {
   root = path.join(dir, `project-${Date.now()}-${Math.random().toString(36).slice(2)}`, 'models');
-  await sql(`DROP SCHEMA IF EXISTS raw CASCADE; DROP SCHEMA IF EXISTS staging CASCADE;
-    DROP SCHEMA IF EXISTS core CASCADE; DROP SCHEMA IF EXISTS marts CASCADE;
-    DROP SCHEMA IF EXISTS meta CASCADE;`);
-  await sql(`CREATE SCHEMA raw;
-    CREATE TABLE raw.owners (id BIGINT, name VARCHAR);
-    INSERT INTO raw.owners VALUES (1, 'Ann'), (2, 'Bob');
-    CREATE TABLE raw.items (id BIGINT, name VARCHAR, kind VARCHAR, owner_id BIGINT,
-      price DECIMAL(14,2), updated_at TIMESTAMPTZ);
-    INSERT INTO raw.items VALUES
-      (1, 'bolt', 'part', 1, 1.50, now() - INTERVAL 10 MINUTE),
-      (2, 'nut', 'part', 2, 0.25, now() - INTERVAL 10 MINUTE),
-      (3, 'saw', 'tool', 1, 20.00, now() - INTERVAL 10 MINUTE);`);
-  write({
-    'sources.json': JSON.stringify(SOURCES),
-    'staging/stg_items.sql': "-- @test unique id\nSELECT * FROM {{ source('raw', 'items') }}",
-    'staging/stg_owners.sql': "SELECT * FROM {{ source('raw', 'owners') }}",
-    'core/dim_items.sql': [
-      '-- @materialized table',
-      '-- @test unique id',
-      '-- @test not_null id, name',
-      "SELECT id, name, kind, owner_id, price FROM {{ ref('stg_items') }}",
-    ].join('\n'),
-    'core/fct_items.sql': [
-      '-- @materialized incremental',
-      '-- @unique_key id',
-      '-- @watermark updated_at',
-      '-- @test unique id',
-      "SELECT id, price, updated_at FROM {{ ref('stg_items') }} AS i",
-      "WHERE {{ incremental_filter('i.updated_at') }}",
-    ].join('\n'),
-    'marts/mart_kinds.sql': [
-      '-- @materialized table',
-      "SELECT kind, count(*) AS n, sum(price) AS price FROM {{ ref('dim_items') }} GROUP BY kind",
-    ].join('\n'),
-  });
+  await sql(RESET_SCHEMAS);
+  await sql(FIXTURE_RAW);
+  write(FIXTURE_FILES);
 });
 
 afterAll(() => {

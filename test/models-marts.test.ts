@@ -11,12 +11,8 @@ import { loadProject, type Project } from '../models/engine/project.ts';
 import { runProject, type RunSummary } from '../models/engine/runner.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/duckdb.ts';
 import { tempDir } from './support/harness.ts';
-import {
-  insertRaw,
-  loadSalesFixture,
-  rowsOf,
-  withConnection,
-} from './support/warehouse-fixtures.ts';
+import { insertRaw, rowsOf, withConnection } from './support/raw-tables.ts';
+import { loadSalesFixture } from './support/warehouse-fixtures.ts';
 
 const VARS = { timezone: 'UTC', as_of: '2026-03-31' };
 

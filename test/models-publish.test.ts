@@ -26,7 +26,7 @@ import {
 } from '../models/engine/selection.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/duckdb.ts';
 import { tempDir } from './support/harness.ts';
-import { rowsOf, withConnection } from './support/warehouse-fixtures.ts';
+import { rowsOf, withConnection } from './support/raw-tables.ts';
 
 let dir: string;
 let root: string;

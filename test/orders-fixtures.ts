@@ -152,3 +152,64 @@ export async function setRule(
   const r = await env.request('PATCH', `/api/v1/order-rules/${id}`, { body: patch });
   expect(r.status, r.text).toBe(200);
 }
+
+/** The stock and customer every order suite starts from. */
+export interface OrderStock {
+  warehouseId: number;
+  /** 10.00 (cost 4.00), 100,000 in stock. */
+  productId: number;
+  /** 30,000.00, above the approval threshold; 1,000 in stock. */
+  bigProductId: number;
+  customerId: number;
+}
+
+/** Seed `env` with a warehouse holding the order suites' two products, and a customer. */
+export async function seedOrderStock(env: TestEnv): Promise<OrderStock> {
+  const warehouseId = await makeWarehouse(env);
+  const productId = await makeProduct(env, { listPrice: '10.00', cost: '4.00' });
+  const bigProductId = await makeProduct(env, { listPrice: '30000.00' });
+  await receive(env, productId, warehouseId, 100_000);
+  await receive(env, bigProductId, warehouseId, 1_000);
+  const customerId = await makeCustomer(env);
+  return { warehouseId, productId, bigProductId, customerId };
+}
+
+/**
+ * The order suites' calls on `world()`, read at each call (the suite's beforeAll fills it in):
+ * create a draft, act on an order, and an order moved into a status through the API.
+ */
+export function orderCalls(world: () => OrderStock & { env: TestEnv }) {
+  const create = (body: unknown, key = 'staff') =>
+    world().env.request('POST', '/api/v1/orders', { body, key });
+  const act = (id: number, action: string, body?: unknown, key = 'manager') =>
+    world().env.request('POST', `/api/v1/orders/${id}/${action}`, { key, body });
+
+  /** An order of `qty` × product, moved into `status` through the API. */
+  async function orderIn(status: string, qty = 2): Promise<number> {
+    const { env, productId, bigProductId, customerId } = world();
+    const pid = status === 'pending_approval' ? bigProductId : productId;
+    const r = await create({ customerId, lines: [{ productId: pid, quantity: qty }] });
+    expect(r.status, r.text).toBe(201);
+    const id = r.body.id as number;
+    const path: Record<string, string[]> = {
+      draft: [],
+      pending_approval: ['confirm'],
+      confirmed: ['confirm'],
+      shipped: ['confirm', 'ship'],
+      delivered: ['confirm', 'ship', 'deliver'],
+      cancelled: ['cancel'],
+      returned: ['confirm', 'ship', 'return'],
+    };
+    for (const a of path[status]!) {
+      const body =
+        a === 'return' ? { lines: [{ lineId: r.body.lines[0].id, quantity: 1 }] } : undefined;
+      const res = await act(id, a, body);
+      expect(res.status, res.text).toBe(200);
+    }
+    const got = await env.request('GET', `/api/v1/orders/${id}`);
+    expect(got.body.status).toBe(status);
+    return id;
+  }
+
+  return { create, act, orderIn };
+}

@@ -13,7 +13,7 @@ import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 import { makeCustomer, makeProduct, makeWarehouse, receive } from './orders-fixtures.ts';
-import { rowsOf } from './support/warehouse-fixtures.ts';
+import { rowsOf } from './support/raw-tables.ts';
 
 interface Line {
   quantity: number;

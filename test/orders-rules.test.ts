@@ -22,7 +22,7 @@ import {
   TRANSITIONS,
   type OrderAction,
 } from '../api/orders/state-machine.ts';
-import type { OrderStatus } from '../db/schema.ts';
+import type { OrderStatus } from '../db/schema-orders.ts';
 
 describe('money', () => {
   it('is exact and rounds half away from zero only when formatted', () => {

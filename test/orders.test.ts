@@ -1,4 +1,8 @@
-/** Orders over HTTP on both databases: creation, every transition, rules, cancel/return stock. */
+/**
+ * Orders over HTTP on both databases: creation, every transition, scope, lists and bad input.
+ * Stock (reserve, ship, release, return) is in test/orders-stock.test.ts, the rules checked on
+ * confirm in test/orders-confirm-rules.test.ts.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 import {
@@ -6,10 +10,9 @@ import {
   makeCustomer,
   makeProduct,
   makeRepWithKey,
-  makeWarehouse,
+  orderCalls,
   receive,
-  setRule,
-  stockOf,
+  seedOrderStock,
   writeCounts,
 } from './orders-fixtures.ts';
 
@@ -20,45 +23,12 @@ describeBoth('orders', (kind) => {
   let bigProductId: number; // 30000.00, above the approval threshold
   let customerId: number;
 
-  const create = (body: unknown, key = 'staff') =>
-    env.request('POST', '/api/v1/orders', { body, key });
-  const act = (id: number, action: string, body?: unknown, key = 'manager') =>
-    env.request('POST', `/api/v1/orders/${id}/${action}`, { key, body });
-
-  /** An order of `qty` × product, moved into `status` through the API. */
-  async function orderIn(status: string, qty = 2): Promise<number> {
-    const pid = status === 'pending_approval' ? bigProductId : productId;
-    const r = await create({ customerId, lines: [{ productId: pid, quantity: qty }] });
-    expect(r.status, r.text).toBe(201);
-    const id = r.body.id as number;
-    const path: Record<string, string[]> = {
-      draft: [],
-      pending_approval: ['confirm'],
-      confirmed: ['confirm'],
-      shipped: ['confirm', 'ship'],
-      delivered: ['confirm', 'ship', 'deliver'],
-      cancelled: ['cancel'],
-      returned: ['confirm', 'ship', 'return'],
-    };
-    for (const a of path[status]!) {
-      const body =
-        a === 'return' ? { lines: [{ lineId: r.body.lines[0].id, quantity: 1 }] } : undefined;
-      const res = await act(id, a, body);
-      expect(res.status, res.text).toBe(200);
-    }
-    const got = await env.request('GET', `/api/v1/orders/${id}`);
-    expect(got.body.status).toBe(status);
-    return id;
-  }
+  const world = () => ({ env, warehouseId, productId, bigProductId, customerId });
+  const { create, act, orderIn } = orderCalls(world);
 
   beforeAll(async () => {
     env = await startTestEnv(kind);
-    warehouseId = await makeWarehouse(env);
-    productId = await makeProduct(env, { listPrice: '10.00', cost: '4.00' });
-    bigProductId = await makeProduct(env, { listPrice: '30000.00' });
-    await receive(env, productId, warehouseId, 100_000);
-    await receive(env, bigProductId, warehouseId, 1_000);
-    customerId = await makeCustomer(env);
+    ({ warehouseId, productId, bigProductId, customerId } = await seedOrderStock(env));
   });
   afterAll(async () => {
     await env?.close();
@@ -193,231 +163,6 @@ describeBoth('orders', (kind) => {
       expect((await act(id, 'approve', undefined, 'staff')).status).toBe(403);
       expect((await act(id, 'approve', undefined, 'manager')).body.status).toBe('confirmed');
     });
-  });
-
-  it('confirm reserves, ship deducts, and the ledger follows', async () => {
-    const before = await stockOf(env, productId, warehouseId);
-    const id = await orderIn('draft', 5);
-    await act(id, 'confirm');
-    const reserved = await stockOf(env, productId, warehouseId);
-    expect(reserved).toMatchObject({ onHand: before.onHand, reserved: before.reserved + 5 });
-    await act(id, 'ship');
-    const shipped = await stockOf(env, productId, warehouseId);
-    expect(shipped).toMatchObject({ onHand: before.onHand - 5, reserved: before.reserved });
-    const ledger = await env.request('GET', `/api/v1/stock/movements?orderId=${id}`);
-    expect(ledger.body.items.map((m: any) => [m.type, m.onHandDelta, m.reservedDelta])).toEqual([
-      ['reservation', 0, 5],
-      ['shipment', -5, -5],
-    ]);
-    await expectLedgerMatchesLevels(env);
-  });
-
-  it('cancel releases the reservation (from confirmed and from pending approval)', async () => {
-    for (const [status, pid] of [
-      ['confirmed', productId],
-      ['pending_approval', bigProductId],
-    ] as const) {
-      const before = await stockOf(env, pid, warehouseId);
-      const id = await orderIn(status, 4);
-      expect((await stockOf(env, pid, warehouseId)).available).toBe(before.available - 4);
-      const r = await act(id, 'cancel', { reason: 'customer changed mind' });
-      expect(r.body.status).toBe('cancelled');
-      expect(await stockOf(env, pid, warehouseId)).toEqual(before);
-    }
-    await expectLedgerMatchesLevels(env);
-  });
-
-  it('return puts stock back and adjusts the total; over-returning is refused', async () => {
-    const r = await create({ customerId, lines: [{ productId, quantity: 4, discount: '0.1' }] });
-    const id = r.body.id;
-    await act(id, 'confirm');
-    await act(id, 'ship');
-    const before = await stockOf(env, productId, warehouseId);
-    const lineId = r.body.lines[0].id;
-    const partial = await act(id, 'return', {
-      lines: [{ lineId, quantity: 1 }],
-      reason: 'damaged',
-    });
-    expect(partial.status, partial.text).toBe(200);
-    expect(partial.body).toMatchObject({
-      status: 'returned',
-      total: '27.00',
-      returnedTotal: '9.00',
-      subtotal: '40.00',
-    });
-    expect(partial.body.lines[0].returnedQuantity).toBe(1);
-    expect((await stockOf(env, productId, warehouseId)).onHand).toBe(before.onHand + 1);
-    const tooMany = await act(id, 'return', { lines: [{ lineId, quantity: 4 }] });
-    expect(tooMany.status).toBe(422);
-    expect(tooMany.body.errors[0].field).toBe('lines.0.quantity');
-    const unknownLine = await act(id, 'return', { lines: [{ lineId: 999_999, quantity: 1 }] });
-    expect(unknownLine.status).toBe(422);
-    const rest = await act(id, 'return', { lines: [{ lineId, quantity: 3 }] });
-    expect(rest.body).toMatchObject({ total: '0.00', returnedTotal: '36.00' });
-    expect((await stockOf(env, productId, warehouseId)).onHand).toBe(before.onHand + 4);
-    await expectLedgerMatchesLevels(env);
-  });
-
-  it('delivers a shipped order partly returned in transit, but not one delivered or all back', async () => {
-    const r = await create({ customerId, lines: [{ productId, quantity: 3 }] });
-    const id = r.body.id;
-    const lineId = r.body.lines[0].id;
-    await act(id, 'confirm');
-    await act(id, 'ship');
-    expect((await act(id, 'return', { lines: [{ lineId, quantity: 1 }] })).body.status).toBe(
-      'returned',
-    );
-    const delivered = await act(id, 'deliver');
-    expect(delivered.status, delivered.text).toBe(200);
-    expect(delivered.body).toMatchObject({ status: 'delivered', total: '20.00' });
-    expect(delivered.body.deliveredAt).toBeTruthy();
-    expect(delivered.body.events.at(-1)).toMatchObject({
-      fromStatus: 'returned',
-      toStatus: 'delivered',
-    });
-    // Delivered, then returned again: delivering once more is refused.
-    await act(id, 'return', { lines: [{ lineId, quantity: 1 }] });
-    const twice = await act(id, 'deliver');
-    expect(twice.status).toBe(409);
-    expect(twice.body.detail).toMatch(/delivered before/);
-    // Everything back before delivery: nothing left to deliver.
-    const all = await create({ customerId, lines: [{ productId, quantity: 2 }] });
-    await act(all.body.id, 'confirm');
-    await act(all.body.id, 'ship');
-    await act(all.body.id, 'return', { lines: [{ lineId: all.body.lines[0].id, quantity: 2 }] });
-    const nothing = await act(all.body.id, 'deliver');
-    expect(nothing.status).toBe(409);
-    expect(nothing.body.detail).toMatch(/every unit came back/);
-    await expectLedgerMatchesLevels(env);
-  });
-
-  describe('rules on confirm', () => {
-    it('credit limit: open unpaid orders plus this one must fit', async () => {
-      const c = await makeCustomer(env, { creditLimit: '100.00' });
-      const a = await create({ customerId: c, lines: [{ productId, quantity: 6 }] });
-      expect((await act(a.body.id, 'confirm')).status).toBe(200); // 60 ≤ 100
-      const b = await create({ customerId: c, lines: [{ productId, quantity: 5 }] });
-      const refused = await act(b.body.id, 'confirm'); // 60 + 50 > 100
-      expect(refused.status).toBe(422);
-      expect(refused.body.failedRules).toEqual([
-        expect.objectContaining({ ruleId: 'credit-limit', kind: 'credit_limit' }),
-      ]);
-      const ok = await create({ customerId: c, lines: [{ productId, quantity: 4 }] });
-      expect((await act(ok.body.id, 'confirm')).status).toBe(200); // 60 + 40 = 100
-    });
-
-    it('blocked customers cannot confirm; every failing rule is listed at once', async () => {
-      const c = await makeCustomer(env, { blocked: true, creditLimit: '5.00' });
-      const o = await create({ customerId: c, lines: [{ productId, quantity: 1 }] });
-      const before = await writeCounts(env);
-      const r = await act(o.body.id, 'confirm');
-      expect(r.status).toBe(422);
-      expect(r.body.failedRules.map((f: any) => f.ruleId).sort()).toEqual([
-        'blocked-customer',
-        'credit-limit',
-      ]);
-      expect(await writeCounts(env)).toEqual(before);
-      expect((await env.request('GET', `/api/v1/orders/${o.body.id}`)).body.status).toBe('draft');
-    });
-
-    it('minimum order value, and max discount re-checked on confirm', async () => {
-      const created = await env.request('POST', '/api/v1/order-rules', {
-        body: { id: 'min-value', kind: 'minimum_order_value', params: { amount: '25.00' } },
-      });
-      expect(created.status, created.text).toBe(201);
-      try {
-        const small = await create({
-          customerId,
-          lines: [{ productId, quantity: 2, discount: '0.1' }],
-        });
-        await setRule(env, 'max-discount', { params: { caps: { staff: '0.05' } } });
-        const r = await act(small.body.id, 'confirm');
-        expect(r.status).toBe(422);
-        expect(r.body.failedRules.map((f: any) => f.ruleId).sort()).toEqual([
-          'max-discount',
-          'min-value',
-        ]);
-        const big = await create({ customerId, lines: [{ productId, quantity: 3 }] });
-        expect((await act(big.body.id, 'confirm')).status).toBe(200);
-      } finally {
-        await setRule(env, 'max-discount', { params: { caps: { staff: '0.10' } } });
-        await env.request('DELETE', '/api/v1/order-rules/min-value');
-      }
-    });
-
-    it('approval above a total routes to pending_approval; an inactive rule does not', async () => {
-      const o = await create({ customerId, lines: [{ productId: bigProductId, quantity: 1 }] });
-      const r = await act(o.body.id, 'confirm');
-      expect(r.body.status).toBe('pending_approval');
-      expect(r.body.events.at(-1).payload.approvalRules[0].ruleId).toBe('approval-above-total');
-      await setRule(env, 'approval-above-total', { active: false });
-      try {
-        const o2 = await create({ customerId, lines: [{ productId: bigProductId, quantity: 1 }] });
-        expect((await act(o2.body.id, 'confirm')).body.status).toBe('confirmed');
-      } finally {
-        await setRule(env, 'approval-above-total', { active: true });
-      }
-    });
-
-    it('managers and admins may exceed the discount cap; a manager cap cannot be written', async () => {
-      for (const [method, path, body] of [
-        ['PATCH', '/api/v1/order-rules/max-discount', { params: { caps: { manager: '0.2' } } }],
-        [
-          'POST',
-          '/api/v1/order-rules',
-          { id: 'cap-mgr', kind: 'max_discount', params: { caps: { manager: '0.2' } } },
-        ],
-      ] as const) {
-        const r = await env.request(method, path, { body });
-        expect(r.status, r.text).toBe(400);
-        expect(r.body.errors.map((e: any) => e.field)).toEqual(['params.caps.manager']);
-      }
-      // A manager cap already stored (written before this rule, or by the demo) is ignored.
-      await env.ops.db
-        .updateTable('order_rules')
-        .set({ params: JSON.stringify({ caps: { staff: '0.10', manager: '0.05' } }) })
-        .where('id', '=', 'max-discount')
-        .execute();
-      try {
-        const body = { customerId, lines: [{ productId, quantity: 1, discount: '0.3' }] };
-        for (const key of ['manager', 'admin']) {
-          const o = await create(body, key);
-          expect(o.status, o.text).toBe(201);
-          expect((await act(o.body.id, 'confirm', undefined, key)).body.status).toBe('confirmed');
-        }
-        expect((await create(body, 'staff')).status).toBe(422);
-      } finally {
-        await setRule(env, 'max-discount', { params: { caps: { staff: '0.10' } } });
-      }
-    });
-
-    it('rule parameters are validated per kind', async () => {
-      const bad = await env.request('POST', '/api/v1/order-rules', {
-        body: { id: 'bad-one', kind: 'approval_above_total', params: { threshold: 'lots' } },
-      });
-      expect(bad.status).toBe(400);
-      expect(bad.body.errors[0].field).toBe('params.threshold');
-      const patch = await env.request('PATCH', '/api/v1/order-rules/max-discount', {
-        body: { params: { caps: { staff: '2' } } },
-      });
-      expect(patch.status).toBe(400);
-      expect(
-        (await env.request('POST', '/api/v1/order-rules', { key: 'manager', body: {} })).status,
-      ).toBe(403);
-      const list = await env.request('GET', '/api/v1/order-rules', { key: 'staff' });
-      expect(list.body.items.map((r: any) => r.id)).toContain('credit-limit');
-    });
-  });
-
-  it('refuses to reserve more than is available (409) and writes nothing', async () => {
-    const p = await makeProduct(env);
-    await receive(env, p, warehouseId, 3);
-    const o = await create({ customerId, lines: [{ productId: p, quantity: 4 }] });
-    const before = await writeCounts(env);
-    const r = await act(o.body.id, 'confirm');
-    expect(r.status).toBe(409);
-    expect(r.body.shortages).toEqual([{ productId: p, warehouseId, requested: 4, available: 3 }]);
-    expect(await writeCounts(env)).toEqual(before);
   });
 
   it('scopes staff to their team: other teams’ orders are 404, lists leave them out', async () => {

@@ -10,7 +10,7 @@ import { tableFromIPC, util } from 'apache-arrow';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 import { observeAnswer } from './support/observe.ts';
-import { withConnection } from './support/warehouse-fixtures.ts';
+import { withConnection } from './support/raw-tables.ts';
 
 const QUERY = 'SELECT * FROM marts.sql_values ORDER BY id';
 

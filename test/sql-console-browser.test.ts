@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchBrowser, screenshot, watchPage, type PageWatch } from './support/browser.ts';
 import { startTestEnv, type TestEnv } from './support/harness.ts';
 import { signInAs, type Session } from './support/sessions.ts';
-import { withConnection } from './support/warehouse-fixtures.ts';
+import { withConnection } from './support/raw-tables.ts';
 
 const chromium = inject('chromiumAvailable');
 

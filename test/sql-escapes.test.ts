@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 import { SQL_ESCAPE_ATTEMPTS } from './support/sql-escapes.ts';
-import { rowsOf, withConnection } from './support/warehouse-fixtures.ts';
+import { rowsOf, withConnection } from './support/raw-tables.ts';
 
 const ATTEMPTS = SQL_ESCAPE_ATTEMPTS;
 

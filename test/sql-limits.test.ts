@@ -6,10 +6,9 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sqlGate } from '../api/sql/service.ts';
-import { loadProject } from '../models/engine/project.ts';
-import { runProject } from '../models/engine/runner.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
-import { loadSalesFixture, withConnection } from './support/warehouse-fixtures.ts';
+import { withConnection } from './support/raw-tables.ts';
+import { buildFixtureMarts, loadSalesFixture } from './support/warehouse-fixtures.ts';
 
 /** Ten billion rows of cross join: minutes of work, stopped long before. */
 const RUNAWAY = 'SELECT sum(a.range * b.range) AS s FROM range(100000) a, range(100000) b';
@@ -22,11 +21,7 @@ describeBoth('SQL limits', (kind) => {
   beforeAll(async () => {
     env = await startTestEnv(kind);
     await withConnection(env.warehouse, loadSalesFixture);
-    const run = await runProject(env.warehouse, loadProject(), {
-      command: 'build',
-      vars: { timezone: 'UTC', as_of: '2026-03-31' },
-    });
-    expect(run.models.filter((m) => m.status !== 'success')).toEqual([]);
+    await buildFixtureMarts(env.warehouse);
   });
   afterAll(async () => {
     await env?.close();

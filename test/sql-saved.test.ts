@@ -16,7 +16,7 @@ import { loadProject } from '../models/engine/project.ts';
 import { duckRows } from './ingest-support.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 import { asSession, signInAs, type Session } from './support/sessions.ts';
-import { withConnection } from './support/warehouse-fixtures.ts';
+import { withConnection } from './support/raw-tables.ts';
 
 /** Ten billion rows of cross join: stopped at its time limit long before it ends. */
 const RUNAWAY = 'SELECT sum(a.range * b.range) AS s FROM range(100000) a, range(100000) b';

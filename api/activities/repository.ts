@@ -1,6 +1,7 @@
 /** SQL for activities. Visibility follows both the activity's owner and its customer's owner. */
 import { sql, type Insertable, type Kysely, type Transaction, type Updateable } from 'kysely';
-import type { ActivitiesTable, ActivityType, DB } from '../../db/schema.ts';
+import type { DB } from '../../db/schema.ts';
+import type { ActivitiesTable, ActivityType } from '../../db/schema-crm.ts';
 import { ownerVisible } from '../auth/scope.ts';
 import { updateRowById } from '../../db/update-row.ts';
 

@@ -1,7 +1,7 @@
 /** Request/response shapes for activities, and the row → DTO mapper. */
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
-import type { ActivitiesTable } from '../../db/schema.ts';
+import type { ActivitiesTable } from '../../db/schema-crm.ts';
 import { flagQuery, iso, optionalText, requiredText } from '../customers/fields.ts';
 import { pageSchema, paginationQuery } from '../pagination.ts';
 import { idInput, idText, timestampInput } from '../fields.ts';

@@ -1,13 +1,13 @@
 /** SQL for categories, products, price history and price lists. */
 import { sql, type Insertable, type Kysely, type Transaction, type Updateable } from 'kysely';
 import type { IdPage } from '../pagination.ts';
+import type { DB } from '../../db/schema.ts';
 import type {
-  DB,
   PriceListItemsTable,
   PriceListsTable,
   ProductCategoriesTable,
   ProductsTable,
-} from '../../db/schema.ts';
+} from '../../db/schema-catalog.ts';
 import type { PriceCandidate } from './price.ts';
 import { listLiveRowsById } from '../../db/live-rows.ts';
 import { updateRowById } from '../../db/update-row.ts';

@@ -8,7 +8,7 @@ import type {
   ProductCategoriesTable,
   ProductPriceHistoryTable,
   ProductsTable,
-} from '../../db/schema.ts';
+} from '../../db/schema-catalog.ts';
 import { formatPrice } from '../orders/money.ts';
 import { customerGroupInput } from '../customers/fields.ts';
 import { idInput, idParams, idText, priceInput, timestampInput } from '../fields.ts';

@@ -3,7 +3,8 @@
  * category-service.ts, price lists in price-list-service.ts.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { DB, ProductsTable } from '../../db/schema.ts';
+import type { DB } from '../../db/schema.ts';
+import type { ProductsTable } from '../../db/schema-catalog.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { canSeeOwner, visibleRepIds } from '../auth/scope.ts';

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { COUNTRY_CODES, NOT_A_COUNTRY } from '../../db/countries.ts';
-import { CUSTOMER_GROUPS } from '../../db/schema.ts';
+import { CUSTOMER_GROUPS } from '../../db/schema-crm.ts';
 
 /** Optional free text: trimmed, empty → null. */
 export function optionalText(max: number) {
@@ -43,7 +43,7 @@ export const countryCode = z
 /** A customer's country as sent in a body: a country code, or "" for none (→ null). */
 export const countryInput = z.union([z.literal('').transform(() => null), countryCode]);
 
-/** One of the defined customer groups (db/schema.ts CUSTOMER_GROUPS); "" → null. */
+/** One of the defined customer groups (db/schema-crm.ts CUSTOMER_GROUPS); "" → null. */
 export const customerGroupInput = z
   .enum([...CUSTOMER_GROUPS, ''], {
     error: `must be one of the customer groups: ${CUSTOMER_GROUPS.join(', ')}`,

@@ -1,6 +1,7 @@
 /** SQL for customers and contacts. Plain functions over a Kysely or a transaction. */
 import { sql, type Insertable, type Kysely, type Transaction, type Updateable } from 'kysely';
-import type { ContactsTable, CustomersTable, DB } from '../../db/schema.ts';
+import type { DB } from '../../db/schema.ts';
+import type { ContactsTable, CustomersTable } from '../../db/schema-crm.ts';
 import { ownerVisible } from '../auth/scope.ts';
 import { updateRowById } from '../../db/update-row.ts';
 

@@ -2,11 +2,11 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { decimalText } from '../openapi.ts';
-import type { ContactsTable, CustomersTable } from '../../db/schema.ts';
+import type { ContactsTable, CustomersTable } from '../../db/schema-crm.ts';
 import { activityDto } from '../activities/schemas.ts';
 import { opportunityDto } from '../opportunities/schemas.ts';
 import { pageSchema, paginationQuery } from '../pagination.ts';
-import { CUSTOMER_GROUPS } from '../../db/schema.ts';
+import { CUSTOMER_GROUPS } from '../../db/schema-crm.ts';
 import {
   countryCode,
   countryInput,

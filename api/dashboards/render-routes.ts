@@ -22,7 +22,8 @@ export function dashboardRenderRoutes(ctx: AppContext, registry: RouteRegistry):
     roles: ROLES,
     params: panelParams,
     query: panelDataQuery,
-    errors: [503],
+    // 422: a query of the dashboard's file the marts cannot answer (dashboards/query-source.ts).
+    errors: [422, 503],
   } as const;
 
   const drawn = async (

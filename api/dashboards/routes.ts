@@ -63,7 +63,8 @@ export function dashboardRoutes(ctx: AppContext, registry: RouteRegistry): Route
       path: '/dashboards/:id/panels/:panel/data',
       operationId: 'getDashboardPanelData',
       csv: true,
-      errors: [503],
+      // 422: a query of the dashboard's file the marts cannot answer (dashboards/query-source.ts).
+      errors: [422, 503],
       summary: "A panel's rows for the filters in the query string (format=csv for CSV)",
       tag,
       roles: DASHBOARD_ROLES,

@@ -8,6 +8,7 @@
 import type { Json } from '@duckdb/node-api';
 import type { AppContext } from '../../context.ts';
 import { runPanelQuery, type FilterValues, type PanelData } from '../../dashboards/query.ts';
+import { drillQuerySource } from '../../dashboards/query-source.ts';
 import {
   columnField,
   panelDrill,
@@ -76,7 +77,8 @@ export async function readRows(
   const sql = `SELECT * FROM (${scope.drill.query}) AS drill
     ORDER BY ${quote(scope.sort)} ${dir} NULLS LAST, ${tie}
     LIMIT ${Math.trunc(limit)} OFFSET ${Math.trunc(offset)}`;
-  return runPanelQuery(ctx, { ...scope.drill, query: sql }, scope.filters);
+  const source = drillQuerySource(scope.dashboard, scope.panel);
+  return runPanelQuery(ctx, { ...scope.drill, query: sql }, scope.filters, source);
 }
 
 /** The cursor of the page after `offset`. */

@@ -9,6 +9,7 @@ import type { Dashboard, LoadedPanel } from '../../dashboards/schema.ts';
 import { FILTER_NAMES, panelDrill, panelKind } from '../../dashboards/schema.ts';
 import type { DashboardCatalog } from '../../dashboards/catalog.ts';
 import { runPanelQuery, type FilterValues, type PanelData } from '../../dashboards/query.ts';
+import { panelQuerySource } from '../../dashboards/query-source.ts';
 import { AppError, fieldProblem } from '../errors.ts';
 import { repIdByCode } from '../reports/filters.ts';
 import type { PanelDataQuery } from './schemas.ts';
@@ -142,5 +143,8 @@ export async function panelData(
   const panel = d.panels.find((p) => p.id === panelId);
   if (!panel) throw new AppError('not_found', `dashboard ${id} has no panel ${panelId}`);
   const filters = await resolveFilters(ctx, principal, d, q);
-  return { panel, data: await runPanelQuery(ctx, panel, filters) };
+  return {
+    panel,
+    data: await runPanelQuery(ctx, panel, filters, panelQuerySource(d, panel)),
+  };
 }

@@ -7,7 +7,9 @@
  * order-event in the same transaction.
  */
 import { sql, type Selectable, type Transaction } from 'kysely';
-import type { DB, MovementType, OrderEventsTable, StockMovementsTable } from '../../db/schema.ts';
+import type { DB } from '../../db/schema.ts';
+import type { MovementType, StockMovementsTable } from '../../db/schema-catalog.ts';
+import type { OrderEventsTable } from '../../db/schema-orders.ts';
 import { AppError } from '../errors.ts';
 
 /** One ledger entry to write. */

@@ -1,7 +1,8 @@
 /** SQL for warehouses, stock levels, the movement ledger, reorder rules and alerts. */
 import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
 import type { IdPage } from '../pagination.ts';
-import type { DB, MovementType, ReorderRulesTable, WarehousesTable } from '../../db/schema.ts';
+import type { DB } from '../../db/schema.ts';
+import type { MovementType, ReorderRulesTable, WarehousesTable } from '../../db/schema-catalog.ts';
 import { listLiveRowsById } from '../../db/live-rows.ts';
 import { updateRowById } from '../../db/update-row.ts';
 

@@ -6,7 +6,7 @@ import type {
   ReorderRulesTable,
   StockMovementsTable,
   WarehousesTable,
-} from '../../db/schema.ts';
+} from '../../db/schema-catalog.ts';
 import { idInput, idText } from '../fields.ts';
 
 const qty = z.number().int().min(1).max(1_000_000_000);

@@ -1,6 +1,7 @@
 /** SQL for opportunities, their lines and stage history. */
 import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
-import type { DB, OpportunitiesTable, OpportunityLinesTable } from '../../db/schema.ts';
+import type { DB } from '../../db/schema.ts';
+import type { OpportunitiesTable, OpportunityLinesTable } from '../../db/schema-crm.ts';
 import { ownerVisible, type Scope } from '../auth/scope.ts';
 import { OPEN_STAGES, type Stage } from './stages.ts';
 import { updateRowById } from '../../db/update-row.ts';

@@ -6,7 +6,7 @@ import type {
   OpportunitiesTable,
   OpportunityLinesTable,
   OpportunityStageHistoryTable,
-} from '../../db/schema.ts';
+} from '../../db/schema-crm.ts';
 import { flagQuery, iso, optionalText, requiredText } from '../customers/fields.ts';
 import { pageSchema, paginationQuery } from '../pagination.ts';
 import { STAGES } from './stages.ts';

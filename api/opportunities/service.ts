@@ -4,7 +4,8 @@
  * managers their team's.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { DB, OpportunitiesTable } from '../../db/schema.ts';
+import type { DB } from '../../db/schema.ts';
+import type { OpportunitiesTable } from '../../db/schema-crm.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { canSeeOwner, loadScope, ownerMeWithoutRep, type Scope } from '../auth/scope.ts';

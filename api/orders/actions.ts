@@ -5,7 +5,8 @@
  * order event and an audit row together — or nothing (transition.ts).
  */
 import type { Kysely } from 'kysely';
-import type { DB, OrderStatus, Role } from '../../db/schema.ts';
+import type { DB, Role } from '../../db/schema.ts';
+import type { OrderStatus } from '../../db/schema-orders.ts';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, fieldProblem } from '../errors.ts';
 import { applyMovements } from '../inventory/ledger.ts';

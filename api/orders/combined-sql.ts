@@ -9,14 +9,13 @@
  */
 import { sql, type Insertable, type Selectable, type Transaction } from 'kysely';
 import pg from 'pg';
+import type { AuditLogTable, DB } from '../../db/schema.ts';
 import type {
-  AuditLogTable,
-  DB,
   OrderEventsTable,
   OrderLinesTable,
   OrderRuleKind,
   OrdersTable,
-} from '../../db/schema.ts';
+} from '../../db/schema-orders.ts';
 import { auditRow } from '../audit/audit.ts';
 import { groupCandidates, type PriceCandidateRow } from '../catalog/repository.ts';
 import {

@@ -1,7 +1,8 @@
 /** SQL for orders, their lines, events and rules. */
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { advanceOrderNumbers, NEXT_ORDER_NUMBER } from '../../db/order-numbers.ts';
-import type { DB, OrderLinesTable, OrderStatus, OrdersTable, Role } from '../../db/schema.ts';
+import type { DB, Role } from '../../db/schema.ts';
+import type { OrderLinesTable, OrderStatus, OrdersTable } from '../../db/schema-orders.ts';
 import { AppError } from '../errors.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;

@@ -1,6 +1,7 @@
 /** Order rules as data: list, create, change, delete (each audited). */
 import type { Kysely } from 'kysely';
-import type { DB, OrderRuleKind } from '../../db/schema.ts';
+import type { DB } from '../../db/schema.ts';
+import type { OrderRuleKind } from '../../db/schema-orders.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, fieldProblem, notFound } from '../errors.ts';

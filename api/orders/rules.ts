@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import { decimalMeta } from '../openapi.ts';
-import type { OrderRuleKind, Role } from '../../db/schema.ts';
+import type { Role } from '../../db/schema.ts';
+import type { OrderRuleKind } from '../../db/schema-orders.ts';
 import { compareDecimal, formatExact, toExact } from './money.ts';
 
 const decimal = z

@@ -7,7 +7,7 @@ import type {
   OrderLinesTable,
   OrderRulesTable,
   OrdersTable,
-} from '../../db/schema.ts';
+} from '../../db/schema-orders.ts';
 import { formatPrice } from './money.ts';
 import { WRITABLE_RULE_PARAMS } from './rules.ts';
 import { fractionInput, idInput, idText, priceInput, timestampInput } from '../fields.ts';

@@ -1,6 +1,7 @@
 /** Orders: creating drafts (prices resolved, discount caps checked), reading and listing. */
 import type { Kysely, Transaction } from 'kysely';
-import type { DB, OrderStatus } from '../../db/schema.ts';
+import type { DB } from '../../db/schema.ts';
+import type { OrderStatus } from '../../db/schema-orders.ts';
 import type { Principal } from '../auth/principal.ts';
 import { canSeeOwner, visibleRepIds } from '../auth/scope.ts';
 import { resolvePricesFrom } from '../catalog/service.ts';

@@ -7,7 +7,7 @@
  *   a shipped order partly returned before delivery (returned, never delivered, units left) can
  *   still be delivered
  */
-import type { OrderStatus } from '../../db/schema.ts';
+import type { OrderStatus } from '../../db/schema-orders.ts';
 
 /** Every action that moves an order. */
 export type OrderAction = 'confirm' | 'approve' | 'ship' | 'deliver' | 'cancel' | 'return';

@@ -5,7 +5,8 @@
  * cancel) and return.ts.
  */
 import type { Transaction } from 'kysely';
-import type { DB, OrderStatus } from '../../db/schema.ts';
+import type { DB } from '../../db/schema.ts';
+import type { OrderStatus } from '../../db/schema-orders.ts';
 import type { Principal } from '../auth/principal.ts';
 import { canSeeOwner, visibleRepIds } from '../auth/scope.ts';
 import { AppError, notFound } from '../errors.ts';

@@ -4,7 +4,13 @@
  * problem that tells the caller what to do when the models have not been built yet, instead of a
  * DuckDB catalog error → 500.
  */
-import type { DuckDBResultReader, DuckDBType, DuckDBValue, Json } from '@duckdb/node-api';
+import type {
+  DuckDBConnection,
+  DuckDBResultReader,
+  DuckDBType,
+  DuckDBValue,
+  Json,
+} from '@duckdb/node-api';
 import type { AppContext } from '../../context.ts';
 import { withReadConnection, DEFAULT_TRUSTED_TIMEOUT_MS } from '../../warehouse/read/run.ts';
 import { AppError } from '../errors.ts';
@@ -16,6 +22,15 @@ export function notBuilt(what: string): AppError {
     `${what} is not built yet: run \`salesops models build\` (after \`salesops ingest\`)`,
     { hint: 'salesops models build' },
   );
+}
+
+/** The tables and views of the warehouse, as `schema.name`. */
+export async function warehouseRelations(conn: DuckDBConnection): Promise<Set<string>> {
+  const found = await conn.runAndReadAll(
+    `SELECT table_schema || '.' || table_name AS rel FROM information_schema.tables
+     WHERE table_catalog = current_database()`,
+  );
+  return new Set(found.getRowObjectsJson().map((r) => String(r.rel)));
 }
 
 /**
@@ -47,11 +62,7 @@ export async function readWarehouse(
   if (!ctx.warehouse) throw new AppError('unavailable', 'this server runs without a warehouse');
   return withReadConnection(ctx.warehouse, DEFAULT_TRUSTED_TIMEOUT_MS, async (conn) => {
     if (relations.length) {
-      const found = await conn.runAndReadAll(
-        `SELECT table_schema || '.' || table_name AS rel FROM information_schema.tables
-         WHERE table_catalog = current_database()`,
-      );
-      const have = new Set(found.getRowObjectsJson().map((r) => String(r.rel)));
+      const have = await warehouseRelations(conn);
       const missing = relations.find((r) => !have.has(r));
       if (missing) throw notBuilt(missing);
     }

@@ -1,7 +1,8 @@
 /** SQL for sales reps, teams and quotas. */
 import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
 import type { IdPage } from '../pagination.ts';
-import type { DB, QuotasTable, SalesRepsTable, TeamsTable } from '../../db/schema.ts';
+import type { DB } from '../../db/schema.ts';
+import type { QuotasTable, SalesRepsTable, TeamsTable } from '../../db/schema-crm.ts';
 import type { PeriodType } from './periods.ts';
 import { listLiveRowsById } from '../../db/live-rows.ts';
 import { updateRowById } from '../../db/update-row.ts';

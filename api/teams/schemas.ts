@@ -2,7 +2,7 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { decimalText } from '../openapi.ts';
-import type { QuotasTable, SalesRepsTable, TeamsTable } from '../../db/schema.ts';
+import type { QuotasTable, SalesRepsTable, TeamsTable } from '../../db/schema-crm.ts';
 import { flagQuery, requiredText } from '../customers/fields.ts';
 import { pageSchema, paginationQuery } from '../pagination.ts';
 import { PERIOD_TYPES, periodEnd } from './periods.ts';

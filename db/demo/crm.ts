@@ -3,7 +3,7 @@
  * activities (calls, emails, meetings, tasks) — some done, some open, some overdue at "now".
  * A few thousand rows at the default size; they scale with the number of customers.
  */
-import type { OpportunityStage } from '../schema.ts';
+import type { OpportunityStage } from '../schema-crm.ts';
 import { businessTimeOfDay, SECONDS_PER_DAY, type DemoWindow } from './calendar.ts';
 import { cents, isoDate, isoTimestamp, optText, optTimestamp, text } from './csv.ts';
 import type { DemoCustomer } from './people.ts';

@@ -2,7 +2,7 @@
  * Demo teams, sales reps, customers and contacts. Customers follow one of five behaviour segments
  * (recorded as the tag 'demo:<segment>') so segmentation and churn analysis find real patterns.
  */
-import type { CustomerGroup } from '../schema.ts';
+import type { CustomerGroup } from '../schema-crm.ts';
 import { SECONDS_PER_DAY, type DemoWindow } from './calendar.ts';
 import { cents, isoTimestamp, text, textArray } from './csv.ts';
 import { pickWeighted, type Rng } from './prng.ts';

@@ -5,7 +5,8 @@
  * force, so pending_approval orders are exactly the ones a real confirm would have held.
  */
 import { sql, type Kysely } from 'kysely';
-import type { DB, OrderRuleKind } from '../schema.ts';
+import type { DB } from '../schema.ts';
+import type { OrderRuleKind } from '../schema-orders.ts';
 
 /** [id, kind, params (api/orders/rules.ts format), description]. */
 export const DEFAULT_ORDER_RULES: readonly (readonly [string, OrderRuleKind, unknown, string])[] = [

@@ -4,7 +4,7 @@
  * "now" happened, so the status always agrees with the timestamps: old orders are delivered (or
  * cancelled/returned), the last two weeks hold a natural mix of draft … shipped.
  */
-import type { OrderStatus } from '../schema.ts';
+import type { OrderStatus } from '../schema-orders.ts';
 import { businessTimeOfDay, SECONDS_PER_DAY } from './calendar.ts';
 import type { Rng } from './prng.ts';
 

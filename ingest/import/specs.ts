@@ -4,7 +4,7 @@
  * date without a time is midnight UTC).
  */
 import { COUNTRY_CODES, NOT_A_COUNTRY } from '../../db/countries.ts';
-import { CUSTOMER_GROUPS } from '../../db/schema.ts';
+import { CUSTOMER_GROUPS } from '../../db/schema-crm.ts';
 import {
   containsNul,
   FRACTION,

@@ -100,6 +100,8 @@ export interface TestEnvOptions {
   clock?: () => Date;
   /** The app's logger (default: silent); a test that reads the logs passes its own. */
   logger?: Logger;
+  /** The folder of dashboard files the app serves (default: the built-in dashboards/). */
+  dashboardsDir?: string;
 }
 
 /** Start the real app on a real database of `kind`, with one key per role. */
@@ -123,7 +125,7 @@ export async function startTestEnv(kind: DbKind, options: TestEnvOptions = {}): 
     warehouse,
     logger,
     clock: options.clock,
-    dashboards: await loadDashboards(),
+    dashboards: await loadDashboards(options.dashboardsDir),
   };
   const background = options.jobs
     ? await startBackground(base, { backoffMs: [20, 20] })

@@ -6,7 +6,8 @@
  * ON CONFLICT DO NOTHING means a rule never fires twice for one cause, even when two runs race.
  */
 import type { Kysely, Transaction } from 'kysely';
-import type { DB, FollowupTrigger } from '../../../db/schema.ts';
+import type { DB } from '../../../db/schema.ts';
+import type { FollowupTrigger } from '../../../db/schema-crm.ts';
 import { recordAudit } from '../../audit/audit.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { toActivityDto } from '../schemas.ts';

@@ -3,7 +3,7 @@
  * which activities should exist. It never reads the database; ./apply.ts gathers the causes and
  * writes the result, and the (rule, cause key) unique index makes writing it twice harmless.
  */
-import type { ActivityType, FollowupTrigger } from '../../../db/schema.ts';
+import type { ActivityType, FollowupTrigger } from '../../../db/schema-crm.ts';
 import { compareDecimal } from '../../orders/money.ts';
 import { OPEN_STAGES, type Stage } from '../../opportunities/stages.ts';
 import type { FollowupAction, FollowupCondition } from './schemas.ts';

@@ -5,7 +5,8 @@
  */
 import { sql, type Insertable, type Kysely, type Transaction, type Updateable } from 'kysely';
 import type { IdPage } from '../../pagination.ts';
-import type { DB, FollowupRulesTable, FollowupTrigger } from '../../../db/schema.ts';
+import type { DB } from '../../../db/schema.ts';
+import type { FollowupRulesTable, FollowupTrigger } from '../../../db/schema-crm.ts';
 import { OPEN_STAGES } from '../../opportunities/stages.ts';
 import type { FollowupCause } from './evaluate.ts';
 import { updateRowById } from '../../../db/update-row.ts';

@@ -1,7 +1,7 @@
 /** Follow-up rules as data: trigger + condition + action, validated on write and on read. */
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
-import type { FollowupRulesTable, FollowupTrigger } from '../../../db/schema.ts';
+import type { FollowupRulesTable, FollowupTrigger } from '../../../db/schema-crm.ts';
 import { requiredText } from '../../customers/fields.ts';
 import { OPEN_STAGES } from '../../opportunities/stages.ts';
 import { ACTIVITY_TYPES } from '../schemas.ts';
