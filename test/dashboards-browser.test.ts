@@ -9,7 +9,8 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchBrowser, screenshot, watchPage, type PageWatch } from './support/browser.ts';
+import { launchBrowser, screenshot } from './support/browser.ts';
+import { expectNoProblems, openSignedIn, type SignedInPage } from './support/browser-pages.ts';
 import { startTestEnv, type TestEnv } from './support/harness.ts';
 import { signInAs, type Session } from './support/sessions.ts';
 import { withConnection } from './support/raw-tables.ts';
@@ -24,26 +25,13 @@ const chromium = inject('chromiumAvailable');
 describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', () => {
   let env: TestEnv;
   let browser: Browser;
+  let session: SignedInPage;
   let context: BrowserContext;
   let page: Page;
-  let watch: PageWatch;
-  /** Requests that failed or answered 4xx/5xx: a page that works makes none. */
-  const failedRequests: string[] = [];
 
   async function signedInPage(s: Session): Promise<void> {
-    context = await browser.newContext({
-      viewport: { width: 1360, height: 900 },
-      acceptDownloads: true,
-    });
-    const [name, value] = s.cookie.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: env.baseUrl }]);
-    page = await context.newPage();
-    watch = await watchPage(page);
-    page.on('requestfailed', (r) => failedRequests.push(`failed ${r.method()} ${r.url()}`));
-    page.on('response', (r) => {
-      if (r.status() >= 400)
-        failedRequests.push(`${r.status()} ${r.request().method()} ${r.url()}`);
-    });
+    session = await openSignedIn(browser, env.baseUrl, s.cookie);
+    ({ context, page } = session);
   }
 
   /** Wait until every panel is drawn (or says it is empty), then check each chart has marks. */
@@ -57,16 +45,7 @@ describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', ()
     return page.locator(`#panel-${panel} .chart svg .role-mark > *`).count();
   }
 
-  function noProblems(): void {
-    const p = watch();
-    expect({ ...p, failedRequests }).toEqual({
-      consoleErrors: [],
-      pageErrors: [],
-      cspViolations: [],
-      failedPages: [],
-      failedRequests: [],
-    });
-  }
+  const noProblems = () => expectNoProblems(session);
 
   beforeAll(async () => {
     env = await startTestEnv('embedded', { jobs: true, env: { SALESOPS_SCHEDULER: 'off' } });
@@ -120,7 +99,6 @@ describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', ()
   });
 
   it('a filter, a click on a bar and a click on a month change the URL and the figures; a CSV downloads', async () => {
-    failedRequests.length = 0;
     await signedInPage(await signInAs(env, 'analyst'));
     await page.goto(`${env.baseUrl}/dashboards/executive?from=2026-01-01&to=2026-03-31`);
     await drawn();
@@ -210,7 +188,6 @@ describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', ()
   });
 
   it("sales team: a panel's Show rows lists its own rows; a team's or a rep's bar filters the page", async () => {
-    failedRequests.length = 0;
     await signedInPage(await signInAs(env, 'analyst'));
     await page.goto(`${env.baseUrl}/dashboards/sales-team?from=2026-01-01&to=2026-03-31`);
     await drawn();
@@ -272,7 +249,6 @@ describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', ()
   });
 
   it('inventory: the movements panel shows stock movements as its rows', async () => {
-    failedRequests.length = 0;
     await signedInPage(await signInAs(env, 'analyst'));
     await page.goto(`${env.baseUrl}/dashboards/inventory?from=2026-01-01&to=2026-03-31`);
     await drawn();
@@ -287,7 +263,6 @@ describe.skipIf(!chromium)('dashboard pages in headless Chromium [embedded]', ()
   });
 
   it('a manager sees their team fixed in the bar and its figures; a failed build turns the badge red', async () => {
-    failedRequests.length = 0;
     // The warehouse's last build failed (as the engine logs it): the figures are the last good ones.
     await withConnection(env.warehouse, (c) =>
       c.run(`INSERT INTO meta.runs (run_id, command, started_at, finished_at, status)

@@ -7,9 +7,10 @@
  * under the strict CSP with no console errors. Screenshots go to .tmp/screenshots/sql-*.png.
  */
 import fs from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchBrowser, screenshot, watchPage, type PageWatch } from './support/browser.ts';
+import { launchBrowser, screenshot } from './support/browser.ts';
+import { expectNoProblems, openSignedIn, type SignedInPage } from './support/browser-pages.ts';
 import { startTestEnv, type TestEnv } from './support/harness.ts';
 import { signInAs, type Session } from './support/sessions.ts';
 import { withConnection } from './support/raw-tables.ts';
@@ -19,28 +20,13 @@ const chromium = inject('chromiumAvailable');
 describe.skipIf(!chromium)('the SQL console in headless Chromium [embedded]', () => {
   let env: TestEnv;
   let browser: Browser;
-  let context: BrowserContext;
+  let session: SignedInPage;
   let page: Page;
-  let watch: PageWatch;
-  /** Requests answered 4xx/5xx or failed, less those a test provokes on purpose. */
-  const failedRequests: string[] = [];
 
   async function open(s: Session): Promise<void> {
-    await context?.close();
-    context = await browser.newContext({
-      viewport: { width: 1360, height: 900 },
-      acceptDownloads: true,
-    });
-    const [name, value] = s.cookie.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: env.baseUrl }]);
-    page = await context.newPage();
-    watch = await watchPage(page);
-    failedRequests.length = 0;
-    page.on('requestfailed', (r) => failedRequests.push(`failed ${r.method()} ${r.url()}`));
-    page.on('response', (r) => {
-      if (r.status() >= 400)
-        failedRequests.push(`${r.status()} ${r.request().method()} ${r.url()}`);
-    });
+    await session?.context.close();
+    session = await openSignedIn(browser, env.baseUrl, s.cookie);
+    page = session.page;
     await page.goto(`${env.baseUrl}/sql`);
     await page.waitForFunction(() => document.body.dataset.ready === 'true', null, {
       timeout: 30_000,
@@ -55,21 +41,7 @@ describe.skipIf(!chromium)('the SQL console in headless Chromium [embedded]', ()
     return page.locator('#status').innerText();
   }
 
-  function noProblems(expectedFailures: RegExp[] = []): void {
-    const p = watch();
-    const unexpected = (xs: string[]) => xs.filter((x) => !expectedFailures.some((e) => e.test(x)));
-    expect({
-      ...p,
-      consoleErrors: unexpected(p.consoleErrors),
-      failedRequests: unexpected(failedRequests),
-    }).toEqual({
-      consoleErrors: [],
-      pageErrors: [],
-      cspViolations: [],
-      failedPages: [],
-      failedRequests: [],
-    });
-  }
+  const noProblems = (expected: RegExp[] = []) => expectNoProblems(session, expected);
 
   beforeAll(async () => {
     env = await startTestEnv('embedded', { jobs: true, env: { SALESOPS_SCHEDULER: 'off' } });
@@ -84,7 +56,7 @@ describe.skipIf(!chromium)('the SQL console in headless Chromium [embedded]', ()
     browser = await launchBrowser();
   });
   afterAll(async () => {
-    await context?.close();
+    await session?.context.close();
     await browser?.close();
     await env?.close();
   });
