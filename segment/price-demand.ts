@@ -23,18 +23,18 @@ import type { ListPricePeriod } from './price-periods.ts';
 
 /** What the demand curve is fitted on. */
 export interface DemandModel {
-  /** Orders carrying the product (default) or units ordered. */
-  measure: 'orders' | 'units';
+  /** Order lines of the product (default: how often it is ordered) or units ordered. */
+  measure: 'lines' | 'units';
   /** Divide by the market's orders over the same span (default true). */
   marketAdjusted: boolean;
-  /** Weight periods by their expected orders (default true); false gives equal weights. */
+  /** Weight periods by their expected lines (default true); false gives equal weights. */
   weighted: boolean;
   /** Periods shorter than this many days are left out (a price fixed within a day says nothing). */
   minPeriodDays: number;
 }
 
 export const DEFAULT_DEMAND_MODEL: Readonly<DemandModel> = Object.freeze({
-  measure: 'orders',
+  measure: 'lines',
   marketAdjusted: true,
   weighted: true,
   minPeriodDays: 14,
@@ -49,7 +49,7 @@ export interface DemandPoint {
 
 /**
  * A period without a sale still says something (demand was low at that price): it counts as
- * half an order or unit, the usual continuity correction, rather than being dropped, which would
+ * half a line or unit, the usual continuity correction, rather than being dropped, which would
  * keep only the lucky periods of a rarely ordered product.
  */
 const ZERO_COUNT = 0.5;
@@ -76,15 +76,15 @@ export function demandPoints(
   model: DemandModel = DEFAULT_DEMAND_MODEL,
 ): DemandPoint[] {
   const usable = usablePeriods(periods, model);
-  const orders = usable.reduce((s, p) => s + p.orders, 0);
+  const lines = usable.reduce((s, p) => s + p.lines, 0);
   const market = usable.reduce((s, p) => s + p.marketOrders, 0);
   return usable.map((p) => {
-    const count = model.measure === 'orders' ? p.orders : p.units;
+    const count = model.measure === 'lines' ? p.lines : p.units;
     const exposure = model.marketAdjusted ? p.marketOrders : p.days;
     return {
       logPrice: Math.log(Number(p.listPrice)),
       logDemand: Math.log(Math.max(count, ZERO_COUNT) / exposure),
-      weight: model.weighted ? (orders * p.marketOrders) / market : orders > 0 ? 1 : 0,
+      weight: model.weighted ? (lines * p.marketOrders) / market : lines > 0 ? 1 : 0,
     };
   });
 }

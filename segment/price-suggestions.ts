@@ -22,6 +22,7 @@ import { suggestPrice, type PriceSuggestion, type SuggestionReason } from './pri
 export const PRICE_RELATIONS = [
   'core.dim_products',
   'core.fct_order_lines',
+  'core.fct_orders',
   'staging.stg_product_price_history',
 ] as const;
 

@@ -25,7 +25,7 @@ function curve(
     fromMs: i * days * DAY,
     toMs: (i + 1) * days * DAY,
     days,
-    orders: share * market[i]! * (p / prices[0]!) ** e,
+    lines: share * market[i]! * (p / prices[0]!) ** e,
     units: 0,
     marketOrders: market[i]!,
   }));
@@ -51,9 +51,9 @@ function product(
 }
 
 describe('demand points', () => {
-  it('divides by the market and weights each period by its expected orders', () => {
+  it('divides by the market and weights each period by its expected lines', () => {
     const periods = curve([10, 12], [1000, 3000], -2);
-    // orders 50 and 0.05 × 3000 × 1.2⁻² = 104.1666…: 154.1666… in all; market 4000
+    // lines 50 and 0.05 × 3000 × 1.2⁻² = 104.1666…: 154.1666… in all; market 4000
     const points = demandPoints(periods);
     expect(points.map((p) => p.logPrice)).toEqual([Math.log(10), Math.log(12)]);
     expect(points[0]!.logDemand).toBeCloseTo(Math.log(0.05), 12);
@@ -62,9 +62,9 @@ describe('demand points', () => {
     expect(points[1]!.weight).toBeCloseTo((154.16666666 * 3000) / 4000, 6);
   });
 
-  it('counts a period without a sale as half an order and leaves out short ones', () => {
+  it('counts a period without a sale as half a line and leaves out short ones', () => {
     const periods = curve([10, 11, 12], [100, 100, 100], -2);
-    periods[1]!.orders = 0;
+    periods[1]!.lines = 0;
     periods[2]!.days = 13; // under the 14 days a period needs
     const points = demandPoints(periods);
     expect(points).toHaveLength(2);
@@ -103,7 +103,7 @@ describe('per-product fit', () => {
   });
 
   it('needs a sale', () => {
-    const periods = curve(prices, market, -1.8).map((p) => ({ ...p, orders: 0 }));
+    const periods = curve(prices, market, -1.8).map((p) => ({ ...p, lines: 0 }));
     expect(fitProduct({ periods }).reason).toBe('not enough history');
   });
 

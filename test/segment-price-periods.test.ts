@@ -93,7 +93,7 @@ async function loadPriceFixture(conn: Parameters<typeof createRawTables>[0]): Pr
     line(1, 10, 3),
     line(2, 12, 1),
     line(3, 10, 2),
-    line(3, 10, 1), // the same product twice in one order: one order, 3 units
+    line(3, 10, 1), // the same product twice in one order: two lines, 3 units
     line(3, 11, 5), // before the Saw's first price: in no period
     line(4, 10, 50),
     line(5, 10, 1),
@@ -149,7 +149,7 @@ describe('list-price periods from the warehouse', () => {
           fromMs: ms('2026-01-01T00:00:00Z'), // the first order day, not 2025-12-01
           toMs: ms('2026-02-10T12:00:00Z'),
           days: 40.5,
-          orders: 3, // 1, 3 and 5 (11:59); 4 cancelled
+          lines: 4, // orders 1, 3 (two lines) and 5 (11:59); 4 cancelled
           units: 7, // 3 + 2 + 1 + 1
           marketOrders: 4, // 1, 2, 3, 5
         },
@@ -158,7 +158,7 @@ describe('list-price periods from the warehouse', () => {
           fromMs: ms('2026-02-10T12:00:00Z'),
           toMs: ms('2026-03-02T00:00:00Z'), // the day after the last order
           days: 19.5,
-          orders: 1, // 6; 8 deleted, 9 draft
+          lines: 1, // order 6; 8 deleted, 9 draft
           units: 4,
           marketOrders: 3, // 6, 7, 10
         },
@@ -170,13 +170,13 @@ describe('list-price periods from the warehouse', () => {
         fromMs: ms('2026-02-01T00:00:00Z'),
         toMs: ms('2026-03-02T00:00:00Z'),
         days: 29,
-        orders: 2, // 6 and 10; order 3's Saw came before its first price
+        lines: 2, // orders 6 and 10; order 3's Saw came before its first price
         units: 3,
         marketOrders: 4, // 5, 6, 7, 10
       },
     ]);
     expect(
-      brush!.periods.map((p) => [p.listPrice, p.days, p.orders, p.units, p.marketOrders]),
+      brush!.periods.map((p) => [p.listPrice, p.days, p.lines, p.units, p.marketOrders]),
     ).toEqual([
       ['3.0000', 2, 0, 0, 1],
       ['3.5000', 58, 2, 7, 6], // the 4.00 from April is not in the history yet
