@@ -27,31 +27,19 @@ export const PRICE_RELATIONS = [
 ] as const;
 
 /** A category's pooled elasticity (product fixed effects). */
-export interface CategoryPriceItem {
+export interface CategoryPriceItem extends CategoryFit {
   level: 'category';
-  categoryId: number | null;
-  category: string | null;
-  elasticity: number | null;
-  r2: number | null;
-  /** Products and list-price periods in the fit. */
-  products: number;
-  periods: number;
 }
 
 /** Why a product has no suggested price. */
 export type PriceReason = NoFitReason | SuggestionReason;
 
-/** A product's own elasticity and its suggested price, or the reason there is none. */
-export interface ProductPriceItem {
+/**
+ * A product's own elasticity and its suggested price, or the reason there is none. Today's list
+ * price and cost as a price is shown ("19.99", "0.125").
+ */
+export interface ProductPriceItem extends Omit<ProductPriceHistory, 'periods'> {
   level: 'product';
-  productId: number;
-  sku: string;
-  name: string;
-  categoryId: number | null;
-  category: string | null;
-  /** Today's list price and cost. */
-  listPrice: string;
-  cost: string | null;
   /** List-price periods long enough to measure demand in. */
   periods: number;
   elasticity: number | null;

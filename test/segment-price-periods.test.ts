@@ -6,12 +6,11 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.ts';
 import { releaseFolderLock } from '../db/folder-lock.ts';
-import { loadProject } from '../models/engine/project.ts';
-import { runProject } from '../models/engine/runner.ts';
 import { readPricePeriods, type ProductPriceHistory } from '../segment/price-periods.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/duckdb.ts';
 import { tempDir } from './support/harness.ts';
-import { createRawTables, insertRaw, withConnection } from './support/warehouse-fixtures.ts';
+import { createRawTables, insertRaw, withConnection } from './support/raw-tables.ts';
+import { buildFixtureMarts } from './support/warehouse-fixtures.ts';
 
 const ms = (iso: string) => Date.parse(iso);
 
@@ -114,12 +113,7 @@ describe('list-price periods from the warehouse', () => {
     dir = tempDir('salesops-price-');
     w = await openWarehouse(loadConfig({ SALESOPS_DATA_DIR: dir }), 'test');
     await withConnection(w, loadPriceFixture);
-    const run = await runProject(w, loadProject(), {
-      command: 'build',
-      vars: { timezone: 'UTC', as_of: '2026-03-01' },
-      threads: 1,
-    });
-    expect(run.models.filter((m) => m.status !== 'success').map((m) => m.error)).toEqual([]);
+    await buildFixtureMarts(w);
   });
   afterAll(() => {
     w?.close();

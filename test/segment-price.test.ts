@@ -1,33 +1,44 @@
 /**
- * Price suggestions on the demo: the default demo (20,000 orders, seed 42, ending 2026-06-01)
- * loaded into PostgreSQL, ingested and built like the benchmarks do (bench/demo-warehouse.ts),
- * then read through segment/. The demo's demand answers each product's list price with its
- * category's DEMO_PRICE_ELASTICITY, so the fits have a truth to meet:
+ * Price suggestions on the demo: 60,000 orders (seed 42, ending 2026-07-01, as
+ * test/segment-clusters.test.ts has it) loaded into PostgreSQL, ingested and built like the
+ * benchmarks do (bench/demo-warehouse.ts), then read through segment/. The demo's demand answers
+ * each product's list price with its category's DEMO_PRICE_ELASTICITY, so the fits have a truth
+ * to meet:
  *  - the pooled per-category fits recover it within ±0.3;
- *  - the per-product fits land within ±0.5 of it for at least 45 % of products (51 % on this
- *    demo; docs/segmentation.md gives the rates at other sizes and seeds), at least twice as
- *    often as the issue's literal fit (units per day, not market-adjusted, unweighted).
+ *  - the per-product fits land within ±0.5 of it for at least 60 % of products, and at least
+ *    twice as often as the issue's literal fit (units per day, not market-adjusted, unweighted).
+ * Not the default 20,000 orders: there a category's pooled fit is off by ~0.13 (root mean
+ * square), so ±0.3 is two of those and one category in eight misses on some seeds (seed 7:
+ * Furniture −0.44 for −0.8); at 60,000 the worst category is 0.11–0.17 off on seeds 42, 1 and 7
+ * (docs/segmentation.md, "Price suggestions", gives every figure).
+ * The table and rates in the document are computed here and must be in it exactly as the code
+ * gives them.
  */
+import fs from 'node:fs';
 import { median } from 'simple-statistics';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { demoWarehouse, type DemoWarehouse } from '../bench/demo-warehouse.ts';
-import { DEFAULT_DEMO_ORDERS, DEMO_PRICE_ELASTICITY } from '../db/demo/index.ts';
+import { DEMO_PRICE_ELASTICITY } from '../db/demo/index.ts';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { DEFAULT_DEMAND_MODEL, type DemandModel } from '../segment/price-demand.ts';
-import { fitCategories, fitProduct } from '../segment/price-fit.ts';
+import { fitCategories, fitProduct, type CategoryFit } from '../segment/price-fit.ts';
 import { readPricePeriods, type ProductPriceHistory } from '../segment/price-periods.ts';
 import {
   readPriceSuggestions,
   readProductPriceSuggestion,
   type ProductPriceItem,
 } from '../segment/price-suggestions.ts';
-import { rowsOf, withConnection } from './support/warehouse-fixtures.ts';
+import { rowsOf, withConnection } from './support/raw-tables.ts';
 
-const END = new Date('2026-06-01T00:00:00Z');
+const END = new Date('2026-07-01T00:00:00Z');
+const ORDERS = 60_000;
 
-/** Share of products whose own fit lands within ±0.5 of their category's true elasticity. */
-function productHitRate(products: readonly ProductPriceHistory[], model: DemandModel): number {
+/** How many products' own fits land within ±0.5 of their category's true elasticity. */
+function productHits(
+  products: readonly ProductPriceHistory[],
+  model: DemandModel,
+): { hits: number; fitted: number; rate: number } {
   let hits = 0;
   let fitted = 0;
   for (const p of products) {
@@ -36,15 +47,29 @@ function productHitRate(products: readonly ProductPriceHistory[], model: DemandM
     fitted++;
     if (Math.abs(fit.elasticity - DEMO_PRICE_ELASTICITY[p.category!]!) <= 0.5) hits++;
   }
-  return hits / fitted;
+  return { hits, fitted, rate: hits / fitted };
 }
 
-describe('price suggestions on the demo', () => {
+/** The docs' table: each category's true elasticity beside its pooled fit. */
+function categoryTable(fits: readonly CategoryFit[]): string {
+  return [
+    '| category | true elasticity | pooled fit | r² | products | periods |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...fits.map(
+      (f) =>
+        `| ${f.category} | ${DEMO_PRICE_ELASTICITY[f.category!]!.toFixed(1)} | ${f.elasticity!.toFixed(2)} | ${f.r2!.toFixed(2)} | ${f.products} | ${f.periods} |`,
+    ),
+  ].join('\n');
+}
+
+const percent = (x: number) => `${Math.round(x * 100)} %`;
+
+describe.skipIf(!inject('pgAvailable'))('price suggestions on the demo', () => {
   let env: DemoWarehouse;
   let products: ProductPriceHistory[];
 
   beforeAll(async () => {
-    env = await demoWarehouse('segment_price', DEFAULT_DEMO_ORDERS, { seed: 42, endDate: END });
+    env = await demoWarehouse('segment_price', ORDERS, { seed: 42, endDate: END });
     const run = await runProject(env.warehouse, loadProject(), {
       command: 'build',
       vars: { timezone: 'UTC', as_of: '2026-05-31' },
@@ -91,16 +116,16 @@ describe('price suggestions on the demo', () => {
     for (const f of fits) expect(f.products).toBe(25);
   });
 
-  it('lands the per-product fits within ±0.5 for at least 45 % of products', () => {
-    const rate = productHitRate(products, DEFAULT_DEMAND_MODEL);
-    expect(rate).toBeGreaterThanOrEqual(0.45);
-    const literal = productHitRate(products, {
+  it('lands the per-product fits within ±0.5 for at least 60 % of products', () => {
+    const own = productHits(products, DEFAULT_DEMAND_MODEL);
+    expect(own.rate).toBeGreaterThanOrEqual(0.6);
+    const literal = productHits(products, {
       ...DEFAULT_DEMAND_MODEL,
       measure: 'units',
       marketAdjusted: false,
       weighted: false,
     });
-    expect(rate).toBeGreaterThanOrEqual(2 * literal);
+    expect(own.rate).toBeGreaterThanOrEqual(2 * literal.rate);
     // No category is pulled off as a whole: the middle product fit sits near the truth.
     for (const category of Object.keys(DEMO_PRICE_ELASTICITY)) {
       const list = products.filter((p) => p.category === category);
@@ -110,6 +135,25 @@ describe('price suggestions on the demo', () => {
         0.5,
       );
     }
+  });
+
+  it('gives the figures docs/segmentation.md shows', () => {
+    const doc = fs.readFileSync(new URL('../docs/segmentation.md', import.meta.url), 'utf8');
+    const own = productHits(products, DEFAULT_DEMAND_MODEL);
+    const literal = productHits(products, {
+      ...DEFAULT_DEMAND_MODEL,
+      measure: 'units',
+      marketAdjusted: false,
+      weighted: false,
+    });
+    const blocks = [
+      categoryTable(fitCategories(products)),
+      `Per-product fits within ±0.5 of their category's elasticity: ${own.hits} of ${own.fitted} ` +
+        `(${percent(own.rate)}); with the issue's literal fit (units per day, not adjusted for ` +
+        `the market, unweighted): ${literal.hits} of ${literal.fitted} (${percent(literal.rate)}).`,
+    ];
+    for (const block of blocks)
+      expect.soft(doc, `docs/segmentation.md lacks:\n${block}`).toContain(block);
   });
 
   it('lists each category’s fit beside its products, each with a price or a reason', async () => {

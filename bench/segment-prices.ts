@@ -1,18 +1,19 @@
 /**
- * bench/price-suggestions.ts — what the price analysis (segment/price-*.ts) costs on the demo.
+ * bench/segment-prices.ts — what the price analysis (segment/price-*.ts) costs on the demo.
  *
- * Loads the demo (bench/demo-warehouse.ts, seed 42, ending today), builds the models, and with
- * `--copies K` replaces core.fct_order_lines and core.fct_orders by K copies of themselves (new
- * order ids; same times, products and prices) to reach sizes the PostgreSQL load would take an
- * hour for: the same shape, K× the orders (the fits come out the same; only the time is of
- * interest). Then, in rounds (every other one in reverse order), times:
+ * Loads the demo (bench/demo-warehouse.ts, seed 42, ending 2026-07-01 like the other segmentation
+ * benchmark), builds the models, and with `--copies K` replaces core.fct_order_lines and
+ * core.fct_orders by K copies of themselves (new order ids; same times, products and prices) to
+ * reach sizes the PostgreSQL load would take an hour for: the same shape, K× the orders (the fits
+ * come out the same; only the time is of interest). Then, in rounds (every other one in reverse
+ * order), times:
  *   (a) baseline: one pass over the order lines per product (count of lines, sum of units) —
  *       the least any analysis of demand per product has to read;
  *   (b) readPriceSuggestions: the whole run (periods, market, every fit and suggestion);
  *   (c) readProductPriceSuggestion: one product (its category is read and fitted too).
  * Prints the best and median of each, and the median within-round ratios b/a and c/a.
  *
- *   npx tsx bench/price-suggestions.ts [--orders 20000] [--copies 1] [--rounds 5]
+ *   npx tsx bench/segment-prices.ts [--orders 20000] [--copies 1] [--rounds 5]
  * 100,000 customers' worth of orders (the demo has one customer per 40 orders above 20,000):
  * --orders 200000 --copies 20.
  */
@@ -28,6 +29,7 @@ import { demoWarehouse, fmt, intArg } from './demo-warehouse.ts';
 const ORDERS = intArg('orders', 20_000);
 const COPIES = intArg('copies', 1);
 const ROUNDS = intArg('rounds', 5);
+const END = new Date('2026-07-01T00:00:00Z');
 
 const BASELINE_SQL = `
 SELECT product_id, count(*) AS lines, sum(quantity) AS units
@@ -75,11 +77,11 @@ const ms = (x: number) => `${fmt(x)} ms`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
-  const env = await demoWarehouse('price', ORDERS);
+  const env = await demoWarehouse('segment_prices', ORDERS, { endDate: END });
   try {
     const built = await runProject(env.warehouse, loadProject(), {
       command: 'build',
-      vars: { timezone: env.config.timezone, as_of: env.demo.to },
+      vars: { timezone: 'UTC', as_of: '2026-06-30' },
     });
     const failed = built.models.filter((m) => m.status !== 'success');
     if (failed.length) throw new Error(`models failed: ${failed.map((m) => m.model).join(', ')}`);
