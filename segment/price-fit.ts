@@ -25,7 +25,7 @@ export interface PriceFitRules {
   /**
    * Least spread of the list prices, max / min − 1: below it the prices are one price with
    * noise. 5 %: the demo's changes are 6–22 %; a price nudged by 1–2 % moves demand by less than
-   * its period-to-period noise (±10 % at 80 orders per period).
+   * its period-to-period noise (±11 % at 80 lines per period).
    */
   minPriceSpread: number;
 }
