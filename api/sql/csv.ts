@@ -7,7 +7,7 @@
 import { DuckDBTypeId } from '@duckdb/node-api';
 import { csvCell, type CsvKind } from '../reports/csv.ts';
 import { jsonCell } from './cells.ts';
-import type { SqlResult } from './service.ts';
+import { resultRows, type SqlResult } from './service.ts';
 
 // Types whose cells arrive as exact number strings ("-12.50", "9007199254740993").
 const EXACT_TYPES = new Set<DuckDBTypeId>([
@@ -39,7 +39,7 @@ export function toCsvText(result: SqlResult): string {
         : 'text',
   );
   const lines = [result.columns.map((c) => csvCell(c.name, 'text')).join(',')];
-  for (const row of result.rows)
+  for (const row of resultRows(result))
     lines.push(
       row
         .map((v, i) => {
