@@ -4,7 +4,9 @@
  * path every type can take, and the one api/sql's round-trip tests first proved). Real DuckDB
  * chunks, streamed as POST /sql reads them: a filter leaves chunks of odd sizes (validity bits
  * that do not start on a byte), NULLs in changing places, strings inline (≤ 12 bytes) and not,
- * every DECIMAL storage width, the extremes, and a cut inside a chunk as the row cap makes.
+ * every DECIMAL storage width, the extremes, and a cut inside a chunk as the row cap makes;
+ * long strings that lie end to end in DuckDB's heap (read by runs) and one that every row
+ * points to (read one by one).
  */
 import fs from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
@@ -44,6 +46,7 @@ const TYPED = `
     CASE WHEN i % 7 = 0 THEN NULL WHEN i % 7 = 1 THEN '' WHEN i % 7 = 2 THEN 'short ' || i
          WHEN i % 7 = 3 THEN 'exactly12chr' WHEN i % 7 = 4 THEN 'ünïcödé → ' || i || ' 🦆'
          ELSE repeat('long text ', i % 40) || i END AS text,
+    CASE WHEN i % 2 = 0 THEN 'one long text, the same in every row' END AS same,
     NULL::VARCHAR AS nothing
   FROM range(10000) AS t(i) WHERE i % 3 <> 1`;
 
@@ -129,6 +132,7 @@ describe('Arrow columns from DuckDB vectors', () => {
     expect(table.getChild('text')!.get(2)).toBe('exactly12chr');
     expect(table.getChild('text')!.get(7)).toBe('ünïcödé → 11 🦆');
     expect(table.getChild('d18')!.get(0)).toBeNull();
+    expect(table.getChild('same')!.get(0)).toBe('one long text, the same in every row');
   });
 
   it('equals the values path when the row cap cuts inside a chunk', async () => {

@@ -14,7 +14,7 @@
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBDecimalType, DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
 import { Bool, Decimal, Utf8, makeData, type Data } from 'apache-arrow';
-import { AppError } from '../errors.ts';
+import { utf8Buffers } from './arrow-strings.ts';
 import { FIXED_WIDTH } from './arrow-types.ts';
 
 /** One column across the chunks of a result: its vector in each, and the rows kept of each. */
@@ -80,8 +80,6 @@ function validity(parts: ColumnParts): { nullBitmap: Uint8Array; nullCount: numb
   return { nullBitmap, nullCount: parts.length - valid };
 }
 
-type Validity = ReturnType<typeof validity>;
-
 /** Each vector's data: `bytes` per row of its kept rows. */
 function vectorBytes(parts: ColumnParts, bytes: number): Uint8Array[] {
   return parts.vectors.map((v, k) => duckdb.vector_get_data(v, parts.rows[k]! * bytes));
@@ -146,48 +144,6 @@ function boolData(parts: ColumnParts): Uint8Array {
   return data;
 }
 
-/** Arrow's Utf8 offsets are 32-bit: one column's text must stay under 2 GiB. */
-const UTF8_MAX_BYTES = 2 ** 31 - 1;
-
-/**
- * VARCHAR as Utf8. A DuckDB string is 16 bytes: its length (4), then up to 12 bytes inline, or
- * a 4-byte prefix and a pointer to the bytes, read with node-bindings' get_data_from_pointer.
- * Nulls are never read (their 16 bytes are leftovers) and get no bytes.
- */
-function utf8Data(parts: ColumnParts, valid: Validity): Data {
-  const nullBitmap = valid.nullBitmap;
-  const pieces = vectorBytes(parts, 16);
-  const valueOffsets = new Int32Array(parts.length + 1);
-  let row = 0;
-  let total = 0;
-  for (const piece of pieces) {
-    const lengths = new Uint32Array(piece.buffer, piece.byteOffset, piece.length / 4);
-    for (let i = 0; i < piece.length / 16; i++, row++) {
-      if ((nullBitmap[row >> 3]! >> (row & 7)) & 1) total += lengths[i * 4]!;
-      if (total > UTF8_MAX_BYTES)
-        throw new AppError(
-          'unprocessable',
-          `the column's text is over 2 GiB, more than Arrow's Utf8 holds: ask for fewer rows (limit) or for Parquet`,
-        );
-      valueOffsets[row + 1] = total;
-    }
-  }
-  const data = new Uint8Array(total);
-  row = 0;
-  for (const piece of pieces) {
-    const buffer = piece.buffer as ArrayBuffer; // node-bindings' own memory, never shared
-    for (let i = 0; i < piece.length / 16; i++, row++) {
-      const at = valueOffsets[row]!;
-      const length = valueOffsets[row + 1]! - at;
-      if (length === 0) continue;
-      const start = i * 16;
-      if (length <= 12) for (let b = 0; b < length; b++) data[at + b] = piece[start + 4 + b]!;
-      else data.set(duckdb.get_data_from_pointer(buffer, piece.byteOffset + start + 8, length), at);
-    }
-  }
-  return makeData({ type: new Utf8(), length: parts.length, ...valid, valueOffsets, data });
-}
-
 /**
  * Arrow data of one column of type `type` from its vectors, or undefined for a type taken
  * from values instead (arrow-values.ts): lists, and what Arrow holds only as text.
@@ -228,8 +184,11 @@ export function vectorColumnData(type: DuckDBType, parts: ColumnParts): Data | u
       valid.nullBitmap.forEach((b, i) => (data[i]! &= b));
       return makeData({ type: new Bool(), length, ...valid, data });
     }
-    case DuckDBTypeId.VARCHAR:
-      return utf8Data(parts, validity(parts));
+    case DuckDBTypeId.VARCHAR: {
+      const valid = validity(parts);
+      const buffers = utf8Buffers(vectorBytes(parts, 16), valid.nullBitmap, length);
+      return makeData({ type: new Utf8(), length, ...valid, ...buffers });
+    }
   }
   return undefined;
 }
