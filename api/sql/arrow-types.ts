@@ -46,7 +46,12 @@ export interface FixedWidth {
   holds: 'number' | 'bigint' | 'days' | 'count';
 }
 
-const microsUtc = () => new Timestamp(TimeUnit.MICROSECOND, 'UTC');
+/** A timestamp column: the count of `unit` since the epoch, in UTC when `zone` says so. */
+const timestamp = (unit: TimeUnit, zone?: 'UTC'): FixedWidth => ({
+  arrow: () => new Timestamp(unit, zone),
+  array: BigInt64Array,
+  holds: 'count',
+});
 
 /** Fixed-width DuckDB types by type id. */
 export const FIXED_WIDTH: Partial<Record<DuckDBTypeId, FixedWidth>> = {
@@ -61,25 +66,9 @@ export const FIXED_WIDTH: Partial<Record<DuckDBTypeId, FixedWidth>> = {
   [DuckDBTypeId.BIGINT]: { arrow: () => new Int64(), array: BigInt64Array, holds: 'bigint' },
   [DuckDBTypeId.UBIGINT]: { arrow: () => new Uint64(), array: BigUint64Array, holds: 'bigint' },
   [DuckDBTypeId.DATE]: { arrow: () => new DateDay(), array: Int32Array, holds: 'days' },
-  [DuckDBTypeId.TIMESTAMP_TZ]: { arrow: microsUtc, array: BigInt64Array, holds: 'count' },
-  [DuckDBTypeId.TIMESTAMP]: {
-    arrow: () => new Timestamp(TimeUnit.MICROSECOND),
-    array: BigInt64Array,
-    holds: 'count',
-  },
-  [DuckDBTypeId.TIMESTAMP_MS]: {
-    arrow: () => new Timestamp(TimeUnit.MILLISECOND),
-    array: BigInt64Array,
-    holds: 'count',
-  },
-  [DuckDBTypeId.TIMESTAMP_S]: {
-    arrow: () => new Timestamp(TimeUnit.SECOND),
-    array: BigInt64Array,
-    holds: 'count',
-  },
-  [DuckDBTypeId.TIMESTAMP_NS]: {
-    arrow: () => new Timestamp(TimeUnit.NANOSECOND),
-    array: BigInt64Array,
-    holds: 'count',
-  },
+  [DuckDBTypeId.TIMESTAMP_TZ]: timestamp(TimeUnit.MICROSECOND, 'UTC'),
+  [DuckDBTypeId.TIMESTAMP]: timestamp(TimeUnit.MICROSECOND),
+  [DuckDBTypeId.TIMESTAMP_MS]: timestamp(TimeUnit.MILLISECOND),
+  [DuckDBTypeId.TIMESTAMP_S]: timestamp(TimeUnit.SECOND),
+  [DuckDBTypeId.TIMESTAMP_NS]: timestamp(TimeUnit.NANOSECOND),
 };
