@@ -10,7 +10,6 @@
  * (arrow-vectors.ts: the common, flat types, and the bulk of a big answer); lists and the
  * text-only types are built from DuckDB values (arrow-values.ts).
  */
-import duckdb from '@duckdb/node-bindings';
 import type { DuckDBValue } from '@duckdb/node-api';
 import {
   Field,
@@ -25,14 +24,11 @@ import {
 import { valueColumnData } from './arrow-values.ts';
 import { vectorColumnData } from './arrow-vectors.ts';
 import { chunkRowCounts, type SqlResult } from './service.ts';
+import { columnParts } from './vectors.ts';
 
 /** Column `index` of `result` from its DuckDB vectors; undefined for a type they do not give. */
 export function vectorColumn(result: SqlResult, index: number): Data | undefined {
-  return vectorColumnData(result.columns[index]!.duckType, {
-    vectors: result.chunks.map((chunk) => duckdb.data_chunk_get_vector(chunk.chunk, index)),
-    rows: chunkRowCounts(result),
-    length: result.rowCount,
-  });
+  return vectorColumnData(result.columns[index]!.duckType, columnParts(result, index));
 }
 
 /** Column `index` of `result` from its DuckDB values: lists and text-only types (any type). */

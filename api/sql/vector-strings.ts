@@ -1,13 +1,14 @@
 /**
- * Arrow Utf8 buffers from DuckDB VARCHAR vectors (for arrow-vectors.ts). A DuckDB string is 16
- * bytes: its length (4), then up to 12 bytes inline, or a 4-byte prefix and a pointer to the
- * bytes elsewhere, which only node-bindings' get_data_from_pointer reads — one native call and
- * one copied buffer per call. Strings a vector points to mostly lie end to end in DuckDB's
- * string heap (3–5 runs per 2,048-row vector for scans, sorts and string expressions), so each
- * run of them is read in one call: a million 15-byte strings took ~1 s one call each on this
- * machine, a few ms by runs. A run only ever covers bytes of its own strings — each one starts
- * exactly where the one before it ends — so nothing outside them is read.
- */
+ * The bytes of DuckDB VARCHAR vectors as Arrow's Utf8 buffers (offsets, and the bytes end to
+ * end), for the Arrow answer (arrow-vectors.ts) and the JSON cells (json-columns.ts). A DuckDB
+ * string is 16 bytes: its length (4), then up to 12 bytes inline, or a 4-byte prefix and a
+ * pointer to the bytes elsewhere, which only node-bindings' get_data_from_pointer reads — one
+ * native call and one copied buffer per call. Strings a vector points to mostly lie end to end
+ * in DuckDB's string heap (3–5 runs per 2,048-row vector for scans, sorts and string
+ * expressions), so each run of them is read in one call: a million 15-byte strings took ~1 s
+ * one call each on this machine, a few ms by runs. A run only ever covers bytes of its own
+ * strings — each one starts exactly where the one before it ends — so nothing outside them is
+ * read. */
 import duckdb from '@duckdb/node-bindings';
 import { AppError } from '../errors.ts';
 
