@@ -35,8 +35,8 @@ export interface SqlColumn {
 
 /**
  * A query's result, before a format writer turns it into an answer: DuckDB's data chunks as
- * read, which the Arrow writer takes column buffers from and the others read as values
- * (resultRows).
+ * read, which the Arrow and JSON writers take column buffers from (vectors.ts), and values
+ * where a type has no buffer path.
  */
 export interface SqlResult {
   columns: SqlColumn[];
@@ -114,16 +114,4 @@ export function chunkRowCounts(result: Pick<SqlResult, 'chunks' | 'rowCount'>): 
     left -= kept;
     return kept;
   });
-}
-
-/** The `rowCount` rows of `result` as DuckDB values, in column order (JSON, CSV). */
-export function resultRows(result: SqlResult): DuckDBValue[][] {
-  const kept = chunkRowCounts(result);
-  const rows: DuckDBValue[][] = [];
-  result.chunks.forEach((chunk, i) => {
-    if (kept[i] === 0) return;
-    const all = chunk.getRows();
-    for (let r = 0; r < kept[i]!; r++) rows.push(all[r]!);
-  });
-  return rows;
 }

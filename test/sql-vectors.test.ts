@@ -1,7 +1,8 @@
 /**
- * The Arrow answer's two ways of building a column agree: for every type arrow-vectors.ts copies
+ * The answers' two ways of reading a column agree. Arrow: for every type arrow-vectors.ts copies
  * from DuckDB's vectors, the bytes of the IPC stream equal those built from DuckDB values (the
- * path every type can take, and the one api/sql's round-trip tests first proved). Real DuckDB
+ * path every type can take, and the one api/sql's round-trip tests first proved). JSON (and the
+ * CSV made from it): json-columns.ts's cells from vectors equal jsonCell of each value. Real DuckDB
  * chunks, streamed as POST /sql reads them: a filter leaves chunks of odd sizes (validity bits
  * that do not start on a byte), NULLs in changing places, strings inline (≤ 12 bytes) and not,
  * every DECIMAL storage width, the extremes, and a cut inside a chunk as the row cap makes;
@@ -13,6 +14,7 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBDataChunk } from '@du
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arrowStreamOf, toArrowStream, valueColumn, vectorColumn } from '../api/sql/arrow.ts';
+import { jsonRows, valueJsonColumn, vectorJsonColumn } from '../api/sql/json-columns.ts';
 import type { SqlResult } from '../api/sql/service.ts';
 
 /** A package.json's dependencies, from the repository root. */
@@ -53,10 +55,13 @@ const TYPED = `
 const EXTREMES = `
   SELECT * FROM (VALUES
     ('-9223372036854775808'::BIGINT, 99999999999999999999999999999999999999::DECIMAL(38,0),
-     '-999999999999999999.99'::DECIMAL(20,2), 'infinity'::TIMESTAMP, '-infinity'::DATE, true),
+     '-999999999999999999.99'::DECIMAL(20,2), 'infinity'::TIMESTAMP, '-infinity'::DATE, true,
+     '9999999999999999.99'::DECIMAL(18,2)),
     ('9223372036854775807'::BIGINT, '-99999999999999999999999999999999999999'::DECIMAL(38,0),
-     '-0.01'::DECIMAL(20,2), '-infinity'::TIMESTAMP, 'infinity'::DATE, false),
-    (NULL, NULL, NULL, NULL, NULL, NULL)) AS v(big, d38, d20, ts, day, flag)`;
+     '-0.01'::DECIMAL(20,2), '-infinity'::TIMESTAMP, 'infinity'::DATE, false,
+     '90071992547409.91'::DECIMAL(18,2)),
+    (NULL, NULL, NULL, NULL, NULL, NULL, '-90071992547409.91'::DECIMAL(18,2)))
+    AS v(big, d38, d20, ts, day, flag, d18)`;
 
 let instance: DuckDBInstance;
 let conn: DuckDBConnection;
@@ -162,5 +167,73 @@ describe('Arrow columns from DuckDB vectors', () => {
     const table = tableFromIPC(toArrowStream(result));
     expect(table.getChild('list')!.get(0)!.toArray()).toEqual(new Int32Array([1, 0, 3]));
     expect(table.getChild('huge')!.get(0)).toBe('170141183460469231731687303715884105727');
+  });
+});
+
+/** Names of the columns JSON reads from vectors, after checking each equals the values path. */
+function jsonAgrees(result: SqlResult, label: string): string[] {
+  const fromVectors: string[] = [];
+  result.columns.forEach((c, i) => {
+    const cells = vectorJsonColumn(result, i);
+    if (!cells) return;
+    expect(cells, `${label}: ${c.name}`).toEqual(valueJsonColumn(result, i));
+    fromVectors.push(c.name);
+  });
+  return fromVectors;
+}
+
+describe('JSON cells from DuckDB vectors', () => {
+  it('equal the values path, over chunks of odd sizes and cuts inside a chunk', async () => {
+    for (const limit of [undefined, 0, 9, 3001]) {
+      const result = await streamed(TYPED, limit);
+      expect(jsonAgrees(result, `limit ${limit}`)).toEqual(
+        // DATE and the other timestamp units take the values path.
+        'i flag tiny small int big utiny usmall uint ubig f32 f64 d4 d9 d18 d38 ts tstz text same nothing'.split(
+          ' ',
+        ),
+      );
+    }
+  });
+
+  it('equal the values path at the extremes: infinities, NaN, years past 2255 and before 1684', async () => {
+    const result = await streamed(`${EXTREMES} CROSS JOIN (VALUES
+      ('NaN'::DOUBLE, 'infinity'::TIMESTAMPTZ, TIMESTAMP '9999-12-31 23:59:59.999999', '-Infinity'::FLOAT),
+      ('Infinity'::DOUBLE, '-infinity'::TIMESTAMPTZ, TIMESTAMP '1500-01-01 00:00:00.000001', 0.1::FLOAT),
+      (-0.0::DOUBLE, TIMESTAMPTZ '2300-06-01 12:00:00.5+00', TIMESTAMP '1969-12-31 23:59:59.999999', NULL)
+    ) AS more(dbl, far_tz, far_ts, flt)`);
+    expect(jsonAgrees(result, 'extremes')).toEqual([
+      'big',
+      'd38',
+      'd20',
+      'ts',
+      'flag',
+      'd18',
+      'dbl',
+      'far_tz',
+      'far_ts',
+      'flt',
+    ]);
+    expect(new Set(jsonRows(result).map((row) => row[6]))).toEqual(
+      new Set(['9999999999999999.99', '90071992547409.91', '-90071992547409.91']),
+    );
+    expect(jsonRows(result)[0]!.slice(7)).toEqual([
+      'NaN',
+      'infinity',
+      '9999-12-31T23:59:59.999999',
+      '-Infinity',
+    ]);
+  });
+
+  it('keep a text as it is, a byte-order mark at its start too, as Arrow does', async () => {
+    const result = await streamed(
+      "SELECT chr(65279) || 'starts with a byte-order mark, long enough' AS t, chr(65279) || 'short' AS s",
+    );
+    expect(jsonRows(result)).toEqual([
+      ['\uFEFFstarts with a byte-order mark, long enough', '\uFEFFshort'],
+    ]);
+    // Arrow carries the bytes (apache-arrow's own reader drops the mark when it decodes).
+    const table = tableFromIPC(toArrowStream(result));
+    for (const name of ['t', 's'])
+      expect([...table.getChild(name)!.data[0]!.values.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
   });
 });
