@@ -21,6 +21,7 @@ import {
 } from '@duckdb/node-api';
 import { AppError, fieldProblem } from '../../api/errors.ts';
 import { badSql } from './errors.ts';
+import { firstColumn, parseTree } from './parse.ts';
 import { walkStatement, type ParseTree, type ReadRules, type StatementReads } from './tree.ts';
 
 /**
@@ -148,33 +149,6 @@ function explained(sql: string): string | undefined {
   return sql.slice(end);
 }
 
-/**
- * json_serialize_sql's answers by SQL text, most recently used last. The parse depends on the
- * text alone — the parser reads no catalog, and the settings that steer it are locked at open
- * (warehouse/duckdb.ts) — so a dashboard or an analyst running the same text again skips one
- * DuckDB query (about 0.5–0.8 ms of a 10-row answer's latency, bench/sql.ts). Every check that
- * depends on the warehouse (tables that exist, the prepared statement's type) still runs each
- * time, and the tree is parsed afresh from the kept text, so no caller shares a mutable object.
- * Bounded: PARSE_CACHE_ENTRIES texts of at most PARSE_CACHE_BYTES characters (with their tree).
- */
-const parsed = new Map<string, string>();
-const PARSE_CACHE_ENTRIES = 256;
-const PARSE_CACHE_BYTES = 64 * 1024;
-
-async function parseTree(conn: DuckDBConnection, sql: string): Promise<ParseTree> {
-  let json = parsed.get(sql);
-  if (json !== undefined) parsed.delete(sql);
-  else {
-    const r = await conn.runAndReadAll('SELECT json_serialize_sql(CAST($1 AS VARCHAR))', [sql]);
-    json = String(r.getRows()[0]![0]);
-  }
-  if (sql.length + json.length <= PARSE_CACHE_BYTES) {
-    parsed.set(sql, json);
-    if (parsed.size > PARSE_CACHE_ENTRIES) parsed.delete(parsed.keys().next().value!);
-  }
-  return JSON.parse(json) as ParseTree;
-}
-
 function judge(statement: unknown): StatementReads {
   const walked = walkStatement(statement, ANALYST_RULES);
   if (walked.ok) return walked.reads;
@@ -192,10 +166,10 @@ function judge(statement: unknown): StatementReads {
 
 /** Lower-case `schema.name` of the warehouse's tables (or views), from DuckDB's catalog. */
 async function catalogNames(conn: DuckDBConnection, kind: 'table' | 'view'): Promise<Set<string>> {
-  const found = await conn.runAndReadAll(
+  const found = await conn.run(
     `SELECT lower(schema_name) || '.' || lower(${kind}_name) FROM duckdb_${kind}s()`,
   );
-  return new Set(found.getRowsJson().map((r) => String(r[0])));
+  return new Set(firstColumn(found));
 }
 
 /**
