@@ -36,18 +36,6 @@ import {
   type ColumnParts,
 } from './vectors.ts';
 
-/** Types whose typed-array element is the JSON number itself. */
-const NUMBERS = new Set<DuckDBTypeId>([
-  DuckDBTypeId.TINYINT,
-  DuckDBTypeId.SMALLINT,
-  DuckDBTypeId.INTEGER,
-  DuckDBTypeId.UTINYINT,
-  DuckDBTypeId.USMALLINT,
-  DuckDBTypeId.UINTEGER,
-  DuckDBTypeId.FLOAT,
-  DuckDBTypeId.DOUBLE,
-]);
-
 const TWO_32 = 2 ** 32;
 /** A high word below this (in magnitude) keeps a 64-bit integer exact as a number. */
 const SAFE_HIGH = 2 ** 21;
@@ -106,7 +94,8 @@ function vectorCells(
 ): JsonCell[] | undefined {
   const length = parts.length;
   const id = type.typeId;
-  if (NUMBERS.has(id)) {
+  // Numbers whose typed-array element is the JSON number itself (TINYINT … DOUBLE).
+  if (FIXED_WIDTH[id]?.holds === 'number') {
     const values = new FIXED_WIDTH[id]!.array(fixedData(parts, widthOf(id)!).buffer as ArrayBuffer);
     const cells = new Array<JsonCell>(length);
     for (let r = 0; r < length; r++) {
