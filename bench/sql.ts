@@ -64,13 +64,15 @@ async function raw(w: Warehouse, sql: string): Promise<number> {
 async function chunksOnly(w: Warehouse, sql: string): Promise<number> {
   const t0 = performance.now();
   const conn = await w.connect();
+  const prepared = await conn.prepare(sql);
   try {
-    const result = await (await conn.prepare(sql)).stream();
+    const result = await prepared.stream();
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
     }
   } finally {
+    prepared.destroySync();
     conn.closeSync();
   }
   return performance.now() - t0;
