@@ -6,6 +6,9 @@
  * PostgreSQL database (for the analyst key). In rounds that alternate which goes first:
  *   raw:   the query on its own DuckDB connection of the same instance, every row read into JS
  *          values (`getRows()`), the least any client of DuckDB pays to have the rows;
+ *   chunks: the same query with its data chunks fetched and no values made — DuckDB's own work
+ *          and nothing else, which the Arrow answer copies its buffers from; shown for what the
+ *          endpoint adds over DuckDB itself, not a goal of #15;
  *   arrow: POST /api/v1/sql with Accept application/vnd.apache.arrow.stream, the whole body read;
  *   json:  the same with Accept application/json, the whole body read (not parsed: what the server
  *          costs, not the client);
@@ -57,6 +60,24 @@ async function raw(w: Warehouse, sql: string): Promise<number> {
   return performance.now() - t0;
 }
 
+/** `sql` streamed on its own connection, every data chunk fetched, no value read out. */
+async function chunksOnly(w: Warehouse, sql: string): Promise<number> {
+  const t0 = performance.now();
+  const conn = await w.connect();
+  const prepared = await conn.prepare(sql);
+  try {
+    const result = await prepared.stream();
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+    }
+  } finally {
+    prepared.destroySync();
+    conn.closeSync();
+  }
+  return performance.now() - t0;
+}
+
 async function endpoint(base: string, key: string, sql: string, accept: string): Promise<number> {
   const t0 = performance.now();
   const res = await fetch(`${base}/api/v1/sql`, {
@@ -96,24 +117,32 @@ async function main(): Promise<void> {
 
     const ARROW = 'application/vnd.apache.arrow.stream';
     const JSON_TYPE = 'application/json';
-    const t = { raw: [] as number[], arrow: [] as number[], json: [] as number[] };
-    const ratios = { arrow: [] as number[], json: [] as number[] };
+    const t = {
+      raw: [] as number[],
+      chunks: [] as number[],
+      arrow: [] as number[],
+      json: [] as number[],
+    };
+    const ratios = { arrow: [] as number[], json: [] as number[], arrowChunks: [] as number[] };
     for (let round = 0; round <= ROUNDS; round++) {
       // Round 0 warms caches and V8 and is not counted; then every other round in reverse.
       const steps: (keyof typeof t)[] =
-        round % 2 ? ['raw', 'arrow', 'json'] : ['json', 'arrow', 'raw'];
+        round % 2 ? ['raw', 'chunks', 'arrow', 'json'] : ['json', 'arrow', 'chunks', 'raw'];
       const got: Partial<Record<keyof typeof t, number>> = {};
       for (const step of steps)
         got[step] =
           step === 'raw'
             ? await raw(warehouse, BIG_SQL)
-            : await endpoint(base, key, BIG_SQL, step === 'arrow' ? ARROW : JSON_TYPE);
+            : step === 'chunks'
+              ? await chunksOnly(warehouse, BIG_SQL)
+              : await endpoint(base, key, BIG_SQL, step === 'arrow' ? ARROW : JSON_TYPE);
       if (round === 0) continue;
       for (const step of steps) t[step].push(got[step]!);
       ratios.arrow.push(got.arrow! / got.raw!);
       ratios.json.push(got.json! / got.raw!);
+      ratios.arrowChunks.push(got.arrow! / got.chunks!);
       console.error(
-        `  round ${round}: raw ${fmt(got.raw!)} ms  arrow ${fmt(got.arrow!)} ms  json ${fmt(got.json!)} ms`,
+        `  round ${round}: raw ${fmt(got.raw!)} ms  chunks ${fmt(got.chunks!)} ms  arrow ${fmt(got.arrow!)} ms  json ${fmt(got.json!)} ms`,
       );
     }
 
@@ -130,6 +159,8 @@ async function main(): Promise<void> {
       [
         `sql bench: ${fmt(ROWS)} rows × 4 columns; ${os.availableParallelism()} cores; ${ROUNDS} rounds`,
         `  raw DuckDB, rows into JS       median ${fmt(median(t.raw))} ms`,
+        `  raw DuckDB, chunks only        median ${fmt(median(t.chunks))} ms   ` +
+          `arrow/chunks ${median(ratios.arrowChunks).toFixed(2)}× (no goal: DuckDB's own work)`,
         `  POST /sql as Arrow             median ${fmt(median(t.arrow))} ms   ` +
           `arrow/raw ${median(ratios.arrow).toFixed(2)}× (median of rounds), goal ≤ 1.3×`,
         `  POST /sql as JSON              median ${fmt(median(t.json))} ms   ` +

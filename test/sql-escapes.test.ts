@@ -82,6 +82,35 @@ describeBoth('SQL escape attempts', (kind) => {
     }
   });
 
+  it('judges a text run again as the first time: its kept parse, the catalog asked anew', async () => {
+    const run = (sql: string) =>
+      env.request('POST', '/api/v1/sql', { key: 'analyst', body: { sql } });
+    for (const [template, status, reason] of ATTEMPTS.slice(0, 12)) {
+      const sql = template
+        .replaceAll('$TMP', env.config.ingestTempDir)
+        .replaceAll('$EXPORT', env.config.exportDir);
+      for (const time of ['first', 'second']) {
+        const res = await run(sql);
+        expect(res.status, `${time}: ${sql}`).toBe(status);
+        expect(res.body.detail, `${time}: ${sql}`).toMatch(reason);
+      }
+    }
+    // A relation that comes and goes between two runs of one text: found as a table, missing
+    // (400, nothing bound) once dropped, found again as a view.
+    const sql = 'SELECT count(*) AS n FROM marts.comes_and_goes';
+    await withConnection(env.warehouse, (c) => c.run('CREATE TABLE marts.comes_and_goes (x INT)'));
+    expect((await run(sql)).status).toBe(200);
+    await withConnection(env.warehouse, (c) => c.run('DROP TABLE marts.comes_and_goes'));
+    const gone = await run(sql);
+    expect(gone.status).toBe(400);
+    expect(gone.body.detail).toMatch(/marts\.comes_and_goes does not exist/);
+    await withConnection(env.warehouse, (c) =>
+      c.run('CREATE VIEW marts.comes_and_goes AS SELECT a FROM marts.t'),
+    );
+    expect((await run(sql)).body.rows).toEqual([['5']]);
+    await withConnection(env.warehouse, (c) => c.run('DROP VIEW marts.comes_and_goes'));
+  });
+
   it('still answers reads of the allowed schemas, the catalog and the generators', async () => {
     for (const sql of [
       'SELECT sum(a) AS s FROM marts.t',

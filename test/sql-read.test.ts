@@ -59,6 +59,30 @@ describe('timestamps as ISO text', () => {
     expect(isoFromMicros(-1n, true)).toBe('1969-12-31T23:59:59.999999Z');
     expect(isoFromMicros(9_223_372_036_854_775_807n, true)).toBeUndefined(); // DuckDB's infinity
   });
+
+  it('writes by hand within ±2^53 µs exactly what Date writes: days, leap years, both paths', () => {
+    const viaDate = (micros: bigint) => {
+      const ms = micros >= 0n ? micros / 1000n : -((-micros + 999n) / 1000n);
+      const sub = Number(micros - ms * 1000n);
+      const iso = new Date(Number(ms)).toISOString().slice(0, -1);
+      return `${iso}${sub ? String(sub).padStart(3, '0') : ''}Z`;
+    };
+    const micros: bigint[] = [2n ** 53n - 1n, -(2n ** 53n) + 1n, 2n ** 53n, -(2n ** 53n)];
+    for (const year of [1684, 1700, 1800, 1900, 1969, 1970, 2000, 2024, 2100, 2254])
+      for (const day of ['01-01', '02-28', '02-29', '03-01', '12-31']) {
+        const at = Date.parse(`${year}-${day}T00:00:00.000Z`);
+        if (Number.isNaN(at) || !new Date(at).toISOString().includes(day)) continue;
+        for (const offset of [-1n, 0n, 1n, 1000n, 86_399_999_999n])
+          micros.push(BigInt(at) * 1000n + offset);
+      }
+    for (let i = 0; i < 2000; i++)
+      micros.push(BigInt(Math.round((i / 1000 - 1) * 2 ** 53)) + BigInt(i * 7919));
+    for (const m of micros) {
+      expect(isoFromMicros(m, true), String(m)).toBe(viaDate(m));
+      if (m > -(2n ** 53n) && m < 2n ** 53n)
+        expect(isoFromMicros(Number(m), true)).toBe(viaDate(m));
+    }
+  });
 });
 
 describe('walking a parse tree', () => {

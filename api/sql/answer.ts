@@ -91,17 +91,35 @@ export async function answerSql(
       return undefined;
     }
     const result = await runSql(ctx, runner, request);
-    await record({ status: 200, rowCount: result.rowCount, truncated: result.truncated });
-    if (chosen === 'json') return toJsonAnswer(result);
-    res.setHeader('x-row-count', String(result.rowCount));
-    res.setHeader('x-truncated', String(result.truncated));
-    if (chosen === 'csv')
-      res
-        .status(200)
+    // Each answer is built before its history row is written, so a run whose answer cannot be
+    // built (Arrow's 2 GiB of text in one column: 422) is recorded once, as what was sent.
+    const recordAnswer = () =>
+      record({ status: 200, rowCount: result.rowCount, truncated: result.truncated });
+    if (chosen === 'json') {
+      const answer = toJsonAnswer(result);
+      await recordAnswer();
+      return answer;
+    }
+    const counted = () => {
+      res.setHeader('x-row-count', String(result.rowCount));
+      res.setHeader('x-truncated', String(result.truncated));
+      return res.status(200);
+    };
+    if (chosen === 'csv') {
+      const text = toCsvText(result);
+      await recordAnswer();
+      counted()
         .type('text/csv; charset=utf-8')
         .setHeader('content-disposition', 'attachment; filename="query.csv"')
-        .send(toCsvText(result));
-    else res.status(200).type(SQL_MEDIA.arrow).send(toArrowStream(result));
+        .send(text);
+    } else {
+      const bytes = toArrowStream(result);
+      await recordAnswer();
+      // Not res.send: it would copy the bytes into a Buffer and hash them all for an ETag,
+      // which an answer to a POST never uses (~80 ms of a million-row answer).
+      counted().type(SQL_MEDIA.arrow).setHeader('content-length', String(bytes.byteLength));
+      res.end(bytes);
+    }
     return undefined;
   } catch (e) {
     const problem = e instanceof AppError ? e : undefined;

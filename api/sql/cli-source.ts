@@ -15,7 +15,7 @@ import { AppError } from '../errors.ts';
 import type { SqlAnswer } from './cli-format.ts';
 import { toCsvText } from './csv.ts';
 import { toJsonAnswer } from './json.ts';
-import { TIMEOUT_CAP_MS, type SqlResult } from './service.ts';
+import { sqlResultOf, TIMEOUT_CAP_MS, type SqlResult } from './service.ts';
 
 /** One query to run; limit and time limit default to the server's (config). */
 export interface SqlCliRun {
@@ -156,15 +156,7 @@ async function localSource(config: Config): Promise<SqlSource> {
       timeoutMs,
     });
     // As runSql (service.ts) shapes it, without its role and gate: one query at a time here.
-    const names = read.reader.columnNames();
-    const types = read.reader.columnTypes();
-    return {
-      columns: names.map((name, i) => ({ name, type: types[i]!.toString(), duckType: types[i]! })),
-      rows: read.reader.getRows().slice(0, read.rowCount),
-      rowCount: read.rowCount,
-      truncated: read.truncated,
-      elapsedMs: read.elapsedMs,
-    };
+    return sqlResultOf(read);
   };
   const run = async (r: SqlCliRun): Promise<SqlResult> => {
     try {

@@ -6,7 +6,7 @@
  */
 import { DuckDBTypeId } from '@duckdb/node-api';
 import { csvCell, type CsvKind } from '../reports/csv.ts';
-import { jsonCell } from './cells.ts';
+import { jsonRows } from './json-columns.ts';
 import type { SqlResult } from './service.ts';
 
 // Types whose cells arrive as exact number strings ("-12.50", "9007199254740993").
@@ -39,11 +39,10 @@ export function toCsvText(result: SqlResult): string {
         : 'text',
   );
   const lines = [result.columns.map((c) => csvCell(c.name, 'text')).join(',')];
-  for (const row of result.rows)
+  for (const row of jsonRows(result))
     lines.push(
       row
-        .map((v, i) => {
-          const cell = jsonCell(v);
+        .map((cell, i) => {
           const text = cell !== null && typeof cell === 'object' ? JSON.stringify(cell) : cell;
           return csvCell(text, kinds[i]!);
         })

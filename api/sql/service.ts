@@ -4,11 +4,11 @@
  * (json.ts, csv.ts, arrow.ts, parquet.ts) turn the result into an answer; saved queries, the
  * history and the CLI build on runSql.
  */
-import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBDataChunk, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import type { AppContext } from '../../context.ts';
 import type { Role } from '../../db/schema.ts';
 import { gateOf, type ReadGate } from '../../warehouse/read/gate.ts';
-import { readSql } from '../../warehouse/read/run.ts';
+import { readSql, type SqlReadResult } from '../../warehouse/read/run.ts';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, fieldProblem } from '../errors.ts';
 
@@ -33,11 +33,15 @@ export interface SqlColumn {
   duckType: DuckDBType;
 }
 
-/** A query's result, before a format writer turns it into an answer. */
+/**
+ * A query's result, before a format writer turns it into an answer: DuckDB's data chunks as
+ * read, which the Arrow and JSON writers take column buffers from (vectors.ts), and values
+ * where a type has no buffer path.
+ */
 export interface SqlResult {
   columns: SqlColumn[];
-  /** `rowCount` rows of DuckDB values, in column order. */
-  rows: DuckDBValue[][];
+  /** The chunks read, in order: the answer is their first `rowCount` rows (one more may follow). */
+  chunks: DuckDBDataChunk[];
   rowCount: number;
   truncated: boolean;
   elapsedMs: number;
@@ -84,14 +88,30 @@ export async function runSql(
     timeoutMs,
     gate,
   });
-  const reader = result.reader;
-  const names = reader.columnNames();
-  const types = reader.columnTypes();
+  return sqlResultOf(result);
+}
+
+/** A guarded read as a result for the format writers (runSql's, and the CLI's without a server). */
+export function sqlResultOf(read: SqlReadResult): SqlResult {
   return {
-    columns: names.map((name, i) => ({ name, type: types[i]!.toString(), duckType: types[i]! })),
-    rows: reader.getRows().slice(0, result.rowCount),
-    rowCount: result.rowCount,
-    truncated: result.truncated,
-    elapsedMs: result.elapsedMs,
+    columns: read.names.map((name, i) => ({
+      name,
+      type: read.types[i]!.toString(),
+      duckType: read.types[i]!,
+    })),
+    chunks: read.chunks,
+    rowCount: read.rowCount,
+    truncated: read.truncated,
+    elapsedMs: read.elapsedMs,
   };
+}
+
+/** Rows kept from each chunk of `result`, in order: all of each but the last, which may be cut. */
+export function chunkRowCounts(result: Pick<SqlResult, 'chunks' | 'rowCount'>): number[] {
+  let left = result.rowCount;
+  return result.chunks.map((chunk) => {
+    const kept = Math.min(chunk.rowCount, left);
+    left -= kept;
+    return kept;
+  });
 }

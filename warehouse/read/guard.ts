@@ -21,6 +21,7 @@ import {
 } from '@duckdb/node-api';
 import { AppError, fieldProblem } from '../../api/errors.ts';
 import { badSql } from './errors.ts';
+import { firstColumn, parseTree } from './parse.ts';
 import { walkStatement, type ParseTree, type ReadRules, type StatementReads } from './tree.ts';
 
 /**
@@ -148,11 +149,6 @@ function explained(sql: string): string | undefined {
   return sql.slice(end);
 }
 
-async function parseTree(conn: DuckDBConnection, sql: string): Promise<ParseTree> {
-  const r = await conn.runAndReadAll('SELECT json_serialize_sql(CAST($1 AS VARCHAR))', [sql]);
-  return JSON.parse(String(r.getRows()[0]![0])) as ParseTree;
-}
-
 function judge(statement: unknown): StatementReads {
   const walked = walkStatement(statement, ANALYST_RULES);
   if (walked.ok) return walked.reads;
@@ -168,10 +164,20 @@ function judge(statement: unknown): StatementReads {
   );
 }
 
+/** Lower-case `schema.name` of the warehouse's tables (or views), from DuckDB's catalog. */
+async function catalogNames(conn: DuckDBConnection, kind: 'table' | 'view'): Promise<Set<string>> {
+  const found = await conn.run(
+    `SELECT lower(schema_name) || '.' || lower(${kind}_name) FROM duckdb_${kind}s()`,
+  );
+  return new Set(firstColumn(found));
+}
+
 /**
  * 400 for a relation the warehouse does not have, before DuckDB binds it: binding an unknown
  * name tries it as a file (a replacement scan — `marts."x.csv"` opens `marts.x.csv`), and the
- * guard lets DuckDB open nothing.
+ * guard lets DuckDB open nothing. Tables are looked up first and views only for what is not a
+ * table: most reads name only tables, and one catalog query instead of a union of both saves
+ * ~0.4 ms of a 10-row answer (DuckDB's views include its ~50 catalog views, bench/sql.ts).
  */
 async function refuseMissing(
   conn: DuckDBConnection,
@@ -179,14 +185,14 @@ async function refuseMissing(
   relations: readonly string[],
 ): Promise<void> {
   if (!relations.length) return;
-  const found = await conn.runAndReadAll(
-    `SELECT lower(schema_name) || '.' || lower(table_name) AS rel FROM duckdb_tables()
-     UNION ALL SELECT lower(schema_name) || '.' || lower(view_name) FROM duckdb_views()`,
-  );
-  const have = new Set(found.getRowsJson().map((r) => String(r[0])));
-  const missing = relations.find((r) => !have.has(r.toLowerCase()));
-  if (missing)
-    throw badSql(new Error(`Catalog Error: Table with name ${missing} does not exist`), sql);
+  const tables = await catalogNames(conn, 'table');
+  let missing = relations.filter((r) => !tables.has(r.toLowerCase()));
+  if (missing.length) {
+    const views = await catalogNames(conn, 'view');
+    missing = missing.filter((r) => !views.has(r.toLowerCase()));
+  }
+  if (missing.length)
+    throw badSql(new Error(`Catalog Error: Table with name ${missing[0]} does not exist`), sql);
 }
 
 /** A statement that passed the guard, prepared on `conn` and ready to bind and run. */

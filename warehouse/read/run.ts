@@ -8,13 +8,16 @@
  * Two doors, one path:
  *  - readSql: text someone typed. It waits for a slot at the analyst gate (gate.ts), passes the
  *    guard (guard.ts: one read, allowed schemas, no file functions), binds `params`, and reads
- *    at most `limit` + 1 rows to know whether it was cut short.
+ *    DuckDB's data chunks until it has `limit` + 1 rows, to know whether it was cut short. The
+ *    chunks are handed over as they are (not as values), so a format writer can take a column's
+ *    buffers straight from them (api/sql/arrow-vectors.ts).
  *  - readTrusted: SQL written in this code base (reports, dashboard files checked at load by
  *    dashboards/sql-guard.ts, model docs). It skips the guard and the gate — it is ours, short,
  *    and must not queue behind an analyst — but gets the same connection and time limit.
  */
 import type {
   DuckDBConnection,
+  DuckDBDataChunk,
   DuckDBPreparedStatement,
   DuckDBResultReader,
   DuckDBType,
@@ -56,8 +59,15 @@ export interface SqlReadOptions {
 
 /** What a guarded read answers. */
 export interface SqlReadResult {
-  /** The rows read (up to limit + 1: keep `rowCount` of them). */
-  reader: DuckDBResultReader;
+  /** The result's column names, in order. */
+  names: string[];
+  /** The result's column types, in order. */
+  types: DuckDBType[];
+  /**
+   * DuckDB's data chunks as read, none empty: up to limit + 1 rows in all, of which the first
+   * `rowCount` are the answer. They stay readable after the connection is closed.
+   */
+  chunks: DuckDBDataChunk[];
   rowCount: number;
   truncated: boolean;
   elapsedMs: number;
@@ -140,17 +150,29 @@ export async function readSql(
       const statement = await guardRead(conn, sql);
       try {
         bindParams(statement.prepared, options.params);
-        let reader: DuckDBResultReader;
+        const chunks: DuckDBDataChunk[] = [];
+        let read = 0;
+        let names: string[];
+        let types: DuckDBType[];
         try {
           // Streaming: DuckDB stops producing once limit + 1 rows are read.
-          reader = await statement.prepared.streamAndReadUntil(options.limit + 1);
+          const result = await statement.prepared.stream();
+          names = result.columnNames();
+          types = result.columnTypes();
+          while (read <= options.limit) {
+            const chunk = await result.fetchChunk();
+            if (!chunk || chunk.rowCount === 0) break;
+            chunks.push(chunk);
+            read += chunk.rowCount;
+          }
         } catch (e) {
           if (/interrupt/i.test(duckMessage(e))) throw e; // withReadConnection says 408
           throw runError(e, sql);
         }
-        const read = reader.currentRowCount;
         return {
-          reader,
+          names,
+          types,
+          chunks,
           rowCount: Math.min(read, options.limit),
           truncated: read > options.limit,
           elapsedMs: Math.round(performance.now() - started),
