@@ -36,14 +36,15 @@ export function quantileEdges(
 ): number[] {
   if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > 1024)
     throw new RangeError('maxBins must be an integer from 2 to 1024');
-  const known: number[] = [];
+  // The known values in a typed copy, sorted in place (numeric order, no comparator needed).
+  const buffer = new Float64Array(values.length);
+  let m = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
-    if (!Number.isNaN(v)) known.push(v);
+    if (!Number.isNaN(v)) buffer[m++] = v;
   }
-  if (known.length === 0) return [];
-  const sorted = Float64Array.from(known).sort();
-  const m = sorted.length;
+  if (m === 0) return [];
+  const sorted = buffer.subarray(0, m).sort();
   const max = sorted[m - 1] as number;
   const edges: number[] = [];
   for (let j = 1; j < maxBins; j++) {

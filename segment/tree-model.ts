@@ -45,9 +45,13 @@ export interface FittedModel {
   holdoutRows: number;
 }
 
-/** The rows at `index`, column by column. */
+/** The rows at `index`, column by column (a plain loop: Float64Array.from with a map took 2×). */
 function pick(columns: readonly Float64Array[], index: readonly number[]): Float64Array[] {
-  return columns.map((c) => Float64Array.from(index, (i) => c[i] as number));
+  return columns.map((c) => {
+    const out = new Float64Array(index.length);
+    for (let k = 0; k < index.length; k++) out[k] = c[index[k] as number] as number;
+    return out;
+  });
 }
 
 /** Split, train, measure (see the file comment). */
