@@ -276,7 +276,7 @@ export async function customerFeaturesAsOf(
     out.push(spec);
     columns.push(Float64Array.from((cols[column] ?? []) as (number | null)[], (v) => v ?? NaN));
   };
-  for (const s of specs) add(s, s.name);
+  for (const { name, label, decimals } of specs) add({ name, label, decimals }, name);
   const share = (c: CategoryRef): FeatureSpec => ({
     name: `share_category_${c.id}`,
     label: `share ${c.name}`,

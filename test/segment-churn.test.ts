@@ -118,6 +118,8 @@ describe.skipIf(!inject('pgAvailable'))('customer trees on the demo warehouse', 
     expect(n.reduce((s, x) => s + x, 0)).toBe(churn.training.rows);
     expect(churn.rules.some((r) => r.includes('recency'))).toBe(true);
     expect(JSON.parse(JSON.stringify(churn))).toEqual(churn);
+    for (const f of churn.features)
+      expect(Object.keys(f).sort()).toEqual(['decimals', 'edges', 'hasMissing', 'label', 'name']);
     expect(churn.features.map((f) => f.name)).toEqual([
       'recency_days',
       'orders',
