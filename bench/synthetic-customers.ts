@@ -4,7 +4,8 @@
  * the core and staging tables the customer trees read, with only the columns they use;
  * customers behaving like db/demo/people.ts's segments (loyal, occasional, lapsing, new,
  * big-ticket) at ~40 orders each over two years, 1–6 lines per order, 3 % cancelled, 3.5 %
- * returned, 5 activities per customer. Seeded, so a size gives the same data every time.
+ * returned, 5 activities per customer. Seeded and written on one DuckDB thread (random() on
+ * several threads draws in whatever order they run), so a size gives the same data every time.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 
@@ -17,7 +18,8 @@ export async function writeSyntheticCustomers(
   customers: number,
   end: string,
 ): Promise<void> {
-  await c.run(`SET TimeZone = 'UTC'; SELECT setseed(0.42)`);
+  const threads = (await c.runAndReadAll(`SELECT current_setting('threads')`)).getRows()[0]![0];
+  await c.run(`SET TimeZone = 'UTC'; SET threads = 1; SELECT setseed(0.42)`);
   await c.run(`CREATE SCHEMA core; CREATE SCHEMA staging`);
   await c.run(`CREATE TABLE staging.stg_product_categories AS
     SELECT i AS category_id, 'Category ' || i AS category_name, NULL::BIGINT AS parent_category_id
@@ -107,4 +109,5 @@ export async function writeSyntheticCustomers(
   await c.run(
     `DROP TABLE seg; DROP TABLE spans; DROP TABLE order_sizes; DROP TABLE orders_base; CHECKPOINT`,
   );
+  await c.run(`SET threads = ${Number(threads)}`);
 }
