@@ -9,6 +9,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AppError } from '../api/errors.ts';
 import { demoWarehouse, type DemoWarehouse } from '../bench/demo-warehouse.ts';
+import { DEFAULT_DEMO_ORDERS } from '../db/demo/index.ts';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import type { DecisionTree, TreeLeaf } from '../segment/cart.ts';
@@ -61,7 +62,7 @@ describe.skipIf(!inject('pgAvailable'))('customer trees on the demo warehouse', 
   }
 
   beforeAll(async () => {
-    env = await demoWarehouse('segment_trees', 20_000, { endDate: END });
+    env = await demoWarehouse('segment_trees', DEFAULT_DEMO_ORDERS, { endDate: END });
     await build();
     conn = await env.warehouse.connect();
     trees = await runCustomerTrees(conn);
