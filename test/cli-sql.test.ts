@@ -333,7 +333,7 @@ describe('salesops sql beside a running salesops start', () => {
       expect(text).toMatch(/salesops sql on the server at http:\/\/\S+\./);
       expect(text).toMatch(/ amount\n--------\n  12\.50\n\(1 row\)/);
       // GET /sql/schema when the server has it, else information_schema: the same first columns.
-      expect(text).toMatch(/ schema +\| name +\| type/);
+      expect(text).toMatch(/ schema \| +name +\| type/);
       expect(text).toMatch(/no table or view named nope that you may read/);
     },
   );
