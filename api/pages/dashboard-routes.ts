@@ -21,13 +21,10 @@ import {
   type FilterOption,
 } from './dashboard-views.ts';
 import { vendorFile } from './vendor.ts';
+import { sendPage } from './send.ts';
 
 /** Who may see dashboards at all; the home page links to them for these (and admin). */
 export const DASHBOARD_PAGE_ROLES = ['executive', 'manager', 'analyst'] as const;
-
-function sendPage(res: Response, body: string, status = 200): void {
-  res.status(status).set('Cache-Control', 'no-store').type('html').send(body);
-}
 
 /** The page's query: the filters as the URL carries them; checked by the JSON routes. */
 const pageQuery = z.object({

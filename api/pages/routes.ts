@@ -4,7 +4,7 @@
  * registry's `roles: 'public'` is the one list of what needs no sign-in.
  */
 import fs from 'node:fs';
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { nowOf } from '../../context.ts';
@@ -20,6 +20,7 @@ import { dashboardPageRoutes } from './dashboard-routes.ts';
 import { homeLinks } from './home-links.ts';
 import { sqlPageRoutes } from './sql-routes.ts';
 import { accountPage, homePage, loginPage, setPasswordPage } from './views.ts';
+import { sendPage } from './send.ts';
 
 const TYPES: Record<string, string> = {
   css: 'text/css; charset=utf-8',
@@ -46,11 +47,6 @@ const tokenQuery = z.object({
   token: z.string().max(200).optional(),
   next: z.string().max(2000).optional(),
 });
-
-function sendPage(res: Response, body: string, status = 200): void {
-  // Pages show who is signed in and may carry a one-time token: never cached.
-  res.status(status).set('Cache-Control', 'no-store').type('html').send(body);
-}
 
 export function pageRoutes(ctx: AppContext, registry: RouteRegistry): Router {
   const router = Router();

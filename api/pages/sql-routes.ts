@@ -3,12 +3,13 @@
  * get the same page with the shared saved queries only (they may run those, never their own
  * SQL: the API refuses it too). Other roles get a page saying so (403) instead of problem JSON.
  */
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import type { AppContext } from '../../context.ts';
 import { ALL_ROLES } from '../auth/roles.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { RouteRegistry } from '../route.ts';
 import { sqlConsolePage, sqlRefusalPage, type ConsoleMode } from './sql-views.ts';
+import { sendPage } from './send.ts';
 
 /** The roles the console opens for (admin too); the home page links to it for these. */
 export const CONSOLE_ROLES = ['analyst', 'executive'] as const;
@@ -18,10 +19,6 @@ export function consoleMode(principal: Principal): ConsoleMode | null {
   if (principal.role === 'admin' || principal.role === 'analyst') return 'write';
   if (principal.role === 'executive') return 'shared';
   return null;
-}
-
-function sendPage(res: Response, body: string, status = 200): void {
-  res.status(status).set('Cache-Control', 'no-store').type('html').send(body);
 }
 
 export function sqlPageRoutes(ctx: AppContext, registry: RouteRegistry): Router {
