@@ -38,6 +38,7 @@ import type {
   OrdersTable,
 } from './schema-orders.ts';
 import type { SessionsTable, UsersTable, UserTokensTable } from './schema-people.ts';
+import type { CustomerScoresTable, SegmentRunsTable } from './schema-segment.ts';
 import type { SqlHistoryTable, SqlSavedQueriesTable } from './schema-sql.ts';
 
 /** Decimal value: read as string, written as string or number. */
@@ -147,6 +148,8 @@ export interface DB {
   sessions: SessionsTable;
   sql_saved_queries: SqlSavedQueriesTable;
   sql_history: SqlHistoryTable;
+  segment_runs: SegmentRunsTable;
+  customer_scores: CustomerScoresTable;
 }
 
 /** The job runtime's run history (db/migrations/0400_job_runs.ts). */

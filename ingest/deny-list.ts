@@ -19,6 +19,11 @@ const DENIED_TABLES: ReadonlyMap<string, string> = new Map([
   // serve them, each person their own.
   ['sql_saved_queries', 'saved queries are SQL text people wrote, served by /api/v1/sql/saved'],
   ['sql_history', 'query history is SQL text people typed, served by /api/v1/sql/history'],
+  // Segmentation written back to the CRM (segment/): the `segment` job writes the same run to
+  // the warehouse's `ml` schema itself. Copying these back would make every segment run look
+  // like a change to the next ingest — the refresh cycle driving itself.
+  ['segment_runs', 'segment runs are in the warehouse already, as meta.ml_runs and ml.runs'],
+  ['customer_scores', 'customer scores are in the warehouse already, in the ml schema'],
 ]);
 
 /** Table name patterns left out: migration bookkeeping and the ingest's own log names. */

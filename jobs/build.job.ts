@@ -9,6 +9,7 @@ import { loadProject } from '../models/engine/project.ts';
 import { defaultVars, runProject, type RunOptions } from '../models/engine/runner.ts';
 import { outcomeSummary } from '../models/engine/outcome-line.ts';
 import { JobFailure } from './errors.ts';
+import { CUSTOMER_MARTS } from './segment.job.ts';
 import { modelsDue } from './staleness.ts';
 import type { JobDefinition } from './types.ts';
 import { requireWarehouse } from './warehouse.ts';
@@ -85,6 +86,11 @@ export const buildJob: JobDefinition = {
         outcome,
       );
     }
-    return outcome;
+    // A rebuilt customer mart makes a segmentation due; the segment job skips it when its
+    // newest run already describes the same day (jobs/segment.job.ts).
+    const customersChanged =
+      command !== 'test' &&
+      models.some((m) => m.status === 'success' && CUSTOMER_MARTS.includes(m.model));
+    return customersChanged ? { ...outcome, next: { job: 'segment', params: {} } } : outcome;
   },
 };

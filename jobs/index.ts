@@ -6,12 +6,14 @@ import { buildJob } from './build.job.ts';
 import { cleanupJob } from './cleanup.job.ts';
 import { followUpsJob } from './follow-ups.job.ts';
 import { ingestJob } from './ingest.job.ts';
+import { segmentJob } from './segment.job.ts';
 import { stockAlertsJob } from './stock-alerts.job.ts';
 import type { JobDefinition } from './types.ts';
 
 export const JOBS: readonly JobDefinition[] = [
   ingestJob,
   buildJob,
+  segmentJob,
   stockAlertsJob,
   followUpsJob,
   cleanupJob,

@@ -43,6 +43,7 @@ describeBoth('jobs API', (kind) => {
     expect(r.body.items.map((j: { name: string }) => j.name)).toEqual([
       'ingest',
       'build',
+      'segment',
       'stock-alerts',
       'follow-ups',
       'cleanup',

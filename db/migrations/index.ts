@@ -10,6 +10,7 @@ import * as m0300 from './0300_ledger_append_only.ts';
 import * as m0400 from './0400_job_runs.ts';
 import * as m0500 from './0500_users_sessions.ts';
 import * as m0600 from './0600_sql_saved.ts';
+import * as m0700 from './0700_customer_scores.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_operational_schema': m0001,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0400_job_runs': m0400,
   '0500_users_sessions': m0500,
   '0600_sql_saved': m0600,
+  '0700_customer_scores': m0700,
 };
