@@ -168,15 +168,15 @@ export async function startServer(config: Config, options: StartOptions): Promis
   return { url, adminKey, close };
 }
 
-/** The start's ingest → build, with the same progress lines a manual run prints. */
+/** The start's ingest → build → segment, with the same progress lines a manual run prints. */
 async function firstRefresh(background: Background, print: (line: string) => void): Promise<void> {
-  print('Bringing the warehouse up to date (ingest → build)…');
+  print('Bringing the warehouse up to date (ingest → build → segment)…');
   const t0 = Date.now();
   background.runtime.setSay(print);
   try {
-    const { ingest, build } = await background.runtime.refresh('start');
+    const { ingest, build, segment } = await background.runtime.refresh('start');
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
-    const failed = [ingest, build].find((r) => r && r.status === 'failed');
+    const failed = [ingest, build, segment].find((r) => r && r.status === 'failed');
     if (failed) {
       print(
         `Warehouse refresh failed in ${secs}s (${failed.job}: ${failed.error}); reports may be ` +

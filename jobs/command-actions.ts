@@ -120,12 +120,17 @@ async function localHistory(
   }
 }
 
-/** `jobs run NAME` */
-export async function runJob(name: string, opts: { key?: string }, io: Io): Promise<void> {
+/** `jobs run NAME` (and `segment`, which is `jobs run segment` by its own name) */
+export async function runJob(
+  name: string,
+  opts: { key?: string },
+  io: Io,
+  command = `jobs run ${name}`,
+): Promise<void> {
   const config = readConfig();
   const remote = server(
     config,
-    `jobs run ${name}`,
+    command,
     opts.key,
     'an admin API key (a manager key for ingest and build)',
   );

@@ -50,4 +50,15 @@ export function registerJobCommands(program: Command, print: Print, note: Print)
     .action(async (name: string | undefined, opts: { key?: string; limit: number }) =>
       (await actions()).jobHistory(name, opts, { print, note }),
     );
+
+  program
+    .command('segment')
+    .description(
+      'segment the customers now (RFM, clusters, churn risk, price suggestions) and write the ' +
+        'scores back to the CRM; in the server that holds the data folder when one runs',
+    )
+    .option('--key <key>', 'admin or manager API key, to hand the run to a running server')
+    .action(async (opts: { key?: string }) =>
+      (await actions()).runJob('segment', opts, { print, note }, 'segment'),
+    );
 }

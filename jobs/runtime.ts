@@ -268,10 +268,12 @@ export class JobRuntime {
   }
 
   /**
-   * One ingest → build cycle, awaited to its end (the chained build included). Used by the
+   * One ingest → build cycle, awaited to its end (the chained build and segment included). Used by the
    * change-driven loop and by the first start. Returns the ingest's and the build's records.
    */
-  async refresh(trigger: JobTrigger): Promise<{ ingest?: JobRunRecord; build?: JobRunRecord }> {
+  async refresh(
+    trigger: JobTrigger,
+  ): Promise<{ ingest?: JobRunRecord; build?: JobRunRecord; segment?: JobRunRecord }> {
     this.lastCycleAt = Date.now();
     const since = this.staleSince;
     this.staleSince = undefined;
@@ -281,10 +283,14 @@ export class JobRuntime {
       const ingest = queued && (await this.wait(queued.id));
       const chained = ingest && this.chainedFrom(ingest.id);
       const build = chained !== undefined ? await this.wait(chained) : undefined;
+      // A build that rebuilt the customer marts queues `segment`: the cycle ends with it, so the
+      // first start opens with scores. Its outcome does not make the warehouse stale.
+      const chainedSegment = build && this.chainedFrom(build.id);
+      const segment = chainedSegment !== undefined ? await this.wait(chainedSegment) : undefined;
       const ok = (r?: JobRunRecord) => !r || r.status === 'succeeded' || r.status === 'skipped';
       // A failed cycle leaves the warehouse behind: try again after the interval.
       if (!ok(ingest) || !ok(build)) this.markStale(since ?? new Date());
-      return { ingest, build };
+      return { ingest, build, segment };
     } finally {
       this.cycleSince = undefined;
     }

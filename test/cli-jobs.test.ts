@@ -62,7 +62,7 @@ afterAll(async () => {
 
 describe('salesops start refreshes the warehouse itself', () => {
   it('answers /reports/sales with data at once on the first start', async () => {
-    expect(server.stdout).toMatch(/Bringing the warehouse up to date \(ingest → build\)/);
+    expect(server.stdout).toMatch(/Bringing the warehouse up to date \(ingest → build → segment\)/);
     expect(server.stdout).toMatch(/Warehouse up to date in [\d.]+s, \d+ models built\./);
     expect(await reportedOrders()).toBeGreaterThan(0);
     const freshness = await api('GET', '/warehouse/freshness');
@@ -96,6 +96,19 @@ describe('commands hand their work to the server that holds the folder', () => {
     expect(r.stderr).toMatch(
       /answered 400: select\.0: selector "mart_no_such_model" matches no model/,
     );
+  });
+
+  it('segment runs in the server and prints the run in one line; without a key it says which', async () => {
+    const refused = await cli(['segment']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/salesops segment --key <key>/);
+    const r = await cli(['segment', '--key', key]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/job run #\d+ \(segment\) handed to the server at /);
+    expect(r.stdout).toMatch(
+      /^segment run #\d+ as of \d{4}-\d\d-\d\d: \d+ customers scored; \d clusters .*price suggestions/m,
+    );
+    expect(r.stdout).toMatch(/^job run #\d+ \(segment\) succeeded in [\d.]+ s: \d+ rows$/m);
   });
 
   it('jobs run ingest runs the ingest and the build it chains in the server, with their lines', async () => {

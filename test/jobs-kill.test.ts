@@ -69,6 +69,7 @@ describe('a server killed during a refresh', () => {
         ['build', 'start', 'interrupted'],
         ['ingest', 'start', 'succeeded'],
         ['build', 'start', 'succeeded'],
+        ['segment', 'start', 'succeeded'],
       ]);
       expect(runs[1]!.error).toMatch(/safe to run again/);
     } finally {
