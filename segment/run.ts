@@ -65,6 +65,12 @@ interface TreeFigures {
   baseline: number | null;
   cutoff: string;
   leaves: number;
+  /**
+   * Accuracy above the majority baseline on the holdout. A tree that does not clear it has
+   * learnt nothing to act on: its scores are kept for the record, but no churn follow-up is
+   * created from them (api/activities/followup).
+   */
+  beatsBaseline: boolean;
 }
 
 /** The relations a run reads; missing ones mean the models were never built here. */
@@ -136,6 +142,7 @@ function treeFigures(
     baseline: m.baseline,
     cutoff: t.cutoff,
     leaves: t.rules.length,
+    beatsBaseline: m.accuracy !== null && m.baseline !== null && m.accuracy > m.baseline,
   };
 }
 
@@ -280,7 +287,8 @@ export function summaryLine(s: SegmentSummary): string {
     parts.push(`${s.clusters.k} clusters (silhouette ${s.clusters.silhouette.toFixed(2)})`);
   if (s.churn && s.churn.accuracy !== null && s.churn.baseline !== null)
     parts.push(
-      `churn tree accuracy ${s.churn.accuracy.toFixed(3)} vs baseline ${s.churn.baseline.toFixed(3)}`,
+      `churn tree accuracy ${s.churn.accuracy.toFixed(3)} vs baseline ${s.churn.baseline.toFixed(3)}` +
+        (s.churn.beatsBaseline ? '' : ' (not better: no churn follow-ups from this run)'),
     );
   parts.push(`${s.prices.suggested} price suggestions`);
   for (const [name, why] of Object.entries(s.skipped)) parts.push(`${name} skipped: ${why}`);

@@ -250,6 +250,8 @@ describe('project', () => {
       'user_tokens',
       'sql_saved_queries',
       'sql_history',
+      'segment_runs',
+      'customer_scores',
     ];
     const p = loadProject();
     const missing = tables

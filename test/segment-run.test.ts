@@ -100,6 +100,7 @@ describe.skipIf(!inject('pgAvailable'))('a segmentation run on the demo', () => 
       expect(Number(r.rules)).toBeGreaterThan(1);
     }
     expect(first.churn!.accuracy).toBeGreaterThan(first.churn!.baseline!);
+    expect(first.churn!.beatsBaseline).toBe(true);
     expect(first.clusters!.k).toBeGreaterThanOrEqual(2);
     expect(first.prices.categories).toBeGreaterThan(0);
     // The readable faces of meta.ml_runs.
