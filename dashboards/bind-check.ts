@@ -5,9 +5,10 @@
  * query-source.ts). EXPLAIN binds and plans a query without running it, so the whole catalog is
  * checked in a moment, and the data team reads the mistake in the start's output, in the
  * loader's words. A query over a mart not built yet is left out: it answers 503 until a build,
- * and the next start binds it.
+ * and the next start binds it. The ml tables (segmentation runs) are made empty when missing, so
+ * their panels bind before the segment job's first run.
  */
-import { ensureOpsViews } from './ops-views.ts';
+import { ensurePanelSchemas } from './panel-schemas.ts';
 import { shownPath, type DashboardCatalog } from './catalog.ts';
 import { panelParameters } from './query.ts';
 import { dashboardQueries, type QuerySource } from './query-source.ts';
@@ -31,9 +32,12 @@ export async function bindDashboardQueries(
   warehouse: Warehouse,
 ): Promise<string[]> {
   const queries = [...catalog.values()].flatMap(dashboardQueries);
-  // The ops views are created on first use (ops-views.ts): before their existence is asked.
-  if (queries.some((q) => q.relations.some((r) => r.startsWith('ops.'))))
-    await ensureOpsViews(warehouse);
+  // The ops views and the ml tables are made by the server (panel-schemas.ts): before their
+  // existence is asked, so a warehouse the segment job has not run on binds its ml panels too.
+  await ensurePanelSchemas(
+    warehouse,
+    queries.flatMap((q) => q.relations),
+  );
   return withReadConnection(warehouse, DEFAULT_TRUSTED_TIMEOUT_MS, async (conn) => {
     const have = await warehouseRelations(conn);
     const problems: string[] = [];

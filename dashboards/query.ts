@@ -18,7 +18,7 @@ import {
 import type { AppContext } from '../context.ts';
 import { readWarehouse } from '../api/reports/warehouse.ts';
 import type { FilterName, LoadedPanel } from './schema.ts';
-import { ensureOpsViews } from './ops-views.ts';
+import { ensurePanelSchemas } from './panel-schemas.ts';
 import { queryFailed, type QuerySource } from './query-source.ts';
 
 /** Filter values as the query sees them: dates as YYYY-MM-DD, rep as the rep's id. */
@@ -107,9 +107,9 @@ export async function runPanelQuery(
   source: QuerySource,
 ): Promise<PanelData> {
   const { values, types } = panelParameters(panel, filters);
-  // The ops views are created on first use, so they exist before the 503 check looks for them.
-  if (ctx.warehouse && panel.relations.some((r) => r.startsWith('ops.')))
-    await ensureOpsViews(ctx.warehouse);
+  // The ops views and ml tables are made on first use, so they exist before the 503 check
+  // looks for them.
+  if (ctx.warehouse) await ensurePanelSchemas(ctx.warehouse, panel.relations);
   let reader: DuckDBResultReader;
   try {
     reader = panel.filters.length

@@ -1,7 +1,7 @@
 /**
  * Which tables a panel query reads, asked of DuckDB's own parser (json_serialize_sql) rather
  * than a regular expression, through the walker every warehouse read shares
- * (warehouse/read/tree.ts); panels keep a stricter rule on top: marts and ops only, no table
+ * (warehouse/read/tree.ts); panels keep a stricter rule on top: marts, ml and ops only, no table
  * functions, named parameters. Runs when the dashboard files load, not per request.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -21,11 +21,17 @@ export type QueryShape =
 type Node = Record<string, unknown>;
 
 /**
- * The schemas a panel may read: the marts, and `ops`, the read-only views over the pipeline's
- * own run logs (dashboards/ops-views.ts) that the data-health dashboard needs live — a mart is
- * only as new as the build before it. `raw`, `staging`, `core` and `meta` stay refused.
+ * The schemas a panel may read: the marts; `ops`, the read-only views over the pipeline's own
+ * run logs (dashboards/ops-views.ts) that the data-health dashboard needs live — a mart is only
+ * as new as the build before it; and `ml`, the segmentation's runs (segment/store-warehouse.ts:
+ * segments, clusters, churn scores, price suggestions, each row tagged with its run, and the
+ * ml.runs / ml.tree_rules views of the run records). Those are written by the segment job, not
+ * by a build — the models engine replaces `marts` wholesale and would drop them — and the
+ * Customers dashboard shows how segments moved between runs, which only the kept runs can tell.
+ * They hold what the customer API shows (segment, scores, churn risk), nothing more private.
+ * `raw`, `staging`, `core` and `meta` stay refused.
  */
-export const PANEL_SCHEMAS: readonly string[] = ['marts', 'ops'];
+export const PANEL_SCHEMAS: readonly string[] = ['marts', 'ml', 'ops'];
 
 /**
  * Judge a parse tree (the JSON json_serialize_sql returns): one SELECT whose every table is
@@ -49,7 +55,7 @@ export function judgeParseTree(tree: ParseTree): QueryShape {
       reason:
         r.kind === 'table-function'
           ? `may read only marts.* tables, not the table function ${r.name}()`
-          : `may read only marts.* tables (or ops.* views), not ${r.name}`,
+          : `may read only marts.* tables (or ml.* runs, ops.* views), not ${r.name}`,
     };
   }
   if (walked.reads.positional)

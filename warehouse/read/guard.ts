@@ -27,11 +27,15 @@ import { walkStatement, type ParseTree, type ReadRules, type StatementReads } fr
 /**
  * What analysts may read. marts, core, staging: the models (what the docs describe); raw: the
  * ingest's copy of the operational tables — secrets are never ingested (ingest/deny-list.ts), so
- * nothing there is more private than the API already shows an analyst; ops: the run-log views.
- * information_schema and pg_catalog: the catalog, for DESCRIBE-like questions. Refused: meta
- * (the model engine's bookkeeping — compiled SQL, run state — whose shape is internal and may
- * change under a saved query; ops.* is its stable read-only face), main and temp (nothing of
- * ours lives there; `temp` is per connection), any other catalog.
+ * nothing there is more private than the API already shows an analyst; ops: the run-log views;
+ * ml: the segmentation's runs (segment/store-warehouse.ts) — segments, clusters, churn scores and
+ * price suggestions per run, and ml.runs / ml.tree_rules, the readable face of the run records
+ * in meta.ml_runs (as ops.* is of the engine's logs), which is what an analyst checking a churn
+ * tree or comparing runs asks for. information_schema and pg_catalog: the catalog, for
+ * DESCRIBE-like questions. Refused: meta (the model engine's bookkeeping — compiled SQL, run
+ * state — whose shape is internal and may change under a saved query; ops.* and ml.runs are its
+ * stable read-only faces), main and temp (nothing of ours lives there; `temp` is per
+ * connection), any other catalog.
  */
 export const ANALYST_SCHEMAS: readonly string[] = [
   'marts',
@@ -39,6 +43,7 @@ export const ANALYST_SCHEMAS: readonly string[] = [
   'staging',
   'raw',
   'ops',
+  'ml',
   'information_schema',
   'pg_catalog',
 ];

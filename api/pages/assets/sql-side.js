@@ -4,7 +4,7 @@
 import { el } from './dom.js';
 
 /** Schemas in the order people look for them: the finished marts first, raw copies last. */
-const SCHEMA_ORDER = ['marts', 'core', 'staging', 'raw', 'ops'];
+const SCHEMA_ORDER = ['marts', 'ml', 'core', 'staging', 'raw', 'ops'];
 
 /** The first line of a query, for a list. */
 function firstLine(sql) {
