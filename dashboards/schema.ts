@@ -117,6 +117,11 @@ export const panelSchema = z
     table: table.optional(),
     select: select.optional(),
     /**
+     * What the panel says when its query returns no rows and no filter narrows it, instead of
+     * the generic words: why there is nothing yet ("No segmentation run yet: …").
+     */
+    empty: z.string().min(1).optional(),
+    /**
      * The rows behind this panel, instead of the dashboard's drill; `false`: no "show rows" (a
      * table that is itself the rows, or a figure no rows explain).
      */

@@ -34,7 +34,11 @@ export function dashboardRenderRoutes(ctx: AppContext, registry: RouteRegistry):
   ) => {
     const { panel, data } = await service.panelData(ctx, principal, id, panelId, query);
     const rows = data.rows as Row[];
-    return { spec: panelSpec(panel, rows), rows };
+    // The panel's own words for "nothing yet" only when no filter narrows it: with one set, the
+    // filter may be why (the page says it the same way).
+    const narrowed = panel.filters.some((f) => query[f] !== undefined);
+    const empty = panel.empty !== undefined && !narrowed ? { emptyMessage: panel.empty } : {};
+    return { spec: panelSpec(panel, rows), rows, empty };
   };
 
   registry.add(
@@ -47,8 +51,8 @@ export function dashboardRenderRoutes(ctx: AppContext, registry: RouteRegistry):
       media: ['image/svg+xml'],
     },
     async ({ params, query, principal, res }) => {
-      const { spec, rows } = await drawn(params.id, params.panel, query, principal);
-      res.type('image/svg+xml').send(await renderSvg(spec, rows));
+      const { spec, rows, empty } = await drawn(params.id, params.panel, query, principal);
+      res.type('image/svg+xml').send(await renderSvg(spec, rows, empty));
     },
   );
 
@@ -62,8 +66,8 @@ export function dashboardRenderRoutes(ctx: AppContext, registry: RouteRegistry):
       media: ['image/png'],
     },
     async ({ params, query, principal, res }) => {
-      const { spec, rows } = await drawn(params.id, params.panel, query, principal);
-      res.type('image/png').send(renderPng(await renderSvg(spec, rows)));
+      const { spec, rows, empty } = await drawn(params.id, params.panel, query, principal);
+      res.type('image/png').send(renderPng(await renderSvg(spec, rows, empty)));
     },
   );
 

@@ -7,25 +7,15 @@ import type { Router } from 'express';
 import type { Json } from '@duckdb/node-api';
 import type { AppContext } from '../../context.ts';
 import { columnField } from '../../dashboards/schema.ts';
-import type { Principal } from '../auth/principal.ts';
 import { toCsv, type CsvColumn } from '../reports/csv.ts';
 import type { RouteRegistry } from '../route.ts';
-import { decodeOffset, encodeOffset, readRows, rowsScope, withOrderLinks } from './rows.ts';
+import { recordLinks, withRecordLinks } from './links.ts';
+import { decodeOffset, encodeOffset, readRows, rowsScope } from './rows.ts';
 import { panelParams, panelRows, panelRowsQuery } from './schemas.ts';
 import { csvKind } from './csv-kind.ts';
 
 /** Rows per query while writing a CSV: bounded memory on the 1 M-line demo. */
 const CSV_BLOCK = 20_000;
-
-/**
- * Whether `principal` may GET /api/v1/orders/{id}, as the route registry declares it: the
- * rows link to their order only for a caller the link would not refuse.
- */
-function mayReadOrders(registry: RouteRegistry, principal: Principal): boolean {
-  const op = registry.operations.find((o) => o.method === 'get' && o.path === '/api/v1/orders/:id');
-  if (!op) return false;
-  return op.roles === 'public' || principal.role === 'admin' || op.roles.includes(principal.role);
-}
 
 /** Adds the rows route to the dashboards' router. */
 export function addRowsRoute(
@@ -53,14 +43,14 @@ export function addRowsRoute(
     },
     async ({ params, query, principal, res }) => {
       const scope = await rowsScope(ctx, principal, params.id, params.panel, query);
-      const links = mayReadOrders(registry, principal);
+      const links = recordLinks(registry, principal);
       if (query.format !== 'csv') {
         const offset = decodeOffset(query.cursor);
         const page = await readRows(ctx, scope, offset, query.limit + 1);
         const more = page.rows.length > query.limit;
         const rows = more ? page.rows.slice(0, query.limit) : page.rows;
         return {
-          items: withOrderLinks(rows, links),
+          items: withRecordLinks(rows, links),
           nextCursor: more ? encodeOffset(offset + query.limit) : null,
         };
       }

@@ -5,7 +5,6 @@
  * and read a page at a time. The cursor is the offset of the next page: the warehouse changes
  * only when a build publishes, so an offset is as stable as the figures the page shows.
  */
-import type { Json } from '@duckdb/node-api';
 import type { AppContext } from '../../context.ts';
 import { runPanelQuery, type FilterValues, type PanelData } from '../../dashboards/query.ts';
 import { drillQuerySource } from '../../dashboards/query-source.ts';
@@ -96,17 +95,4 @@ export function decodeOffset(cursor: string | undefined): number {
     // fall through
   }
   throw fieldProblem('bad_request', 'cursor', 'not a cursor this list gave', 'query');
-}
-
-/** The rows with `orderUrl` beside each order_id, when the caller may follow it. */
-export function withOrderLinks(
-  rows: Record<string, Json>[],
-  mayReadOrders: boolean,
-): Record<string, unknown>[] {
-  if (!mayReadOrders) return rows;
-  return rows.map((r) =>
-    r.order_id === null || r.order_id === undefined
-      ? r
-      : { ...r, orderUrl: `/api/v1/orders/${String(r.order_id)}` },
-  );
 }

@@ -79,6 +79,8 @@ export const panelDetail = z.object({
   select: z
     .object({ filter: z.enum(['team', 'rep', 'category', 'country', 'month']), field: z.string() })
     .optional(),
+  /** What the panel says when it has no rows (and no filter narrows it); null: the generic words. */
+  empty: z.string().nullable(),
   /** Whether …/panels/{panel}/rows gives the rows behind this panel. */
   drill: z.boolean(),
   /**
@@ -123,7 +125,8 @@ export type PanelRowsQuery = z.output<typeof panelRowsQuery>;
 export const panelRows = z.object({
   /**
    * The drill query's rows (DECIMAL as exact strings), each with `orderUrl` when the caller's
-   * role may read orders and the row has an order_id.
+   * role may read orders and the row has an order_id, and `customerUrl` when it may read
+   * customers and the row has a customer_id.
    */
   items: z.array(z.record(z.string(), z.unknown())),
   nextCursor: z.string().nullable(),

@@ -72,6 +72,7 @@ export function dashboardDetail(ctx: AppContext, principal: Principal, id: strin
       ...(p.kpi ? { kpi: p.kpi } : {}),
       ...(p.table ? { table: p.table } : {}),
       ...(p.select ? { select: p.select } : {}),
+      empty: p.empty ?? null,
       ...drillDetail(d, p),
     })),
   };

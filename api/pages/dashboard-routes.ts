@@ -11,6 +11,7 @@ import type { Dashboard, FilterName } from '../../dashboards/schema.ts';
 import { themeConfig } from '../../dashboards/render-theme.ts';
 import { ALL_ROLES } from '../auth/roles.ts';
 import type { Principal } from '../auth/principal.ts';
+import { recordLinks } from '../dashboards/links.ts';
 import { dashboardDetail, managerTeam, mayOpen } from '../dashboards/service.ts';
 import { readWarehouse } from '../reports/warehouse.ts';
 import type { RouteRegistry } from '../route.ts';
@@ -176,6 +177,8 @@ export function dashboardPageRoutes(ctx: AppContext, registry: RouteRegistry): R
             theme: themeConfig(),
             defaultRange: range,
             fixedTeam: team,
+            // Which records a table row may link to for this role (the rows API decides alike).
+            links: recordLinks(registry, principal),
             // What an empty panel says it lacks: orders, for panels over the sales lines.
             emptyNouns: Object.fromEntries(
               d.panels.map((p) => [

@@ -51,29 +51,49 @@ function drawKpi(body, panel, rows) {
   body.replaceChildren(...parts);
 }
 
-/** A table: headings, numbers on the right, money with its symbol. */
-function drawTable(body, panel, rows) {
+/**
+ * A table: headings, numbers on the right, money with its symbol. A row with a customer_id links
+ * to its customer when the viewer's role may open customers (`links.customers`, from the server).
+ */
+function drawTable(body, panel, rows, links) {
   const columns = panel.table.columns.map((c) => (typeof c === 'string' ? { field: c } : c));
   const numeric = columns.map((c) => isNumericFormat(c.format, rows[0]?.[c.field]));
+  // Long text (a tree's rule) wraps in its cell rather than pushing the table past its card.
+  const long = columns.map(
+    (c, i) => !numeric[i] && rows.some((r) => String(r[c.field] ?? '').length > 40),
+  );
+  const linked = Boolean(links?.customers) && rows.some((r) => r.customer_id != null);
   const head = el(
     'tr',
     {},
     ...columns.map((c, i) =>
       el('th', { scope: 'col', class: numeric[i] ? 'num' : '' }, c.title ?? c.field),
     ),
+    ...(linked ? [el('th', { scope: 'col' }, '')] : []),
   );
   const lines = rows.map((r) =>
     el(
       'tr',
       {},
       ...columns.map((c, i) =>
-        el('td', { class: numeric[i] ? 'num' : '' }, formatValue(r[c.field], c.format)),
+        el(
+          'td',
+          { class: numeric[i] ? 'num' : long[i] ? 'long' : '' },
+          formatValue(r[c.field], c.format),
+        ),
       ),
+      ...(linked ? [el('td', {}, customerLink(r))] : []),
     ),
   );
   body.replaceChildren(
     el('table', { class: 'data' }, el('thead', {}, head), el('tbody', {}, ...lines)),
   );
+}
+
+/** The link to a row's customer (GET /api/v1/customers/{id}), as the rows dialog gives it. */
+function customerLink(row) {
+  if (row.customer_id == null) return '';
+  return el('a', { href: `/api/v1/customers/${encodeURIComponent(row.customer_id)}` }, 'Customer');
 }
 
 /** Fields a spec encodes as quantitative (any layer): their DECIMAL strings become numbers. */
@@ -127,7 +147,7 @@ async function drawChart(body, panel, rows, theme) {
 }
 
 /** Draw `panel` from `rows` into its section's body; an empty result says why instead. */
-export async function drawPanel(section, panel, rows, { theme, empty }) {
+export async function drawPanel(section, panel, rows, { theme, empty, links }) {
   const body = section.querySelector('.panel-body');
   if (rows.length === 0) {
     body.dataset.state = 'empty';
@@ -136,7 +156,7 @@ export async function drawPanel(section, panel, rows, { theme, empty }) {
   }
   body.dataset.state = 'drawn';
   if (panel.kind === 'kpi') return void drawKpi(body, panel, rows);
-  if (panel.kind === 'table') return void drawTable(body, panel, rows);
+  if (panel.kind === 'table') return void drawTable(body, panel, rows, links);
   return drawChart(body, panel, rows, theme);
 }
 

@@ -1,6 +1,7 @@
 // Drill-through: "Show rows" opens the rows behind a panel (GET …/panels/{panel}/rows) with the
 // dashboard's current filters, a mark's cross-filter included. A click on a heading sorts by that
 // column (again: the other way); "Load more" follows nextCursor; the CSV link downloads them all.
+// Each row links to its order and its customer when the API gave the links (the role may open them).
 import { formatValue, isNumericFormat } from './dashboard-format.js';
 
 const dialog = document.getElementById('rows-dialog');
@@ -67,6 +68,10 @@ function line(item) {
     );
   const td = document.createElement('td');
   if (item.orderUrl) td.append(cell('a', 'Order', { href: item.orderUrl }));
+  if (item.customerUrl) {
+    if (item.orderUrl) td.append(' · ');
+    td.append(cell('a', 'Customer', { href: item.customerUrl }));
+  }
   tr.append(td);
   return tr;
 }

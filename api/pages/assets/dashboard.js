@@ -42,6 +42,8 @@ function emptyMessage(panel) {
   const narrowed = ['team', 'rep', 'category', 'country'].some(
     (f) => state[f] && panel.filters.includes(f) && !(f === 'team' && config.fixedTeam),
   );
+  // The file's own words for "nothing yet" (no segmentation run), unless a filter may be why.
+  if (panel.empty && !narrowed) return panel.empty;
   const noun = config.emptyNouns?.[panel.id] ?? 'No data';
   // A panel the dates do not apply to (a stock, lapsing customers) is not empty "in this range".
   const dated = panel.filters.includes('from') || panel.filters.includes('to');
@@ -103,6 +105,7 @@ async function drawAll() {
         const result = await drawPanel(section, panel, data.rows, {
           theme: config.theme,
           empty: emptyMessage(panel),
+          links: config.links,
         });
         if (result?.view) {
           views.set(panel.id, result.view);
