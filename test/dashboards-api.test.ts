@@ -1,6 +1,7 @@
 /**
  * The dashboards API over HTTP: the built-in panels answer on marts built from the hand-made data
- * set (test/support/warehouse-fixtures.ts), agreeing with the reports API, binding filters as
+ * set (test/support/warehouse-fixtures.ts) and two segmentation runs written by hand
+ * (test/support/segment-fixtures.ts), agreeing with the reports API, binding filters as
  * values, exporting CSV, SVG, PNG and JSON, and keeping a manager to their own team.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -8,12 +9,26 @@ import { DASHBOARDS_DIR, loadDashboards } from '../dashboards/catalog.ts';
 import { columnField, kpiColumns, panelKind } from '../dashboards/schema.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 import { withConnection } from './support/raw-tables.ts';
+import { writeFixtureRuns } from './support/segment-fixtures.ts';
 import {
   buildFixtureMarts,
   loadDashboardExtras,
   loadSalesFixture,
   seedFixtureTeams,
 } from './support/warehouse-fixtures.ts';
+
+type Encodings = Record<string, { field?: string } | null>;
+
+/** The fields a Vega-Lite spec's encodings name, its layers' included (not those a transform makes). */
+function encodedFields(spec: Record<string, unknown>): string[] {
+  const layers = ((spec.layer ?? []) as { encoding?: Encodings; transform?: unknown }[]).filter(
+    (l) => !l.transform && !spec.transform,
+  );
+  return [spec.encoding as Encodings | undefined, ...layers.map((l) => l.encoding)]
+    .flatMap((e) => Object.values(e ?? {}))
+    .map((e) => e?.field)
+    .filter((f): f is string => !!f);
+}
 
 describeBoth('dashboards API', (kind) => {
   let env: TestEnv;
@@ -27,6 +42,8 @@ describeBoth('dashboards API', (kind) => {
       await loadDashboardExtras(c); // a lapsing customer; no sales figure changes
     });
     await buildFixtureMarts(env.warehouse);
+    // Two segmentation runs by hand, so the Customers and Inventory segmentation panels have rows.
+    await writeFixtureRuns(env.warehouse);
   });
   afterAll(async () => {
     await env?.close();
@@ -98,9 +115,7 @@ describeBoth('dashboards API', (kind) => {
             ? kpiColumns(p.kpi!)
             : panelKind(p) === 'table'
               ? p.table!.columns.map(columnField)
-              : Object.values(p.vegaLite!.encoding as Record<string, { field?: string }>)
-                  .map((e) => e.field)
-                  .filter((f): f is string => !!f);
+              : encodedFields(p.vegaLite!);
         for (const n of needed) expect(names, `${d.id}/${p.id} column ${n}`).toContain(n);
       }
   });

@@ -2,11 +2,14 @@
  * The built-in sales-team, customers, inventory and data-health dashboards on the hand-made data
  * set (test/support/warehouse-fixtures.ts): each figure below is worked out by hand from the
  * fixture's rows (the comments give the arithmetic) and read over HTTP through the real app.
- * Data health reads the ops.* views, so it shows a build the moment it ends.
+ * Data health reads the ops.* views, so it shows a build the moment it ends. The fixture has no
+ * segmentation run, so the segmentation panels (ml.*) show their empty state here; they are tested
+ * on the demo after real runs in test/dashboards-segment.test.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bindDashboardQueries } from '../dashboards/bind-check.ts';
 import { loadDashboards } from '../dashboards/catalog.ts';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
@@ -37,18 +40,29 @@ describe('the panel guard', () => {
     }
   };
 
-  it('accepts the ops.* views beside marts.*, and still refuses raw, core and meta', async () => {
+  it('accepts the ops.* views and ml.* runs beside marts.*, and still refuses raw, core and meta', async () => {
     const ok = await load('SELECT count(*) AS n FROM ops.pipeline_runs');
     expect(ok.get('ops')!.panels[0]!.relations).toEqual(['ops.pipeline_runs']);
+    const ml = await load(
+      'SELECT count(*) AS n FROM ml.mart_churn_scores JOIN ml.runs USING (run_id) JOIN marts.mart_customer_value USING (customer_id)',
+    );
+    expect(ml.get('ops')!.panels[0]!.relations.sort()).toEqual([
+      'marts.mart_customer_value',
+      'ml.mart_churn_scores',
+      'ml.runs',
+    ]);
     for (const [query, name] of [
       ['SELECT count(*) AS n FROM meta.runs', 'meta.runs'],
+      // ml.runs is the readable face of meta.ml_runs; the table itself stays out of reach.
+      ['SELECT count(*) AS n FROM meta.ml_runs', 'meta.ml_runs'],
+      ['SELECT count(*) AS n FROM ml.runs JOIN meta.ml_runs USING (run_id)', 'meta.ml_runs'],
       ['SELECT count(*) AS n FROM raw._ingest_runs', 'raw._ingest_runs'],
       ['SELECT count(*) AS n FROM core.fct_opportunities', 'core.fct_opportunities'],
       ['SELECT count(*) AS n FROM ops.pipeline_runs JOIN raw.orders ON true', 'raw.orders'],
     ])
       await expect(load(query!), query).rejects.toThrow(
         new RegExp(
-          `may read only marts\\.\\* tables \\(or ops\\.\\* views\\), not ${name!.replace('.', '\\.')}$`,
+          `may read only marts\\.\\* tables \\(or ml\\.\\* runs, ops\\.\\* views\\), not ${name!.replace('.', '\\.')}$`,
         ),
       );
   });
@@ -71,6 +85,13 @@ describeBoth('built-in dashboards', (kind) => {
   afterAll(async () => {
     await env?.close();
   });
+
+  /** Whether a panel reads the segmentation runs (ml.*), which the fixture has none of. */
+  const readsRuns = (dashboard: string, panel: string) =>
+    env.ctx
+      .dashboards!.get(dashboard)!
+      .panels.find((p) => p.id === panel)!
+      .relations.some((r) => r.startsWith('ml.'));
 
   const rows = async (dashboard: string, panel: string, q = '', key = 'analyst') => {
     const r = await env.request('GET', `/api/v1/dashboards/${dashboard}/panels/${panel}/data${q}`, {
@@ -210,6 +231,35 @@ describeBoth('built-in dashboards', (kind) => {
     });
   });
 
+  describe('segmentation before its first run', () => {
+    it('binds every panel at start: the ml tables are made empty rather than left unbound', async () => {
+      expect(await bindDashboardQueries(env.ctx.dashboards!, env.warehouse)).toEqual([]);
+    });
+
+    it('answers each segmentation panel, saying there is no run yet instead of an error', async () => {
+      expect(await rows('customers', 'segmented-customers', '', managerNorth)).toEqual([
+        {
+          customers: null,
+          run: 'No segmentation run yet: the segment job runs nightly and after builds.',
+        },
+      ]);
+      for (const [dashboard, key] of [
+        ['customers', managerNorth],
+        ['inventory', 'analyst'],
+      ] as const)
+        for (const p of env.ctx.dashboards!.get(dashboard)!.panels) {
+          if (!readsRuns(dashboard, p.id) || p.kpi) continue;
+          expect(await rows(dashboard, p.id, '', key), p.id).toEqual([]);
+          // The drawing says why, in the file's words.
+          const res = await fetch(
+            `${env.baseUrl}/api/v1/dashboards/${dashboard}/panels/${p.id}.svg`,
+            { headers: { authorization: `Bearer ${env.keys.analyst}` } },
+          );
+          expect(await res.text(), p.id).toContain(p.empty!.split(':')[0]);
+        }
+    });
+  });
+
   describe('inventory', () => {
     it('lists the items at or below their reorder point with the quantity to order', async () => {
       const list = await rows('inventory', 'reorder-list');
@@ -343,6 +393,11 @@ describeBoth('built-in dashboards', (kind) => {
           key: 'admin',
         });
         expect(r.status, `${where}: ${r.text}`).toBe(200);
+        // The segmentation panels' rows are a run's customers: none before the first run.
+        if (readsRuns(id, p.id)) {
+          expect(r.body.items, `${where}: no segmentation run yet`).toEqual([]);
+          continue;
+        }
         expect(r.body.items.length, `${where} has rows`).toBeGreaterThan(0);
         const fields = p.drillColumns.map((c: string | { field: string }) =>
           typeof c === 'string' ? c : c.field,
