@@ -4,17 +4,17 @@
  * `customer_scores`; then the follow-up rules run, so a `churn_risk` rule turns the new run into
  * tasks at once rather than at the next quarter hour.
  *
- * Nightly, and queued by a build that rebuilt the customer marts. A build follows every ingest
- * that found a change, which in a working day is every few minutes; a segmentation describes
- * customers by the day, so a queued run (trigger `change`) is skipped when the newest run already
- * describes the same as-of day. The nightly and the manual runs always run. Its writes go through
+ * Nightly, and queued by a build that rebuilt the customer marts; skipped when it would only
+ * repeat the newest run (skipReason). Its writes go through
  * no API route, so they never mark the warehouse stale (jobs/changes.ts), and neither of its
  * PostgreSQL tables is ingested (ingest/deny-list.ts): a run never triggers the next one.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Kysely } from 'kysely';
 import { applyFollowupRules } from '../api/activities/followup/apply.ts';
+import type { DB } from '../db/schema.ts';
 import { NothingToSegment, runSegmentation, type SegmentSummary } from '../segment/run.ts';
-import type { JobDefinition } from './types.ts';
+import type { JobDefinition, JobTrigger } from './types.ts';
 import { requireWarehouse } from './warehouse.ts';
 
 /** The models whose rebuild makes a segment run due (the build job chains it). */
@@ -31,6 +31,58 @@ async function currentAsOf(conn: DuckDBConnection): Promise<string | null> {
   }
 }
 
+/** The newest succeeded run, if any. */
+async function newestRun(db: Kysely<DB>) {
+  return db
+    .selectFrom('segment_runs')
+    .select(['id', 'as_of', 'started_at'])
+    .where('status', '=', 'succeeded')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Has a build been published since `at`? (The same rule as jobs/staleness.ts.) */
+async function builtSince(conn: DuckDBConnection, at: Date): Promise<boolean> {
+  try {
+    const r = await conn.runAndReadAll(
+      `SELECT count(*)::INTEGER FROM meta.runs AS r
+       WHERE (r.published OR (r.published IS NULL AND r.status = 'success'))
+         AND r.command IN ('run', 'build') AND epoch_ms(r.started_at) > $1`,
+      [at.getTime()],
+    );
+    return Number(r.getRows()[0]![0]) > 0;
+  } catch {
+    return true; // no log to tell: run
+  }
+}
+
+/**
+ * Why this run would only repeat the newest one, or null to run. A person asking always runs.
+ * Queued by a build (`change`): skipped when the newest run describes the same as-of day — the
+ * builds of a working day would otherwise re-segment every few minutes. Nightly and at a start:
+ * skipped when no build was published since the newest run began — same inputs, same seed, same
+ * result, and a movement panel comparing two identical runs shows nothing.
+ */
+async function skipReason(
+  trigger: JobTrigger,
+  db: Kysely<DB>,
+  conn: DuckDBConnection,
+): Promise<Record<string, unknown> | null> {
+  if (trigger === 'manual') return null;
+  const last = await newestRun(db);
+  if (!last) return null;
+  if (trigger === 'change') {
+    const asOf = await currentAsOf(conn);
+    return asOf !== null && last.as_of === asOf
+      ? { reason: `run #${last.id} already describes ${asOf}`, runId: last.id }
+      : null;
+  }
+  return (await builtSince(conn, last.started_at))
+    ? null
+    : { reason: `nothing was built since run #${last.id}`, runId: last.id };
+}
+
 export const segmentJob: JobDefinition = {
   name: 'segment',
   description:
@@ -44,24 +96,8 @@ export const segmentJob: JobDefinition = {
     const conn = await warehouse.connect();
     let summary: SegmentSummary;
     try {
-      if (ctx.trigger === 'change') {
-        const [asOf, last] = await Promise.all([
-          currentAsOf(conn),
-          db
-            .selectFrom('segment_runs')
-            .select(['id', 'as_of'])
-            .where('status', '=', 'succeeded')
-            .orderBy('id', 'desc')
-            .limit(1)
-            .executeTakeFirst(),
-        ]);
-        if (asOf !== null && last?.as_of === asOf) {
-          return {
-            status: 'skipped',
-            detail: { reason: `run #${last.id} already describes ${asOf}`, runId: last.id },
-          };
-        }
-      }
+      const skip = await skipReason(ctx.trigger, db, conn);
+      if (skip) return { status: 'skipped', detail: skip };
       summary = await runSegmentation({
         db,
         conn,

@@ -49,6 +49,11 @@ export interface ProductPriceItem extends Omit<ProductPriceHistory, 'periods'> {
   /** Units ordered per day since today's price was set (null: set too recently to tell). */
   unitsPerDay: number | null;
   suggestion: PriceSuggestion | null;
+  /**
+   * Whose elasticity the suggestion used: the product's own fit, or — when that fit strays more
+   * than MAX_OWN_DEVIATION from its category's pooled one — the category's (null: no suggestion).
+   */
+  suggestionBasis: 'product' | 'category' | null;
   reason: PriceReason | null;
 }
 
@@ -77,6 +82,26 @@ function currentUnitsPerDay(product: ProductPriceHistory, model: DemandModel): n
   return last.units / last.days;
 }
 
+/**
+ * How far a product's own elasticity may sit from its category's pooled one and still price the
+ * product. A product has 3–5 list-price periods; a fit from so few points lands at −11 now and then
+ * (the demo's truth is −0.5 … −2.5), and the arithmetic then promises +800 % revenue from a 20 %
+ * price cut. The pooled fit has ~100 periods behind it, so beyond one unit from it the product's
+ * own fit is more likely noise than a product that really differs; the suggestion uses the
+ * category's and says so.
+ */
+export const MAX_OWN_DEVIATION = 1;
+
+/** The elasticity a suggestion is priced with, and whose it is. */
+function pricingElasticity(
+  own: number,
+  category: number | null,
+): { elasticity: number; basis: 'product' | 'category' } {
+  return category !== null && Math.abs(own - category) > MAX_OWN_DEVIATION
+    ? { elasticity: category, basis: 'category' }
+    : { elasticity: own, basis: 'product' };
+}
+
 function productItem(
   product: ProductPriceHistory,
   categoryElasticity: number | null,
@@ -85,13 +110,15 @@ function productItem(
 ): ProductPriceItem {
   const fit = fitProduct(product, model, rules);
   const unitsPerDay = currentUnitsPerDay(product, model);
+  const pricing =
+    fit.elasticity === null ? null : pricingElasticity(fit.elasticity, categoryElasticity);
   const result =
-    fit.elasticity === null
-      ? { suggestion: null, reason: fit.reason }
+    pricing === null
+      ? { suggestion: null, reason: fit.reason! }
       : suggestPrice({
           listPrice: product.listPrice,
           cost: product.cost,
-          elasticity: fit.elasticity,
+          elasticity: pricing.elasticity,
           unitsPerDay,
         });
   return {
@@ -109,6 +136,7 @@ function productItem(
     categoryElasticity: round3(categoryElasticity),
     unitsPerDay: unitsPerDay === null ? null : Math.round(unitsPerDay * 1000) / 1000,
     ...result,
+    suggestionBasis: result.suggestion ? pricing!.basis : null,
   };
 }
 

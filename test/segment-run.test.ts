@@ -5,10 +5,13 @@
  * goes back into the warehouse on the next ingest; a warehouse with nothing to segment says so.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { demoWarehouse, type DemoWarehouse } from '../bench/demo-warehouse.ts';
 import { DEFAULT_DEMO_ORDERS } from '../db/demo/index.ts';
 import { runIngest } from '../ingest/run.ts';
+import { segmentJob } from '../jobs/segment.job.ts';
+import type { JobContext, JobTrigger } from '../jobs/types.ts';
 import { loadProject } from '../models/engine/project.ts';
 import { runProject } from '../models/engine/runner.ts';
 import { NothingToSegment, runSegmentation, type SegmentSummary } from '../segment/run.ts';
@@ -127,6 +130,56 @@ describe.skipIf(!inject('pgAvailable'))('a segmentation run on the demo', () => 
     expect(second.segments).toEqual(first.segments);
     const runs = await demo.ops.db.selectFrom('segment_runs').select('id').execute();
     expect(runs.length).toBe(2);
+  });
+
+  it('the job repeats no run: queued by a build or nightly it skips unchanged inputs; a person always runs', async () => {
+    const run = async (trigger: JobTrigger) => {
+      const ctx = {
+        app: {
+          config: demo.config,
+          ops: demo.ops,
+          warehouse: demo.warehouse,
+          logger: pino({ level: 'silent' }),
+        },
+        runId: 0,
+        trigger,
+        params: {},
+        signal: new AbortController().signal,
+        log: pino({ level: 'silent' }),
+        progress: () => {},
+        say: () => {},
+        warehouseTurn: <T>(fn: () => Promise<T>) => fn(),
+      } satisfies JobContext;
+      return segmentJob.run(ctx);
+    };
+    const newest = async () =>
+      (
+        await demo.ops.db
+          .selectFrom('segment_runs')
+          .select('id')
+          .orderBy('id', 'desc')
+          .executeTakeFirstOrThrow()
+      ).id;
+    const last = await newest();
+    expect(await run('change')).toMatchObject({
+      status: 'skipped',
+      detail: { reason: `run #${last} already describes ${first.asOf}` },
+    });
+    expect(await run('schedule')).toMatchObject({
+      status: 'skipped',
+      detail: { reason: `nothing was built since run #${last}` },
+    });
+    const manual = await run('manual');
+    expect(manual.status).toBeUndefined();
+    expect(manual.rows).toBeGreaterThan(0);
+    // A build since the newest run: the nightly run runs again.
+    await runProject(demo.warehouse, loadProject(), {
+      command: 'build',
+      select: ['mart_customer_value'],
+      vars: { timezone: 'UTC', as_of: '2026-06-30' },
+    });
+    expect((await run('schedule')).rows).toBeGreaterThan(0);
+    expect(await newest()).toBe(last + 2);
   });
 
   it('never copies the CRM tables of the run back into the warehouse', async () => {
