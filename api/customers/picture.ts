@@ -1,7 +1,8 @@
 /**
  * GET customers/{id}: the customer's whole picture in one answer — contacts, open orders,
  * lifetime revenue and last order date (docs/metrics.md definitions), open activities and
- * opportunities, each filtered by the caller's scope like their own endpoints.
+ * opportunities, each filtered by the caller's scope like their own endpoints, and what the newest
+ * segment run says about the customer (./scores.ts).
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
@@ -13,6 +14,7 @@ import { opportunitiesOfCustomer } from '../opportunities/repository.ts';
 import { toOpportunityDto } from '../opportunities/schemas.ts';
 import { NON_REVENUE_STATUSES, OPEN_ORDER_STATUSES, listContacts } from './repository.ts';
 import { toContactDto, toCustomerDto, type CustomerPictureDto } from './schemas.ts';
+import { scoresOfCustomer } from './scores.ts';
 import { visibleCustomer } from './service.ts';
 
 /** Lifetime revenue (Σ line revenue net of returns), revenue order count and last order date. */
@@ -64,5 +66,6 @@ export async function customerPicture(
     ...(await revenueSummary(db, id, timezone)),
     openActivities: (await openActivitiesOfCustomer(db, id, scope.team)).map(toActivityDto),
     opportunities: (await opportunitiesOfCustomer(db, id, scope.pipeline)).map(toOpportunityDto),
+    ...(await scoresOfCustomer(db, id)),
   };
 }

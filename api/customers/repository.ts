@@ -67,34 +67,66 @@ export interface CustomerFilters {
   country?: string;
   ownerRepId?: number;
   deleted?: boolean;
+  /** RFM segment code in the newest segment run. */
+  segment?: string;
+  /** Churn risk in the newest segment run at least this (a fraction as text, compared exactly). */
+  churnRiskMin?: string;
 }
 
-/** One page (limit + 1 rows) of visible customers after id `after`, by id. */
+/**
+ * One page (limit + 1 rows) of visible customers after id `after`, by id, each with its scores of
+ * segment run `runId` (api/customers/scores.ts; null: no run yet, no scores). The scores join on
+ * the primary key (customer_id, run_id), one row per customer, so the keyset on the customer's
+ * id pages exactly as without them; a filter on a score turns the join into an inner one.
+ */
 export function listCustomers(
   db: Db,
   f: CustomerFilters,
   team: number[] | null,
   after: number | undefined,
   limit: number,
+  runId: number | null,
 ) {
+  const filtered = f.segment !== undefined || f.churnRiskMin !== undefined;
   let q = db
-    .selectFrom('customers')
-    .selectAll()
-    .where(ownerVisible('owner_rep_id', team))
-    .where('deleted_at', f.deleted ? 'is not' : 'is', null);
-  if (after !== undefined) q = q.where('id', '>', after);
+    .selectFrom('customers as c')
+    .leftJoin('customer_scores as s', (j) =>
+      j.onRef('s.customer_id', '=', 'c.id').on('s.run_id', '=', runId ?? -1),
+    )
+    .selectAll('c')
+    .select([
+      's.segment as score_segment',
+      's.recency_score as score_recency',
+      's.frequency_score as score_frequency',
+      's.monetary_score as score_monetary',
+      's.cluster as score_cluster',
+      's.cluster_label as score_cluster_label',
+      's.churn_risk as score_churn_risk',
+    ])
+    .where(ownerVisible('c.owner_rep_id', team))
+    .where('c.deleted_at', f.deleted ? 'is not' : 'is', null);
+  if (after !== undefined) q = q.where('c.id', '>', after);
   if (f.q) {
     const like = `%${f.q.replace(/[\\%_]/g, '\\$&')}%`;
     q = q.where((eb) =>
-      eb.or((['code', 'name', 'email', 'phone', 'city'] as const).map((c) => eb(c, 'ilike', like))),
+      eb.or(
+        (['c.code', 'c.name', 'c.email', 'c.phone', 'c.city'] as const).map((col) =>
+          eb(col, 'ilike', like),
+        ),
+      ),
     );
   }
-  if (f.group) q = q.where('customer_group', '=', f.group);
-  if (f.country) q = q.where(sql<string>`lower(country)`, '=', f.country.toLowerCase());
-  if (f.tag) q = q.where(sql<boolean>`tags @> ARRAY[${f.tag}]::text[]`, '=', true);
-  if (f.ownerRepId) q = q.where('owner_rep_id', '=', f.ownerRepId);
+  if (f.group) q = q.where('c.customer_group', '=', f.group);
+  if (f.country) q = q.where(sql<string>`lower(c.country)`, '=', f.country.toLowerCase());
+  if (f.tag) q = q.where(sql<boolean>`c.tags @> ARRAY[${f.tag}]::text[]`, '=', true);
+  if (f.ownerRepId) q = q.where('c.owner_rep_id', '=', f.ownerRepId);
+  // The scores' own columns: a customer without a score of this run has nulls, which no filter keeps.
+  if (filtered) q = q.where('s.run_id', 'is not', null);
+  if (f.segment !== undefined) q = q.where('s.segment', '=', f.segment);
+  if (f.churnRiskMin !== undefined)
+    q = q.where('s.churn_risk', '>=', sql<string>`${f.churnRiskMin}::numeric`);
   return q
-    .orderBy('id')
+    .orderBy('c.id')
     .limit(limit + 1)
     .execute();
 }

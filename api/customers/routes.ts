@@ -37,11 +37,14 @@ export function customerRoutes(ctx: AppContext, registry: RouteRegistry): Router
     {
       method: 'get',
       path: '/customers',
-      summary: 'Search and list customers (?q=&group=&tag=&country=&owner=&deleted=)',
+      summary:
+        'Search and list customers (?q=&group=&tag=&country=&owner=&deleted=&segment=&churnRiskMin=)',
       tag,
       roles: READ,
       query: customerListQuery,
       response: customerPage,
+      // A filter on scores before the first segment run has succeeded.
+      errors: [503],
     },
     ({ query, principal }) => service.listCustomers(db, principal, query),
   );
@@ -64,7 +67,8 @@ export function customerRoutes(ctx: AppContext, registry: RouteRegistry): Router
     {
       method: 'get',
       path: '/customers/:id',
-      summary: "The customer's whole picture",
+      summary:
+        "The customer's whole picture, with its newest segment, RFM scores, cluster and churn risk",
       tag,
       roles: READ,
       params: idParams,

@@ -16,7 +16,9 @@ import {
   optionalText,
   requiredText,
 } from './fields.ts';
-import { idInput, idText, moneyInput } from '../fields.ts';
+import { fractionInput, idInput, idText, moneyInput } from '../fields.ts';
+import { RFM_SEGMENTS } from '../../segment/rfm-segments.ts';
+import { scoreFields, type ScoreDto } from './scores.ts';
 
 const email = z
   .union([z.literal('').transform(() => null), z.email().max(320)])
@@ -49,6 +51,15 @@ export const customerListQuery = paginationQuery.extend({
   country: countryCode.optional(),
   owner: idText.optional().describe('owner rep id'),
   deleted: flagQuery.optional().describe('true: list soft-deleted customers instead'),
+  segment: z
+    .enum(RFM_SEGMENTS, {
+      error: `must be one of the RFM segments: ${RFM_SEGMENTS.join(', ')}`,
+    })
+    .optional()
+    .describe('RFM segment in the newest segment run'),
+  churnRiskMin: fractionInput
+    .optional()
+    .describe('churn risk in the newest segment run at least this (0–1)'),
 });
 export type CustomerListQuery = z.output<typeof customerListQuery>;
 
@@ -71,7 +82,10 @@ export const customerDto = z.object({
   deletedAt: z.string().nullable(),
 });
 export type CustomerDto = z.infer<typeof customerDto>;
-export const customerPage = pageSchema(customerDto);
+/** A customer in the list: the customer and its scores of the newest segment run. */
+export const customerListItem = customerDto.extend(scoreFields);
+export type CustomerListItem = CustomerDto & ScoreDto;
+export const customerPage = pageSchema(customerListItem);
 
 export const contactBody = z.strictObject({
   name: requiredText(200),
@@ -114,6 +128,7 @@ export const customerPictureDto = customerDto.extend({
   lastOrderDate: z.string().nullable().describe('date of the last revenue order, business zone'),
   openActivities: z.array(activityDto),
   opportunities: z.array(opportunityDto),
+  ...scoreFields,
 });
 export type CustomerPictureDto = z.infer<typeof customerPictureDto>;
 

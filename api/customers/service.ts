@@ -18,8 +18,10 @@ import {
   toCustomerDto,
   type CustomerDto,
   type CustomerInput,
+  type CustomerListItem,
   type CustomerListQuery,
 } from './schemas.ts';
+import { newestScoreRun, noScoresYet, toScoreDto } from './scores.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -126,20 +128,29 @@ function toRow(input: CustomerInput) {
   };
 }
 
+/**
+ * One page of customers, each with its scores of the newest segment run. Filtering on a score
+ * before any run has succeeded is a 503 saying what computes them, not an empty page that would
+ * read as "no customer at risk".
+ */
 export async function listCustomers(
   db: Kysely<DB>,
   principal: Principal,
   query: CustomerListQuery,
-) {
+): Promise<{ items: CustomerListItem[]; nextCursor: string | null }> {
   const scope = await loadScope(db, principal);
+  const run = await newestScoreRun(db);
+  const scoreFilters = (['segment', 'churnRiskMin'] as const).filter((f) => query[f] !== undefined);
+  if (scoreFilters.length && !run) throw noScoresYet(scoreFilters);
   const rows = await repo.listCustomers(
     db,
     { ...query, ownerRepId: query.owner },
     scope.team,
     decodeCursor(query.cursor),
     query.limit,
+    run?.id ?? null,
   );
-  return pageOf(rows, query.limit, toCustomerDto);
+  return pageOf(rows, query.limit, (r) => ({ ...toCustomerDto(r), ...toScoreDto(r, run) }));
 }
 
 export async function createCustomer(
