@@ -108,7 +108,9 @@ export interface ActivitiesTable extends Timestamps, SoftDelete {
   cause_key: string | null;
 }
 
-export type FollowupTrigger = 'order_delivered' | 'customer_created' | 'opportunity_idle';
+/** What a follow-up rule reacts to; `churn_risk` came with the segment runs (migration 0700). */
+export type FollowupTrigger =
+  'order_delivered' | 'customer_created' | 'opportunity_idle' | 'churn_risk';
 
 /** A follow-up automation rule (api/activities/followup); condition/action are JSON objects. */
 export interface FollowupRulesTable extends Timestamps, SoftDelete {

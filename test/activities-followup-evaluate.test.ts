@@ -41,6 +41,17 @@ const idle = (lastTouchDaysAgo: number, over: Partial<FollowupCause> = {}): Foll
     ...over,
   }) as FollowupCause;
 
+const churn = (over: Partial<FollowupCause> = {}): FollowupCause =>
+  ({
+    trigger: 'churn_risk',
+    runId: 9,
+    churnRisk: '0.7200',
+    segment: 'at_risk',
+    monetaryScore: 4,
+    ...customer,
+    ...over,
+  }) as FollowupCause;
+
 describe('follow-up evaluator', () => {
   it('order delivered → a call for the owner rep N days after the delivery', () => {
     const r = rule({
@@ -136,5 +147,62 @@ describe('follow-up evaluator', () => {
     );
     expect(planned).toHaveLength(1);
     expect(planned[0]).toMatchObject({ ownerRepId: 99, type: 'email', dueAt: at(2) });
+  });
+
+  it('churn risk: at least 0.6 and monetary score at least 4 by default, exact decimals', () => {
+    const r = rule({ trigger: 'churn_risk' });
+    expect(ruleMatches(r, churn(), t0)).toBe(true);
+    expect(ruleMatches(r, churn({ churnRisk: '0.6000' } as never), t0)).toBe(true);
+    expect(ruleMatches(r, churn({ churnRisk: '0.5999' } as never), t0)).toBe(false);
+    expect(ruleMatches(r, churn({ monetaryScore: 3 } as never), t0)).toBe(false);
+    expect(ruleMatches(r, churn({ monetaryScore: 5 } as never), t0)).toBe(true);
+    // Not scored on money (no revenue): not known to be high value.
+    expect(ruleMatches(r, churn({ monetaryScore: null } as never), t0)).toBe(false);
+    // A rule made after the run still acts on it: the run is the current state, not an event.
+    expect(ruleMatches(rule({ trigger: 'churn_risk', createdAt: at(30) }), churn(), t0)).toBe(true);
+  });
+
+  it("churn risk: the rule's own thresholds, segments and customer groups", () => {
+    const r = rule({
+      trigger: 'churn_risk',
+      condition: {
+        minChurnRisk: '0.8',
+        minMonetaryScore: 2,
+        segments: ['cant_lose', 'at_risk'],
+        customerGroups: ['retail'],
+      },
+    });
+    expect(ruleMatches(r, churn(), t0)).toBe(false);
+    const high = { churnRisk: '0.8000', monetaryScore: 2 };
+    expect(ruleMatches(r, churn(high as never), t0)).toBe(true);
+    expect(ruleMatches(r, churn({ ...high, segment: 'lost' } as never), t0)).toBe(false);
+    expect(ruleMatches(r, churn({ ...high, segment: null } as never), t0)).toBe(false);
+    expect(ruleMatches(r, churn({ ...high, customerGroup: 'wholesale' } as never), t0)).toBe(false);
+  });
+
+  it('churn risk: one task per customer per run, for the owner rep, due from now', () => {
+    const r = rule({
+      trigger: 'churn_risk',
+      action: {
+        activityType: 'call',
+        subject: 'Win back {customer} ({segment}, churn risk {churnRisk})',
+        dueInDays: 3,
+      },
+    });
+    expect(causeKeyOf(churn())).toBe('churn:7:9');
+    expect(causeKeyOf(churn({ runId: 10 } as never))).toBe('churn:7:10');
+    expect(evaluateFollowups([r], [churn()], at(1))).toEqual([
+      {
+        ruleId: 1,
+        causeKey: 'churn:7:9',
+        type: 'call',
+        subject: 'Win back Acme (at_risk, churn risk 72 %)',
+        customerId: 7,
+        orderId: null,
+        opportunityId: null,
+        ownerRepId: 3,
+        dueAt: at(4),
+      },
+    ]);
   });
 });

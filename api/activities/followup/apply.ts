@@ -1,7 +1,8 @@
 /**
  * Applies the follow-up rules: gathers causes, asks the pure evaluator, inserts the activities it
  * plans. Called by the event that triggers a rule (customer creation, inside its transaction), by
- * `POST /followup-rules/apply`, and by a scheduled job (deliveries and idle opportunities).
+ * `POST /followup-rules/apply`, and by scheduled jobs: `follow-ups` (deliveries, idle
+ * opportunities, churn risk) and `segment` after each run (churn risk of the new run at once).
  * Each activity carries (followup_rule_id, cause_key); the unique index on that pair plus
  * ON CONFLICT DO NOTHING means a rule never fires twice for one cause, even when two runs race.
  */
@@ -74,6 +75,7 @@ export async function applyFollowupRules(
       const days = rule.condition.idleDays ?? DEFAULT_IDLE_DAYS;
       causes = await repo.idleOpportunityCauses(db, new Date(now.getTime() - days * DAY_MS), only);
     }
+    if (rule.trigger === 'churn_risk') causes = await repo.churnRiskCauses(db, rule, only);
     planned.push(...evaluateFollowups([rule], causes, now));
   }
   if (!planned.length) return { created: 0, activityIds: [] };

@@ -10,6 +10,16 @@ import type { FollowupAction, FollowupCondition } from './schemas.ts';
 
 /** The idle period "opportunity without activity" uses when the rule does not say. */
 export const DEFAULT_IDLE_DAYS = 14;
+/**
+ * churn_risk: "high churn risk" unless the rule says otherwise — the churn tree's leaf puts at
+ * least 60 % of its training customers among those who did not order in the next 90 days.
+ */
+export const DEFAULT_MIN_CHURN_RISK = '0.6';
+/**
+ * churn_risk: "high value" unless the rule says otherwise — RFM monetary score 4 or 5, the top
+ * two fifths of buying customers by revenue (docs/metrics.md, RFM scores).
+ */
+export const DEFAULT_MIN_MONETARY_SCORE = 4;
 const DAY_MS = 86_400_000;
 
 /** A rule as the evaluator needs it. */
@@ -47,6 +57,15 @@ export type FollowupCause =
       stage: Stage;
       /** Latest of: creation, last stage change, last activity created or done. */
       lastTouchAt: Date;
+    })
+  | (CustomerFacts & {
+      trigger: 'churn_risk';
+      /** The segment run (segment_runs.id) that scored the customer: the newest succeeded one. */
+      runId: number;
+      /** numeric(5,4) as text, 0…1. */
+      churnRisk: string;
+      segment: string | null;
+      monetaryScore: number | null;
     });
 
 /** An activity the rules want to exist. */
@@ -74,6 +93,8 @@ export function causeKeyOf(cause: FollowupCause): string {
       return `customer:${cause.customerId}:created`;
     case 'opportunity_idle':
       return `opportunity:${cause.opportunityId}:idle-since:${cause.lastTouchAt.toISOString()}`;
+    case 'churn_risk':
+      return `churn:${cause.customerId}:${cause.runId}`;
   }
 }
 
@@ -94,16 +115,34 @@ export function ruleMatches(rule: EvaluatedRule, cause: FollowupCause, now: Date
       const idleMs = (c.idleDays ?? DEFAULT_IDLE_DAYS) * DAY_MS;
       return now.getTime() - cause.lastTouchAt.getTime() >= idleMs;
     }
+    case 'churn_risk':
+      // A state, like an idle opportunity: a rule made today acts on the newest run at once.
+      if (compareDecimal(cause.churnRisk, c.minChurnRisk ?? DEFAULT_MIN_CHURN_RISK) < 0)
+        return false;
+      if (
+        cause.monetaryScore === null ||
+        cause.monetaryScore < (c.minMonetaryScore ?? DEFAULT_MIN_MONETARY_SCORE)
+      )
+        return false;
+      return !c.segments || (cause.segment !== null && c.segments.includes(cause.segment as never));
   }
+}
+
+/** A churn risk for a subject: "72 %" (whole percent; the fraction has four places). */
+function percent(fraction: string): string {
+  return `${Math.round(Number(fraction) * 100)} %`;
 }
 
 function fillSubject(template: string, cause: FollowupCause): string {
   const order = cause.trigger === 'order_delivered' ? cause.orderNumber : '';
   const opportunity = cause.trigger === 'opportunity_idle' ? cause.title : '';
+  const churn = cause.trigger === 'churn_risk' ? cause : null;
   return template
     .replaceAll('{customer}', cause.customerName)
     .replaceAll('{order}', order)
     .replaceAll('{opportunity}', opportunity)
+    .replaceAll('{segment}', churn?.segment ?? '')
+    .replaceAll('{churnRisk}', churn ? percent(churn.churnRisk) : '')
     .slice(0, 300);
 }
 
@@ -117,8 +156,10 @@ export function evaluateFollowups(
   for (const rule of rules) {
     for (const cause of causes) {
       if (!ruleMatches(rule, cause, now)) continue;
-      // Event follow-ups count from the event ("7 days after delivery"); idle ones from now.
-      const base = cause.trigger === 'opportunity_idle' ? now : cause.at;
+      // Event follow-ups count from the event ("7 days after delivery"); states (an idle
+      // opportunity, a customer at churn risk) from now.
+      const base =
+        cause.trigger === 'opportunity_idle' || cause.trigger === 'churn_risk' ? now : cause.at;
       out.push({
         ruleId: rule.id,
         causeKey: causeKeyOf(cause),

@@ -8,7 +8,12 @@ import type { IdPage } from '../../pagination.ts';
 import type { DB } from '../../../db/schema.ts';
 import type { FollowupRulesTable, FollowupTrigger } from '../../../db/schema-crm.ts';
 import { OPEN_STAGES } from '../../opportunities/stages.ts';
-import type { FollowupCause } from './evaluate.ts';
+import {
+  DEFAULT_MIN_CHURN_RISK,
+  DEFAULT_MIN_MONETARY_SCORE,
+  type FollowupCause,
+} from './evaluate.ts';
+import type { FollowupCondition } from './schemas.ts';
 import { updateRowById } from '../../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -180,5 +185,82 @@ export async function idleOpportunityCauses(
     customerGroup: r.customer_group,
     // The opportunity's owner is the one to chase it.
     ownerRepId: r.opp_owner ?? r.owner_rep_id,
+  }));
+}
+
+/**
+ * Customers the newest succeeded segment run scored at or above the rule's churn risk and
+ * monetary score (the evaluator checks the rest), that the rule has not answered for this run.
+ * Older runs are never read: a customer who has recovered since must not get a task from a
+ * month-old score.
+ *
+ * Left out: deleted customers (as every trigger does), blocked ones — a manager blocked their
+ * orders, and a rep sent to win back a customer the business refuses to sell to works against
+ * that decision; unblocked, they are picked up by the next apply — and customers who still have
+ * an open task (not done, not deleted) from this rule, from an earlier run: nightly runs would
+ * otherwise stack one more task each night on a rep who has not reached the first. Once that task
+ * is done or deleted, the next run that still finds the risk creates a new one.
+ */
+export async function churnRiskCauses(
+  db: Db,
+  rule: { id: number; condition: FollowupCondition },
+  f: CauseFilter,
+): Promise<FollowupCause[]> {
+  const c = rule.condition;
+  let q = db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('segment_runs')
+        .select('id')
+        .where('status', '=', 'succeeded')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .as('r'),
+    )
+    .innerJoin('customer_scores as s', 's.run_id', 'r.id')
+    .innerJoin('customers as c', 'c.id', 's.customer_id')
+    .select([
+      'r.id as run_id',
+      's.churn_risk',
+      's.segment',
+      's.monetary_score',
+      'c.id as customer_id',
+      'c.name',
+      'c.customer_group',
+      'c.owner_rep_id',
+    ])
+    .where('c.deleted_at', 'is', null)
+    .where('c.blocked', '=', false)
+    .where('s.churn_risk', '>=', sql<string>`${c.minChurnRisk ?? DEFAULT_MIN_CHURN_RISK}::numeric`)
+    .where('s.monetary_score', '>=', c.minMonetaryScore ?? DEFAULT_MIN_MONETARY_SCORE)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('activities as a')
+            .select('a.id')
+            .where('a.followup_rule_id', '=', rule.id)
+            .whereRef('a.customer_id', '=', 'c.id')
+            .where((w) =>
+              w.or([
+                w('a.cause_key', '=', sql<string>`'churn:' || c.id || ':' || r.id`),
+                w.and([w('a.done_at', 'is', null), w('a.deleted_at', 'is', null)]),
+              ]),
+            ),
+        ),
+      ),
+    );
+  if (c.segments) q = q.where('s.segment', 'in', c.segments);
+  if (f.customerId) q = q.where('c.id', '=', f.customerId);
+  const rows = await q.orderBy('c.id').execute();
+  return rows.map((r) => ({
+    trigger: 'churn_risk' as const,
+    runId: r.run_id,
+    churnRisk: r.churn_risk!,
+    segment: r.segment,
+    monetaryScore: r.monetary_score,
+    customerId: r.customer_id,
+    customerName: r.name,
+    customerGroup: r.customer_group,
+    ownerRepId: r.owner_rep_id,
   }));
 }

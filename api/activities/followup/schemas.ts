@@ -5,12 +5,14 @@ import type { FollowupRulesTable, FollowupTrigger } from '../../../db/schema-crm
 import { requiredText } from '../../customers/fields.ts';
 import { OPEN_STAGES } from '../../opportunities/stages.ts';
 import { ACTIVITY_TYPES } from '../schemas.ts';
-import { idInput, moneyInput } from '../../fields.ts';
+import { fractionInput, idInput, moneyInput } from '../../fields.ts';
+import { RFM_SEGMENTS } from '../../../segment/rfm-segments.ts';
 
 export const TRIGGERS = [
   'order_delivered',
   'customer_created',
   'opportunity_idle',
+  'churn_risk',
 ] as const satisfies readonly FollowupTrigger[];
 
 /** When a rule fires, beyond its trigger. Every field is optional; all given must hold. */
@@ -34,10 +36,32 @@ export const followupCondition = z.strictObject({
     .min(1)
     .optional()
     .describe('opportunity_idle: only opportunities in these stages'),
+  minChurnRisk: fractionInput
+    .optional()
+    .describe('churn_risk: churn risk in the newest segment run at least this (default 0.6)'),
+  minMonetaryScore: z
+    .number()
+    .int()
+    .min(1)
+    .max(5)
+    .optional()
+    .describe('churn_risk: "high value" — RFM monetary score at least this, 1–5 (default 4)'),
+  segments: z
+    .array(
+      z.enum(RFM_SEGMENTS, {
+        error: `must be one of the RFM segments: ${RFM_SEGMENTS.join(', ')}`,
+      }),
+    )
+    .min(1)
+    .optional()
+    .describe('churn_risk: only customers in these RFM segments'),
 });
 export type FollowupCondition = z.output<typeof followupCondition>;
 
-/** The activity a rule creates. `{customer}`, `{order}`, `{opportunity}` in the subject are filled in. */
+/**
+ * The activity a rule creates. `{customer}`, `{order}`, `{opportunity}`, and for churn_risk
+ * `{segment}` and `{churnRisk}` (a percentage), in the subject are filled in.
+ */
 export const followupAction = z.strictObject({
   activityType: z.enum(ACTIVITY_TYPES),
   subject: requiredText(300),
@@ -54,6 +78,7 @@ const FIELDS_FOR: Record<FollowupTrigger, readonly (keyof FollowupCondition)[]> 
   order_delivered: ['customerGroups', 'minOrderTotal'],
   customer_created: ['customerGroups'],
   opportunity_idle: ['customerGroups', 'idleDays', 'stages'],
+  churn_risk: ['customerGroups', 'minChurnRisk', 'minMonetaryScore', 'segments'],
 };
 
 /** Condition fields given that do not apply to `trigger` ([] when all fit). */
