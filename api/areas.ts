@@ -17,6 +17,7 @@ import { orderRoutes } from './orders/routes.ts';
 import { teamRoutes } from './teams/routes.ts';
 import { modelRoutes } from './models/routes.ts';
 import { reportRoutes } from './reports/routes.ts';
+import { priceSuggestionRoutes } from './price-suggestions/routes.ts';
 import { sqlRoutes } from './sql/routes.ts';
 import { dashboardRoutes } from './dashboards/routes.ts';
 import { dashboardRenderRoutes } from './dashboards/render-routes.ts';
@@ -44,6 +45,8 @@ export const areaRouters: AreaRouter[] = [
   modelRunRoutes,
   modelRoutes,
   reportRoutes,
+  // what the segment job computed: price suggestions (customer scores are in customers/)
+  priceSuggestionRoutes,
   // read-only SQL on the warehouse for analysts (warehouse/read/)
   sqlRoutes,
   // dashboards: files in dashboards/, their panels' data from the marts

@@ -183,6 +183,9 @@ export function probesFor({ world, ids }: AccessWorld): Record<string, Probe> {
     'DELETE /api/v1/products/{id}': missing(`/products/${no}`),
     'GET /api/v1/products/{id}/price-history': ok(`/products/${p}/price-history`),
     'GET /api/v1/products/{id}/price': ok(`/products/${p}/price?customerId=${c}`),
+    // 503 "the segment job computes them": no segment run has written to the warehouse here.
+    'GET /api/v1/products/{id}/price-suggestion': unbuilt(`/products/${p}/price-suggestion`),
+    'GET /api/v1/price-suggestions': unbuilt('/price-suggestions'),
     'GET /api/v1/price-lists': ok('/price-lists'),
     'POST /api/v1/price-lists': invalid('/price-lists'),
     'GET /api/v1/price-lists/{id}': ok(`/price-lists/${pl}`),
