@@ -79,7 +79,12 @@ export interface CustomerFilters {
  * the primary key (customer_id, run_id), one row per customer, so the keyset on the customer's
  * id pages exactly as without them; a filter on a score turns the join into an inner one.
  */
-export function listCustomers(
+export function listCustomers(...args: Parameters<typeof customerListQuery>) {
+  return customerListQuery(...args).execute();
+}
+
+/** listCustomers' query, unexecuted (bench/customer-scores.ts explains it). */
+export function customerListQuery(
   db: Db,
   f: CustomerFilters,
   team: number[] | null,
@@ -125,10 +130,7 @@ export function listCustomers(
   if (f.segment !== undefined) q = q.where('s.segment', '=', f.segment);
   if (f.churnRiskMin !== undefined)
     q = q.where('s.churn_risk', '>=', sql<string>`${f.churnRiskMin}::numeric`);
-  return q
-    .orderBy('c.id')
-    .limit(limit + 1)
-    .execute();
+  return q.orderBy('c.id').limit(limit + 1);
 }
 
 /** How many of the customer's orders are still open. */
