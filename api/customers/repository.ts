@@ -92,7 +92,6 @@ export function customerListQuery(
   limit: number,
   runId: number | null,
 ) {
-  const filtered = f.segment !== undefined || f.churnRiskMin !== undefined;
   let q = db
     .selectFrom('customers as c')
     .leftJoin('customer_scores as s', (j) =>
@@ -125,8 +124,7 @@ export function customerListQuery(
   if (f.country) q = q.where(sql<string>`lower(c.country)`, '=', f.country.toLowerCase());
   if (f.tag) q = q.where(sql<boolean>`c.tags @> ARRAY[${f.tag}]::text[]`, '=', true);
   if (f.ownerRepId) q = q.where('c.owner_rep_id', '=', f.ownerRepId);
-  // The scores' own columns: a customer without a score of this run has nulls, which no filter keeps.
-  if (filtered) q = q.where('s.run_id', 'is not', null);
+  // A customer the run did not score has nulls here, which neither filter keeps.
   if (f.segment !== undefined) q = q.where('s.segment', '=', f.segment);
   if (f.churnRiskMin !== undefined)
     q = q.where('s.churn_risk', '>=', sql<string>`${f.churnRiskMin}::numeric`);
