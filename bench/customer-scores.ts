@@ -6,7 +6,7 @@
  * first and deep in the keyset, with each score filter, against the baseline of the same page of
  * customers without scores; and the picture's score query against a lookup of the customer by id.
  * Prints medians and their ratio to the baseline (absolute times on a shared machine are noise),
- * and each filtered query's plan.
+ * as migrated and again with an index on (run_id, customer_id), with the slowest case's plans.
  *
  *   npx tsx bench/customer-scores.ts [--customers 100000] [--rounds 30]
  */
@@ -106,7 +106,9 @@ async function main(): Promise<void> {
     };
     const base = await median(() => baseline());
     const baseDeep = await median(() => baseline(deep));
-    const rows: [string, number, number][] = [];
+    const lookup = await median(() =>
+      db.selectFrom('customers').selectAll().where('id', '=', deep).execute(),
+    );
     const cases: [string, Parameters<typeof listCustomers>[1]][] = [
       ['no filter', {}],
       ['segment=at_risk', { segment: 'at_risk' }],
@@ -114,35 +116,59 @@ async function main(): Promise<void> {
       ['churnRiskMin=0.99 (1 %)', { churnRiskMin: '0.99' }],
       ['segment=at_risk&churnRiskMin=0.9', { segment: 'at_risk', churnRiskMin: '0.9' }],
     ];
-    for (const [name, f] of cases) {
-      rows.push([`${name}, first page`, await median(() => page(f)), base]);
-      rows.push([`${name}, page at 90 %`, await median(() => page(f, deep)), baseDeep]);
-    }
-    const lookup = await median(() =>
-      db.selectFrom('customers').selectAll().where('id', '=', deep).execute(),
-    );
-    rows.push([
-      'picture: scores of one customer',
-      await median(() => scoresOfCustomer(db, deep)),
-      lookup,
-    ]);
-    console.log(
-      `median of ${ROUNDS}; baseline: the same page of customers without scores (picture: the customer by id)`,
-    );
-    for (const [name, ms, b] of rows)
-      console.log(
-        `  ${name.padEnd(44)} ${ms.toFixed(2).padStart(7)} ms  ${(ms / b).toFixed(1).padStart(5)}× baseline (${b.toFixed(2)} ms)`,
-      );
-    for (const [name, f] of cases.slice(1, 3)) {
+    /** Every case's median and its baseline, in the order printed. */
+    const measure = async () => {
+      const rows: [string, number, number][] = [];
+      for (const [name, f] of cases) {
+        rows.push([`${name}, first page`, await median(() => page(f)), base]);
+        rows.push([`${name}, page at 90 %`, await median(() => page(f, deep)), baseDeep]);
+      }
+      rows.push([
+        'picture: scores of one customer',
+        await median(() => scoresOfCustomer(db, deep)),
+        lookup,
+      ]);
+      return rows;
+    };
+    const explain = async (
+      name: string,
+      f: Parameters<typeof listCustomers>[1],
+      after?: number,
+    ) => {
       const run = await newestScoreRun(db);
-      const q = customerListQuery(db, f, null, undefined, PAGE, run!.id).compile();
+      const q = customerListQuery(db, f, null, after, PAGE, run!.id).compile();
       const plan = await db.executeQuery<{ 'QUERY PLAN': string }>(
         CompiledQuery.raw(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ${q.sql}`, [
           ...q.parameters,
         ]),
       );
       console.log(`\nplan, ${name}:\n${plan.rows.map((r) => '  ' + r['QUERY PLAN']).join('\n')}`);
-    }
+    };
+    const as = await measure();
+    const worst = cases.at(-1)!;
+    await explain(`${worst[0]}, page at 90 %, primary key only`, worst[1], deep);
+    // The primary key leads with customer_id (one customer's history); a page of one run in id
+    // order reads it skipping the other 29 runs' entries. An index led by run_id would not.
+    await sql`CREATE INDEX bench_scores_run_customer ON customer_scores (run_id, customer_id)`.execute(
+      db,
+    );
+    await sql`ANALYZE customer_scores`.execute(db);
+    const withIndex = await measure();
+    await explain(`${worst[0]}, page at 90 %, with (run_id, customer_id)`, worst[1], deep);
+    console.log(
+      `\nmedian of ${ROUNDS} in ms, and × the baseline: the same page of customers without scores (picture: the customer by id)`,
+    );
+    console.log(
+      `  ${''.padEnd(44)} ${'as migrated'.padStart(18)} ${'+ (run_id, customer_id)'.padStart(24)}`,
+    );
+    as.forEach(([name, ms, b], i) => {
+      const w = withIndex[i]![1];
+      const cell = (x: number) => `${x.toFixed(2)} ms ${(x / b).toFixed(1).padStart(5)}×`;
+      console.log(`  ${name.padEnd(44)} ${cell(ms).padStart(18)} ${cell(w).padStart(24)}`);
+    });
+    console.log(
+      `  baselines: page ${base.toFixed(2)} ms, page at 90 % ${baseDeep.toFixed(2)} ms, by id ${lookup.toFixed(2)} ms`,
+    );
   } finally {
     await ops.close();
     await target.drop();

@@ -95,7 +95,12 @@ export function customerListQuery(
   let q = db
     .selectFrom('customers as c')
     .leftJoin('customer_scores as s', (j) =>
-      j.onRef('s.customer_id', '=', 'c.id').on('s.run_id', '=', runId ?? -1),
+      j
+        .onRef('s.customer_id', '=', 'c.id')
+        .on('s.run_id', '=', runId ?? -1)
+        // Implied by c.id > after, but the planner does not carry an inequality across the
+        // join: said here, a later page's scan of the scores starts at the cursor too.
+        .$call((on) => (after === undefined ? on : on.on('s.customer_id', '>', after))),
     )
     .selectAll('c')
     .select([
