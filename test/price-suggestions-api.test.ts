@@ -59,6 +59,7 @@ function productItem(
           },
         }
       : null,
+    suggestionBasis: suggested ? 'product' : null,
     reason: suggested ? null : 'inelastic',
   };
 }

@@ -67,6 +67,12 @@ export const productPriceItem = z.object({
   categoryElasticity: z.number().nullable(),
   unitsPerDay: z.number().nullable(),
   suggestion: suggestion.nullable(),
+  suggestionBasis: z
+    .enum(['product', 'category'])
+    .nullable()
+    .describe(
+      "whose elasticity the suggestion used: the product's own, or its category's when the own fit strays more than 1 from it; null without a suggestion",
+    ),
   reason: z
     .string()
     .nullable()
