@@ -224,6 +224,11 @@ describeBoth('follow-up rules: churn risk', (kind) => {
     // A run that no longer finds the customer at risk makes nothing.
     await insertScoreRun(env.ops.db, [highRisk(customer, { churnRisk: '0.2000' })]);
     expect((await applyFollowupRules(env.ops.db)).created).toBe(0);
+    // Nor does one whose churn tree did no better than "everyone is the majority class".
+    await insertScoreRun(env.ops.db, [highRisk(customer, { churnRisk: '0.9500' })], {
+      churnBeatsBaseline: false,
+    });
+    expect((await applyFollowupRules(env.ops.db)).created).toBe(0);
   });
 
   it("applies the rule's thresholds, segments and groups", async () => {

@@ -23,7 +23,7 @@ export interface ScoreFixture {
 export async function insertScoreRun(
   db: Kysely<DB>,
   scores: readonly ScoreFixture[],
-  opts: { status?: SegmentRunStatus; asOf?: string } = {},
+  opts: { status?: SegmentRunStatus; asOf?: string; churnBeatsBaseline?: boolean } = {},
 ): Promise<number> {
   const status = opts.status ?? 'succeeded';
   const run = await db
@@ -33,6 +33,9 @@ export async function insertScoreRun(
       as_of: opts.asOf ?? '2026-06-30',
       finished_at: status === 'running' ? null : new Date(),
       customers: scores.length,
+      // What segment/run.ts records of its churn tree; a tree that did not beat its baseline
+      // makes no churn follow-ups.
+      summary: JSON.stringify({ churn: { beatsBaseline: opts.churnBeatsBaseline ?? true } }),
     })
     .returning('id')
     .executeTakeFirstOrThrow();

@@ -192,7 +192,8 @@ export async function idleOpportunityCauses(
  * Customers the newest succeeded segment run scored at or above the rule's churn risk and
  * monetary score (the evaluator checks the rest), that the rule has not answered for this run.
  * Older runs are never read: a customer who has recovered since must not get a task from a
- * month-old score.
+ * month-old score. Nor is a run whose churn tree did not beat the majority baseline on its
+ * holdout: its risks are kept for the record, but it learnt nothing a rep should act on.
  *
  * Left out: deleted customers (as every trigger does), blocked ones — a manager blocked their
  * orders, and a rep sent to win back a customer the business refuses to sell to works against
@@ -211,7 +212,13 @@ export async function churnRiskCauses(
     .selectFrom((eb) =>
       eb
         .selectFrom('segment_runs')
-        .select('id')
+        .select([
+          'id',
+          // Did the run's churn tree beat the majority baseline on its holdout (segment/run.ts)?
+          sql<boolean>`coalesce((summary -> 'churn' ->> 'beatsBaseline')::boolean, false)`.as(
+            'beats_baseline',
+          ),
+        ])
         .where('status', '=', 'succeeded')
         .orderBy('id', 'desc')
         .limit(1)
@@ -229,6 +236,7 @@ export async function churnRiskCauses(
       'c.customer_group',
       'c.owner_rep_id',
     ])
+    .where('r.beats_baseline', '=', true)
     .where('c.deleted_at', 'is', null)
     .where('c.blocked', '=', false)
     .where('s.churn_risk', '>=', sql<string>`${c.minChurnRisk ?? DEFAULT_MIN_CHURN_RISK}::numeric`)
