@@ -139,11 +139,11 @@ describe.skipIf(!inject('pgAvailable'))('a segment run through the API', () => {
     do {
       const r = await get(`/price-suggestions?limit=40${cursor ? `&cursor=${cursor}` : ''}`);
       expect(r.status).toBe(200);
-      expect(r.body.run).toMatchObject({ id: summary.runId, asOf: summary.asOf });
+      expect(r.body.items[0].run).toMatchObject({ id: summary.runId, asOf: summary.asOf });
       served.push(...r.body.items);
       cursor = r.body.nextCursor;
     } while (cursor);
-    const byKey = (items: any[]) => new Map(items.map((i) => [keyOf(i), i]));
+    const byKey = (items: any[]) => new Map(items.map(({ run: _, ...i }) => [keyOf(i), i]));
     expect(byKey(served)).toEqual(byKey(computed));
     const product = computed.find((i) => i.level === 'product' && i.suggestion !== null)!;
     expect(product).toBeDefined();

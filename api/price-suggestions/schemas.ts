@@ -97,6 +97,15 @@ export const priceSuggestionQuery = paginationQuery.extend({
 });
 export type PriceSuggestionQuery = z.output<typeof priceSuggestionQuery>;
 
-export const priceSuggestionPage = pageSchema(priceSuggestionItem).extend({ run: priceRunDto });
+/**
+ * A list item carries its run, like the one-product answer: the envelope stays {items,
+ * nextCursor}, as every list's does.
+ */
+export const priceSuggestionPage = pageSchema(
+  z.discriminatedUnion('level', [
+    categoryPriceItem.extend({ run: priceRunDto }),
+    productPriceItem.extend({ run: priceRunDto }),
+  ]),
+);
 
 export const productPriceSuggestionDto = productPriceItem.extend({ run: priceRunDto });

@@ -99,7 +99,7 @@ async function categoriesOf(conn: DuckDBConnection, runId: number): Promise<stri
   return rows.getRows().map((r) => String(r[0]));
 }
 
-/** The review list: `{items, nextCursor, run}`, optionally one category's. */
+/** The review list: `{items, nextCursor}`, each item with its run, optionally one category's. */
 export async function listPriceSuggestions(ctx: AppContext, query: PriceSuggestionQuery) {
   const cursor = decodeCursor(query.cursor);
   return withMl(ctx, async (conn) => {
@@ -126,9 +126,8 @@ export async function listPriceSuggestions(ctx: AppContext, query: PriceSuggesti
     const more = rows.length > query.limit;
     const page = more ? rows.slice(0, query.limit) : rows;
     return {
-      items: page.map((r) => JSON.parse(String(r[0])) as unknown),
+      items: page.map((r) => ({ ...(JSON.parse(String(r[0])) as object), run })),
       nextCursor: more ? encodeCursor({ run: run.id, at: at + page.length }) : null,
-      run,
     };
   });
 }

@@ -28,6 +28,7 @@ import {
   type Server,
 } from './support.ts';
 import { readerJourneys, type Journey } from './readers.ts';
+import { segmentJourneys } from './segments.ts';
 import { sellerJourneys } from './sellers.ts';
 
 const MODEL = 'mart_journey_orders_by_status';
@@ -302,5 +303,6 @@ for (const kind of databaseKinds()) {
 
     sellerJourneys(kind, journey);
     readerJourneys(journey);
+    segmentJourneys(journey);
   });
 }
