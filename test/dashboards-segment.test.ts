@@ -294,7 +294,10 @@ describe.skipIf(!inject('pgAvailable'))('segmentation panels on the demo [postgr
       for (const p of list) {
         expect(p.suggested_price).toMatch(/^\d+\.\d\d$/);
         expect(p.list_price).toMatch(/^\d+\.\d+$/);
-        expect(Number(p.elasticity)).toBeLessThan(-1);
+        // Priced with the own fit, or the category's when the own strays more than 1 from it.
+        expect(Number(p.used_elasticity)).toBeLessThan(-1);
+        expect(p.used_elasticity).toBe(p.basis === 'own fit' ? p.elasticity : p.used_elasticity);
+        expect(['own fit', 'category']).toContain(p.basis);
         // Within ±20 % of today's price, and the change says so.
         const ratio = Number(p.suggested_price) / Number(p.list_price);
         expect(Math.abs(ratio - 1)).toBeLessThanOrEqual(0.2 + 0.005);
