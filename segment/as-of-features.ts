@@ -1,7 +1,7 @@
 /**
- * Customer features as they stood at the end of a given day (the "as-of" day), in one SQL
- * statement over the warehouse's core tables: nothing that happened later may leak in, or a
- * churn tree learns from the future it is meant to predict.
+ * Customer features as they stood at the end of a given day (the "as-of" day), for one day or
+ * several, in one SQL statement over the warehouse's core tables: nothing that happened later may
+ * leak in, or a churn tree learns from the future it is meant to predict.
  *
  * "As they stood" is stricter than "ordered by then": an order counts on day D when it was
  * placed by D, had been confirmed by D (a draft or an order awaiting approval is not an order
@@ -15,16 +15,25 @@
  * thousand — can differ from their current state, so the others are read as they are (revenue
  * orders, their totals) and only the touched ones are recomputed.
  *
+ * Several days (the trees need the cutoff and the latest day) share one pass: every order, line
+ * and activity is read once and counted for each day it belongs to. Measured reason, at 100,000
+ * customers (bench/segment.ts): the two days took 11 s of CPU as two statements and 7.5 s as
+ * one. A third of a single day's statement was reading fct_orders.total: DuckDB decodes small
+ * values stored as 128-bit integers (DECIMAL(38,2)) slowly — scanning total alone took 2.0 s of
+ * CPU for 3.9 M orders, revenue (DECIMAL(38,8), larger values) 0.17 s — and now it is read once.
+ *
  * The category mix — each customer's share of spend per root category, and how many root
  * categories they bought — covers the `mixWindowDays` (365) up to D: what a customer buys now,
- * and a bounded scan of the order lines however long the history is.
+ * and a bounded scan of the order lines however long the history is. With several days the mix's
+ * categories are chosen on the first and kept for the others, so a share means the same on each.
  *
  * An order's value is its total in cents as fct_orders has it (subtotal − discount − returned,
  * which the API rounds per order), so a return after D leaves the value on D exactly as it was;
  * the category mix sums the exact line values. Money is DECIMAL in the warehouse; these are
  * statistics, so they come out as DOUBLE (the rules show money thresholds in whole units).
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
+import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 import type { FeatureSpec } from './cart.ts';
 import { addDays } from './days.ts';
 
@@ -44,6 +53,12 @@ export interface CustomerFeatureOptions {
   mixWindowDays?: number;
   /** A category outside the mix to add the share and days-since features of (propensity). */
   focusCategory?: CategoryRef;
+}
+
+/** The same features as of several days, from one statement. */
+export interface CustomerFeatureDaysOptions extends Omit<CustomerFeatureOptions, 'asOf'> {
+  /** The as-of days, YYYY-MM-DD; `mix` picks the categories on the first, kept for the others. */
+  days: readonly string[];
 }
 
 /** One row per customer with at least one order that counted by the as-of day. */
@@ -104,15 +119,278 @@ async function categoryRefs(
   return ids.map((id) => ({ id, name: names.get(id) ?? `category ${id}` }));
 }
 
-/** A feature and the SQL of its value over the final SELECT's relations. */
-type FeatureSql = FeatureSpec & { sql: string };
+/** A feature and the SQL of its value for day `k` over the final SELECT's relations. */
+type FeatureSql = FeatureSpec & { sql: (day: string, k: number) => string };
 
-/** The features of every customer with an order that counted by `options.asOf`. */
-export async function customerFeaturesAsOf(
+const BASE_FEATURES: readonly FeatureSql[] = [
+  { name: 'recency_days', label: 'recency', decimals: 0, sql: (d, k) => `${d} - o.last_day_${k}` },
+  { name: 'orders', label: 'orders', decimals: 0, sql: (_, k) => `o.orders_${k}` },
+  { name: 'orders_90d', label: 'orders 90d', decimals: 0, sql: (_, k) => `o.orders_90d_${k}` },
+  { name: 'revenue', label: 'revenue', decimals: 0, sql: (_, k) => `o.revenue_${k}` },
+  { name: 'tenure_days', label: 'tenure', decimals: 0, sql: (d, k) => `${d} - o.first_day_${k}` },
+  {
+    name: 'average_order_value',
+    label: 'avg order',
+    decimals: 0,
+    sql: (_, k) => `o.revenue_${k} / o.orders_${k}`,
+  },
+  {
+    // Undefined (NaN) for a one-order customer: there is no gap yet.
+    name: 'days_between_orders',
+    label: 'days between orders',
+    decimals: 0,
+    sql: (_, k) =>
+      `CASE WHEN o.orders_${k} > 1 THEN (o.last_day_${k} - o.first_day_${k}) / (o.orders_${k} - 1) END`,
+  },
+  {
+    name: 'activities_90d',
+    label: 'activities 90d',
+    decimals: 0,
+    sql: (_, k) => `coalesce(a.activities_90d_${k}, 0)`,
+  },
+  {
+    name: 'categories',
+    label: 'categories',
+    decimals: 0,
+    sql: (_, k) => `coalesce(x.categories_${k}, 0)`,
+  },
+];
+
+/** What the statement is built from: the days (as SQL of $1…), the mix, the focus. */
+interface StatementPlan {
+  days: readonly string[];
+  window: number;
+  /** SQL of the `m` relation (root, slot). */
+  mixSql: string;
+  slots: number;
+  focus: CategoryRef | undefined;
+}
+
+/**
+ * The statement for every day of `plan`, parameters $1… the days. Each day k is a constant
+ * expression of its parameter, never a joined relation: DuckDB pushes constant filters into the
+ * scans and plans the small "touched" join with the small side built (a CROSS JOIN of the
+ * parameters made it hash 3.3 M orders: 1.8 s of 3.7 s).
+ */
+function featuresSql(plan: StatementPlan): string {
+  const { days, window, slots, focus } = plan;
+  const ks = days.map((_, k) => k + 1);
+  const D = (k: number) => `CAST($${k} AS DATE)`;
+  const AFTER = (k: number) => `CAST(${D(k)} + 1 AS TIMESTAMPTZ)`;
+  const MIX_FROM = (k: number) => `${D(k)} - ${sqlInt(window)}`;
+  const by = (pick: (a: string, b: string) => boolean) =>
+    ks.reduce((best, k) => (pick(days[k - 1]!, days[best - 1]!) ? k : best), 1);
+  const LAST = D(by((a, b) => a > b));
+  const FIRST = D(by((a, b) => a < b));
+  const each = (f: (k: number) => string, sep = ',\n      ') => ks.map(f).join(sep);
+  const any = (f: (k: number) => string) => ks.map((k) => `(${f(k)})`).join(' OR ');
+  const EVENT = 'greatest(s.confirmed_at, s.cancelled_at, s.returned_at)';
+  const slotColumns = (k: number) =>
+    Array.from(
+      { length: slots },
+      (_, i) =>
+        `, sum(b.spend_${k}) FILTER (WHERE m.slot = ${i + 1}) AS mix_${i + 1}_${k}` +
+        `, max(b.last_day_${k}) FILTER (WHERE m.slot = ${i + 1}) AS mix_last_${i + 1}_${k}`,
+    ).join('');
+  const focusColumns = (k: number) =>
+    focus
+      ? `, sum(b.spend_${k}) FILTER (WHERE b.root = ${sqlInt(focus.id)}) AS focus_spend_${k}` +
+        `, max(b.last_day_${k}) FILTER (WHERE b.root = ${sqlInt(focus.id)}) AS focus_last_day_${k}`
+      : '';
+  const outputs = ks.flatMap((k) => [
+    ...BASE_FEATURES.map((f) => `CAST(${f.sql(D(k), k)} AS DOUBLE) AS "${f.name}_${k}"`),
+    ...Array.from({ length: slots }, (_, i) => [
+      `CAST(coalesce(x.mix_${i + 1}_${k}, 0) / nullif(x.window_spend_${k}, 0) AS DOUBLE) AS mix_${i + 1}_${k}`,
+      `CAST(${D(k)} - x.mix_last_${i + 1}_${k} AS DOUBLE) AS since_${i + 1}_${k}`,
+    ]).flat(),
+    ...(focus
+      ? [
+          `CAST(coalesce(x.focus_spend_${k}, 0) / nullif(x.window_spend_${k}, 0) AS DOUBLE) AS focus_share_${k}`,
+          `CAST(${D(k)} - x.focus_last_day_${k} AS DOUBLE) AS focus_days_since_${k}`,
+        ]
+      : []),
+  ]);
+  return `
+    WITH ${each(
+      (k) => `touched_${k} AS (
+      SELECT o.order_id,
+        coalesce(s.confirmed_at < ${AFTER(k)},
+                 o.status IN ('confirmed', 'shipped', 'delivered', 'returned'))
+          AND NOT coalesce(s.cancelled_at < ${AFTER(k)}, o.status = 'cancelled') AS live,
+        coalesce(s.returned_at < ${AFTER(k)}, true) AS returned_by_then,
+        o.subtotal - o.discount_total
+          - CASE WHEN coalesce(s.returned_at < ${AFTER(k)}, true) THEN o.returned_total ELSE 0 END
+          AS value
+      FROM staging.stg_orders AS s
+      JOIN core.fct_orders AS o ON o.order_id = s.order_id
+      WHERE ${EVENT} >= ${AFTER(k)} AND o.order_date <= ${D(k)}
+    )`,
+    )},
+    -- Each day's touched orders apart (one join each: a few thousand orders, found through
+    -- stg_orders' event times before fct_orders is read), then one row per order for all days.
+    touched AS MATERIALIZED (
+      SELECT order_id,
+      ${each(
+        (k) => `bool_or(k = ${k}) AS t_${k},
+      any_value(live) FILTER (WHERE k = ${k}) AS live_${k},
+      any_value(returned_by_then) FILTER (WHERE k = ${k}) AS returned_${k},
+      any_value(value) FILTER (WHERE k = ${k}) AS value_${k}`,
+      )}
+      FROM (${ks.map((k) => `SELECT ${k} AS k, * FROM touched_${k}`).join(' UNION ALL ')})
+      GROUP BY order_id
+    ),
+    -- An order touched on day k is taken as it stood then, any other as it is now. Its day and
+    -- value for day k are NULL when it did not count on day k, so the aggregates below need no
+    -- FILTER (a FILTER per aggregate and day took ~10 % longer: each is a pass of its own).
+    live AS (
+      SELECT o.customer_id,
+      ${each((k) => {
+        const counts = `o.order_date <= ${D(k)}
+          AND CASE WHEN t.t_${k} THEN t.live_${k} ELSE o.is_revenue END`;
+        return `CASE WHEN ${counts} THEN o.order_date END AS day_${k},
+      CASE WHEN ${counts} THEN CASE WHEN t.t_${k} THEN t.value_${k} ELSE o.total END END
+        AS value_${k}`;
+      })}
+      FROM core.fct_orders AS o
+      LEFT JOIN touched AS t ON t.order_id = o.order_id
+      WHERE o.order_date <= ${LAST}
+    ),
+    per_customer AS (
+      SELECT customer_id,
+      ${each(
+        (k) => `count(day_${k}) AS orders_${k},
+      count(CASE WHEN day_${k} > ${D(k)} - 90 THEN 1 END) AS orders_90d_${k},
+      sum(value_${k}) AS revenue_${k}, min(day_${k}) AS first_day_${k}, max(day_${k}) AS last_day_${k}`,
+      )}
+      FROM live
+      WHERE ${any((k) => `day_${k} IS NOT NULL`)}
+      GROUP BY customer_id
+    ),
+    -- The root category per product, once per product rather than once per line.
+    product_roots AS (
+      SELECT product_id, coalesce(category_path[1], category_id) AS root FROM core.dim_products
+    ),
+    -- Lines of untouched orders as they are, of touched ones recomputed: two scans, but the
+    -- first reads none of the columns only touched lines need (1.1 s instead of 1.9 s at 6.9 M
+    -- lines). Values stay DECIMAL until summed: DuckDB adds doubles in whatever order its
+    -- threads finish, and the same data gave sums differing in the last bits from run to run.
+    line_values AS (
+      SELECT l.customer_id, l.product_id,
+      ${each((k) => {
+        const counts = `l.order_date <= ${D(k)} AND l.order_date > ${MIX_FROM(k)}`;
+        return `CASE WHEN ${counts} THEN l.order_date END AS day_${k},
+      CASE WHEN ${counts} THEN l.line_revenue END AS value_${k}`;
+      })}
+      FROM core.fct_order_lines AS l
+      ANTI JOIN touched AS t ON t.order_id = l.order_id
+      WHERE l.is_revenue AND l.order_date <= ${LAST} AND l.order_date > ${MIX_FROM(by((a, b) => a < b))}
+      UNION ALL
+      SELECT l.customer_id, l.product_id,
+      ${each((k) => {
+        const counts = `CASE WHEN t.t_${k} THEN t.live_${k} AND l.order_date > ${MIX_FROM(k)}
+          ELSE l.is_revenue AND l.order_date <= ${D(k)} AND l.order_date > ${MIX_FROM(k)} END`;
+        return `CASE WHEN ${counts} THEN l.order_date END AS day_${k},
+      CASE WHEN ${counts} THEN CASE WHEN t.t_${k} THEN l.line_gross - l.line_discount
+          - CASE WHEN t.returned_${k} THEN l.line_returned ELSE 0 END
+        ELSE l.line_revenue END END AS value_${k}`;
+      })}
+      FROM core.fct_order_lines AS l
+      JOIN touched AS t ON t.order_id = l.order_id
+      WHERE l.order_date > ${MIX_FROM(by((a, b) => a < b))}
+    ),
+    -- lines_1: the first day's categories, the mix's candidates (later days keep its mix).
+    by_category AS (
+      SELECT v.customer_id, d.root, count(v.day_1) AS lines_1,
+      ${each((k) => `sum(v.value_${k}) AS spend_${k}, max(v.day_${k}) AS last_day_${k}`)}
+      FROM line_values AS v
+      LEFT JOIN product_roots AS d ON d.product_id = v.product_id
+      WHERE ${any((k) => `v.day_${k} IS NOT NULL`)}
+      GROUP BY v.customer_id, d.root
+    ),
+    m AS (${plan.mixSql}),
+    mix AS (
+      SELECT b.customer_id,
+      ${each(
+        (k) => `sum(b.spend_${k}) AS window_spend_${k},
+      count(*) FILTER (WHERE b.spend_${k} > 0 AND b.root IS NOT NULL) AS categories_${k}
+      ${slotColumns(k)}${focusColumns(k)}`,
+      )}
+      FROM by_category AS b LEFT JOIN m ON m.root = b.root
+      GROUP BY b.customer_id
+    ),
+    activity AS (
+      SELECT customer_id,
+      ${each((k) => `count(*) FILTER (WHERE done_date <= ${D(k)} AND done_date > ${D(k)} - 90) AS activities_90d_${k}`)}
+      FROM core.fct_activities
+      WHERE done_date <= ${LAST} AND done_date > ${FIRST} - 90 AND customer_id IS NOT NULL
+      GROUP BY customer_id
+    )
+    SELECT CAST(o.customer_id AS DOUBLE) AS customer_id, c.customer_code, c.is_deleted,
+           (SELECT list(CAST(root AS DOUBLE) ORDER BY slot) FROM m) AS mix_ids,
+           ${outputs.join(',\n           ')}
+    FROM per_customer AS o
+    JOIN core.dim_customers AS c ON c.customer_id = o.customer_id
+    LEFT JOIN mix AS x ON x.customer_id = o.customer_id
+    LEFT JOIN activity AS a ON a.customer_id = o.customer_id
+    ORDER BY o.customer_id`;
+}
+
+/**
+ * A DOUBLE column of a result as one Float64Array, NULL as NaN, copied from DuckDB's vectors
+ * rather than converted value by value. Measured reason: reading the two days' ~40 columns of
+ * 100,000 customers as JS values and then into Float64Arrays took ~0.9 s; this takes ~20 ms.
+ * (Each chunk is fetched once by the caller: fetching a materialized result's chunk copies it.)
+ * customer-features.ts reads the clustering's columns with it too.
+ */
+export function doubleColumn(chunks: readonly DuckDBDataChunk[], index: number): Float64Array {
+  const out = new Float64Array(chunks.reduce((n, chunk) => n + chunk.rowCount, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    const rows = chunk.rowCount;
+    const vector = duckdb.data_chunk_get_vector(chunk.chunk, index);
+    const bytes = duckdb.vector_get_data(vector, rows * 8);
+    out.set(
+      new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + rows * 8)),
+      at,
+    );
+    // DuckDB's validity mask: bit i % 8 of byte i / 8 is set when row i has a value (null: all).
+    const valid = duckdb.vector_get_validity(vector, ((rows + 63) >> 6) * 8);
+    if (valid)
+      for (let i = 0; i < rows; i++) if (!((valid[i >> 3]! >> (i & 7)) & 1)) out[at + i] = NaN;
+    at += rows;
+  }
+  return out;
+}
+
+/** A column of another type as JS values (ids, codes, flags: one column each, not ~40). */
+export function valueColumn<T>(chunks: readonly DuckDBDataChunk[], index: number): T[] {
+  const out: T[] = [];
+  for (const chunk of chunks) {
+    const vector = chunk.getColumnVector(index);
+    for (let i = 0; i < vector.itemCount; i++) out.push(vector.getItem(i) as T);
+  }
+  return out;
+}
+
+/** The values of `column` at `rows` (a loop: Float64Array.from with a map took ~5× as long). */
+function pickRows(column: Float64Array, rows: readonly number[]): Float64Array {
+  const out = new Float64Array(rows.length);
+  for (let r = 0; r < rows.length; r++) out[r] = column[rows[r]!]!;
+  return out;
+}
+
+/**
+ * The features of every customer with an order that counted by each of `options.days`, from one
+ * statement: element k is as of days[k]. The mix (given, or the top ones by spend) is that of
+ * the first day for all of them.
+ */
+export async function customerFeaturesAsOfDays(
   conn: DuckDBConnection,
-  options: CustomerFeatureOptions,
-): Promise<CustomerFeatures> {
-  addDays(options.asOf, 0); // 422 unless a real day
+  options: CustomerFeatureDaysOptions,
+): Promise<CustomerFeatures[]> {
+  const { days } = options;
+  if (days.length === 0) return [];
+  for (const day of days) addDays(day, 0); // 422 unless a real day
   const window = options.mixWindowDays ?? 365;
   if (!Number.isInteger(window) || window < 1)
     throw new RangeError('mixWindowDays must be a whole number ≥ 1');
@@ -123,181 +401,70 @@ export async function customerFeaturesAsOf(
     ? given.length
       ? `SELECT * FROM (VALUES ${given.map((id, i) => `(${sqlInt(id)}, ${i + 1})`).join(', ')}) AS m(root, slot)`
       : 'SELECT NULL::BIGINT AS root, NULL::BIGINT AS slot WHERE false'
-    : `SELECT root, row_number() OVER (ORDER BY sum(spend) DESC, root) AS slot
-       FROM by_category WHERE root IS NOT NULL GROUP BY root QUALIFY slot <= ${sqlInt(slots)}`;
-  const slotColumns = Array.from(
-    { length: slots },
-    (_, i) =>
-      `, sum(b.spend) FILTER (WHERE m.slot = ${i + 1}) AS mix_${i + 1}` +
-      `, max(b.last_day) FILTER (WHERE m.slot = ${i + 1}) AS mix_last_${i + 1}`,
-  );
-  const focusColumns = focus
-    ? [
-        `, sum(b.spend) FILTER (WHERE b.root = ${sqlInt(focus.id)}) AS focus_spend`,
-        `, max(b.last_day) FILTER (WHERE b.root = ${sqlInt(focus.id)}) AS focus_last_day`,
-      ]
-    : [];
-  // The day as constant expressions of $1, never a joined one-row relation: DuckDB pushes
-  // constant filters into the scans and plans the small "touched" join with the small side
-  // built (a CROSS JOIN of the parameters made it hash 3.3 M orders: 1.8 s of 3.7 s).
-  const AS_OF = 'CAST($1 AS DATE)';
-  const AFTER = `CAST(${AS_OF} + 1 AS TIMESTAMPTZ)`;
-  const MIX_FROM = `${AS_OF} - ${sqlInt(window)}`;
-  const sql = `
-    WITH touched AS MATERIALIZED (
-      SELECT o.order_id,
-        coalesce(s.confirmed_at < ${AFTER},
-                 o.status IN ('confirmed', 'shipped', 'delivered', 'returned'))
-          AND NOT coalesce(s.cancelled_at < ${AFTER}, o.status = 'cancelled') AS live,
-        coalesce(s.returned_at < ${AFTER}, true) AS returned_by_then,
-        o.subtotal - o.discount_total
-          - CASE WHEN coalesce(s.returned_at < ${AFTER}, true) THEN o.returned_total ELSE 0 END
-          AS value
-      FROM staging.stg_orders AS s
-      JOIN core.fct_orders AS o ON o.order_id = s.order_id
-      WHERE greatest(s.confirmed_at, s.cancelled_at, s.returned_at) >= ${AFTER}
-        AND o.order_date <= ${AS_OF}
-    ),
-    live AS (
-      SELECT o.customer_id, o.order_date,
-             CASE WHEN t.order_id IS NULL THEN o.total ELSE t.value END AS value
-      FROM core.fct_orders AS o
-      LEFT JOIN touched AS t ON t.order_id = o.order_id
-      WHERE o.order_date <= ${AS_OF} AND CASE WHEN t.order_id IS NULL THEN o.is_revenue ELSE t.live END
-    ),
-    per_customer AS (
-      SELECT customer_id, count(*) AS orders,
-             count(*) FILTER (WHERE order_date > ${AS_OF} - 90) AS orders_90d,
-             sum(value) AS revenue, min(order_date) AS first_day, max(order_date) AS last_day
-      FROM live
-      GROUP BY customer_id
-    ),
-    -- The root category per product, once per product rather than once per line.
-    product_roots AS (
-      SELECT product_id, coalesce(category_path[1], category_id) AS root FROM core.dim_products
-    ),
-    -- Untouched lines as they are, touched ones recomputed: two scans, but the first reads
-    -- none of the columns only touched lines need (1.1 s instead of 1.9 s at 6.9 M lines).
-    -- Values stay DECIMAL until summed: DuckDB adds doubles in whatever order its threads
-    -- finish, and the same data gave sums differing in the last bits from run to run.
-    line_values AS (
-      SELECT l.customer_id, l.product_id, l.order_date, l.line_revenue AS value
-      FROM core.fct_order_lines AS l
-      ANTI JOIN touched AS t ON t.order_id = l.order_id
-      WHERE l.order_date <= ${AS_OF} AND l.order_date > ${MIX_FROM} AND l.is_revenue
-      UNION ALL
-      SELECT l.customer_id, l.product_id, l.order_date,
-             l.line_gross - l.line_discount
-               - CASE WHEN t.returned_by_then THEN l.line_returned ELSE 0 END
-      FROM core.fct_order_lines AS l
-      JOIN touched AS t ON t.order_id = l.order_id
-      WHERE t.live AND l.order_date > ${MIX_FROM}
-    ),
-    by_category AS (
-      SELECT v.customer_id, d.root, sum(v.value) AS spend, max(v.order_date) AS last_day
-      FROM line_values AS v
-      LEFT JOIN product_roots AS d ON d.product_id = v.product_id
-      GROUP BY v.customer_id, d.root
-    ),
-    m AS (${mixSql}),
-    mix AS (
-      SELECT b.customer_id, sum(b.spend) AS window_spend,
-             count(*) FILTER (WHERE b.spend > 0 AND b.root IS NOT NULL) AS categories
-             ${[...slotColumns, ...focusColumns].join('\n             ')}
-      FROM by_category AS b LEFT JOIN m ON m.root = b.root
-      GROUP BY b.customer_id
-    ),
-    activity AS (
-      SELECT customer_id, count(*) AS activities_90d
-      FROM core.fct_activities
-      WHERE done_date <= ${AS_OF} AND done_date > ${AS_OF} - 90 AND customer_id IS NOT NULL
-      GROUP BY customer_id
-    )
-    SELECT CAST(o.customer_id AS DOUBLE) AS customer_id, c.customer_code, c.is_deleted,
-           (SELECT list(CAST(root AS DOUBLE) ORDER BY slot) FROM m) AS mix_ids,
-           ${'{features}'}
-    FROM per_customer AS o
-    JOIN core.dim_customers AS c ON c.customer_id = o.customer_id
-    LEFT JOIN mix AS x ON x.customer_id = o.customer_id
-    LEFT JOIN activity AS a ON a.customer_id = o.customer_id
-    ORDER BY o.customer_id`;
-
+    : `SELECT root, row_number() OVER (ORDER BY sum(spend_1) DESC, root) AS slot
+       FROM by_category WHERE root IS NOT NULL AND lines_1 > 0
+       GROUP BY root QUALIFY slot <= ${sqlInt(slots)}`;
+  const result = await conn.run(featuresSql({ days, window, mixSql, slots, focus }), [...days]);
   // The mix's ids are known only after the query when it picks the top ones, so the mix
   // features are named by slot in SQL and by category once the ids are back.
-  const specs: FeatureSql[] = [
-    { name: 'recency_days', label: 'recency', decimals: 0, sql: `${AS_OF} - o.last_day` },
-    { name: 'orders', label: 'orders', decimals: 0, sql: 'o.orders' },
-    { name: 'orders_90d', label: 'orders 90d', decimals: 0, sql: 'o.orders_90d' },
-    { name: 'revenue', label: 'revenue', decimals: 0, sql: 'o.revenue' },
-    { name: 'tenure_days', label: 'tenure', decimals: 0, sql: `${AS_OF} - o.first_day` },
-    { name: 'average_order_value', label: 'avg order', decimals: 0, sql: 'o.revenue / o.orders' },
-    {
-      // Undefined (NaN) for a one-order customer: there is no gap yet.
-      name: 'days_between_orders',
-      label: 'days between orders',
-      decimals: 0,
-      sql: 'CASE WHEN o.orders > 1 THEN (o.last_day - o.first_day) / (o.orders - 1) END',
-    },
-    {
-      name: 'activities_90d',
-      label: 'activities 90d',
-      decimals: 0,
-      sql: 'coalesce(a.activities_90d, 0)',
-    },
-    { name: 'categories', label: 'categories', decimals: 0, sql: 'coalesce(x.categories, 0)' },
-  ];
-  // Per mix slot: the share of the window's spend (NaN when nothing was spent in the window: no
-  // mix to speak of), and the days since the category was last bought (NaN: not in the window).
-  const slotSql = Array.from({ length: slots }, (_, i) => [
-    `CAST(coalesce(x.mix_${i + 1}, 0) / nullif(x.window_spend, 0) AS DOUBLE) AS mix_${i + 1}`,
-    `CAST(${AS_OF} - x.mix_last_${i + 1} AS DOUBLE) AS since_${i + 1}`,
-  ]).flat();
-  const r = await conn.runAndReadAll(
-    sql.replace(
-      '{features}',
-      [...specs.map((s) => `CAST(${s.sql} AS DOUBLE) AS "${s.name}"`), ...slotSql].join(
-        ',\n           ',
-      ) +
-        (focus
-          ? `, CAST(coalesce(x.focus_spend, 0) / nullif(x.window_spend, 0) AS DOUBLE) AS focus_share,
-             CAST(${AS_OF} - x.focus_last_day AS DOUBLE) AS focus_days_since`
-          : ''),
-    ),
-    [options.asOf],
-  );
-  const cols = r.getColumnsObjectJS();
-  const mixIds = ((cols.mix_ids?.[0] as number[] | null) ?? []).slice(0, slots);
+  const names = result.columnNames();
+  const chunks = Array.from({ length: result.chunkCount }, (_, c) => result.getChunk(c));
+  const column = (name: string) => doubleColumn(chunks, names.indexOf(name));
+  const mixValue = chunks[0]?.rowCount ? chunks[0].getColumnVector(3).getItem(0) : null;
+  const mixIds = ((mixValue as { items?: number[] } | null)?.items ?? []).slice(0, slots);
   const mixCategories = given
     ? [...(options.mix as { categories: readonly CategoryRef[] }).categories]
     : await categoryRefs(conn, mixIds);
-  const out: FeatureSpec[] = [];
-  const columns: Float64Array[] = [];
-  const add = (spec: FeatureSpec, column: string) => {
-    out.push(spec);
-    columns.push(Float64Array.from((cols[column] ?? []) as (number | null)[], (v) => v ?? NaN));
-  };
-  for (const { name, label, decimals } of specs) add({ name, label, decimals }, name);
-  const share = (c: CategoryRef): FeatureSpec => ({
-    name: `share_category_${c.id}`,
-    label: `share ${c.name}`,
-    decimals: 2,
+  const ids = Array.from(doubleColumn(chunks, 0));
+  const codes = valueColumn<string>(chunks, 1);
+  const deleted = valueColumn<boolean>(chunks, 2);
+  const withFocus = focus && !mixCategories.some((c) => c.id === focus.id);
+  return days.map((asOf, d) => {
+    const k = d + 1;
+    // The customers whose orders counted by this day (the row holds every day's).
+    const orders = column(`orders_${k}`);
+    const rows: number[] = [];
+    for (let i = 0; i < orders.length; i++) if (orders[i]! > 0) rows.push(i);
+    const features: FeatureSpec[] = [];
+    const columns: Float64Array[] = [];
+    const add = (spec: FeatureSpec, name: string) => {
+      const all = column(`${name}_${k}`);
+      features.push(spec);
+      columns.push(pickRows(all, rows));
+    };
+    for (const { name, label, decimals } of BASE_FEATURES) add({ name, label, decimals }, name);
+    const share = (c: CategoryRef): FeatureSpec => ({
+      name: `share_category_${c.id}`,
+      label: `share ${c.name}`,
+      decimals: 2,
+    });
+    const since = (c: CategoryRef): FeatureSpec => ({
+      name: `days_since_category_${c.id}`,
+      label: `days since ${c.name}`,
+      decimals: 0,
+    });
+    mixCategories.forEach((c, i) => add(share(c), `mix_${i + 1}`));
+    if (withFocus) add(share(focus), 'focus_share');
+    mixCategories.forEach((c, i) => add(since(c), `since_${i + 1}`));
+    if (withFocus) add(since(focus), 'focus_days_since');
+    return {
+      asOf,
+      mixCategories: [...mixCategories],
+      customerIds: rows.map((i) => ids[i]!),
+      customerCodes: rows.map((i) => codes[i]!),
+      deleted: rows.map((i) => deleted[i]!),
+      features,
+      columns,
+    };
   });
-  const since = (c: CategoryRef): FeatureSpec => ({
-    name: `days_since_category_${c.id}`,
-    label: `days since ${c.name}`,
-    decimals: 0,
-  });
-  mixCategories.forEach((c, i) => add(share(c), `mix_${i + 1}`));
-  if (focus && !mixCategories.some((c) => c.id === focus.id)) add(share(focus), 'focus_share');
-  mixCategories.forEach((c, i) => add(since(c), `since_${i + 1}`));
-  if (focus && !mixCategories.some((c) => c.id === focus.id)) add(since(focus), 'focus_days_since');
-  return {
-    asOf: options.asOf,
-    mixCategories,
-    customerIds: (cols.customer_id ?? []) as number[],
-    customerCodes: (cols.customer_code ?? []) as string[],
-    deleted: (cols.is_deleted ?? []) as boolean[],
-    features: out,
-    columns,
-  };
+}
+
+/** The features of every customer with an order that counted by `options.asOf`. */
+export async function customerFeaturesAsOf(
+  conn: DuckDBConnection,
+  options: CustomerFeatureOptions,
+): Promise<CustomerFeatures> {
+  const { asOf, ...rest } = options;
+  const [features] = await customerFeaturesAsOfDays(conn, { ...rest, days: [asOf] });
+  return features!;
 }

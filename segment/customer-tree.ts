@@ -11,7 +11,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { AppError } from '../api/errors.ts';
 import type { BinnedFeature, DecisionTree, TreeOptions } from './cart.ts';
 import {
-  customerFeaturesAsOf,
+  customerFeaturesAsOfDays,
   latestOrderDay,
   type CategoryRef,
   type CustomerFeatures,
@@ -72,23 +72,19 @@ export async function loadCustomerData(
       'unprocessable',
       `the ${horizonDays} days after the cutoff ${cutoff} must end by the latest order day ${latest}`,
     );
-  const common = { mixWindowDays: options.mixWindowDays, focusCategory };
-  const atCutoff = await customerFeaturesAsOf(conn, {
-    ...common,
-    asOf: cutoff,
+  // Both days from one statement (the mix chosen at the cutoff is kept for the latest day, so
+  // the tree's share features mean the same when it scores): as-of-features.ts says why.
+  const [atCutoff, now] = (await customerFeaturesAsOfDays(conn, {
+    days: [cutoff, latest],
     mix: { top: options.mixCategories ?? 4 },
-  });
+    mixWindowDays: options.mixWindowDays,
+    focusCategory,
+  })) as [CustomerFeatures, CustomerFeatures];
   if (atCutoff.customerIds.length < 10)
     throw new AppError(
       'conflict',
       `only ${atCutoff.customerIds.length} customers had ordered by ${cutoff}: too few to learn from`,
     );
-  // Scored on the mix chosen at the cutoff: the tree's share features must mean the same.
-  const now = await customerFeaturesAsOf(conn, {
-    ...common,
-    asOf: latest,
-    mix: { categories: atCutoff.mixCategories },
-  });
   return { cutoff, windowEnd, horizonDays, latest, atCutoff, now };
 }
 
