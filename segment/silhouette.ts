@@ -49,35 +49,78 @@ export interface KSelectionOptions {
 }
 
 /**
+ * Pairwise Euclidean distances of `points`, row by row (n × n), for `meanSilhouette` to reuse
+ * across every k tried on the same sample: the distances do not depend on k. Measured reason:
+ * k = 2..8 on 2,000 points took ~0.5 s computing them anew for each k, ~0.1 s with them kept.
+ * d(i, j) is computed once, as (x_i − x_j)² summed over the coordinates in order — the same
+ * double as (x_j − x_i)², so the matrix is exactly what computing each row on its own gives.
+ */
+export function pairDistances(points: readonly (readonly number[])[]): Float64Array {
+  const n = points.length;
+  const d = points[0]?.length ?? 0;
+  const x = new Float64Array(n * d);
+  points.forEach((p, i) => x.set(p, i * d));
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      let s = 0;
+      for (let t = 0; t < d; t++) {
+        const diff = x[i * d + t]! - x[j * d + t]!;
+        s += diff * diff;
+      }
+      out[i * n + j] = out[j * n + i] = Math.sqrt(s);
+    }
+  }
+  return out;
+}
+
+/** Above this many points the n × n distances (8·n² bytes) are computed per k, not kept. */
+const MAX_KEPT_DISTANCES = 2_500;
+
+/**
  * The mean silhouette of a labelling (−1..1; higher is better separated): per point, a = mean
  * distance to the rest of its cluster, b = the smallest mean distance to another cluster,
  * s = (b − a) / max(a, b), and s = 0 for a point alone in its cluster (as simple-statistics and
- * scikit-learn define it). Labels must be 0..k−1.
+ * scikit-learn define it). Labels must be 0..k−1. `distances`: pairDistances(points), if kept.
  */
 export function meanSilhouette(
   points: readonly (readonly number[])[],
   labels: readonly number[],
+  distances?: Float64Array,
 ): number {
   const n = points.length;
   const d = points[0]?.length ?? 0;
   const k = labels.reduce((m, l) => Math.max(m, l + 1), 0);
   const x = new Float64Array(n * d);
-  points.forEach((p, i) => x.set(p, i * d));
+  if (!distances) points.forEach((p, i) => x.set(p, i * d));
   const sizes = new Int32Array(k);
   for (const l of labels) sizes[l]!++;
+  // With the distances kept: each cluster's points, ascending (the same additions, in the same
+  // order, into a local sum instead of through the labels: half the time again).
+  const members = distances ? Array.from({ length: k }, () => [] as number[]) : undefined;
+  if (members) labels.forEach((l, j) => members[l]!.push(j));
   const sums = new Float64Array(k);
   let total = 0;
   for (let i = 0; i < n; i++) {
     const own = labels[i]!;
     if (sizes[own]! < 2) continue; // s = 0
     sums.fill(0);
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let t = 0; t < d; t++) {
-        const diff = x[i * d + t]! - x[j * d + t]!;
-        s += diff * diff;
+    // Each sum adds its cluster's distances in the order of j, whichever way they are had.
+    if (members) {
+      for (let c = 0; c < k; c++) {
+        let sum = 0;
+        for (const j of members[c]!) sum += distances![i * n + j]!;
+        sums[c] = sum;
       }
-      sums[labels[j]!]! += Math.sqrt(s);
+    } else {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let t = 0; t < d; t++) {
+          const diff = x[i * d + t]! - x[j * d + t]!;
+          s += diff * diff;
+        }
+        sums[labels[j]!]! += Math.sqrt(s);
+      }
     }
     const a = sums[own]! / (sizes[own]! - 1);
     let b = Infinity;
@@ -114,9 +157,11 @@ export function chooseK(
   }
   const scores: KScore[] = [];
   let best: { score: KScore; fit: KMeansFit } | undefined;
+  const distances = sampled.length <= MAX_KEPT_DISTANCES ? pairDistances(sampled) : undefined;
   for (let k = kMin; k <= top; k++) {
     const fit = fitKMeans(sampled, { k, seed, restarts });
-    const score = { k, silhouette: meanSilhouette(sampled, fit.labels), inertia: fit.inertia };
+    const silhouette = meanSilhouette(sampled, fit.labels, distances);
+    const score = { k, silhouette, inertia: fit.inertia };
     scores.push(score);
     if (!best || score.silhouette > best.score.silhouette) best = { score, fit };
   }
