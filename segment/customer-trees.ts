@@ -1,6 +1,6 @@
 /**
  * Both customer trees from one load of the warehouse: the feature SQL is most of their cost at
- * 100,000 customers (bench/segment-trees.ts), and both read the same features as of the same
+ * 100,000 customers (bench/segment.ts), and both read the same features as of the same
  * cutoff and latest day.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
