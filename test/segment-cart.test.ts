@@ -16,6 +16,7 @@ import {
   type TrainingData,
 } from '../segment/cart.ts';
 import { binaryMetrics } from '../segment/metrics.ts';
+import { mulberry32 } from '../segment/random.ts';
 import { hashKey, isHoldout, splitByKey } from '../segment/split.ts';
 import { treeRules } from '../segment/tree-rules.ts';
 
@@ -58,6 +59,33 @@ describe('quantile binning', () => {
     expect(quantileEdges([0.125, 0.135, 0.9, 1], 4, 2)).toEqual([0.13, 0.14, 0.9]);
     expect(roundHalfAway(1.005, 2)).toBe(1.01);
     expect(roundHalfAway(-2.5, 0)).toBe(-3);
+  });
+
+  it('selects the same edges as sorting every value would, on counts, ties and fractions', () => {
+    // The definition written out with a full sort; quantileEdges selects the ranks instead.
+    const bySorting = (values: Float64Array, bins: number, decimals: number) => {
+      const sorted = values.filter((v) => !Number.isNaN(v)).sort();
+      const edges: number[] = [];
+      for (let j = 1; j < bins && sorted.length; j++) {
+        const edge = roundHalfAway(sorted[Math.ceil((j * sorted.length) / bins) - 1]!, decimals);
+        if (edge >= sorted[sorted.length - 1]!) break;
+        if (!edges.length || edge > edges[edges.length - 1]!) edges.push(edge);
+      }
+      return edges;
+    };
+    const random = mulberry32(11);
+    for (let t = 0; t < 400; t++) {
+      const length = Math.floor(random() * (t % 20 === 0 ? 5000 : 80));
+      const values = Float64Array.from({ length }, () => {
+        if (random() < 0.05) return NaN;
+        if (t % 3 === 0) return Math.floor(random() * 6); // counts: many ties
+        if (t % 3 === 1) return Math.round(random() * 10_000) / 100;
+        return random() * 1e6 - 5e5;
+      });
+      const bins = 2 + Math.floor(random() * 20);
+      const decimals = t % 3;
+      expect(quantileEdges(values, bins, decimals)).toEqual(bySorting(values, bins, decimals));
+    }
   });
 
   it('gives each value the first edge it does not exceed, missing values −1', () => {

@@ -18,6 +18,7 @@ import { runCategoryPropensityTree } from '../segment/category-propensity.ts';
 import { runChurnTree } from '../segment/churn.ts';
 import {
   customerFeaturesAsOf,
+  customerFeaturesAsOfDays,
   type CategoryRef,
   type CustomerFeatureOptions,
 } from '../segment/as-of-features.ts';
@@ -170,6 +171,30 @@ describe.skipIf(!inject('pgAvailable'))('customer trees on the demo warehouse', 
     expect(unknown.status).toBe(422);
     const late = await runChurnTree(conn, { cutoff: '2026-05-01' }).catch((e) => e);
     expect(late.status).toBe(422); // its 90 days would end after the data
+  });
+
+  it('builds both days in one statement exactly as one day at a time', async () => {
+    const focusCategory = await outsideTheMix();
+    const [atCutoff, now] = await customerFeaturesAsOfDays(conn, {
+      days: [CUTOFF, LATEST],
+      mix: { top: 4 },
+      focusCategory,
+    });
+    const alone = await customerFeaturesAsOf(conn, {
+      asOf: CUTOFF,
+      mix: { top: 4 },
+      focusCategory,
+    });
+    expect(atCutoff).toEqual(alone);
+    // The later day keeps the first day's mix, as the trees score with it.
+    expect(now).toEqual(
+      await customerFeaturesAsOf(conn, {
+        asOf: LATEST,
+        mix: { categories: alone.mixCategories },
+        focusCategory,
+      }),
+    );
+    expect(now!.customerIds.length).toBeGreaterThan(atCutoff!.customerIds.length);
   });
 
   it('builds no feature from anything after the cutoff', async () => {
