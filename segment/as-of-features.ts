@@ -17,10 +17,11 @@
  *
  * Several days (the trees need the cutoff and the latest day) share one pass: every order, line
  * and activity is read once and counted for each day it belongs to. Measured reason, at 100,000
- * customers (bench/segment.ts): the two days took 11 s of CPU as two statements and 7.5 s as
- * one. A third of a single day's statement was reading fct_orders.total: DuckDB decodes small
- * values stored as 128-bit integers (DECIMAL(38,2)) slowly — scanning total alone took 2.0 s of
- * CPU for 3.9 M orders, revenue (DECIMAL(38,8), larger values) 0.17 s — and now it is read once.
+ * customers (bench/segment.ts, load ~1): both days took 6.5 s (11.3 s of CPU) as two statements
+ * read as JS values, 3.8 s (7.4 s) as one read as typed arrays. A third of a day's statement was
+ * reading fct_orders.total: DuckDB decodes small values stored as 128-bit integers (DECIMAL(38,2))
+ * slowly — scanning total alone took 2.0 s of CPU for 3.9 M orders, revenue (DECIMAL(38,8),
+ * larger values) 0.17 s — and now it is read once.
  *
  * The category mix — each customer's share of spend per root category, and how many root
  * categories they bought — covers the `mixWindowDays` (365) up to D: what a customer buys now,
