@@ -102,10 +102,10 @@ export async function writeSyntheticCustomers(
   await c.run(`CREATE TABLE core.fct_orders AS
     SELECT o.order_id, o.customer_id, o.order_date,
       CAST(o.order_date AS TIMESTAMPTZ) + INTERVAL 10 HOUR AS ordered_at, o.status, o.is_revenue,
-      coalesce(l.revenue, 0) AS revenue, coalesce(l.subtotal, 0) AS subtotal,
-      coalesce(l.discount_total, 0) AS discount_total,
-      coalesce(l.taken - l.discount_total, 0) AS returned_total,
-      coalesce(l.subtotal - l.taken, 0) AS total
+      coalesce(l.revenue, 0) AS revenue, CAST(coalesce(l.subtotal, 0) AS DECIMAL(18, 2)) AS subtotal,
+      CAST(coalesce(l.discount_total, 0) AS DECIMAL(18, 2)) AS discount_total,
+      CAST(coalesce(l.taken - l.discount_total, 0) AS DECIMAL(18, 2)) AS returned_total,
+      CAST(coalesce(l.subtotal - l.taken, 0) AS DECIMAL(18, 2)) AS total
     FROM orders_base AS o
     LEFT JOIN (
       SELECT order_id, sum(line_revenue) AS revenue, round(sum(line_gross), 2) AS subtotal,

@@ -50,10 +50,13 @@ SELECT
   coalesce(l.revenue, 0) AS revenue,
   coalesce(l.costed_revenue, 0) AS costed_revenue,
   l.gross_margin,
-  coalesce(l.subtotal, 0) AS subtotal,
-  coalesce(l.discount_total, 0) AS discount_total,
-  coalesce(l.taken - l.discount_total, 0) AS returned_total,
-  coalesce(l.subtotal - l.taken, 0) AS total,
+  -- DECIMAL(18,2): the API's numeric(14,2) with room to spare, and stored as 64-bit integers,
+  -- which DuckDB decodes ~10× faster than DECIMAL(38,2)'s 128-bit ones (2.0 s of CPU for total
+  -- alone at 3.9 M orders; segment/as-of-features.ts reads it for every order).
+  CAST(coalesce(l.subtotal, 0) AS DECIMAL(18, 2)) AS subtotal,
+  CAST(coalesce(l.discount_total, 0) AS DECIMAL(18, 2)) AS discount_total,
+  CAST(coalesce(l.taken - l.discount_total, 0) AS DECIMAL(18, 2)) AS returned_total,
+  CAST(coalesce(l.subtotal - l.taken, 0) AS DECIMAL(18, 2)) AS total,
   o.total AS api_total
 FROM {{ ref('stg_orders') }} AS o
 LEFT JOIN lines AS l ON l.order_id = o.order_id
