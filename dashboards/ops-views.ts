@@ -21,17 +21,13 @@
  * view over a missing table cannot be created in DuckDB.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ensureMeta } from '../models/engine/meta.ts';
+import { ensureMeta, PUBLISHED_RUN } from '../models/engine/meta.ts';
 import { ensureLogTables } from '../ingest/state.ts';
 import type { Warehouse } from '../warehouse/duckdb.ts';
 
 /** The models engine says success/error; runs are spoken of as the jobs do. */
 const RUN_STATUS = `CASE r.status WHEN 'success' THEN 'succeeded' WHEN 'error' THEN 'failed'
   ELSE r.status END`;
-
-// A build counts as published like jobs/staleness.ts counts it: flagged, or from before the flag
-// existed and successful (each model was live at once then).
-const PUBLISHED = `(r.published OR (r.published IS NULL AND r.status = 'success'))`;
 
 const VIEWS = `
 CREATE SCHEMA IF NOT EXISTS ops;
@@ -69,7 +65,7 @@ SELECT
   NULL,
   r.models_failed,
   r.tests_failed,
-  coalesce(${PUBLISHED}, false),
+  coalesce(${PUBLISHED_RUN}, false),
   (SELECT min(m.model || ': ' || m.error) FROM meta.model_runs AS m
    WHERE m.run_id = r.run_id AND m.error IS NOT NULL)
 FROM meta.runs AS r;
@@ -87,7 +83,7 @@ WITH ingest AS (
 build AS (
   SELECT max(r.started_at) AS build_started_at, max(r.finished_at) AS last_build_at
   FROM meta.runs AS r
-  WHERE r.command IN ('run', 'build') AND ${PUBLISHED}
+  WHERE r.command IN ('run', 'build') AND ${PUBLISHED_RUN}
 )
 SELECT
   i.raw_as_of,

@@ -13,6 +13,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Kysely } from 'kysely';
 import { applyFollowupRules } from '../api/activities/followup/apply.ts';
 import type { DB } from '../db/schema.ts';
+import { PUBLISHED_RUN } from '../models/engine/meta.ts';
 import { NothingToSegment, runSegmentation, type SegmentSummary } from '../segment/run.ts';
 import type { JobDefinition, JobTrigger } from './types.ts';
 import { requireWarehouse } from './warehouse.ts';
@@ -42,13 +43,12 @@ async function newestRun(db: Kysely<DB>) {
     .executeTakeFirst();
 }
 
-/** Has a build been published since `at`? (The same rule as jobs/staleness.ts.) */
+/** Has a build been published since `at`? */
 async function builtSince(conn: DuckDBConnection, at: Date): Promise<boolean> {
   try {
     const r = await conn.runAndReadAll(
       `SELECT count(*)::INTEGER FROM meta.runs AS r
-       WHERE (r.published OR (r.published IS NULL AND r.status = 'success'))
-         AND r.command IN ('run', 'build') AND epoch_ms(r.started_at) > $1`,
+       WHERE ${PUBLISHED_RUN} AND r.command IN ('run', 'build') AND epoch_ms(r.started_at) > $1`,
       [at.getTime()],
     );
     return Number(r.getRows()[0]![0]) > 0;

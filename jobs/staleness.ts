@@ -6,7 +6,7 @@
  * cleanup (a forgotten change only means a rebuild that was not needed).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ensureMeta } from '../models/engine/meta.ts';
+import { ensureMeta, PUBLISHED_RUN } from '../models/engine/meta.ts';
 import type { Project } from '../models/engine/project.ts';
 
 async function rows(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
@@ -45,8 +45,7 @@ export async function modelsDue(conn: DuckDBConnection, project: Project): Promi
     conn,
     `SELECT m.model, epoch_ms(max(r.started_at)) AS at
      FROM meta.model_runs m JOIN meta.runs r USING (run_id)
-     WHERE (r.published OR (r.published IS NULL AND r.status = 'success'))
-       AND r.command IN ('run', 'build') AND m.status = 'success'
+     WHERE ${PUBLISHED_RUN} AND r.command IN ('run', 'build') AND m.status = 'success'
      GROUP BY 1`,
   )) {
     built.set(String(r.model), Number(r.at));

@@ -49,6 +49,13 @@ CREATE TABLE IF NOT EXISTS meta.source_freshness (
   age_hours DOUBLE, status VARCHAR, message VARCHAR, checked_at TIMESTAMPTZ);
 `;
 
+/**
+ * SQL: is the meta.runs row aliased `r` a published build? Flagged so, or from before the flag
+ * existed and successful (each model that succeeded was live at once then). The refresh cycle,
+ * the segment job and the ops views all decide "built since" by this one rule.
+ */
+export const PUBLISHED_RUN = `(r.published OR (r.published IS NULL AND r.status = 'success'))`;
+
 /** Create the meta schema and tables when missing. */
 export async function ensureMeta(conn: DuckDBConnection): Promise<void> {
   await conn.run(DDL);
