@@ -2,7 +2,7 @@
  * Kysely row types for every operational table (snake_case, as stored): the column types every
  * table shares, the tables of access and change tracking, and `DB`, which lists them all; the
  * business areas' tables are beside this file (schema-crm.ts, schema-catalog.ts,
- * schema-orders.ts, schema-people.ts, schema-sql.ts).
+ * schema-orders.ts, schema-people.ts, schema-sql.ts, schema-segment.ts, schema-events.ts).
  * Conventions: bigint ids are parsed to JS numbers (see db/pg-types.ts), numeric stays a decimal
  * string (money is never a float), date stays 'YYYY-MM-DD', timestamptz is a Date.
  */
@@ -38,6 +38,7 @@ import type {
   OrdersTable,
 } from './schema-orders.ts';
 import type { SessionsTable, UsersTable, UserTokensTable } from './schema-people.ts';
+import type { EventCounterTable, EventsTable } from './schema-events.ts';
 import type { CustomerScoresTable, SegmentRunsTable } from './schema-segment.ts';
 import type { SqlHistoryTable, SqlSavedQueriesTable } from './schema-sql.ts';
 
@@ -150,6 +151,8 @@ export interface DB {
   sql_history: SqlHistoryTable;
   segment_runs: SegmentRunsTable;
   customer_scores: CustomerScoresTable;
+  events: EventsTable;
+  event_counter: EventCounterTable;
 }
 
 /** The job runtime's run history (db/migrations/0400_job_runs.ts). */

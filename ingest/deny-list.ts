@@ -24,6 +24,9 @@ const DENIED_TABLES: ReadonlyMap<string, string> = new Map([
   // like a change to the next ingest — the refresh cycle driving itself.
   ['segment_runs', 'segment runs are in the warehouse already, as meta.ml_runs and ml.runs'],
   ['customer_scores', 'customer scores are in the warehouse already, in the ml schema'],
+  // The outbox publisher's counter (api/events/publish.ts): one number that moves with every
+  // event; the events themselves are copied.
+  ['event_counter', "the event publisher's counter is bookkeeping; events are copied"],
 ]);
 
 /** Table name patterns left out: migration bookkeeping and the ingest's own log names. */

@@ -5,6 +5,7 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { AuditLogTable, DB } from '../../db/schema.ts';
 import type { Principal } from '../auth/principal.ts';
+import { recordEvents, type BusinessEvent } from '../events/outbox.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -37,6 +38,11 @@ export interface AuditEntry {
   action: string;
   before?: Record<string, unknown> | null;
   after?: Record<string, unknown> | null;
+  /**
+   * The business events of the change (api/events/outbox.ts), written with the audit row so a
+   * write that is audited cannot forget them; skipped with it when an update changed nothing.
+   */
+  events?: readonly BusinessEvent[];
 }
 
 /**
@@ -62,4 +68,5 @@ export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
   const row = auditRow(entry);
   if (entry.action === 'update' && row.diff === '{}') return;
   await db.insertInto('audit_log').values(row).execute();
+  if (entry.events) await recordEvents(db, entry.events);
 }

@@ -11,6 +11,7 @@ import * as m0400 from './0400_job_runs.ts';
 import * as m0500 from './0500_users_sessions.ts';
 import * as m0600 from './0600_sql_saved.ts';
 import * as m0700 from './0700_customer_scores.ts';
+import * as m0800 from './0800_events.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_operational_schema': m0001,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '0500_users_sessions': m0500,
   '0600_sql_saved': m0600,
   '0700_customer_scores': m0700,
+  '0800_events': m0800,
 };
