@@ -5,6 +5,7 @@ import type { OperationalDb } from './db/operational.ts';
 import type { Warehouse } from './warehouse/duckdb.ts';
 import type { JobRuntime } from './jobs/runtime.ts';
 import type { DashboardCatalog } from './dashboards/catalog.ts';
+import type { EventHub } from './api/events/hub.ts';
 
 export interface AppContext {
   readonly config: Config;
@@ -22,6 +23,8 @@ export interface AppContext {
    * system clock.
    */
   readonly clock?: () => Date;
+  /** Publishes events and wakes their readers (api/events/hub.ts); in a server, not the CLI. */
+  readonly events?: EventHub;
   /** The dashboard files, loaded and checked at start (dashboards/catalog.ts). */
   readonly dashboards?: DashboardCatalog;
 }

@@ -1,8 +1,9 @@
 /**
  * The background half of a server: the job runtime, the change signal that marks the warehouse
- * stale, and (with SALESOPS_SCHEDULER on) the schedules. Built once by server.ts (and by tests
+ * stale, the event hub that publishes the outbox, and (with SALESOPS_SCHEDULER on) the schedules. Built once by server.ts (and by tests
  * that want a server like the real one); `close` stops it within seconds.
  */
+import { EventHub } from '../api/events/hub.ts';
 import type { AppContext } from '../context.ts';
 import { ChangeSignal } from './changes.ts';
 import { JOBS } from './index.ts';
@@ -43,7 +44,9 @@ export async function startBackground(
     base.logger.child({ component: 'changes' }),
   );
   await changes.listen();
-  const ctx: AppContext = { ...base, jobs: runtime, changes };
+  const events = new EventHub(base.ops.db, base.logger.child({ component: 'events' }));
+  await events.start(base.ops);
+  const ctx: AppContext = { ...base, jobs: runtime, changes, events };
   return {
     ctx,
     runtime,
@@ -59,6 +62,7 @@ export async function startBackground(
     async close() {
       await runtime.stop();
       await changes.close();
+      await events.close();
     },
   };
 }

@@ -1,0 +1,105 @@
+/**
+ * One per server process: publishes events when a commit wakes it (signal.ts) or on a poll tick,
+ * and tells its subscribers (the SSE streams, the webhook dispatcher) when the newest published
+ * id moved — whichever instance published it. Subscribers then read `id > last` themselves, so
+ * the hub holds no events: a slow reader costs nothing here.
+ */
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { OperationalDb } from '../../db/operational.ts';
+import type { DB } from '../../db/schema.ts';
+import { publishAll } from './publish.ts';
+import { listenForEvents, type EventWakeups } from './signal.ts';
+
+/** The fallback when a wake-up is lost (a dropped listener, events from another instance). */
+export const POLL_MS = 1_000;
+
+export type Subscriber = (lastId: number) => void;
+
+export class EventHub {
+  private readonly subscribers = new Set<Subscriber>();
+  private wakeups: EventWakeups | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+  /** The newest published id this hub has seen (0 before the first pass). */
+  lastId = 0;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly log: Logger,
+    private readonly pollMs = POLL_MS,
+  ) {}
+
+  /** Listen for commits and start polling; one pass at once. */
+  async start(ops: OperationalDb): Promise<void> {
+    this.wakeups = await listenForEvents(ops, () => this.wake(), this.log);
+    this.tick();
+    await this.wake();
+  }
+
+  /** Called with the newest id whenever it moves; returns the unsubscribe. */
+  subscribe(fn: Subscriber): () => void {
+    this.subscribers.add(fn);
+    return () => this.subscribers.delete(fn);
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  /** Publish now; passes never overlap, and a wake-up during one runs one more after it. */
+  wake(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.pass();
+        } catch (err) {
+          if (!this.closed)
+            this.log.warn({ err }, 'publishing events failed; retrying on the next tick');
+        }
+      } while (this.again && !this.closed);
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    await publishAll(this.db);
+    const row = await this.db.selectFrom('event_counter').select('last').executeTakeFirst();
+    const last = Number(row?.last ?? 0);
+    if (last <= this.lastId) return;
+    this.lastId = last;
+    for (const fn of this.subscribers) {
+      try {
+        fn(last);
+      } catch (err) {
+        this.log.warn({ err }, 'an event subscriber failed');
+      }
+    }
+  }
+
+  private tick(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      void this.wake().finally(() => this.tick());
+    }, this.pollMs);
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.wakeups?.close();
+    await this.running;
+    this.subscribers.clear();
+  }
+}
