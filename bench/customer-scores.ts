@@ -17,6 +17,7 @@ import { newestScoreRun, scoresOfCustomer } from '../api/customers/scores.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { openPostgres } from '../db/postgres.ts';
 import type { DB } from '../db/schema.ts';
+import { RFM_SEGMENTS } from '../segment/rfm-segments.ts';
 import { KEEP_RUNS } from '../segment/store-warehouse.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
 import { fmt, intArg } from './demo-warehouse.ts';
@@ -47,19 +48,6 @@ async function seed(db: Kysely<DB>): Promise<void> {
     SELECT 'C' || i, 'Customer ' || i, (SELECT min(id) FROM sales_reps) + i % 10,
            CASE WHEN i % 50 = 0 THEN now() END
     FROM generate_series(1, ${CUSTOMERS}::int) i`.execute(db);
-  const segments = [
-    'champions',
-    'loyal',
-    'potential_loyalists',
-    'new',
-    'promising',
-    'need_attention',
-    'about_to_sleep',
-    'at_risk',
-    'cant_lose',
-    'hibernating',
-    'lost',
-  ];
   for (let run = 1; run <= KEEP_RUNS; run++) {
     const id = (
       await db
@@ -70,7 +58,7 @@ async function seed(db: Kysely<DB>): Promise<void> {
     ).id;
     // Deterministic but scattered: hashes of (customer, run) pick the segment and the risk.
     await sql`INSERT INTO customer_scores
-      SELECT ${id}, c.id, (${segments}::text[])[1 + abs(hashint8(c.id * 31 + ${run})) % 11],
+      SELECT ${id}, c.id, (${RFM_SEGMENTS}::text[])[1 + abs(hashint8(c.id * 31 + ${run})) % 11],
              1 + abs(hashint8(c.id + ${run})) % 5, 1 + abs(hashint8(c.id * 7)) % 5,
              1 + abs(hashint8(c.id * 13)) % 5, abs(hashint8(c.id)) % 4, 'cluster',
              round((abs(hashint8(c.id * 17 + ${run})) % 10001) / 10000.0, 4)

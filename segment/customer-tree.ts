@@ -73,7 +73,7 @@ export async function loadCustomerData(
       `the ${horizonDays} days after the cutoff ${cutoff} must end by the latest order day ${latest}`,
     );
   // Both days from one statement (the mix chosen at the cutoff is kept for the latest day, so
-  // the tree's share features mean the same when it scores): as-of-features.ts says why.
+  // the tree's share features mean the same when it scores): as-of-features-sql.ts says why.
   const [atCutoff, now] = (await customerFeaturesAsOfDays(conn, {
     days: [cutoff, latest],
     mix: { top: options.mixCategories ?? 4 },

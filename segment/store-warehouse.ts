@@ -14,7 +14,7 @@
  * - ml.runs, ml.tree_rules     read-only views of meta.ml_runs for dashboards and analysts, who
  *                              may not read `meta` (warehouse/read/guard.ts)
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction } from '../models/engine/duck.ts';
 
 /** How many runs the warehouse (and customer_scores in PostgreSQL) keeps. */
@@ -106,26 +106,35 @@ export interface WarehouseRun {
 
 const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 
+/** Append `rows` to temp table `table`; `appendRow` appends one row's values in column order. */
+async function appendTemp<T>(
+  conn: DuckDBConnection,
+  table: string,
+  rows: readonly T[],
+  appendRow: (appender: DuckDBAppender, row: T) => void,
+): Promise<void> {
+  const appender = await conn.createAppender(table, 'main', 'temp');
+  for (const row of rows) {
+    appendRow(appender, row);
+    appender.endRow();
+  }
+  appender.closeSync();
+}
+
 /** Stage per-customer results in temp tables through DuckDB's appender (100,000 rows in ~0.1 s). */
 async function stage(conn: DuckDBConnection, run: WarehouseRun): Promise<void> {
   await conn.run(`CREATE OR REPLACE TEMP TABLE seg_clusters (customer_id BIGINT, cluster INTEGER, label VARCHAR);
     CREATE OR REPLACE TEMP TABLE seg_churn (customer_id BIGINT, p DOUBLE, leaf INTEGER);`);
-  const clusters = await conn.createAppender('seg_clusters', 'main', 'temp');
-  for (const c of run.clusters) {
-    clusters.appendBigInt(BigInt(c.customerId));
-    clusters.appendInteger(c.cluster);
-    clusters.appendVarchar(c.label);
-    clusters.endRow();
-  }
-  clusters.closeSync();
-  const churn = await conn.createAppender('seg_churn', 'main', 'temp');
-  for (const c of run.churn) {
-    churn.appendBigInt(BigInt(c.customerId));
-    churn.appendDouble(c.probability);
-    churn.appendInteger(c.leaf);
-    churn.endRow();
-  }
-  churn.closeSync();
+  await appendTemp(conn, 'seg_clusters', run.clusters, (appender, c) => {
+    appender.appendBigInt(BigInt(c.customerId));
+    appender.appendInteger(c.cluster);
+    appender.appendVarchar(c.label);
+  });
+  await appendTemp(conn, 'seg_churn', run.churn, (appender, c) => {
+    appender.appendBigInt(BigInt(c.customerId));
+    appender.appendDouble(c.probability);
+    appender.appendInteger(c.leaf);
+  });
 }
 
 async function insertPrices(conn: DuckDBConnection, run: WarehouseRun): Promise<void> {
