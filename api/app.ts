@@ -28,7 +28,10 @@ export function createApp(ctx: AppContext): express.Express {
   app.set('query parser', 'extended');
   // Behind a proxy, req.protocol (Secure cookies, the request's origin) follows X-Forwarded-Proto.
   app.set('trust proxy', ctx.config.trustProxy);
-  const registry = new RouteRegistry(() => ctx.changes?.written());
+  const registry = new RouteRegistry((bookkeeping) => {
+    if (!bookkeeping) ctx.changes?.written();
+    ctx.events?.written(); // bookkeeping writes record events too (api_key.created)
+  });
   // Made now, not at the first sign-in for an unknown email, which would then take two hashes'
   // time and tell that the email has no account.
   void decoyHash(ctx.config.passwordCost);

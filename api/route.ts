@@ -77,8 +77,12 @@ export interface RouteInput<P, Q, B> {
 export class RouteRegistry {
   readonly operations: OperationDoc[] = [];
 
-  /** `onWrite`: told after each successful write to business data (the warehouse is stale). */
-  constructor(private readonly onWrite: () => void = () => {}) {}
+  /**
+   * `onWrite`: told after each successful write, once it has committed — whether it was
+   * bookkeeping (business data did not change, so the warehouse is not stale; events may still
+   * have been recorded).
+   */
+  constructor(private readonly onWrite: (bookkeeping: boolean) => void = () => {}) {}
 
   /** Each registered path as a matcher, with its methods: what 405's Allow header lists. */
   private readonly matchers: { pattern: RegExp; method: string; isPublic: boolean }[] = [];
@@ -170,7 +174,7 @@ export class RouteRegistry {
         req,
         res,
       } as never);
-      if (spec.method !== 'get' && !spec.bookkeeping) this.onWrite();
+      if (spec.method !== 'get') this.onWrite(spec.bookkeeping === true);
       if (res.headersSent) return;
       // A handler may pick another status itself (health answers 503 when degraded).
       const final = res.statusCode !== 200 ? res.statusCode : status;

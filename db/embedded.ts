@@ -3,7 +3,6 @@
  * pglite-socket, so the same pg/Kysely code runs as against PostgreSQL. PGlite runs one
  * transaction at a time; the socket server queues the other connections meanwhile.
  */
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -23,13 +22,6 @@ export interface EmbeddedDb extends OperationalDb {
   readonly kind: 'embedded';
   /** The in-process PGlite, for the few bulk paths the socket cannot carry (COPY FROM/TO blob). */
   readonly pglite: PGlite;
-  /**
-   * NOTIFYs, as 'notification' events ({channel, payload}). PGlite is one backend shared by every
-   * socket connection, so a channel LISTENed on any of them is heard by all, and PostgreSQL
-   * sends the notification to whichever connection ran the COMMIT — after it. Every pool client
-   * forwards what it receives here: an in-process signal that is never ahead of the data.
-   */
-  readonly notifications: EventEmitter;
 }
 
 /** Open (creating if needed) the PGlite folder and serve it on a random loopback port. */
@@ -55,17 +47,12 @@ export async function openEmbedded(
   pool.on('error', () => {
     /* surfaced on the next query */
   });
-  const notifications = new EventEmitter();
-  pool.on('connect', (client) => {
-    client.on('notification', (msg) => notifications.emit('notification', msg));
-  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'embedded',
     pool,
     db,
     pglite,
-    notifications,
     description: `embedded PGlite at ${dir}`,
     async copyFromCsv(table, columns, chunks) {
       const statement = copyStatement(table, columns, `'/dev/blob'`);

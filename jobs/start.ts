@@ -45,7 +45,7 @@ export async function startBackground(
   );
   await changes.listen();
   const events = new EventHub(base.ops.db, base.logger.child({ component: 'events' }));
-  await events.start(base.ops);
+  await events.start(base.ops, runtime.instance);
   const ctx: AppContext = { ...base, jobs: runtime, changes, events };
   return {
     ctx,

@@ -1,7 +1,7 @@
 /**
- * The event hub (api/events/hub.ts): a commit that wrote events wakes it through LISTEN/NOTIFY
- * (PostgreSQL) or the in-process signal (PGlite) — with polling turned off here, so only the
- * wake-up can be what published — and its subscribers hear the new newest id. A transaction
+ * The event hub (api/events/hub.ts), with polling turned off so only a wake-up can be what
+ * published: `written()` after a commit wakes it in-process and its subscribers hear the new
+ * newest id; on PostgreSQL another instance's hub hears of it through NOTIFY. A transaction
  * that rolls back wakes nobody and leaves nothing behind.
  */
 import type { Kysely } from 'kysely';
@@ -26,17 +26,17 @@ describeBoth('events: the hub', (kind: DbKind) => {
     db = ops.db;
     dispose = opened.dispose;
     hub = new EventHub(db, pino({ level: 'silent' }), NO_POLL);
-    await hub.start(ops);
+    await hub.start(ops, 'instance-a');
   });
   afterAll(async () => {
     await hub?.close();
     await dispose?.();
   });
 
-  const heard = (atLeast: number) =>
+  const heard = (atLeast: number, on = hub) =>
     new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no wake-up reached id ${atLeast}`)), 5_000);
-      const off = hub.subscribe((last) => {
+      const off = on.subscribe((last) => {
         if (last < atLeast) return;
         clearTimeout(timer);
         off();
@@ -44,7 +44,7 @@ describeBoth('events: the hub', (kind: DbKind) => {
       });
     });
 
-  it('a commit that wrote events wakes it, and subscribers hear the newest id', async () => {
+  it('written() after a commit wakes it, and subscribers hear the newest id', async () => {
     const before = hub.lastId;
     const waiting = heard(before + 3);
     await db.transaction().execute(async (trx) => {
@@ -53,6 +53,7 @@ describeBoth('events: the hub', (kind: DbKind) => {
         [1, 2, 3].map((n) => ({ type: 'test.hub', entity: { type: 't', id: n }, payload: { n } })),
       );
     });
+    hub.written();
     expect(await waiting).toBe(before + 3);
     const ids = await db
       .selectFrom('events')
@@ -61,6 +62,21 @@ describeBoth('events: the hub', (kind: DbKind) => {
       .orderBy('id')
       .execute();
     expect(ids.map((r) => Number(r.id))).toEqual([before + 1, before + 2, before + 3]);
+  });
+
+  it.skipIf(kind === 'embedded')('another instance on the database hears of it', async () => {
+    const other = new EventHub(db, pino({ level: 'silent' }), NO_POLL);
+    await other.start(ops, 'instance-b');
+    try {
+      const waiting = heard(hub.lastId + 1, other);
+      await recordEvents(db, [{ type: 'test.other', entity: { type: 't', id: 1 }, payload: {} }]);
+      hub.written();
+      const last = await waiting;
+      const row = await db.selectFrom('event_counter').select('last').executeTakeFirstOrThrow();
+      expect(last).toBe(Number(row.last));
+    } finally {
+      await other.close();
+    }
   });
 
   it('a rolled-back write leaves no event and wakes nobody', async () => {

@@ -1,24 +1,32 @@
 /**
- * One per server process: publishes events when a commit wakes it (signal.ts) or on a poll tick,
- * and tells its subscribers (the SSE streams, the webhook dispatcher) when the newest published
- * id moved — whichever instance published it. Subscribers then read `id > last` themselves, so
- * the hub holds no events: a slow reader costs nothing here.
+ * One per server process: publishes events and tells its subscribers (the SSE streams, the
+ * webhook dispatcher) when the newest published id moved — whichever instance published it.
+ * Subscribers then read `id > last` themselves, so the hub holds no events: a slow reader costs
+ * nothing here.
+ *
+ * What wakes it: `written()`, called after every API write commits (api/app.ts) — the
+ * in-process signal, and on the embedded default the only one needed; on PostgreSQL the same
+ * call tells the other instances (db/instance-signal.ts: a NOTIFY after the commit, at most one
+ * per 20 ms), whose hubs wake on it. Writes outside the API (jobs) and any lost wake-up are
+ * caught by a poll each second. A wake-up always comes after the commit, so it is never ahead
+ * of the data.
  */
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { OperationalDb } from '../../db/operational.ts';
 import type { DB } from '../../db/schema.ts';
 import { publishAll } from './publish.ts';
-import { listenForEvents, type EventWakeups } from './signal.ts';
+import { InstanceSignal } from '../../db/instance-signal.ts';
 
-/** The fallback when a wake-up is lost (a dropped listener, events from another instance). */
+/** The fallback for events written outside the API and for lost wake-ups. */
 export const POLL_MS = 1_000;
+export const EVENTS_CHANNEL = 'salesops_events';
 
 export type Subscriber = (lastId: number) => void;
 
 export class EventHub {
   private readonly subscribers = new Set<Subscriber>();
-  private wakeups: EventWakeups | undefined;
+  private signal: InstanceSignal | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -32,11 +40,25 @@ export class EventHub {
     private readonly pollMs = POLL_MS,
   ) {}
 
-  /** Listen for commits and start polling; one pass at once. */
-  async start(ops: OperationalDb): Promise<void> {
-    this.wakeups = await listenForEvents(ops, () => this.wake(), this.log);
+  /** Hear other instances, start polling, and make one pass at once. */
+  async start(ops: OperationalDb, instance: string): Promise<void> {
+    this.signal = new InstanceSignal(ops, {
+      channel: EVENTS_CHANNEL,
+      instance,
+      everyMs: 20,
+      what: 'events',
+      onOther: () => void this.wake(),
+      log: this.log,
+    });
+    await this.signal.listen();
     this.tick();
     await this.wake();
+  }
+
+  /** A write that may have recorded events committed in this process. */
+  written(): void {
+    void this.wake();
+    this.signal?.tell();
   }
 
   /** Called with the newest id whenever it moves; returns the unsubscribe. */
@@ -98,7 +120,7 @@ export class EventHub {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
-    await this.wakeups?.close();
+    await this.signal?.close();
     await this.running;
     this.subscribers.clear();
   }

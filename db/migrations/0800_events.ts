@@ -14,8 +14,8 @@
  * Per entity the order is the order of the writes, since writes to one entity take its row lock
  * before they insert their event.
  *
- * A statement trigger notifies `salesops_events`; PostgreSQL delivers a NOTIFY at commit, so a
- * wake-up is never ahead of the data (api/events/signal.ts listens).
+ * No NOTIFY in the writing transaction (db/instance-signal.ts says why, with figures): readers
+ * are woken after the commit (api/events/hub.ts).
  *
  * No hard-delete trigger: the cleanup job removes events past the retention window from here
  * only, and the warehouse keeps its copy as history.
@@ -53,14 +53,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       last bigint NOT NULL DEFAULT 0
     );
     INSERT INTO event_counter DEFAULT VALUES;
-
-    CREATE FUNCTION events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      PERFORM pg_notify('salesops_events', '');
-      RETURN NULL;
-    END $$;
-    CREATE TRIGGER events_notify AFTER INSERT ON events
-      FOR EACH STATEMENT EXECUTE FUNCTION events_notify();
   `.execute(db);
 }
 
@@ -68,6 +60,5 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     DROP TABLE IF EXISTS events;
     DROP TABLE IF EXISTS event_counter;
-    DROP FUNCTION IF EXISTS events_notify();
   `.execute(db);
 }
