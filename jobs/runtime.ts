@@ -26,6 +26,7 @@ import type {
   WarehouseFreshness,
 } from './types.ts';
 import { readFreshness } from './freshness.ts';
+import { cycleCaughtUp, type RefreshCycleRuns, runRefreshCycle } from './refresh-cycle.ts';
 import { withDatabaseJobLock } from './db-lock.ts';
 import { JobFailure, UnknownJobError } from './errors.ts';
 
@@ -269,28 +270,18 @@ export class JobRuntime {
 
   /**
    * One ingest → build cycle, awaited to its end (the chained build and segment included). Used by the
-   * change-driven loop and by the first start. Returns the ingest's and the build's records.
+   * change-driven loop and by the first start. Returns the records of its runs (jobs/refresh-cycle.ts).
    */
-  async refresh(
-    trigger: JobTrigger,
-  ): Promise<{ ingest?: JobRunRecord; build?: JobRunRecord; segment?: JobRunRecord }> {
+  async refresh(trigger: JobTrigger): Promise<RefreshCycleRuns> {
     this.lastCycleAt = Date.now();
     const since = this.staleSince;
     this.staleSince = undefined;
     this.cycleSince = since;
     try {
-      const queued = await this.request('ingest', trigger);
-      const ingest = queued && (await this.wait(queued.id));
-      const chained = ingest && this.chainedFrom(ingest.id);
-      const build = chained !== undefined ? await this.wait(chained) : undefined;
-      // A build that rebuilt the customer marts queues `segment`: the cycle ends with it, so the
-      // first start opens with scores. Its outcome does not make the warehouse stale.
-      const chainedSegment = build && this.chainedFrom(build.id);
-      const segment = chainedSegment !== undefined ? await this.wait(chainedSegment) : undefined;
-      const ok = (r?: JobRunRecord) => !r || r.status === 'succeeded' || r.status === 'skipped';
+      const runs = await runRefreshCycle(this, trigger);
       // A failed cycle leaves the warehouse behind: try again after the interval.
-      if (!ok(ingest) || !ok(build)) this.markStale(since ?? new Date());
-      return { ingest, build, segment };
+      if (!cycleCaughtUp(runs)) this.markStale(since ?? new Date());
+      return runs;
     } finally {
       this.cycleSince = undefined;
     }

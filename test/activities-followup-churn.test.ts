@@ -8,8 +8,9 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { applyFollowupRules } from '../api/activities/followup/apply.ts';
 import { RFM_SEGMENTS } from '../segment/rfm-segments.ts';
-import { insertCustomer, seedTeams, type TeamWorld } from './crm-fixtures.ts';
-import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
+import { insertCustomer, type TeamWorld } from './crm-fixtures.ts';
+import { followupRuleCalls, startFollowupEnv } from './support/followup-rules.ts';
+import { describeBoth, type TestEnv } from './support/harness.ts';
 import { insertScoreRun, type ScoreFixture } from './support/segment-scores.ts';
 
 const DAY = 86_400_000;
@@ -17,45 +18,28 @@ const DAY = 86_400_000;
 describeBoth('follow-up rules: churn risk', (kind) => {
   let env: TestEnv;
   let world: TeamWorld;
-  const rules: number[] = [];
+  const rules = followupRuleCalls(() => env);
+  const { tasksOf } = rules;
 
   beforeAll(async () => {
-    env = await startTestEnv(kind);
-    world = await seedTeams(env);
+    ({ env, world } = await startFollowupEnv(kind));
   });
-  afterEach(async () => {
-    for (const id of rules.splice(0))
-      await env.request('PATCH', `/api/v1/followup-rules/${id}`, { body: { active: false } });
-  });
+  afterEach(rules.switchOffRules);
   afterAll(async () => {
     await env?.close();
   });
 
-  const createRule = async (condition: Record<string, unknown> = {}) => {
-    const r = await env.request('POST', '/api/v1/followup-rules', {
-      key: 'manager',
-      body: {
-        name: 'Win back',
-        trigger: 'churn_risk',
-        condition,
-        action: {
-          activityType: 'call',
-          subject: 'Win back {customer} ({segment}, churn risk {churnRisk})',
-          dueInDays: 2,
-        },
+  const createRule = (condition: Record<string, unknown> = {}) =>
+    rules.createRule({
+      name: 'Win back',
+      trigger: 'churn_risk',
+      condition,
+      action: {
+        activityType: 'call',
+        subject: 'Win back {customer} ({segment}, churn risk {churnRisk})',
+        dueInDays: 2,
       },
     });
-    expect(r.status, r.text).toBe(201);
-    rules.push(r.body.id);
-    return r.body as { id: number };
-  };
-  const tasksOf = (ruleId: number) =>
-    env.ops.db
-      .selectFrom('activities')
-      .selectAll()
-      .where('followup_rule_id', '=', ruleId)
-      .orderBy('id')
-      .execute();
   const highRisk = (customerId: number, over: Partial<ScoreFixture> = {}): ScoreFixture => ({
     customerId,
     segment: 'cant_lose',
@@ -105,7 +89,7 @@ describeBoth('follow-up rules: churn risk', (kind) => {
       customerGroups: ['wholesale'],
     });
     expect(ok.status, ok.text).toBe(201);
-    rules.push(ok.body.id);
+    rules.switchOffLater(ok.body.id);
     expect(ok.body).toMatchObject({
       trigger: 'churn_risk',
       condition: { minChurnRisk: '0.7', minMonetaryScore: 3, segments: ['at_risk', 'cant_lose'] },

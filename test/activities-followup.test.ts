@@ -5,13 +5,13 @@
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { applyFollowupRules } from '../api/activities/followup/apply.ts';
-import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
+import { describeBoth, type TestEnv } from './support/harness.ts';
+import { followupRuleCalls, startFollowupEnv } from './support/followup-rules.ts';
 import {
   insertCustomer,
   insertDeliveredEvent,
   insertOrder,
   insertProduct,
-  seedTeams,
   type TeamWorld,
 } from './crm-fixtures.ts';
 
@@ -21,34 +21,15 @@ describeBoth('follow-up rules', (kind) => {
   let env: TestEnv;
   let world: TeamWorld;
   let product: number;
-  const rules: number[] = [];
+  const { createRule, switchOffRules, tasksOf } = followupRuleCalls(() => env);
   beforeAll(async () => {
-    env = await startTestEnv(kind);
-    world = await seedTeams(env);
+    ({ env, world } = await startFollowupEnv(kind));
     product = await insertProduct(env);
   });
-  // Rules are global: switch each test's rules off so they do not fire in the next test.
-  afterEach(async () => {
-    for (const id of rules.splice(0)) {
-      await env.request('PATCH', `/api/v1/followup-rules/${id}`, { body: { active: false } });
-    }
-  });
+  afterEach(switchOffRules);
   afterAll(async () => {
     await env?.close();
   });
-  const createRule = async (body: Record<string, unknown>) => {
-    const r = await env.request('POST', '/api/v1/followup-rules', { key: 'manager', body });
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
-    rules.push(r.body.id);
-    return r.body as { id: number; createdAt: string };
-  };
-  const tasksOf = (ruleId: number) =>
-    env.ops.db
-      .selectFrom('activities')
-      .selectAll()
-      .where('followup_rule_id', '=', ruleId)
-      .orderBy('id')
-      .execute();
 
   it('keeps rules as validated records (trigger, condition, action)', async () => {
     const rule = await createRule({

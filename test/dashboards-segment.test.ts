@@ -1,81 +1,40 @@
 /**
  * The segmentation panels (issue #16) on the demo, through the real app over HTTP: the Customers
- * dashboard's segments, movement, clusters, churn tree and churn risk list, and the Inventory
- * dashboard's price suggestions. First on a warehouse the segment job has never run on (the start's
- * EXPLAIN check binds every panel, each says there is no run yet), then after runSegmentation,
- * then after a second run with customers moved. Every figure is checked against the ml tables
- * the run wrote, read directly.
+ * dashboard's segments, clusters, churn tree and churn risk list, and the Inventory dashboard's
+ * price suggestions. First on a warehouse the segment job has never run on (the start's EXPLAIN
+ * check binds every panel, each says there is no run yet), then after runSegmentation. Every
+ * figure is checked against the ml tables the run wrote, read directly. After a second run (the
+ * movement between runs, every panel drawn): test/dashboards-segment-movement.test.ts.
  */
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bindDashboardQueries } from '../dashboards/bind-check.ts';
-import { loadDemo } from '../db/demo/index.ts';
-import { runIngest } from '../ingest/run.ts';
-import { loadProject } from '../models/engine/project.ts';
-import { runProject } from '../models/engine/runner.ts';
 import { runSegmentation, type SegmentSummary } from '../segment/run.ts';
 import { RFM_SEGMENTS } from '../segment/rfm-segments.ts';
-import { startTestEnv, type TestEnv } from './support/harness.ts';
+import type { TestEnv } from './support/harness.ts';
 import { rowsOf, withConnection } from './support/raw-tables.ts';
+import {
+  label,
+  PRICE_PANELS,
+  SEGMENT_PANELS,
+  segmentPanelCalls,
+  startSegmentDemoEnv,
+} from './support/segment-demo.ts';
 
 type Row = Record<string, unknown>;
-
-/** The customers dashboard's panels over the segmentation runs. */
-const SEGMENT_PANELS = [
-  'segmented-customers',
-  'likely-to-churn',
-  'churn-revenue',
-  'segment-sizes',
-  'segment-movement',
-  'customer-clusters',
-  'churn-tree',
-  'churn-risk',
-];
-const PRICE_PANELS = ['category-elasticity', 'price-suggestions'];
-
-/** "at_risk" → "At risk", as the panels show a segment. */
-const label = (code: string) =>
-  code === 'cant_lose' ? "Can't lose" : code[0]!.toUpperCase() + code.slice(1).replace(/_/g, ' ');
 
 const cents = (v: unknown) => Math.round(Number(v) * 100);
 
 describe.skipIf(!inject('pgAvailable'))('segmentation panels on the demo [postgres]', () => {
   let env: TestEnv;
   let first: SegmentSummary;
+  const { data, rows, newestRun } = segmentPanelCalls(() => env);
 
   beforeAll(async () => {
-    env = await startTestEnv('postgres');
-    // The demo loads only into an empty database: drop the harness manager's key and rep.
-    await sql`DELETE FROM api_keys WHERE rep_id IS NOT NULL`.execute(env.ops.db);
-    await sql`DELETE FROM sales_reps`.execute(env.ops.db);
-    await loadDemo(env.ops, { orders: 3000, seed: 42, endDate: new Date('2026-07-01T00:00:00Z') });
-    await runIngest(env.ops, env.warehouse, { tempDir: env.config.ingestTempDir, safetyLagMs: 0 });
-    const build = await runProject(env.warehouse, loadProject(), {
-      command: 'build',
-      vars: { timezone: 'UTC', as_of: '2026-06-30' },
-    });
-    expect(build.models.filter((m) => m.status !== 'success').map((m) => m.error)).toEqual([]);
+    env = await startSegmentDemoEnv();
   }, 240_000);
   afterAll(async () => {
     await env?.close();
   });
-
-  const data = async (dashboard: string, panel: string, q = '', key = 'analyst') => {
-    const r = await env.request('GET', `/api/v1/dashboards/${dashboard}/panels/${panel}/data${q}`, {
-      key,
-    });
-    expect(r.status, `${dashboard}/${panel}${q}: ${r.text}`).toBe(200);
-    return r.body.rows as Row[];
-  };
-  const rows = async (dashboard: string, panel: string, q = '', key = 'analyst') => {
-    const r = await env.request('GET', `/api/v1/dashboards/${dashboard}/panels/${panel}/rows${q}`, {
-      key,
-    });
-    expect(r.status, `${dashboard}/${panel} rows${q}: ${r.text}`).toBe(200);
-    return r.body.items as Row[];
-  };
-  const newestRun = async () =>
-    Number((await rowsOf(env.warehouse, 'SELECT max(run_id) AS r FROM ml.runs'))[0]!.r);
 
   describe('before the segment job has run', () => {
     it('binds every panel at start: the ml tables are made empty, not skipped as unbuilt', async () => {
@@ -347,89 +306,6 @@ describe.skipIf(!inject('pgAvailable'))('segmentation panels on the demo [postgr
         expect.arrayContaining(['ml.runs', 'ml.tree_rules', 'ml.mart_churn_scores']),
       );
       expect(listed.filter((n) => n.startsWith('meta.'))).toEqual([]);
-    });
-  });
-
-  describe('after a second run', () => {
-    let second: SegmentSummary;
-    const moved = ['C00004', 'C00010', 'C00022'];
-
-    beforeAll(async () => {
-      second = await withConnection(env.warehouse, (conn) =>
-        runSegmentation({ db: env.ops.db, conn }),
-      );
-      // The demo's data did not change between the runs, so nobody moved: three customers are
-      // moved to at_risk in the second run's rows, as a month of silence would.
-      await withConnection(env.warehouse, (c) =>
-        c.run(`UPDATE ml.mart_customer_segments SET segment = 'at_risk'
-               WHERE run_id = ${second.runId} AND customer_code IN ('${moved.join("', '")}')`),
-      );
-    }, 120_000);
-
-    it('compares the newest two runs: who stayed and who moved where', async () => {
-      expect(await newestRun()).toBe(second.runId);
-      const cells = await data('customers', 'segment-movement');
-      const segmented = Object.values(second.segments).reduce((a, b) => a + b, 0);
-      expect(cells.reduce((a, c) => a + Number(c.customers), 0)).toBe(segmented);
-      const before = await rowsOf(
-        env.warehouse,
-        `SELECT customer_code AS code, segment FROM ml.mart_customer_segments
-         WHERE run_id = ${first.runId} AND customer_code IN ('${moved.join("', '")}')`,
-      );
-      const movedFrom = new Map<string, number>();
-      for (const b of before.filter((x) => x.segment !== 'at_risk'))
-        movedFrom.set(label(String(b.segment)), (movedFrom.get(label(String(b.segment))) ?? 0) + 1);
-      expect(movedFrom.size).toBeGreaterThan(0);
-      for (const [from, n] of movedFrom) {
-        const cell = cells.find((c) => c.previous_segment === from && c.segment === 'At risk')!;
-        expect(cell, from).toMatchObject({ customers: n, movement: 'Down' });
-      }
-      // Everyone else is on the diagonal.
-      const off = cells.filter((c) => c.movement !== 'Stayed');
-      expect(off.reduce((a, c) => a + Number(c.customers), 0)).toBe(
-        [...movedFrom.values()].reduce((a, b) => a + b, 0),
-      );
-      for (const c of cells.filter((x) => x.movement === 'Stayed'))
-        expect(c.previous_segment).toBe(c.segment);
-      // Each from-segment's cells share it out whole.
-      const shares = new Map<string, number>();
-      for (const c of cells)
-        shares.set(
-          String(c.previous_segment),
-          (shares.get(String(c.previous_segment)) ?? 0) + Number(c.share_of_previous),
-        );
-      for (const s of shares.values()) expect(s).toBeCloseTo(1, 12);
-
-      const behind = await rows('customers', 'segment-movement', '?limit=1000');
-      expect(behind.length).toBe(segmented);
-      expect(
-        behind
-          .filter((r) => r.movement !== 'Stayed')
-          .map((r) => r.code)
-          .sort(),
-      ).toEqual(
-        before
-          .filter((x) => x.segment !== 'at_risk')
-          .map((x) => x.code)
-          .sort(),
-      );
-    });
-
-    it('draws every segmentation panel with marks', async () => {
-      for (const [dashboard, panels] of [
-        ['customers', SEGMENT_PANELS],
-        ['inventory', PRICE_PANELS],
-      ] as const)
-        for (const panel of panels) {
-          const res = await fetch(
-            `${env.baseUrl}/api/v1/dashboards/${dashboard}/panels/${panel}.svg`,
-            { headers: { authorization: `Bearer ${env.keys.analyst}` } },
-          );
-          expect(res.status, panel).toBe(200);
-          const svg = await res.text();
-          expect(svg, panel).toMatch(/class="mark-/);
-          expect(svg, panel).not.toMatch(/No segmentation run yet|Movement needs two/);
-        }
     });
   });
 });

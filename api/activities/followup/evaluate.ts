@@ -32,7 +32,8 @@ export interface EvaluatedRule {
   createdAt: Date;
 }
 
-interface CustomerFacts {
+/** What every cause says about its customer (api/activities/followup/repository.ts reads it). */
+export interface CustomerFacts {
   customerId: number;
   customerName: string;
   customerGroup: string | null;

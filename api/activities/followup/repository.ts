@@ -11,12 +11,40 @@ import { OPEN_STAGES } from '../../opportunities/stages.ts';
 import {
   DEFAULT_MIN_CHURN_RISK,
   DEFAULT_MIN_MONETARY_SCORE,
+  type CustomerFacts,
   type FollowupCause,
 } from './evaluate.ts';
 import type { FollowupCondition } from './schemas.ts';
 import { updateRowById } from '../../../db/update-row.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
+
+/**
+ * The customer columns every cause reader selects, from `customers as c`, and their mapper: one
+ * list, so a new fact a rule needs about the customer is added once for every trigger.
+ */
+const CUSTOMER_FACT_COLUMNS = [
+  'c.id as customer_id',
+  'c.name',
+  'c.customer_group',
+  'c.owner_rep_id',
+] as const;
+
+interface CustomerFactRow {
+  customer_id: number;
+  name: string;
+  customer_group: string | null;
+  owner_rep_id: number | null;
+}
+
+function customerFacts(r: CustomerFactRow): CustomerFacts {
+  return {
+    customerId: r.customer_id,
+    customerName: r.name,
+    customerGroup: r.customer_group,
+    ownerRepId: r.owner_rep_id,
+  };
+}
 
 /** Narrow gathering to one record (the event that triggered it), when given. */
 export interface CauseFilter {
@@ -73,10 +101,7 @@ export async function deliveredCauses(
       'o.number',
       'o.total',
       'o.rep_id',
-      'c.id as customer_id',
-      'c.name',
-      'c.customer_group',
-      'c.owner_rep_id',
+      ...CUSTOMER_FACT_COLUMNS,
     ])
     .where('e.event_type', '=', 'order.delivered')
     .where('e.occurred_at', '>=', rule.createdAt)
@@ -101,9 +126,7 @@ export async function deliveredCauses(
     orderId: r.order_id,
     orderNumber: r.number,
     orderTotal: r.total,
-    customerId: r.customer_id,
-    customerName: r.name,
-    customerGroup: r.customer_group,
+    ...customerFacts(r),
     ownerRepId: r.owner_rep_id ?? r.rep_id,
   }));
 }
@@ -116,7 +139,7 @@ export async function newCustomerCauses(
 ): Promise<FollowupCause[]> {
   let q = db
     .selectFrom('customers as c')
-    .select(['c.id', 'c.name', 'c.customer_group', 'c.owner_rep_id', 'c.created_at'])
+    .select([...CUSTOMER_FACT_COLUMNS, 'c.created_at'])
     .where('c.created_at', '>=', rule.createdAt)
     .where('c.deleted_at', 'is', null)
     .where(({ not, exists, selectFrom }) =>
@@ -134,10 +157,7 @@ export async function newCustomerCauses(
   return rows.map((r) => ({
     trigger: 'customer_created' as const,
     at: r.created_at,
-    customerId: r.id,
-    customerName: r.name,
-    customerGroup: r.customer_group,
-    ownerRepId: r.owner_rep_id,
+    ...customerFacts(r),
   }));
 }
 
@@ -161,10 +181,7 @@ export async function idleOpportunityCauses(
       'o.title',
       'o.stage',
       'o.owner_rep_id as opp_owner',
-      'c.id as customer_id',
-      'c.name',
-      'c.customer_group',
-      'c.owner_rep_id',
+      ...CUSTOMER_FACT_COLUMNS,
       lastTouch.as('last_touch'),
     ])
     .where('o.deleted_at', 'is', null)
@@ -180,9 +197,7 @@ export async function idleOpportunityCauses(
     title: r.title,
     stage: r.stage,
     lastTouchAt: r.last_touch,
-    customerId: r.customer_id,
-    customerName: r.name,
-    customerGroup: r.customer_group,
+    ...customerFacts(r),
     // The opportunity's owner is the one to chase it.
     ownerRepId: r.opp_owner ?? r.owner_rep_id,
   }));
@@ -231,10 +246,7 @@ export async function churnRiskCauses(
       's.churn_risk',
       's.segment',
       's.monetary_score',
-      'c.id as customer_id',
-      'c.name',
-      'c.customer_group',
-      'c.owner_rep_id',
+      ...CUSTOMER_FACT_COLUMNS,
     ])
     .where('r.beats_baseline', '=', true)
     .where('c.deleted_at', 'is', null)
@@ -266,9 +278,6 @@ export async function churnRiskCauses(
     churnRisk: r.churn_risk!,
     segment: r.segment,
     monetaryScore: r.monetary_score,
-    customerId: r.customer_id,
-    customerName: r.name,
-    customerGroup: r.customer_group,
-    ownerRepId: r.owner_rep_id,
+    ...customerFacts(r),
   }));
 }
