@@ -9,17 +9,13 @@
  *   npx tsx bench/orders.ts [orders per side = 2000] [clients = 32]
  * Uses a fresh database on TEST_PG_URL's cluster (default: local trust auth), dropped afterwards.
  * The app logs at info to /dev/null, so request logging is paid for as in production. The HTTP
- * clients run in a worker thread, as real clients run elsewhere: in the app's own thread their
- * JSON and socket work was billed to the app. They still share the machine's two cores with the
- * app and PostgreSQL, so they use a minimal keep-alive client (HttpConnection) rather than
- * Node's http module, which cost ~0.8 ms of CPU per order.
+ * clients are bench/order-load.ts's worker thread.
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -29,14 +25,16 @@ import { createApiKey } from '../api/auth/service.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { openPostgres } from '../db/postgres.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
-import { HttpConnection } from './http-connection.ts';
+import {
+  orderFor,
+  runConcurrently,
+  seedOrderBench,
+  startOrderLoad,
+  type OrderLoad,
+} from './order-load.ts';
 
 const ORDERS = Number(process.argv[2] ?? 2000);
 const CLIENTS = Number(process.argv[3] ?? 32);
-/** Enough products that 32 clients do not all queue on the same few stock rows. */
-const PRODUCTS = 1000;
-const CUSTOMERS = 500;
-const LINES_PER_ORDER = 3;
 /**
  * Orders per side run first and not counted: connections, prepared statements, caches, and V8's
  * optimisation of the hot path — the app's CPU per order still fell past 1,000 requests.
@@ -47,34 +45,6 @@ const ROUNDS = 4;
 if (!Number.isInteger(ORDERS) || ORDERS < 1) throw new Error('orders must be a positive integer');
 if (!Number.isInteger(CLIENTS) || CLIENTS < 1)
   throw new Error('clients must be a positive integer');
-
-/** A deterministic order: customer and distinct products picked from the order's index. */
-function orderFor(i: number) {
-  const products = new Set<number>();
-  for (let k = 0; products.size < LINES_PER_ORDER; k++)
-    products.add(((i * 7919 + k * 104_729) % PRODUCTS) + 1);
-  return {
-    customerId: (i % CUSTOMERS) + 1,
-    lines: [...products].map((productId, k) => ({ productId, quantity: (k % 3) + 1 })),
-  };
-}
-
-/** Run `work(i)` for i in [from, to) with `clients` workers; returns seconds taken. */
-async function runConcurrently(
-  from: number,
-  to: number,
-  clients: number,
-  work: (i: number, client: number) => Promise<void>,
-): Promise<number> {
-  let next = from;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      while (next < to) await work(next++, c);
-    }),
-  );
-  return (performance.now() - t0) / 1000;
-}
 
 /**
  * Busy CPU time of the whole machine so far (ms), from /proc/stat (Linux); 0 elsewhere. Minus
@@ -115,43 +85,7 @@ function addUse(
   return { busy: total.busy + d.busy, cpu: total.cpu + d.ms, machine: total.machine + d.machineMs };
 }
 
-/** What the HTTP load generator needs; it runs in a worker thread (see the file comment). */
-interface ClientSetup {
-  base: string;
-  key: string;
-  clients: number;
-}
-
-/** Worker side: on {from, to}, run those orders through the app and answer with the seconds. */
-function serveLoad({ base, key, clients }: ClientSetup): void {
-  const url = new URL(base);
-  const headers =
-    `Host: ${url.host}\r\nAuthorization: Bearer ${key}\r\n` +
-    'Content-Type: application/json\r\nConnection: keep-alive\r\n';
-  const connections = Array.from({ length: clients }, () => new HttpConnection(url, headers));
-  const post = async (client: number, path: string, body?: unknown) => {
-    const r = await connections[client]!.post(
-      url.pathname + path,
-      body === undefined ? '' : JSON.stringify(body),
-    );
-    if (r.status >= 300) throw new Error(`${path}: ${r.status} ${r.body}`);
-    return JSON.parse(r.body) as { id: number; status: string };
-  };
-  const viaApp = async (i: number, client: number) => {
-    const draft = await post(client, '/orders', { ...orderFor(i), warehouseId: 1 });
-    const done = await post(client, `/orders/${draft.id}/confirm`);
-    if (done.status !== 'confirmed') throw new Error(`order ${draft.id} is ${done.status}`);
-  };
-  parentPort!.on('message', ({ from, to }: { from: number; to: number }) => {
-    runConcurrently(from, to, clients, viaApp).then(
-      (seconds) => parentPort!.postMessage({ seconds }),
-      (e: Error) => parentPort!.postMessage({ error: e.message }),
-    );
-  });
-}
-
-if (!isMainThread) serveLoad(workerData as ClientSetup);
-else await main();
+await main();
 
 async function main(): Promise<void> {
   const target = await createTestDatabase('salesops_bench');
@@ -160,29 +94,10 @@ async function main(): Promise<void> {
   const ops = await openPostgres(target.url, { max: CLIENTS + 2 });
   const rawClients: pg.Client[] = [];
   let server: http.Server | undefined;
-  let loadGenerator: Worker | undefined;
+  let loadGenerator: OrderLoad | undefined;
   try {
     await migrateToLatest(ops.db);
-    // One statement per call: the extended protocol (parameters) takes a single statement.
-    for (const statement of [
-      sql`INSERT INTO warehouses (id, code, name) VALUES (1, 'BENCH', 'Bench warehouse')`,
-      sql`INSERT INTO customers (id, code, name)
-          SELECT i, 'C' || i, 'Customer ' || i FROM generate_series(1, ${CUSTOMERS}::int) i`,
-      sql`INSERT INTO products (id, sku, name, list_price, cost)
-          SELECT i, 'SKU' || i, 'Product ' || i, 10.99 + i % 90, 5 + i % 40
-          FROM generate_series(1, ${PRODUCTS}::int) i`,
-      sql`INSERT INTO stock_levels (product_id, warehouse_id, on_hand)
-          SELECT i, 1, 10000000 FROM generate_series(1, ${PRODUCTS}::int) i`,
-      sql`INSERT INTO stock_movements (product_id, warehouse_id, movement_type, on_hand_delta, reference_type)
-          SELECT i, 1, 'receipt', 10000000, 'manual' FROM generate_series(1, ${PRODUCTS}::int) i`,
-      sql`SELECT setval(pg_get_serial_sequence('customers', 'id'), ${CUSTOMERS}::int)`,
-      sql`SELECT setval(pg_get_serial_sequence('products', 'id'), ${PRODUCTS}::int)`,
-      sql`SELECT setval(pg_get_serial_sequence('warehouses', 'id'), 1)`,
-      sql`INSERT INTO sales_reps (id, code, name) VALUES (1, 'BENCH', 'Bench manager')`,
-      sql`SELECT setval(pg_get_serial_sequence('sales_reps', 'id'), 1)`,
-      sql`ANALYZE`,
-    ])
-      await statement.execute(ops.db);
+    await seedOrderBench(ops.db);
     // A manager key must belong to a rep; the bench's orders are then the rep's.
     const { key, id: keyId } = await createApiKey(ops.db, {
       name: 'bench',
@@ -202,29 +117,8 @@ async function main(): Promise<void> {
     server = http.createServer(createApp({ config, ops, logger }));
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
-    // A worker does not inherit tsx's loader: register it, then load this file as the worker.
-    const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-      .then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-    loadGenerator = new Worker(boot, {
-      eval: true,
-      workerData: { base, key, clients: CLIENTS } satisfies ClientSetup,
-    });
-    const generator = loadGenerator;
-    // A worker that dies (it cannot load, say) fails the round, so `finally` still drops the
-    // database; an unhandled 'error' event would end the process first.
-    let died: Error | undefined;
-    generator.on('error', (e) => (died = e));
-    const viaApp = (from: number, to: number) =>
-      new Promise<number>((resolve, reject) => {
-        if (died) return reject(died);
-        generator.once('error', reject);
-        generator.once('message', (m: { seconds?: number; error?: string }) => {
-          generator.off('error', reject);
-          if (m.error === undefined) resolve(m.seconds!);
-          else reject(new Error(m.error));
-        });
-        generator.postMessage({ from, to });
-      });
+    loadGenerator = startOrderLoad(base, key, CLIENTS);
+    const viaApp = (from: number, to: number) => loadGenerator!.post(from, to);
 
     // --- the baseline: the same writes, one raw transaction per order ---------------------------
     for (let c = 0; c < CLIENTS; c++) {
@@ -372,7 +266,7 @@ async function main(): Promise<void> {
         .join(' ')} on ${os.cpus().length} CPUs`,
     );
   } finally {
-    await loadGenerator?.terminate();
+    await loadGenerator?.close();
     if (server) {
       server.closeAllConnections();
       server.close();
