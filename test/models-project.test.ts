@@ -252,6 +252,7 @@ describe('project', () => {
       'sql_history',
       'segment_runs',
       'customer_scores',
+      'event_counter',
     ];
     const p = loadProject();
     const missing = tables
