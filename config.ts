@@ -77,6 +77,28 @@ const envSchema = z.object({
     .int('must be a whole number of days')
     .min(1, 'must be at least 1')
     .default(90),
+  SALESOPS_EVENT_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a whole number of days' })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1')
+    .default(90),
+  // Seconds with a fraction allowed: the tests hear a heartbeat in a fifth of a second.
+  SALESOPS_EVENT_HEARTBEAT_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .min(0.05, 'must be at least 0.05')
+    .max(3600, 'must be at most 3600')
+    .default(15),
+  SALESOPS_EVENT_STREAM_BUFFER_KB: z.coerce
+    .number({ error: 'must be a whole number of KiB' })
+    .int('must be a whole number of KiB')
+    .min(16, 'must be at least 16')
+    .max(65_536, 'must be at most 65536 (64 MiB)')
+    .default(1024),
+  SALESOPS_EVENT_STREAM_STALL_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .min(0.05, 'must be at least 0.05')
+    .max(3600, 'must be at most 3600')
+    .default(30),
   SALESOPS_PUBLIC_URL: z
     .string()
     .trim()
@@ -187,6 +209,20 @@ export interface Config {
    */
   readonly jobCron: Readonly<Record<string, string>>;
   /**
+   * Events older than this many days (since they were published) are removed from the outbox by
+   * `cleanup`; a feed resume from before them answers 410 (SALESOPS_EVENT_RETENTION_DAYS).
+   */
+  readonly eventRetentionDays: number;
+  /** A comment line on every event stream this often, for proxies that close quiet connections. */
+  readonly eventHeartbeatMs: number;
+  /**
+   * Bytes an event stream may hold for a consumer that has not taken them; past this it waits
+   * for the consumer (SALESOPS_EVENT_STREAM_BUFFER_KB), so memory per stream stays bounded.
+   */
+  readonly eventStreamBufferBytes: number;
+  /** How long a stream waits for a consumer that takes nothing before it cuts it off. */
+  readonly eventStreamStallMs: number;
+  /**
    * The base of links the server prints and answers with (first-start sign-in, set-password);
    * undefined means the URL it listens on, or the request's own origin.
    */
@@ -259,6 +295,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobsTimezone: e.SALESOPS_JOBS_TIMEZONE ?? e.SALESOPS_TIMEZONE,
     refreshSeconds: e.SALESOPS_REFRESH_SECONDS,
     historyDays: e.SALESOPS_HISTORY_DAYS,
+    eventRetentionDays: e.SALESOPS_EVENT_RETENTION_DAYS,
+    eventHeartbeatMs: Math.round(e.SALESOPS_EVENT_HEARTBEAT_SECONDS * 1000),
+    eventStreamBufferBytes: e.SALESOPS_EVENT_STREAM_BUFFER_KB * 1024,
+    eventStreamStallMs: Math.round(e.SALESOPS_EVENT_STREAM_STALL_SECONDS * 1000),
     publicUrl: e.SALESOPS_PUBLIC_URL,
     trustProxy: e.SALESOPS_TRUST_PROXY,
     sessionIdleMinutes: e.SALESOPS_SESSION_IDLE_MINUTES,

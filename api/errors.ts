@@ -14,6 +14,8 @@ const STATUS = {
   /** A warehouse query stopped at its time limit (warehouse/read/run.ts). */
   timeout: 408,
   conflict: 409,
+  /** What was asked for existed once and was removed for good (events past retention). */
+  gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unprocessable: 422,

@@ -80,6 +80,7 @@ const PROBLEMS: Record<number, string> = {
   406: 'no answer in a format the Accept header takes',
   408: 'the query ran past its time limit and was stopped',
   409: 'conflicts with the current state (duplicate, in use, busy, Idempotency-Key in flight)',
+  410: 'the events asked for were removed by retention; `oldestId` is the oldest kept',
   413: 'request body too large',
   415: 'the body is not application/json',
   422: 'well-formed but refused by a business rule or a reference that does not exist',

@@ -23,8 +23,9 @@ export interface EventsTable {
   updated_at: Stamp;
 }
 
-/** The publisher's one-row counter: the last id handed out. */
+/** The publisher's one-row counter: the last id handed out, and the last removed by retention. */
 export interface EventCounterTable {
   one: ColumnType<boolean, never, never>;
   last: ColumnType<number, never, number>;
+  pruned_through: ColumnType<number, never, number>;
 }

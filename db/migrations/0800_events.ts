@@ -18,7 +18,8 @@
  * are woken after the commit (api/events/hub.ts).
  *
  * No hard-delete trigger: the cleanup job removes events past the retention window from here
- * only, and the warehouse keeps its copy as history.
+ * only, and the warehouse keeps its copy as history. It removes a prefix of ids, never a hole,
+ * and records the highest in `event_counter.pruned_through` before it deletes.
  */
 import { sql, type Kysely } from 'kysely';
 
@@ -50,7 +51,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     CREATE TABLE event_counter (
       one boolean PRIMARY KEY DEFAULT true CHECK (one),
-      last bigint NOT NULL DEFAULT 0
+      last bigint NOT NULL DEFAULT 0,
+      -- Every id up to this one was removed by retention (jobs/cleanup.job.ts): a reader
+      -- resuming after a smaller id would miss events, so the feed answers 410 instead.
+      pruned_through bigint NOT NULL DEFAULT 0
     );
     INSERT INTO event_counter DEFAULT VALUES;
   `.execute(db);
