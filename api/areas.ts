@@ -12,6 +12,7 @@ import { authRoutes } from './auth/routes.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { inventoryRoutes } from './inventory/routes.ts';
 import { customerRoutes } from './customers/routes.ts';
+import { eventRoutes } from './events/routes.ts';
 import { opportunityRoutes } from './opportunities/routes.ts';
 import { orderRoutes } from './orders/routes.ts';
 import { teamRoutes } from './teams/routes.ts';
@@ -34,6 +35,8 @@ export const areaRouters: AreaRouter[] = [
   catalogRoutes,
   inventoryRoutes,
   orderRoutes,
+  // the outbox's feed: history, the live stream, an order's timeline
+  eventRoutes,
   // CRM, pipeline, teams, audit
   customerRoutes,
   activityRoutes,

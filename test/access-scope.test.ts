@@ -10,6 +10,7 @@ import type { OrderStatus } from '../db/schema-orders.ts';
 import { insertOrder, uniq } from './crm-fixtures.ts';
 import { readMatrix } from './support/access-matrix.ts';
 import { adminCreate, NOWHERE, seedAccessWorld, type AccessWorld } from './support/access-world.ts';
+import { emit, orderCreated } from './support/events.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 
 type Scoped = 'manager' | 'staff';
@@ -24,6 +25,8 @@ type ScopeCase = { route: string; roles: Scoped[]; method: string; url: string }
 /** Scoped cells whose other-team behaviour needs built marts, checked by that suite instead. */
 const SCOPED_ELSEWHERE: Record<string, string> = {
   'GET /api/v1/reports/sales': 'reports.test.ts: limits a manager to the reps of their team',
+  'GET /api/v1/events/stream':
+    "events-stream.test.ts: scopes the stream like the list: a manager hears their team's events only",
   'GET /api/v1/reports/team': 'reports-team.test.ts: matches monthly quotas … scopes a manager',
   'GET /api/v1/dashboards/{id}/panels/{panel}/data':
     "dashboards-api.test.ts: a manager cannot see another team's figures by editing the URL",
@@ -63,6 +66,8 @@ describeBoth('access: another team’s records look missing', (kind) => {
   let cases: ScopeCase[];
   const orderIn = {} as Record<'confirm' | 'approve' | 'ship' | 'deliver' | 'return', number>;
   let returnLine: number;
+  /** The event of South's draft order (the feed's scoped cell). */
+  let southEvent: number;
 
   beforeAll(async () => {
     env = await startTestEnv(kind);
@@ -88,6 +93,7 @@ describeBoth('access: another team’s records look missing', (kind) => {
         .where('order_id', '=', orderIn.return)
         .executeTakeFirstOrThrow()
     ).id;
+    [southEvent] = (await emit(env, [orderCreated(s.orderS, s.customerS)])) as [number];
     const both: Scoped[] = ['manager', 'staff'];
     const api = '/api/v1';
     // `route` as docs/access.md writes it, without the /api/v1 prefix.
@@ -211,6 +217,9 @@ describeBoth('access: another team’s records look missing', (kind) => {
         lines: [{ productId: s.product, quantity: 1 }],
       })),
       c('GET /orders/{id}', both, `/orders/${s.orderS}`),
+      c('GET /orders/{id}/timeline', both, `/orders/${s.orderS}/timeline`),
+      // the feed follows the customer's owner too
+      hidden('GET /events', both, `/events?entity=order:${s.orderS}`, southEvent),
       c('POST /orders/{id}/confirm', both, `/orders/${orderIn.confirm}/confirm`),
       c('POST /orders/{id}/approve', ['manager'], `/orders/${orderIn.approve}/approve`),
       c('POST /orders/{id}/ship', both, `/orders/${orderIn.ship}/ship`),
@@ -281,6 +290,8 @@ describeBoth('access: another team’s records look missing', (kind) => {
       expect((await asSouth(path, world.keys.staffS1)).status, path).toBe(200);
     }
     expect((await asSouth(`/quotas/${ids.quotaS}`)).body.amount).toBe('100.00');
+    const feed = await asSouth(`/events?entity=order:${ids.orderS}`, world.keys.staffS1);
+    expect(feed.body.items.map((e: { id: number }) => e.id)).toEqual([southEvent]);
     const picture = (await asSouth(`/customers/${ids.customerS}`)).body;
     expect(picture.name).toBe('Fixture customer');
     expect(picture.contacts.map((x: { name: string }) => x.name)).toEqual(['C']);

@@ -95,6 +95,15 @@ describe('the OpenAPI document', () => {
     expect(cancel.content['application/json'].schema.properties).toHaveProperty('reason');
   });
 
+  it('documents the event stream as text/event-stream, and a resume past retention as 410', () => {
+    const stream = doc.paths['/api/v1/events/stream']!.get;
+    expect(Object.keys(stream.responses['200'].content)).toEqual(['text/event-stream']);
+    for (const p of ['/api/v1/events', '/api/v1/events/stream'])
+      expect(Object.keys(doc.paths[p]!.get.responses), p).toContain('410');
+    expect(doc.paths['/api/v1/events']!.get.operationId).toBe('listEvents');
+    expect(doc.paths['/api/v1/orders/{id}/timeline']!.get.operationId).toBe('listOrderTimeline');
+  });
+
   it('types money and fractions as decimal strings, never ["string","number"]', () => {
     let seen = 0;
     for (const [name, schema, owner] of properties(doc.paths)) {
@@ -153,7 +162,12 @@ describeBoth('answers match the document', (kind) => {
   afterAll(() => env?.close());
 
   it('answers every list as {items, nextCursor}', async () => {
-    const lists = Object.entries(doc.paths).filter(([p, ms]) => ms.get && !p.includes('{'));
+    // A stream (text/event-stream) answers until the client leaves: not a list to read whole.
+    const isStream = (ms: Record<string, any>) =>
+      Boolean(ms.get.responses['200']?.content?.['text/event-stream']);
+    const lists = Object.entries(doc.paths).filter(
+      ([p, ms]) => ms.get && !p.includes('{') && !isStream(ms),
+    );
     expect(lists.length).toBeGreaterThan(20);
     let envelopes = 0;
     for (const [p] of lists) {

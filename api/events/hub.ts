@@ -26,6 +26,7 @@ export type Subscriber = (lastId: number) => void;
 
 export class EventHub {
   private readonly subscribers = new Set<Subscriber>();
+  private readonly closeListeners = new Set<() => void>();
   private signal: InstanceSignal | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -65,6 +66,16 @@ export class EventHub {
   subscribe(fn: Subscriber): () => void {
     this.subscribers.add(fn);
     return () => this.subscribers.delete(fn);
+  }
+
+  /**
+   * Called once when the hub closes, as the server shuts down: a long-lived reader (an event
+   * stream) ends itself then, or the server would wait for its client forever. Returns the
+   * unsubscribe.
+   */
+  onClose(fn: () => void): () => void {
+    this.closeListeners.add(fn);
+    return () => this.closeListeners.delete(fn);
   }
 
   get subscriberCount(): number {
@@ -120,6 +131,14 @@ export class EventHub {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    for (const fn of this.closeListeners) {
+      try {
+        fn();
+      } catch (err) {
+        this.log.warn({ err }, 'an event reader failed to close');
+      }
+    }
+    this.closeListeners.clear();
     await this.signal?.close();
     await this.running;
     this.subscribers.clear();

@@ -212,12 +212,17 @@ export function probesFor({ world, ids }: AccessWorld): Record<string, Probe> {
     'GET /api/v1/orders': ok('/orders'),
     'POST /api/v1/orders': invalid('/orders'),
     'GET /api/v1/orders/{id}': ok(`/orders/${o}`),
+    'GET /api/v1/orders/{id}/timeline': ok(`/orders/${o}/timeline`),
     'POST /api/v1/orders/{id}/confirm': missing(`/orders/${no}/confirm`),
     'POST /api/v1/orders/{id}/approve': missing(`/orders/${no}/approve`),
     'POST /api/v1/orders/{id}/ship': missing(`/orders/${no}/ship`),
     'POST /api/v1/orders/{id}/deliver': missing(`/orders/${no}/deliver`),
     'POST /api/v1/orders/{id}/cancel': missing(`/orders/${no}/cancel`),
     'POST /api/v1/orders/{id}/return': invalid(`/orders/${o}/return`),
+    // the event feed; a stream answers until the client leaves, so its probe sends a type
+    // pattern it refuses: a 400 from past the role gate, and the answer ends.
+    'GET /api/v1/events': ok('/events'),
+    'GET /api/v1/events/stream': { url: '/api/v1/events/stream?types=*', status: 400 },
     'GET /api/v1/order-rules': ok('/order-rules'),
     'POST /api/v1/order-rules': invalid('/order-rules'),
     'GET /api/v1/order-rules/{id}': ok('/order-rules/credit-limit'),
