@@ -5,9 +5,14 @@
  * - Job, ingest and model run history, and analysts' SQL history (api/sql/history.ts), older
  *   than SALESOPS_HISTORY_DAYS (default 90). The
  *   warehouse part waits for the warehouse's turn, so it never races an ingest or a build.
- * Nothing here is business data, so nothing here makes the warehouse stale.
+ * - Events published more than SALESOPS_EVENT_RETENTION_DAYS ago (default 90) leave the outbox
+ *   (api/events/retention.ts); the warehouse keeps its copy, and a feed resume from before
+ *   them answers 410.
+ * Nothing here is business data (the events' copy in the warehouse stays), so nothing here makes
+ * the warehouse stale.
  */
 import { sql } from 'kysely';
+import { pruneEvents } from '../api/events/retention.ts';
 import { deleteHistoryOlderThan } from '../api/sql/history.ts';
 import { deleteRunsOlderThan } from './history.ts';
 import type { JobDefinition } from './types.ts';
@@ -30,7 +35,7 @@ const WAREHOUSE_HISTORY: readonly [table: string, dated: string][] = [
 export const cleanupJob: JobDefinition = {
   name: 'cleanup',
   description:
-    'delete expired idempotency keys, and run and SQL history older than SALESOPS_HISTORY_DAYS',
+    'delete expired idempotency keys, run and SQL history older than SALESOPS_HISTORY_DAYS, and events older than SALESOPS_EVENT_RETENTION_DAYS',
   defaultSchedule: '30 3 * * *',
   resource: 'database',
   managersMayRun: false,
@@ -43,6 +48,8 @@ export const cleanupJob: JobDefinition = {
     );
     const jobRuns = await deleteRunsOlderThan(ctx.app.ops.db, days);
     const sqlHistory = await deleteHistoryOlderThan(ctx.app.ops.db, days);
+    const eventRetentionDays = ctx.app.config.eventRetentionDays;
+    const pruned = await pruneEvents(ctx.app.ops.db, eventRetentionDays);
     let warehouseRows = 0;
     const warehouse = ctx.app.warehouse;
     if (warehouse) {
@@ -67,11 +74,21 @@ export const cleanupJob: JobDefinition = {
       });
     }
     const idempotencyKeys = Number(keys.numAffectedRows ?? 0);
-    const rows = idempotencyKeys + jobRuns + sqlHistory + warehouseRows;
+    const events = pruned.removed;
+    const rows = idempotencyKeys + jobRuns + sqlHistory + events + warehouseRows;
     return {
       status: rows ? 'succeeded' : 'skipped',
       rows,
-      detail: { idempotencyKeys, jobRuns, sqlHistory, warehouseRows, historyDays: days },
+      detail: {
+        idempotencyKeys,
+        jobRuns,
+        sqlHistory,
+        events,
+        eventsPrunedThrough: pruned.prunedThrough,
+        warehouseRows,
+        historyDays: days,
+        eventRetentionDays,
+      },
     };
   },
 };
