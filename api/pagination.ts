@@ -22,6 +22,11 @@ export function invalidCursor(): AppError {
   );
 }
 
+/** The cursor for "after `id`", as pageOf writes it and decodeCursor reads it. */
+export function encodeCursor(id: number): string {
+  return Buffer.from(String(id), 'utf8').toString('base64url');
+}
+
 /** Decode a cursor to the last id seen; a tampered cursor is a 400 naming the field. */
 export function decodeCursor(cursor: string | undefined): number | undefined {
   if (!cursor) return undefined;
@@ -63,7 +68,7 @@ export function pageOf<T extends { id: number }, D>(
   const last = page[page.length - 1];
   return {
     items: page.map(toDto),
-    nextCursor: more && last ? Buffer.from(String(last.id), 'utf8').toString('base64url') : null,
+    nextCursor: more && last ? encodeCursor(last.id) : null,
   };
 }
 

@@ -15,7 +15,8 @@ import {
   seedTeams,
   type TeamWorld,
 } from './crm-fixtures.ts';
-import { emit } from './support/events.ts';
+import { SCAN_WINDOW } from '../api/events/repository.ts';
+import { emit, orderCreated } from './support/events.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 
 type Item = { id: number; type: string; entityId: string; actor: { name: string | null } };
@@ -239,6 +240,27 @@ describeBoth('events: the feed', (kind) => {
     await db.updateTable('customers').set({ owner_rep_id: reps.s1 }).where('id', '=', cN).execute();
     expect(await seen(keys.managerN)).not.toContain('orderN');
     expect(await seen(keys.managerS)).toContain('orderN');
+  });
+
+  it('reads at most a window of ids per request, so a sparse feed pages instead of scanning', async () => {
+    const cN = await insertCustomer(env, { owner: world.reps.n1 });
+    const cS = await insertCustomer(env, { owner: world.reps.s1 });
+    const [first] = await emit(env, [orderCreated(600_000, cN)]);
+    // More of South's events than one window holds, then one of North's.
+    for (let b = 0; b * 1000 < SCAN_WINDOW + 1000; b++)
+      await emit(
+        env,
+        Array.from({ length: 1000 }, (_, i) => orderCreated(610_000 + b * 1000 + i, cS)),
+      );
+    const [lastN] = await emit(env, [orderCreated(600_001, cN)]);
+    const key = world.keys.staffN1;
+    const r = await get(`/events?after=${first}&types=order.*`, key);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.items).toEqual([]);
+    expect(r.body.nextCursor).toEqual(expect.any(String));
+    expect((await all(`/events?after=${first}&types=order.*`, key)).map((i) => i.id)).toEqual([
+      lastN,
+    ]);
   });
 
   it('refuses bad input with a 400 naming the field', async () => {

@@ -5,6 +5,13 @@ import type { EventRow, FeedFilters } from './schemas.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
+/**
+ * The most ids one read looks through. Filters and scoping can leave most rows out (a rep's
+ * team among many), and without a bound a read would scan the whole table to fill one page;
+ * with it, each query reads an id range of this size at most and the reader goes on from its end.
+ */
+export const SCAN_WINDOW = 10_000;
+
 /** One read of the feed: events with `after < id ≤ upTo`, oldest first, at most `limit`. */
 export interface EventRead {
   after: number;

@@ -11,9 +11,9 @@ import type { Principal } from '../auth/principal.ts';
 import { canSeeOwner, loadScope, visibleRepIds } from '../auth/scope.ts';
 import { AppError, notFound, type FieldLocation } from '../errors.ts';
 import { findOrder } from '../orders/repository.ts';
-import { decodeCursor, pageOf } from '../pagination.ts';
+import { decodeCursor, encodeCursor, pageOf } from '../pagination.ts';
 import { publishAll } from './publish.ts';
-import { oldestKeptId, readEvents, readMarks } from './repository.ts';
+import { oldestKeptId, readEvents, readMarks, SCAN_WINDOW } from './repository.ts';
 import { toEventDto, type FeedFilters, type FeedQuery } from './schemas.ts';
 import { runEventStream } from './stream.ts';
 import { visibleEvents } from './visibility.ts';
@@ -57,10 +57,13 @@ export async function listEvents(db: Kysely<DB>, principal: Principal, query: Fe
   const given = query.cursor !== undefined ? decodeCursor(query.cursor) : query.after;
   await publishAll(db);
   const scope = await loadScope(db, principal);
+  const marks = await readMarks(db);
   // Without a resume point the feed starts at the oldest event retention kept.
-  const start = given ?? (await readMarks(db)).prunedThrough;
+  const start = given ?? marks.prunedThrough;
+  const upTo = Math.min(marks.last, start + SCAN_WINDOW);
   const rows = await readEvents(db, {
     after: start,
+    upTo,
     limit: query.limit + 1,
     filters: { types: query.types, entity: query.entity },
     visible: visibleEvents(principal, scope),
@@ -70,7 +73,11 @@ export async function listEvents(db: Kysely<DB>, principal: Principal, query: Fe
       field: query.cursor !== undefined ? 'cursor' : 'after',
       in: 'query',
     });
-  return pageOf(rows, query.limit, toEventDto);
+  const page = pageOf(rows, query.limit, toEventDto);
+  // A short page that stopped at the scan window, not at the newest event, goes on from there.
+  if (page.nextCursor === null && upTo < marks.last)
+    return { ...page, nextCursor: encodeCursor(upTo) };
+  return page;
 }
 
 /**

@@ -6,8 +6,9 @@
  *   when the newest id moves; without a hub (no background in this process) it publishes and
  *   reads on its own poll. Either way it reads `id > cursor` itself, so a wake-up carries no data
  *   and a lost one costs latency, never an event.
- * - Reads in pages of PAGE_SIZE up to the newest id seen when the pass began: a backlog of
- *   millions never sits in memory, only one page.
+ * - Reads in pages of PAGE_SIZE events from id ranges of at most SCAN_WINDOW, up to the newest
+ *   id published: a backlog of millions never sits in memory, only one page, and no query scans
+ *   more than one window however few of its events the caller may see.
  * - Memory per stream is bounded: once more than `bufferBytes` wait for the client, it stops
  *   reading until they drain; a client that takes nothing for `stallMs` meanwhile is cut off with
  *   a final `cutoff` message saying where to resume (Last-Event-ID). So a slow reader sets the
@@ -23,7 +24,7 @@ import type { Principal } from '../auth/principal.ts';
 import { stillSignedIn } from '../auth/still-signed-in.ts';
 import { POLL_MS, type EventHub } from './hub.ts';
 import { publishAll } from './publish.ts';
-import { readEvents, readMarks } from './repository.ts';
+import { readEvents, readMarks, SCAN_WINDOW } from './repository.ts';
 import { toEventDto, type FeedFilters } from './schemas.ts';
 import { commentMessage, cutoffMessage, eventMessage, type CutoffReason } from './sse.ts';
 
@@ -125,9 +126,11 @@ class EventStream {
     const { db, filters, visible } = this.input;
     for (;;) {
       const { last } = await readMarks(db);
+      if (this.cursor >= last) return !this.ended;
+      const upTo = Math.min(last, this.cursor + SCAN_WINDOW);
       const rows = await readEvents(db, {
         after: this.cursor,
-        upTo: last,
+        upTo,
         limit: PAGE_SIZE,
         filters,
         visible,
@@ -147,11 +150,9 @@ class EventStream {
         this.cursor = this.lastSent = row.id;
         if (!(await this.room())) return false;
       }
-      if (rows.length < PAGE_SIZE) {
-        // Rows up to `last` that are not among them are not for this caller: skip past them.
-        this.cursor = Math.max(this.cursor, last);
-        return !this.ended;
-      }
+      // A short page read the window to its end; rows in it that are not among them are not for
+      // this caller: skip past them.
+      if (rows.length < PAGE_SIZE) this.cursor = Math.max(this.cursor, upTo);
     }
   }
 
