@@ -74,6 +74,11 @@ export class EventHub {
    * unsubscribe.
    */
   onClose(fn: () => void): () => void {
+    if (this.closed) {
+      // A reader that started as the server was stopping ends at once, not never.
+      queueMicrotask(fn);
+      return () => {};
+    }
     this.closeListeners.add(fn);
     return () => this.closeListeners.delete(fn);
   }
