@@ -84,6 +84,7 @@ describeBoth('events: the stream', (kind: DbKind) => {
           );
           if ((w + t) % 5 === 0) await sleep(15);
         });
+        env.ctx.events!.written(); // as the API does once a write has committed
         await sleep(t % 4);
       }
     };

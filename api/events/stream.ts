@@ -2,10 +2,10 @@
  * One Server-Sent Events stream (GET /api/v1/events/stream): sends the caller's visible events
  * after a start id, then each new one as it is published, until the client goes away.
  *
- * - Woken by the event hub (hub.ts: LISTEN/NOTIFY or PGlite's in-process signal, and its poll)
- *   when the newest id moves; without a hub (no background in this process) it publishes and
- *   reads on its own poll. Either way it reads `id > cursor` itself, so a wake-up carries no data
- *   and a lost one costs latency, never an event.
+ * - Woken by the event hub (hub.ts: after each API write commits, by other instances' NOTIFY,
+ *   and by its poll) when the newest id moves; without a hub (no background in this process)
+ *   it publishes and reads on its own poll. Either way it reads `id > cursor` itself, so a
+ *   wake-up carries no data and a lost one costs latency, never an event.
  * - Reads in pages of PAGE_SIZE events from id ranges of at most SCAN_WINDOW, up to the newest
  *   id published: a backlog of millions never sits in memory, only one page, and no query scans
  *   more than one window however few of its events the caller may see.

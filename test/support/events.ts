@@ -3,7 +3,10 @@ import { eventRow, type BusinessEvent } from '../../api/events/outbox.ts';
 import { publishAll } from '../../api/events/publish.ts';
 import type { TestEnv } from './harness.ts';
 
-/** Record `events` in one statement, publish them, and return their ids in order. */
+/**
+ * Record `events` in one statement, publish them, wake the server's hub, and return their ids
+ * in order.
+ */
 export async function emit(env: TestEnv, events: BusinessEvent[]): Promise<number[]> {
   const rows = await env.ops.db
     .insertInto('events')
@@ -11,6 +14,8 @@ export async function emit(env: TestEnv, events: BusinessEvent[]): Promise<numbe
     .returning('row_id')
     .execute();
   await publishAll(env.ops.db);
+  // What the API does after each write commits: wake the hub (its poll would, within a second).
+  env.ctx.events?.written();
   const ids = await env.ops.db
     .selectFrom('events')
     .select(['id', 'row_id'])
