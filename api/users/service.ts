@@ -14,6 +14,7 @@ import { AppError, fieldProblem, notFound } from '../errors.ts';
 import { hashToken, newToken } from '../sessions/tokens.ts';
 import { hashPassword, passwordProblem } from './password.ts';
 import * as repo from './repository.ts';
+import { recordEvent } from '../events/record-event.ts';
 
 type Db = Kysely<DB>;
 
@@ -99,14 +100,17 @@ export async function createUser(
       rep_id: repId,
     });
     const link = await issueLink(trx, id, 'set_password', now);
+    const user = toUserDto((await repo.findUser(trx, id))!);
     await recordAudit(trx, {
       principal,
       entity: 'user',
       entityId: id,
       action: 'create',
       after: { email: input.email, name: input.name ?? '', role: input.role, repId },
+      // The user without its set-password link: a one-time secret never goes into the outbox.
+      events: [recordEvent('user', 'created', user, principal)],
     });
-    return { user: toUserDto((await repo.findUser(trx, id))!), link };
+    return { user, link };
   });
 }
 
@@ -128,6 +132,7 @@ export async function createFirstAdmin(db: Db, now: Date): Promise<OneTimeLink> 
       entityId: id,
       action: 'create',
       after: { name: 'First admin', role: 'admin' },
+      events: [recordEvent('user', 'created', toUserDto((await repo.findUser(trx, id))!), null)],
     });
     return issueLink(trx, id, 'sign_in', now);
   });
@@ -232,6 +237,7 @@ export async function disableUser(
       // Its unused links too: enabling the user later must not bring an old link back.
       await repo.retireTokens(trx, id, 'set_password', now);
       await repo.retireTokens(trx, id, 'sign_in', now);
+      const disabled = toUserDto((await repo.findUser(trx, id))!);
       await recordAudit(trx, {
         principal,
         entity: 'user',
@@ -239,8 +245,9 @@ export async function disableUser(
         action: 'disable',
         before: { active: true, keys: keys.length },
         after: { active: false, keys: 0 },
+        events: [recordEvent('user', 'disabled', disabled, principal)],
       });
-      return toUserDto((await repo.findUser(trx, id))!);
+      return disabled;
     });
   } finally {
     // Cached key lookups of this process go too (other processes do not cache: key-cache.ts).
@@ -263,6 +270,7 @@ export async function enableUser(
       .set({ active: true, failed_attempts: 0, first_failed_at: null, locked_until: null })
       .where('id', '=', id)
       .execute();
+    const enabled = toUserDto((await repo.findUser(trx, id))!);
     await recordAudit(trx, {
       principal,
       entity: 'user',
@@ -270,8 +278,9 @@ export async function enableUser(
       action: 'enable',
       before: { active: false },
       after: { active: true },
+      events: [recordEvent('user', 'enabled', enabled, principal)],
     });
-    return toUserDto((await repo.findUser(trx, id))!);
+    return enabled;
   });
 }
 
