@@ -187,6 +187,7 @@ export async function resetPassword(
     if (!user.active)
       throw new AppError('conflict', `user ${id} is disabled; enable it first`, { userId: id });
     const link = await issueLink(trx, id, 'set_password', now);
+    // Audited without an outbox event: a password link is a credential, not a business change.
     await recordAudit(trx, {
       principal,
       entity: 'user',
@@ -342,6 +343,7 @@ export async function setPassword(
     .where('id', '=', userId)
     .execute();
   await repo.endSessionsOf(trx, userId, now);
+  // No outbox event, as for reset-password (docs/events.md).
   await recordAudit(trx, {
     principal: null,
     entity: 'user',
