@@ -1,8 +1,8 @@
 /**
  * What every order action shares: the order locked and checked (scope, allowed transition), the
  * stock ledger entries of its lines, and the recorded transition (status, order event, audit row
- * and outbox event in one statement). The actions themselves are in actions.ts (confirm, approve, ship, deliver,
- * cancel) and return.ts.
+ * and outbox event in one statement). The actions themselves are in actions.ts (confirm,
+ * approve, ship, deliver, cancel) and return.ts.
  */
 import type { Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
