@@ -5,9 +5,23 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
+import type { BusinessEvent } from '../api/events/outbox.ts';
 import type { JobRunRecord } from './types.ts';
 
 export const JOB_FAILED = 'job.failed';
+
+/**
+ * The outbox event of a failed run: the run as GET /jobs/runs/{id} shows it. One per failed run,
+ * unlike the alert (one open per job): a feed or webhook hears every failure.
+ */
+export function jobFailedEvent(run: JobRunRecord): BusinessEvent {
+  return {
+    type: JOB_FAILED,
+    entity: { type: 'job_run', id: run.id },
+    payload: { ...run },
+    principal: null,
+  };
+}
 
 /** Raise `job.failed` for `run` unless one is open for its job; the alert id, or undefined. */
 export async function raiseJobFailedAlert(

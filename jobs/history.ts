@@ -5,6 +5,8 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DB, JobRunsTable } from '../db/schema.ts';
+import { recordEvents } from '../api/events/outbox.ts';
+import { jobFailedEvent } from './alerts.ts';
 import type { JobOutcome, JobRunRecord, JobRunStatus, JobTrigger } from './types.ts';
 
 type Row = Selectable<JobRunsTable>;
@@ -97,6 +99,19 @@ export async function finishRun(
     .returningAll()
     .executeTakeFirstOrThrow();
   return toRecord(row);
+}
+
+/** End a run as failed, with its job.failed outbox event in the same transaction. */
+export function finishFailedRun(
+  db: Kysely<DB>,
+  id: number,
+  end: { outcome?: JobOutcome; error?: string },
+): Promise<JobRunRecord> {
+  return db.transaction().execute(async (trx) => {
+    const run = await finishRun(trx, id, 'failed', end);
+    await recordEvents(trx, [jobFailedEvent(run)]);
+    return run;
+  });
 }
 
 /**

@@ -381,7 +381,11 @@ export class JobRuntime {
     status: 'succeeded' | 'failed' | 'interrupted' | 'skipped',
     end: { outcome?: JobOutcome; error?: string },
   ): Promise<JobRunRecord> {
-    live.record = await history.finishRun(this.app.ops.db, live.record.id, status, end);
+    const db = this.app.ops.db;
+    live.record =
+      status === 'failed'
+        ? await history.finishFailedRun(db, live.record.id, end)
+        : await history.finishRun(db, live.record.id, status, end);
     return live.record;
   }
 }

@@ -2,8 +2,9 @@
  * `stock-alerts`: re-evaluate the reorder rules against stock levels. The ledger raises a
  * `stock.low` alert when a movement crosses a reorder point (api/inventory/ledger.ts); this job
  * catches what no movement crossed — a rule created or raised while stock was already low, a
- * level loaded by the import or the demo — with the same alert and order event, once per open
- * alert (an acknowledged alert lets the next evaluation raise a new one).
+ * level loaded by the import or the demo — with the same alert, order event and outbox event
+ * (the ledger's `stock.low`, docs/events.md), once per open alert (an acknowledged alert lets
+ * the next evaluation raise a new one).
  */
 import { sql } from 'kysely';
 import type { JobDefinition } from './types.ts';
@@ -36,7 +37,13 @@ export const stockAlertsJob: JobDefinition = {
                                   'available', available, 'reorderPoint', reorder_point,
                                   'reorderQuantity', reorder_quantity, 'reorderRuleId', rule_id)
         FROM low
-        RETURNING id, payload
+        RETURNING id, product_id, warehouse_id, payload
+      ), outbox AS (
+        -- As the ledger writes it (api/inventory/ledger.ts): no order, no actor.
+        INSERT INTO events (type, entity_type, entity_id, payload)
+        SELECT 'stock.low', 'stock_level', product_id::text || ':' || warehouse_id::text,
+               payload || jsonb_build_object('alertId', id, 'orderId', NULL)
+        FROM raised ORDER BY id
       )
       INSERT INTO order_events (order_id, event_type, payload, actor_key_id)
       SELECT NULL, 'stock.low', payload || jsonb_build_object('alertId', id), NULL FROM raised

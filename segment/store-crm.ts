@@ -1,10 +1,10 @@
 /**
  * The write-back into the CRM (PostgreSQL or PGlite): a `segment_runs` row per run and the run's
- * scores per customer in `customer_scores` (db/migrations/0700_customer_scores.ts). The scores
- * and the run's `succeeded` commit in one transaction, so the API never shows half a run: it reads
- * the newest succeeded run.
+ * scores per customer in `customer_scores` (db/migrations/0700_customer_scores.ts). The scores,
+ * the run's `succeeded` and its `segment.changed` events commit in one transaction, so the API
+ * never shows half a run: it reads the newest succeeded run.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { KEEP_RUNS, type CustomerScoreRow } from './store-warehouse.ts';
 
@@ -71,6 +71,8 @@ export async function finishRun(db: Kysely<DB>, runId: number, run: FinishedRun)
       })
       .where('id', '=', runId)
       .execute();
+    // Before older runs go: the previous succeeded one is what the customers moved from.
+    await recordSegmentChanges(tx, runId);
     await tx
       .deleteFrom('segment_runs')
       .where('status', '!=', 'running')
@@ -88,6 +90,41 @@ export async function finishRun(db: Kysely<DB>, runId: number, run: FinishedRun)
       .execute();
     return stored;
   });
+}
+
+/**
+ * `segment.changed` (docs/events.md) for each customer whose RFM segment differs from the one
+ * the previous succeeded run gave it (a customer that run did not score moved from null); none
+ * on the first run, which has nothing to compare with. One statement, in customer order: a run
+ * can move tens of thousands of customers. The payload is the customer's new scores as GET
+ * /customers/{id} shows them (api/customers/scores.ts toScoreDto), with what it moved from.
+ */
+async function recordSegmentChanges(tx: Transaction<DB>, runId: number): Promise<void> {
+  await sql`
+    INSERT INTO events (type, entity_type, entity_id, customer_id, payload)
+    SELECT 'segment.changed', 'customer', cur.customer_id::text, cur.customer_id,
+      jsonb_build_object(
+        'customerId', cur.customer_id,
+        'segment', cur.segment,
+        'previousSegment', prev.segment,
+        'rfm', CASE WHEN cur.recency_score IS NOT NULL AND cur.frequency_score IS NOT NULL
+                         AND cur.monetary_score IS NOT NULL
+                    THEN jsonb_build_object('recency', cur.recency_score,
+                           'frequency', cur.frequency_score, 'monetary', cur.monetary_score,
+                           'cell', concat(cur.recency_score, cur.frequency_score,
+                                          cur.monetary_score)) END,
+        'cluster', CASE WHEN cur.cluster IS NOT NULL
+                        THEN jsonb_build_object('id', cur.cluster,
+                               'label', coalesce(cur.cluster_label, '')) END,
+        'churnRisk', cur.churn_risk,
+        'runId', cur.run_id,
+        'previousRunId', p.id)
+    FROM customer_scores cur
+    CROSS JOIN (SELECT id FROM segment_runs
+                WHERE status = 'succeeded' AND id < ${runId} ORDER BY id DESC LIMIT 1) p
+    LEFT JOIN customer_scores prev ON prev.run_id = p.id AND prev.customer_id = cur.customer_id
+    WHERE cur.run_id = ${runId} AND prev.segment IS DISTINCT FROM cur.segment
+    ORDER BY cur.customer_id`.execute(tx);
 }
 
 /** Mark a run failed with what went wrong (a line a person can read). */

@@ -21,6 +21,7 @@ import {
   type ActivityListQuery,
 } from './schemas.ts';
 import { setsNothing } from '../../db/update-row.ts';
+import { recordEvent } from '../events/record-event.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -171,6 +172,7 @@ export async function createActivity(
       entityId: row.id,
       action: 'create',
       after: dto,
+      events: [recordEvent('activity', 'created', dto, principal, dto.customerId)],
     });
     return dto;
   });
@@ -219,6 +221,7 @@ export async function updateActivity(
       action: 'update',
       before: toActivityDto(before),
       after: dto,
+      events: [recordEvent('activity', 'updated', dto, principal, dto.customerId)],
     });
     return dto;
   });
@@ -228,7 +231,8 @@ export async function deleteActivity(db: Kysely<DB>, principal: Principal, id: n
   const scope = await loadScope(db, principal);
   await db.transaction().execute(async (trx) => {
     const before = await visibleActivity(trx, scope, id, { lock: true });
-    await repo.updateActivity(trx, id, { deleted_at: new Date() });
+    const row = await repo.updateActivity(trx, id, { deleted_at: new Date() });
+    const dto = toActivityDto(row);
     await recordAudit(trx, {
       principal,
       entity: 'activity',
@@ -236,6 +240,7 @@ export async function deleteActivity(db: Kysely<DB>, principal: Principal, id: n
       action: 'delete',
       before: toActivityDto(before),
       after: null,
+      events: [recordEvent('activity', 'deleted', dto, principal, dto.customerId)],
     });
   });
 }

@@ -87,7 +87,17 @@ export function revokeKey(db: Db, id: number) {
     .set({ revoked_at: new Date() })
     .where('id', '=', id)
     .where('revoked_at', 'is', null)
-    .returning(['id'])
+    .returning([
+      'id',
+      'name',
+      'role',
+      'key_prefix',
+      'rep_id',
+      'user_id',
+      'created_at',
+      'last_used_at',
+      'revoked_at',
+    ])
     .executeTakeFirst();
 }
 

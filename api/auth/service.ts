@@ -10,6 +10,8 @@ import { forgetKey } from './key-cache.ts';
 import { generateKey } from './keys.ts';
 import type { Principal } from './principal.ts';
 import * as repo from './repository.ts';
+import { toApiKeyDto } from './schemas.ts';
+import { recordEvent } from '../events/record-event.ts';
 
 /** Create a key; the secret is returned here once and never again. */
 export async function createApiKey(
@@ -75,6 +77,8 @@ export async function createApiKey(
         repId: row.rep_id,
         userId: row.user_id,
       },
+      // The key as the list shows it: never the key itself (eventRow refuses a field so named).
+      events: [recordEvent('api_key', 'created', toApiKeyDto(row), principal)],
     });
     return { ...row, key: material.key };
   });
@@ -121,6 +125,7 @@ function revokeInTransaction(db: Kysely<DB>, id: number, principal: Principal | 
         action: 'revoke',
         before: { revoked: false },
         after: { revoked: true },
+        events: [recordEvent('api_key', 'revoked', toApiKeyDto(r), principal)],
       });
     }
     return r;

@@ -9,6 +9,8 @@ import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { AppError, fieldProblem, notFound, unknownReference } from '../errors.ts';
 import * as repo from './repository.ts';
+import { toCategoryDto } from './schemas.ts';
+import { recordEvent } from '../events/record-event.ts';
 
 export async function createCategory(
   db: Kysely<DB>,
@@ -25,6 +27,7 @@ export async function createCategory(
       entityId: row.id,
       action: 'create',
       after: row,
+      events: [recordEvent('category', 'created', toCategoryDto(row), principal)],
     });
     return row;
   });
@@ -75,6 +78,7 @@ export async function updateCategory(
       action: 'update',
       before,
       after,
+      events: [recordEvent('category', 'updated', toCategoryDto(after!), principal)],
     });
     return after!;
   });
@@ -115,6 +119,7 @@ export async function deleteCategory(db: Kysely<DB>, principal: Principal, id: n
       action: 'delete',
       before,
       after,
+      events: [recordEvent('category', 'deleted', toCategoryDto(after!), principal)],
     });
   });
 }

@@ -5,6 +5,8 @@ import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { notFound, unknownReference } from '../errors.ts';
 import * as repo from './repository.ts';
+import { toPriceListDto, toPriceListItemDto } from './schemas.ts';
+import { recordEvent } from '../events/record-event.ts';
 
 export async function getPriceList(db: Kysely<DB>, id: number) {
   const row = await repo.findPriceList(db, id);
@@ -25,6 +27,7 @@ export async function createPriceList(
       entityId: row.id,
       action: 'create',
       after: row,
+      events: [recordEvent('price_list', 'created', toPriceListDto(row), principal)],
     });
     return row;
   });
@@ -52,6 +55,14 @@ export async function updatePriceList(
       action: input.deleted ? 'delete' : 'update',
       before,
       after,
+      events: [
+        recordEvent(
+          'price_list',
+          input.deleted ? 'deleted' : 'updated',
+          toPriceListDto(after!),
+          principal,
+        ),
+      ],
     });
     return after!;
   });
@@ -91,6 +102,7 @@ export async function createPriceListItem(
       entityId: row.id,
       action: 'create',
       after: row,
+      events: [recordEvent('price_list_item', 'created', toPriceListItemDto(row), principal)],
     });
     return row;
   });
@@ -124,6 +136,14 @@ export async function updatePriceListItem(
       action: input.deleted ? 'delete' : 'update',
       before,
       after,
+      events: [
+        recordEvent(
+          'price_list_item',
+          input.deleted ? 'deleted' : 'updated',
+          toPriceListItemDto(after),
+          principal,
+        ),
+      ],
     });
     return after;
   });

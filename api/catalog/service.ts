@@ -12,6 +12,8 @@ import { AppError, notFound, unknownReference } from '../errors.ts';
 import { formatPrice } from '../orders/money.ts';
 import { resolvePrice, type PriceCandidate, type ResolvedPrice } from './price.ts';
 import * as repo from './repository.ts';
+import { toProductDto } from './schemas.ts';
+import { recordEvent } from '../events/record-event.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -56,6 +58,7 @@ export async function createProduct(
       entityId: row.id,
       action: 'create',
       after: row,
+      events: [recordEvent('product', 'created', toProductDto(row), principal)],
     });
     return row;
   });
@@ -104,6 +107,14 @@ export async function updateProduct(
       action: input.deleted ? 'delete' : 'update',
       before,
       after,
+      events: [
+        recordEvent(
+          'product',
+          input.deleted ? 'deleted' : 'updated',
+          toProductDto(after),
+          principal,
+        ),
+      ],
     });
     return after;
   });

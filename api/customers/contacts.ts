@@ -11,6 +11,7 @@ import { notFound } from '../errors.ts';
 import * as repo from './repository.ts';
 import { toContactDto, type ContactDto, type ContactInput } from './schemas.ts';
 import { visibleCustomer } from './service.ts';
+import { recordEvent } from '../events/record-event.ts';
 
 async function makeSolePrimary(
   trx: Transaction<DB>,
@@ -18,14 +19,15 @@ async function makeSolePrimary(
   customerId: number,
   keepId: number,
 ) {
-  for (const { id } of await repo.clearOtherPrimaries(trx, customerId, keepId)) {
+  for (const row of await repo.clearOtherPrimaries(trx, customerId, keepId)) {
     await recordAudit(trx, {
       principal,
       entity: 'contact',
-      entityId: id,
+      entityId: row.id,
       action: 'update',
       before: { primary: true },
       after: { primary: false },
+      events: [recordEvent('contact', 'updated', toContactDto(row), principal, customerId)],
     });
   }
 }
@@ -63,6 +65,7 @@ export async function createContact(
       entityId: row.id,
       action: 'create',
       after: dto,
+      events: [recordEvent('contact', 'created', dto, principal, customerId)],
     });
     return dto;
   });
@@ -96,6 +99,7 @@ export async function updateContact(
       action: 'update',
       before: toContactDto(before),
       after: dto,
+      events: [recordEvent('contact', 'updated', dto, principal, customerId)],
     });
     return dto;
   });
@@ -112,7 +116,10 @@ export async function deleteContact(
     await visibleCustomer(trx, scope, customerId);
     const before = await repo.findContact(trx, customerId, contactId, { lock: true });
     if (!before) throw notFound('contact', contactId);
-    await repo.updateContact(trx, contactId, { deleted_at: new Date(), is_primary: false });
+    const row = await repo.updateContact(trx, contactId, {
+      deleted_at: new Date(),
+      is_primary: false,
+    });
     await recordAudit(trx, {
       principal,
       entity: 'contact',
@@ -120,6 +127,7 @@ export async function deleteContact(
       action: 'delete',
       before: toContactDto(before),
       after: null,
+      events: [recordEvent('contact', 'deleted', toContactDto(row), principal, customerId)],
     });
   });
 }

@@ -194,7 +194,7 @@ export function clearOtherPrimaries(db: Db, customerId: number, keepId: number) 
     .where('customer_id', '=', customerId)
     .where('id', '<>', keepId)
     .where('is_primary', '=', true)
-    .returning(['id'])
+    .returningAll()
     .execute();
 }
 

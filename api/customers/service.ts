@@ -22,6 +22,7 @@ import {
   type CustomerListQuery,
 } from './schemas.ts';
 import { newestScoreRun, noScoresYet, toScoreDto } from './scores.ts';
+import { recordEvent } from '../events/record-event.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -180,6 +181,7 @@ export async function createCustomer(
         entityId: row.id,
         action: 'create',
         after: dto,
+        events: [recordEvent('customer', 'created', dto, principal, row.id)],
       });
       await applyFollowupRules(trx, {
         principal,
@@ -215,6 +217,7 @@ export async function updateCustomer(
         action: 'update',
         before: toCustomerDto(before),
         after: dto,
+        events: [recordEvent('customer', 'updated', dto, principal, id)],
       });
       return dto;
     }),
@@ -241,6 +244,7 @@ export async function deleteCustomer(db: Kysely<DB>, principal: Principal, id: n
       action: 'delete',
       before: toCustomerDto(before),
       after: toCustomerDto(row),
+      events: [recordEvent('customer', 'deleted', toCustomerDto(row), principal, id)],
     });
   });
 }
@@ -266,6 +270,7 @@ export async function restoreCustomer(
       action: 'restore',
       before: toCustomerDto(before),
       after: dto,
+      events: [recordEvent('customer', 'restored', dto, principal, id)],
     });
     return dto;
   });

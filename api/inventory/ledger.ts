@@ -3,14 +3,17 @@
  * `stock_levels`, in the caller's transaction, so the ledger always sums to the levels.
  * Levels are locked with SELECT … FOR UPDATE in (product, warehouse) order — the oversell guard,
  * and a fixed order so two transactions never wait on each other in a cycle. A movement that takes
- * available stock from above a reorder point to at or below it raises a `stock.low` alert and
- * order-event in the same transaction.
+ * available stock from above a reorder point to at or below it raises a `stock.low` alert,
+ * order-event and outbox event in the same transaction; one that takes it back above the point
+ * records `stock.restored` in the outbox (docs/events.md).
  */
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { MovementType, StockMovementsTable } from '../../db/schema-catalog.ts';
 import type { OrderEventsTable } from '../../db/schema-orders.ts';
+import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors.ts';
+import { eventRow, recordEvents, type BusinessEvent } from '../events/outbox.ts';
 
 /** One ledger entry to write. */
 export interface MovementInput {
@@ -58,12 +61,12 @@ const keyOf = (p: number, w: number) => `${p}:${w}`;
 /**
  * Write `movements` and their level changes, or throw 409 listing every shortage and write
  * nothing. `actorKeyId` is recorded on movements and events; `orderId` ties a stock.low event
- * to the order that caused it.
+ * to the order that caused it; `principal` is the outbox events' actor.
  */
 export async function applyMovements(
   trx: Transaction<DB>,
   movements: readonly MovementInput[],
-  ctx: { actorKeyId: number | null; orderId?: number | null },
+  ctx: { actorKeyId: number | null; orderId?: number | null; principal?: Principal | null },
 ): Promise<LedgerResult> {
   if (movements.length === 0) return { movements: [], levels: [], alertIds: [], events: [] };
   const deltas = new Map<string, { p: number; w: number; onHand: number; reserved: number }>();
@@ -186,11 +189,11 @@ export async function applyMovements(
 
   const alertIds: number[] = [];
   const events: Selectable<OrderEventsTable>[] = [];
+  const restored: BusinessEvent[] = [];
   for (const level of levels) {
     const row = current.get(keyOf(level.productId, level.warehouseId));
     if (!row || row.reorder_point === null || row.rule_id === null) continue;
     const before = row.on_hand - row.reserved;
-    if (!(before > row.reorder_point && level.available <= row.reorder_point)) continue;
     const payload = {
       productId: level.productId,
       warehouseId: level.warehouseId,
@@ -199,6 +202,17 @@ export async function applyMovements(
       reorderQuantity: row.reorder_quantity,
       reorderRuleId: row.rule_id,
     };
+    const outbox = (type: string, p: Record<string, unknown>): BusinessEvent => ({
+      type,
+      entity: stockLevelEntity(level.productId, level.warehouseId),
+      payload: { ...p, orderId: ctx.orderId ?? null },
+      principal: ctx.principal ?? null,
+    });
+    if (before <= row.reorder_point && level.available > row.reorder_point) {
+      restored.push(outbox('stock.restored', payload));
+      continue;
+    }
+    if (!(before > row.reorder_point && level.available <= row.reorder_point)) continue;
     const alert = await trx
       .insertInto('alerts')
       .values({
@@ -210,8 +224,11 @@ export async function applyMovements(
       })
       .returning('id')
       .executeTakeFirstOrThrow();
+    // The outbox row rides along with the order event: no round trip more for the alert.
+    const low = eventRow(outbox('stock.low', { ...payload, alertId: alert.id }));
     events.push(
       await trx
+        .with('outbox', (db) => db.insertInto('events').values(low))
         .insertInto('order_events')
         .values({
           order_id: ctx.orderId ?? null,
@@ -224,5 +241,14 @@ export async function applyMovements(
     );
     alertIds.push(alert.id);
   }
+  await recordEvents(trx, restored);
   return { movements: written, levels, alertIds, events };
+}
+
+/**
+ * The entity of stock.low and stock.restored: one stock level (product in warehouse), so a
+ * reader following it gets low and restored in turn.
+ */
+export function stockLevelEntity(productId: number, warehouseId: number) {
+  return { type: 'stock_level', id: `${productId}:${warehouseId}` };
 }

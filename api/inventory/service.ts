@@ -6,7 +6,14 @@ import type { Principal } from '../auth/principal.ts';
 import { AppError, notFound, unknownReference } from '../errors.ts';
 import { applyMovements, type MovementInput } from './ledger.ts';
 import * as repo from './repository.ts';
-import type { MovementBody } from './schemas.ts';
+import {
+  toAlertDto,
+  toMovementDto,
+  toReorderRuleDto,
+  toWarehouseDto,
+  type MovementBody,
+} from './schemas.ts';
+import { recordEvent } from '../events/record-event.ts';
 import { withLockingTransaction } from './transaction.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -71,6 +78,7 @@ export async function createWarehouse(
       entityId: row.id,
       action: 'create',
       after: row,
+      events: [recordEvent('warehouse', 'created', toWarehouseDto(row), principal)],
     });
     return row;
   });
@@ -93,6 +101,7 @@ export async function updateWarehouse(
       action: 'update',
       before,
       after,
+      events: [recordEvent('warehouse', 'updated', toWarehouseDto(after), principal)],
     });
     return after;
   });
@@ -155,7 +164,10 @@ export async function recordMovement(db: Kysely<DB>, principal: Principal, body:
     } else {
       await requireWarehouse(trx, body.warehouseId);
     }
-    const result = await applyMovements(trx, movementsFor(body), { actorKeyId: principal.keyId });
+    const result = await applyMovements(trx, movementsFor(body), {
+      actorKeyId: principal.keyId,
+      principal,
+    });
     for (const m of result.movements) {
       await recordAudit(trx, {
         principal,
@@ -163,6 +175,14 @@ export async function recordMovement(db: Kysely<DB>, principal: Principal, body:
         entityId: m.id,
         action: m.movement_type,
         after: m,
+        events: [
+          {
+            type: 'stock.movement_recorded',
+            entity: { type: 'stock_movement', id: m.id },
+            payload: toMovementDto(m),
+            principal,
+          },
+        ],
       });
     }
     return result;
@@ -210,6 +230,7 @@ export async function createReorderRule(
       entityId: row.id,
       action: 'create',
       after: row,
+      events: [recordEvent('reorder_rule', 'created', toReorderRuleDto(row), principal)],
     });
     return row;
   });
@@ -242,6 +263,14 @@ export async function updateReorderRule(
       action: input.deleted ? 'delete' : 'update',
       before,
       after,
+      events: [
+        recordEvent(
+          'reorder_rule',
+          input.deleted ? 'deleted' : 'updated',
+          toReorderRuleDto(after),
+          principal,
+        ),
+      ],
     });
     return after;
   });
@@ -270,6 +299,7 @@ export async function acknowledgeAlert(db: Kysely<DB>, principal: Principal, id:
       action: 'acknowledge',
       before,
       after,
+      events: [recordEvent('alert', 'acknowledged', toAlertDto(after), principal)],
     });
     return after;
   });

@@ -1,15 +1,15 @@
 /**
  * A won opportunity becomes a draft order, in the same transaction as the win, through the
- * orders area's own repository (numbering, lines, the 'order.created' event), so the order is
- * indistinguishable from one entered by hand and still passes the order rules when confirmed.
+ * orders area's one writer of new orders (api/orders/new-order.ts: numbering, totals, lines, the
+ * order.created events, the audit row), so the order is indistinguishable from one entered by
+ * hand but for its origin, and still passes the order rules when confirmed. Its prices are the
+ * opportunity's, set (and checked) when its lines were.
  */
 import type { Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { defaultWarehouse } from '../inventory/repository.ts';
-import { formatExact, lineNet, orderTotals } from '../orders/money.ts';
-import { insertEvent, insertLines, insertOrder } from '../orders/repository.ts';
+import { writeNewOrder } from '../orders/new-order.ts';
 
 /** Create the draft order for opportunity `opp` from its lines; returns the order id. */
 export async function createDraftOrderFromOpportunity(
@@ -37,46 +37,22 @@ export async function createDraftOrderFromOpportunity(
         .execute()
     ).map((p) => [p.id, p.cost]),
   );
-  const totals = orderTotals(
-    lines.map((l) => ({ quantity: l.quantity, unitPrice: l.unit_price, discount: l.discount })),
-  );
-  const order = await insertOrder(trx, {
-    customer_id: opp.customer_id,
-    rep_id: opp.owner_rep_id,
-    warehouse_id: (await defaultWarehouse(trx))?.id ?? null,
+  const order = await writeNewOrder(trx, principal, {
+    customerId: opp.customer_id,
+    repId: opp.owner_rep_id,
+    warehouseId: (await defaultWarehouse(trx))?.id ?? null,
     notes: `From opportunity ${opp.id}: ${opp.title}`.slice(0, 1000),
-    subtotal: totals.subtotal,
-    discount_total: totals.discountTotal,
-    total: totals.total,
-    created_by_key_id: principal.keyId,
-  });
-  await insertLines(
-    trx,
-    lines.map((l) => ({
-      order_id: order.id,
-      line_no: l.line_no,
-      product_id: l.product_id,
-      quantity: l.quantity,
-      unit_price: l.unit_price,
-      discount: l.discount,
-      line_total: formatExact(lineNet(l.quantity, l.unit_price, l.discount)),
-      unit_cost: costs.get(l.product_id) ?? null,
-    })),
-  );
-  await insertEvent(trx, {
-    order_id: order.id,
-    event_type: 'order.created',
-    from_status: null,
-    to_status: 'draft',
-    payload: { opportunityId: opp.id },
-    actor_key_id: principal.keyId,
-  });
-  await recordAudit(trx, {
-    principal,
-    entity: 'order',
-    entityId: order.id,
-    action: 'create',
-    after: { ...order, opportunityId: opp.id },
+    // In line order: the order's line numbers follow it, as the opportunity's did.
+    lines: [...lines]
+      .sort((a, b) => a.line_no - b.line_no)
+      .map((l) => ({
+        productId: l.product_id,
+        quantity: l.quantity,
+        unitPrice: l.unit_price,
+        discount: l.discount,
+        unitCost: costs.get(l.product_id) ?? null,
+      })),
+    origin: { opportunityId: opp.id },
   });
   return order.id;
 }

@@ -26,6 +26,8 @@ import {
 } from './schemas.ts';
 import { planStage, type StagePlan } from './stages.ts';
 import { setsNothing } from '../../db/update-row.ts';
+import { recordEvent } from '../events/record-event.ts';
+import type { BusinessEvent } from '../events/outbox.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -58,10 +60,29 @@ async function detail(db: Db, row: Selectable<OpportunitiesTable>): Promise<Oppo
   );
 }
 
-/** The audited shape: the detail without its history (which the audit log itself repeats). */
+/**
+ * The audited shape, and the outbox payload: the detail without its history (which the audit
+ * log and the outbox themselves are).
+ */
 function audited(d: OpportunityDetailDto) {
   const { stageHistory: _, ...rest } = d;
   return rest;
+}
+
+/**
+ * The one event of an update: won or lost when it closed the opportunity so, stage_changed for
+ * another stage, updated otherwise (docs/events.md). A stage event names the stage it left.
+ */
+function updateEvent(
+  principal: Principal,
+  dto: OpportunityDetailDto,
+  previousStage: string,
+): BusinessEvent {
+  const payload = audited(dto);
+  if (dto.stage === previousStage)
+    return recordEvent('opportunity', 'updated', payload, principal, dto.customerId);
+  const verb = dto.stage === 'won' || dto.stage === 'lost' ? dto.stage : 'stage_changed';
+  return recordEvent('opportunity', verb, { ...payload, previousStage }, principal, dto.customerId);
 }
 
 export async function getOpportunity(db: Kysely<DB>, principal: Principal, id: number) {
@@ -136,6 +157,7 @@ export async function createOpportunity(
       entityId: row.id,
       action: 'create',
       after: audited(dto),
+      events: [recordEvent('opportunity', 'created', audited(dto), principal, dto.customerId)],
     });
     return dto;
   });
@@ -237,6 +259,7 @@ export async function updateOpportunity(
       action: 'update',
       before: audited(beforeDto),
       after: audited(dto),
+      events: [updateEvent(principal, dto, before.stage)],
     });
     return dto;
   });
@@ -246,7 +269,8 @@ export async function deleteOpportunity(db: Kysely<DB>, principal: Principal, id
   const scope = await loadScope(db, principal);
   await db.transaction().execute(async (trx) => {
     const before = await visibleOpportunity(trx, scope, id, { lock: true });
-    await repo.updateOpportunity(trx, id, { deleted_at: new Date() });
+    const row = await repo.updateOpportunity(trx, id, { deleted_at: new Date() });
+    const dto = audited(await detail(trx, row));
     await recordAudit(trx, {
       principal,
       entity: 'opportunity',
@@ -254,6 +278,7 @@ export async function deleteOpportunity(db: Kysely<DB>, principal: Principal, id
       action: 'delete',
       before: toOpportunityDto(before),
       after: null,
+      events: [recordEvent('opportunity', 'deleted', dto, principal, dto.customerId)],
     });
   });
 }

@@ -75,6 +75,7 @@ export function confirmOrder(db: Kysely<DB>, principal: Principal, id: number) {
     const reserved = await applyMovements(trx, lineMovements(order, lines, 'reservation'), {
       actorKeyId: principal.keyId,
       orderId: id,
+      principal,
     });
     const events = [...details.events, ...reserved.events];
     return recordTransition(trx, principal, order, 'confirm', to, lines, events, {
@@ -104,7 +105,7 @@ export function transitionOrder(
       if (!next.ok)
         throw new AppError('conflict', next.message, { from: order.status, to: next.to });
     }
-    const ctx = { actorKeyId: principal.keyId, orderId: id };
+    const ctx = { actorKeyId: principal.keyId, orderId: id, principal };
     let moved: Event[] = [];
     if (action === 'ship')
       moved = (await applyMovements(trx, lineMovements(order, lines, 'shipment'), ctx)).events;

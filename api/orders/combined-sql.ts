@@ -17,6 +17,7 @@ import type {
   OrdersTable,
 } from '../../db/schema-orders.ts';
 import { auditRow } from '../audit/audit.ts';
+import { eventRow, type BusinessEvent } from '../events/outbox.ts';
 import { groupCandidates, type PriceCandidateRow } from '../catalog/repository.ts';
 import {
   LOCKED_ORDER_FROM,
@@ -54,6 +55,19 @@ const EVENT_JSON = sql`json_build_object(
   'occurred_at', e.occurred_at::text, 'actor_key_id', e.actor_key_id,
   'published_at', e.published_at::text,
   'created_at', e.created_at::text, 'updated_at', e.updated_at::text)`;
+
+/**
+ * An order_lines row (alias `l`) as the API shows it, in SQL: toOrderLineDto in schemas.ts,
+ * the unit price trimmed like money.ts formatPrice (trailing zeros off, at least two decimals).
+ * Only for a new order's outbox event, whose line ids exist only inside the inserting statement
+ * (test/events-routes.test.ts holds the two to one another).
+ */
+const LINE_DTO_JSON = sql`jsonb_build_object(
+  'id', l.id, 'lineNo', l.line_no, 'productId', l.product_id, 'quantity', l.quantity,
+  'unitPrice', CASE WHEN scale(trim_scale(l.unit_price)) < 2 THEN round(l.unit_price, 2)::text
+                    ELSE trim_scale(l.unit_price)::text END,
+  'discount', l.discount::text, 'lineTotal', l.line_total::text,
+  'returnedQuantity', l.returned_quantity)`;
 
 function toLine(l: LineJson): Selectable<OrderLinesTable> {
   return { ...l, created_at: parseStamp(l.created_at), updated_at: parseStamp(l.updated_at) };
@@ -128,12 +142,18 @@ export async function lockDraftWithDetails(trx: Transaction<DB>, orderId: number
 export type AuditRow = Insertable<AuditLogTable>;
 
 /**
- * Insert an order event and an audit row together (the audit insert as a data-modifying CTE);
- * returns the event row.
+ * Insert an order event, an audit row and the outbox event together (the audit and outbox
+ * inserts as data-modifying CTEs); returns the order event row.
  */
-export function insertEventAndAudit(trx: Transaction<DB>, e: OrderEventInput, audit: AuditRow) {
+export function insertEventAndAudit(
+  trx: Transaction<DB>,
+  e: OrderEventInput,
+  audit: AuditRow,
+  outbox: BusinessEvent,
+) {
   return trx
     .with('audit_row', (db) => db.insertInto('audit_log').values(audit))
+    .with('outbox', (db) => db.insertInto('events').values(eventRow(outbox)))
     .insertInto('order_events')
     .values({ ...e, payload: JSON.stringify(e.payload ?? {}) })
     .returningAll()
@@ -141,20 +161,36 @@ export function insertEventAndAudit(trx: Transaction<DB>, e: OrderEventInput, au
 }
 
 /**
- * A new order's lines, its order.created event and its audit row in one statement; returns the
- * lines (by line_no) and the event.
+ * A new order's lines, its order.created event, its audit row and its outbox event in one
+ * statement; returns the lines (by line_no) and the event. `outbox` comes without the lines:
+ * they are added here from the rows inserted (LINE_DTO_JSON).
  */
 export async function insertLinesEventAndAudit(
   trx: Transaction<DB>,
   lines: Insertable<OrderLinesTable>[],
-  e: { order_id: number; event_type: string; to_status: string; actor_key_id: number | null },
+  e: {
+    order_id: number;
+    event_type: string;
+    to_status: string;
+    actor_key_id: number | null;
+    payload: unknown;
+  },
   audit: AuditRow,
+  outbox: BusinessEvent,
 ) {
+  const row = eventRow(outbox);
   const r = await trx
     .with('l', (db) => db.insertInto('order_lines').values(lines).returningAll())
     .with('audit_row', (db) => db.insertInto('audit_log').values(audit))
+    .with('outbox', (db) =>
+      db.insertInto('events').values({
+        ...row,
+        payload: sql<string>`${row.payload}::jsonb || jsonb_build_object('lines',
+          (SELECT jsonb_agg(${LINE_DTO_JSON} ORDER BY l.line_no) FROM l))`,
+      }),
+    )
     .insertInto('order_events')
-    .values({ ...e, from_status: null, payload: '{}' })
+    .values({ ...e, from_status: null, payload: JSON.stringify(e.payload ?? {}) })
     .returningAll()
     .returning(
       sql<LineJson[]>`(SELECT json_agg(${LINE_JSON} ORDER BY l.line_no) FROM l)`.as('lines_json'),
@@ -240,10 +276,11 @@ export async function orderInputs(
 }
 
 /**
- * Move an order to a new status with its event and audit row, in one statement; returns the
- * updated row and the event. Only for changes whose result is known before writing (`set` holds
- * plain values): the audit diff is computed from `before` + `set`, which equals the row the
- * UPDATE returns but for updated_at, which the trigger sets and the diff ignores.
+ * Move an order to a new status with its event, audit row and outbox event, in one statement;
+ * returns the updated row and the event. Only for changes whose result is known before writing
+ * (`set` holds plain values): the audit diff and the outbox payload are computed from `before` +
+ * `set`, which equals the row the UPDATE returns but for updated_at, which the trigger sets and
+ * neither shows.
  */
 export async function updateOrderWithEventAndAudit(
   trx: Transaction<DB>,
@@ -257,10 +294,12 @@ export async function updateOrderWithEventAndAudit(
     to_status: string | null;
     payload?: unknown;
   },
+  outbox: BusinessEvent,
 ) {
   const audit = orderAuditRow(principal, before.id, action, before, { ...before, ...set });
   const r = await trx
     .with('audit_row', (db) => db.insertInto('audit_log').values(audit))
+    .with('outbox', (db) => db.insertInto('events').values(eventRow(outbox)))
     .with('e', (db) =>
       db
         .insertInto('order_events')

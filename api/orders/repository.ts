@@ -2,7 +2,7 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { advanceOrderNumbers, NEXT_ORDER_NUMBER } from '../../db/order-numbers.ts';
 import type { DB, Role } from '../../db/schema.ts';
-import type { OrderLinesTable, OrderStatus, OrdersTable } from '../../db/schema-orders.ts';
+import type { OrderStatus, OrdersTable } from '../../db/schema-orders.ts';
 import { AppError } from '../errors.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -126,10 +126,6 @@ export async function insertOrder(db: Db, row: Omit<Insertable<OrdersTable>, 'nu
   throw new AppError('conflict', 'no free order number could be taken; try again');
 }
 
-export function insertLines(db: Db, rows: Insertable<OrderLinesTable>[]) {
-  return db.insertInto('order_lines').values(rows).returningAll().execute();
-}
-
 /** An order event to append (payload any JSON value; `{}` when absent). */
 export interface OrderEventInput {
   order_id: number;
@@ -140,14 +136,8 @@ export interface OrderEventInput {
   actor_key_id: number | null;
 }
 
-/** Append an order event; returns the row so callers can answer without reading it back. */
-export function insertEvent(db: Db, e: OrderEventInput) {
-  return db
-    .insertInto('order_events')
-    .values({ ...e, payload: JSON.stringify(e.payload ?? {}) })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
+// No insertLines / insertEvent here: a new order and its order events are written only with
+// their outbox event, in combined-sql.ts (new-order.ts, transition.ts).
 
 /** Orders page (summary rows) with filters; `visible` limits to customers of these owner reps. */
 export function listOrders(

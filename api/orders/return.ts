@@ -58,7 +58,7 @@ export function returnOrder(
         'return',
         body.reason,
       ),
-      { actorKeyId: principal.keyId, orderId: id },
+      { actorKeyId: principal.keyId, orderId: id, principal },
     );
     for (const l of returned) {
       await trx

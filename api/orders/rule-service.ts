@@ -7,6 +7,8 @@ import type { Principal } from '../auth/principal.ts';
 import { AppError, fieldProblem, notFound } from '../errors.ts';
 import { WRITABLE_RULE_PARAMS } from './rules.ts';
 import { updateRowById } from '../../db/update-row.ts';
+import { recordEvent } from '../events/record-event.ts';
+import { toRuleDto } from './schemas.ts';
 
 export function listRules(db: Kysely<DB>) {
   return db.selectFrom('order_rules').selectAll().orderBy('id').execute();
@@ -56,6 +58,7 @@ export async function createRule(
       entityId: row.id,
       action: 'create',
       after: row,
+      events: [recordEvent('order_rule', 'created', toRuleDto(row), principal)],
     });
     return row;
   });
@@ -100,6 +103,7 @@ export async function updateRule(
       action: 'update',
       before,
       after,
+      events: [recordEvent('order_rule', 'updated', toRuleDto(after), principal)],
     });
     return after;
   });
@@ -119,6 +123,7 @@ export async function deleteRule(db: Kysely<DB>, principal: Principal, id: strin
       entityId: id,
       action: 'delete',
       before,
+      events: [recordEvent('order_rule', 'deleted', toRuleDto(before), principal)],
     });
   });
 }

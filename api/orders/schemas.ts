@@ -134,6 +134,20 @@ export function toOrderSummaryDto(o: Selectable<OrdersTable>): z.infer<typeof or
   };
 }
 
+/** An order line as the API shows it (api/orders/combined-sql.ts LINE_DTO_JSON says it in SQL). */
+export function toOrderLineDto(l: Selectable<OrderLinesTable>): z.infer<typeof orderLineDto> {
+  return {
+    id: l.id,
+    lineNo: l.line_no,
+    productId: l.product_id,
+    quantity: l.quantity,
+    unitPrice: formatPrice(l.unit_price),
+    discount: l.discount,
+    lineTotal: l.line_total,
+    returnedQuantity: l.returned_quantity,
+  };
+}
+
 export function toOrderDto(
   o: Selectable<OrdersTable>,
   lines: Selectable<OrderLinesTable>[],
@@ -141,16 +155,7 @@ export function toOrderDto(
 ): z.infer<typeof orderDto> {
   return {
     ...toOrderSummaryDto(o),
-    lines: lines.map((l) => ({
-      id: l.id,
-      lineNo: l.line_no,
-      productId: l.product_id,
-      quantity: l.quantity,
-      unitPrice: formatPrice(l.unit_price),
-      discount: l.discount,
-      lineTotal: l.line_total,
-      returnedQuantity: l.returned_quantity,
-    })),
+    lines: lines.map(toOrderLineDto),
     events: events.map((e) => ({
       id: e.id,
       type: e.event_type,

@@ -6,12 +6,12 @@ import type { Principal } from '../auth/principal.ts';
 import { canSeeOwner, visibleRepIds } from '../auth/scope.ts';
 import { resolvePricesFrom } from '../catalog/service.ts';
 import { AppError, fieldProblem, notFound, unknownReference, type FieldError } from '../errors.ts';
-import { compareDecimal, formatExact, lineNet, orderTotals } from './money.ts';
-import { insertLinesEventAndAudit, orderAuditRow, orderInputs } from './combined-sql.ts';
+import { compareDecimal } from './money.ts';
+import { orderInputs } from './combined-sql.ts';
+import { writeNewOrder } from './new-order.ts';
 import * as repo from './repository.ts';
 import { discountCap, type OrderRule } from './rules.ts';
 import { toOrderDto, type CreateOrderBody } from './schemas.ts';
-import { refuseOversizedAmounts } from '../fields.ts';
 import { repAssignmentProblem } from '../teams/rep-rule.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -28,7 +28,10 @@ export async function loadOrderDto(db: Db, principal: Principal, id: number) {
   return toOrderDto(order, lines, events);
 }
 
-/** POST orders: a draft priced from the price lists unless a manager/admin sets unitPrice. */
+/**
+ * POST orders: a draft priced from the price lists unless a manager/admin sets unitPrice,
+ * written by writeNewOrder (new-order.ts) like every new order.
+ */
 export async function createOrder(db: Kysely<DB>, principal: Principal, body: CreateOrderBody) {
   return db.transaction().execute(async (trx) => {
     // Customer, warehouse, sales rep, products and their price-list items in one statement
@@ -131,50 +134,19 @@ export async function createOrder(db: Kysely<DB>, principal: Principal, body: Cr
       customer.customer_group,
       new Date(),
     );
-    const lines = body.lines.map((l, i) => {
-      const unitPrice = l.unitPrice ?? prices.get(l.productId)!.unitPrice;
-      const discount = l.discount ?? '0';
-      return {
-        line_no: i + 1,
-        product_id: l.productId,
-        quantity: l.quantity,
-        unit_price: unitPrice,
-        discount,
-        line_total: formatExact(lineNet(l.quantity, unitPrice, discount)),
-        unit_cost: byId.get(l.productId)!.cost,
-      };
-    });
-    const totals = orderTotals(
-      lines.map((l) => ({ quantity: l.quantity, unitPrice: l.unit_price, discount: l.discount })),
-    );
-    refuseOversizedAmounts([
-      ...lines.map((l, i) => ({ field: `lines.${i}.quantity`, value: l.line_total })),
-      { field: 'lines', value: totals.subtotal },
-    ]);
-    const order = await repo.insertOrder(trx, {
-      customer_id: customer.id,
-      rep_id: body.repId !== undefined ? body.repId : (principal.repId ?? customer.owner_rep_id),
-      warehouse_id: warehouseId,
+    return writeNewOrder(trx, principal, {
+      customerId: customer.id,
+      repId: body.repId !== undefined ? body.repId : (principal.repId ?? customer.owner_rep_id),
+      warehouseId,
       notes: body.notes ?? null,
-      subtotal: totals.subtotal,
-      discount_total: totals.discountTotal,
-      total: totals.total,
-      created_by_key_id: principal.keyId,
+      lines: body.lines.map((l) => ({
+        productId: l.productId,
+        quantity: l.quantity,
+        unitPrice: l.unitPrice ?? prices.get(l.productId)!.unitPrice,
+        discount: l.discount ?? '0',
+        unitCost: byId.get(l.productId)!.cost,
+      })),
     });
-    const { lines: inserted, event: created } = await insertLinesEventAndAudit(
-      trx,
-      lines.map((l) => ({ ...l, order_id: order.id })),
-      {
-        order_id: order.id,
-        event_type: 'order.created',
-        to_status: 'draft',
-        actor_key_id: principal.keyId,
-      },
-      orderAuditRow(principal, order.id, 'create', null, order),
-    );
-    // Answer from the rows just written: reading them back cost three more round trips per
-    // order, and round trips are what bound throughput (bench/orders.ts).
-    return toOrderDto(order, inserted, [created]);
   });
 }
 

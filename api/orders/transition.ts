@@ -1,8 +1,8 @@
 /**
  * What every order action shares: the order locked and checked (scope, allowed transition), the
- * stock ledger entries of its lines, and the recorded transition (status, event and audit row in
- * one statement). The actions themselves are in actions.ts (confirm, approve, ship, deliver,
- * cancel) and return.ts.
+ * stock ledger entries of its lines, and the recorded transition (status, order event, audit row
+ * and outbox event in one statement). The actions themselves are in actions.ts (confirm,
+ * approve, ship, deliver, cancel) and return.ts.
  */
 import type { Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
@@ -16,6 +16,7 @@ import {
   orderAuditRow,
   updateOrderWithEventAndAudit,
 } from './combined-sql.ts';
+import { orderOutboxEvent } from './outbox-event.ts';
 import * as repo from './repository.ts';
 import { toOrderDto } from './schemas.ts';
 import { nextStatus, type OrderAction } from './state-machine.ts';
@@ -95,11 +96,11 @@ export function lineMovements(
 }
 
 /**
- * Status change, event and audit row for an action that passed its checks; returns the order as
- * the API shows it. Built from the updated row, the lines in hand and `events` (the order's events
- * read after the lock, plus any stock.low ones the ledger just wrote) — re-reading cost round
- * trips, and round trips are what bound order throughput (bench/orders.ts). The event and audit
- * row go in one statement.
+ * Status change, order event, audit row and outbox event for an action that passed its checks;
+ * returns the order as the API shows it. Built from the updated row, the lines in hand and
+ * `events` (the order's events read after the lock, plus any stock.low ones the ledger just
+ * wrote) — re-reading cost round trips, and round trips are what bound order throughput
+ * (bench/orders.ts). The events and the audit row go in one statement.
  */
 export async function recordTransition(
   trx: Transaction<DB>,
@@ -131,9 +132,20 @@ export async function recordTransition(
     to_status: to,
     payload: extra.payload,
   };
+  const transition = { fromStatus: order.status, toStatus: to, details: extra.payload };
   if (!extra.set) {
-    // Every changed value is known here: status, event and audit row in one statement.
-    const r = await updateOrderWithEventAndAudit(trx, principal, action, before, set, event);
+    // Every changed value is known here: status, events and audit row in one statement.
+    const after = { ...before, ...set };
+    const outbox = orderOutboxEvent(event.event_type, after, lines, transition, principal);
+    const r = await updateOrderWithEventAndAudit(
+      trx,
+      principal,
+      action,
+      before,
+      set,
+      event,
+      outbox,
+    );
     return toOrderDto(r.after, lines, [...events, r.event]);
   }
   // Computed columns (return's totals) come back as PostgreSQL formats them: audit the real row.
@@ -147,6 +159,7 @@ export async function recordTransition(
     trx,
     { ...event, order_id: order.id, actor_key_id: principal.keyId },
     orderAuditRow(principal, order.id, action, before, after),
+    orderOutboxEvent(event.event_type, after, lines, transition, principal),
   );
   return toOrderDto(after, lines, [...events, written]);
 }

@@ -5,6 +5,8 @@
  * Failed sign-ins answer the same whatever was wrong (unknown email, wrong password, disabled or
  * locked account), and an unknown email still costs one scrypt verification, so neither the
  * words nor the time tell whether an account exists.
+ *
+ * Audited, but no outbox event: who may act is not something the business did (docs/events.md).
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Config } from '../../config.ts';

@@ -4,7 +4,8 @@
  * executives see and run only shared ones, never SQL of their own. A query another person may
  * not see answers 404, as if it were not there; one they see but do not own answers 403 to a
  * change. Changes are audited without the SQL text itself (audit_log is copied to the warehouse,
- * the SQL never is: ingest/deny-list.ts) — a short hash says that it changed.
+ * the SQL never is: ingest/deny-list.ts) — a short hash says that it changed. For the same
+ * reason they record no outbox event, which reaches the warehouse (docs/events.md).
  */
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';

@@ -11,6 +11,7 @@ import { AppError, fieldProblem, notFound } from '../errors.ts';
 import { alignmentProblem, periodEnd, periodsOverlap } from './periods.ts';
 import * as repo from './repository.ts';
 import { toQuotaDto, type QuotaCreate, type QuotaDto } from './schemas.ts';
+import { recordEvent } from '../events/record-event.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -108,6 +109,7 @@ export async function createQuota(db: Kysely<DB>, principal: Principal, input: Q
       entityId: row.id,
       action: 'create',
       after: dto,
+      events: [recordEvent('quota', 'created', dto, principal)],
     });
     return dto;
   });
@@ -130,6 +132,7 @@ export async function updateQuota(
       action: 'update',
       before,
       after: dto,
+      events: [recordEvent('quota', 'updated', dto, principal)],
     });
     return dto;
   });
@@ -139,7 +142,7 @@ export async function deleteQuota(db: Kysely<DB>, principal: Principal, id: numb
   const scope = await quotaScope(db, principal);
   await db.transaction().execute(async (trx) => {
     const before = await getQuota(trx, scope, id, { lock: true });
-    await repo.updateQuota(trx, id, { deleted_at: new Date() });
+    const deleted = toQuotaDto(await repo.updateQuota(trx, id, { deleted_at: new Date() }));
     await recordAudit(trx, {
       principal,
       entity: 'quota',
@@ -147,6 +150,7 @@ export async function deleteQuota(db: Kysely<DB>, principal: Principal, id: numb
       action: 'delete',
       before,
       after: null,
+      events: [recordEvent('quota', 'deleted', deleted, principal)],
     });
   });
 }

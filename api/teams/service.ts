@@ -10,6 +10,7 @@ import { AppError, fieldProblem, notFound, unknownReference } from '../errors.ts
 import { repAssignmentProblem } from './rep-rule.ts';
 import * as repo from './repository.ts';
 import { toRepDto, toTeamDto, type RepInput, type TeamInput } from './schemas.ts';
+import { recordEvent } from '../events/record-event.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -75,6 +76,7 @@ export async function createRep(
       entityId: row.id,
       action: 'create',
       after: dto,
+      events: [recordEvent('sales_rep', 'created', dto, principal)],
     });
     return dto;
   });
@@ -101,6 +103,7 @@ export async function updateRep(db: Kysely<DB>, principal: Principal, id: number
       action: 'update',
       before: toRepDto(before),
       after: dto,
+      events: [recordEvent('sales_rep', 'updated', dto, principal)],
     });
     return dto;
   });
@@ -139,6 +142,7 @@ export async function createTeam(
       entityId: row.id,
       action: 'create',
       after: dto,
+      events: [recordEvent('team', 'created', dto, principal)],
     });
     return dto;
   });
@@ -166,6 +170,7 @@ export async function updateTeam(
       action: 'update',
       before: toTeamDto(before),
       after: dto,
+      events: [recordEvent('team', 'updated', dto, principal)],
     });
     return dto;
   });

@@ -5,6 +5,7 @@
  * the number of orders.
  */
 import { sql } from 'kysely';
+import { recordEvents } from '../../api/events/outbox.ts';
 import type { OperationalDb } from '../operational.ts';
 import { isEmptyForDemo } from './empty.ts';
 import { demoWindow, SECONDS_PER_DAY, type DemoWindow } from './calendar.ts';
@@ -203,7 +204,14 @@ async function loadInto(tx: DemoTransaction, options: DemoOptions): Promise<Demo
   // Demo orders are numbered SO-<id>: the API's sequence must start after them (issue 11).
   await advanceOrderNumbers(tx.db);
   report('sequences', DEMO_IDENTITY_TABLES.length, DEMO_IDENTITY_TABLES.length);
-  return summarise(window, rows);
+  const summary = summarise(window, rows);
+  // Two years of history arrive by COPY, not through the API: one event says so, with the
+  // counts (docs/events.md), rather than one per row the demo invents.
+  const { rows: _perTable, ...counts } = summary;
+  await recordEvents(tx.db, [
+    { type: 'demo.loaded', entity: { type: 'demo', id: options.seed }, payload: counts },
+  ]);
+  return summary;
 }
 
 /** Lets socket writes of in-flight COPYs progress between simulated days. */

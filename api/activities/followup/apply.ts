@@ -12,6 +12,7 @@ import type { FollowupTrigger } from '../../../db/schema-crm.ts';
 import { recordAudit } from '../../audit/audit.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { toActivityDto } from '../schemas.ts';
+import { recordEvent } from '../../events/record-event.ts';
 import {
   DEFAULT_IDLE_DAYS,
   evaluateFollowups,
@@ -104,12 +105,14 @@ export async function applyFollowupRules(
     .returningAll()
     .execute();
   for (const row of rows) {
+    const dto = toActivityDto(row);
     await recordAudit(db, {
       principal: opts.principal,
       entity: 'activity',
       entityId: row.id,
       action: 'create',
-      after: toActivityDto(row),
+      after: dto,
+      events: [recordEvent('activity', 'created', dto, opts.principal, dto.customerId)],
     });
   }
   return { created: rows.length, activityIds: rows.map((r) => r.id) };

@@ -7,6 +7,7 @@ import type { Principal } from '../../auth/principal.ts';
 import { assertAssignableRep } from '../../teams/service.ts';
 import { AppError, notFound } from '../../errors.ts';
 import * as repo from './repository.ts';
+import { recordEvent } from '../../events/record-event.ts';
 import {
   conditionMisfits,
   toFollowupRuleDto,
@@ -44,6 +45,7 @@ export async function createRule(
       entityId: row.id,
       action: 'create',
       after: dto,
+      events: [recordEvent('followup_rule', 'created', dto, principal)],
     });
     return dto;
   });
@@ -85,6 +87,7 @@ export async function updateRule(
       action: 'update',
       before,
       after,
+      events: [recordEvent('followup_rule', 'updated', after, principal)],
     });
     return after;
   });
@@ -95,7 +98,7 @@ export async function deleteRule(db: Kysely<DB>, principal: Principal, id: numbe
   await db.transaction().execute(async (trx) => {
     const row = await repo.findRule(trx, id, { lock: true });
     if (!row) throw notFound('follow-up rule', id);
-    await repo.updateRule(trx, id, { deleted_at: new Date(), active: false });
+    const deleted = await repo.updateRule(trx, id, { deleted_at: new Date(), active: false });
     await recordAudit(trx, {
       principal,
       entity: 'followup_rule',
@@ -103,6 +106,7 @@ export async function deleteRule(db: Kysely<DB>, principal: Principal, id: numbe
       action: 'delete',
       before: toFollowupRuleDto(row),
       after: null,
+      events: [recordEvent('followup_rule', 'deleted', toFollowupRuleDto(deleted), principal)],
     });
   });
 }
