@@ -2,8 +2,8 @@
  * Order-throughput benchmark: confirmed orders per second through the real Express app over HTTP
  * (POST /orders then POST /orders/{id}/confirm, `clients` at a time) against a baseline of the
  * same writes done as one raw `pg` transaction per order by as many raw clients: insert the order,
- * its lines, event and audit row, lock the stock rows in (product, warehouse) order, reserve,
- * write the ledger, move the order to confirmed with its event and audit row. Prints both rates
+ * its lines, order_events, audit and outbox rows, lock the stock rows in (product, warehouse)
+ * order, reserve, write the ledger, move the order to confirmed with its three rows again. Prints both rates
  * and their ratio — absolute times on a shared 2-core machine are noise, the ratio is the figure.
  *
  *   npx tsx bench/orders.ts [orders per side = 2000] [clients = 32]
@@ -171,6 +171,11 @@ async function main(): Promise<void> {
           [keyId, orderId],
         );
         await db.query(
+          `INSERT INTO events (type, entity_type, entity_id, customer_id, payload, actor_key_id)
+           VALUES ('order.created', 'order', $1, $2, '{}', $3)`,
+          [orderId, customerId, keyId],
+        );
+        await db.query(
           `SELECT sl.product_id, sl.on_hand, sl.reserved, rr.reorder_point
            FROM stock_levels sl
            LEFT JOIN reorder_rules rr ON rr.product_id = sl.product_id
@@ -207,6 +212,11 @@ async function main(): Promise<void> {
           `INSERT INTO audit_log (api_key_id, entity, entity_id, action, diff)
            VALUES ($1, 'order', $2, 'confirm', '{"status":{"from":"draft","to":"confirmed"}}')`,
           [keyId, orderId],
+        );
+        await db.query(
+          `INSERT INTO events (type, entity_type, entity_id, customer_id, payload, actor_key_id)
+           VALUES ('order.confirmed', 'order', $1, $2, '{}', $3)`,
+          [orderId, customerId, keyId],
         );
         await db.query('COMMIT');
       } catch (e) {
