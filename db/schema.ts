@@ -2,7 +2,8 @@
  * Kysely row types for every operational table (snake_case, as stored): the column types every
  * table shares, the tables of access and change tracking, and `DB`, which lists them all; the
  * business areas' tables are beside this file (schema-crm.ts, schema-catalog.ts,
- * schema-orders.ts, schema-people.ts, schema-sql.ts, schema-segment.ts, schema-events.ts).
+ * schema-orders.ts, schema-people.ts, schema-sql.ts, schema-segment.ts, schema-events.ts,
+ * schema-webhooks.ts).
  * Conventions: bigint ids are parsed to JS numbers (see db/pg-types.ts), numeric stays a decimal
  * string (money is never a float), date stays 'YYYY-MM-DD', timestamptz is a Date.
  */
@@ -41,6 +42,11 @@ import type { SessionsTable, UsersTable, UserTokensTable } from './schema-people
 import type { EventCounterTable, EventsTable } from './schema-events.ts';
 import type { CustomerScoresTable, SegmentRunsTable } from './schema-segment.ts';
 import type { SqlHistoryTable, SqlSavedQueriesTable } from './schema-sql.ts';
+import type {
+  WebhookAttemptsTable,
+  WebhookDeliveriesTable,
+  WebhooksTable,
+} from './schema-webhooks.ts';
 
 /** Decimal value: read as string, written as string or number. */
 export type Numeric = ColumnType<string, string | number, string | number>;
@@ -153,6 +159,9 @@ export interface DB {
   customer_scores: CustomerScoresTable;
   events: EventsTable;
   event_counter: EventCounterTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 /** The job runtime's run history (db/migrations/0400_job_runs.ts). */

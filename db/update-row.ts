@@ -44,6 +44,7 @@ const SOFT_DELETING = {
   warehouses: true,
   reorder_rules: true,
   orders: true,
+  webhooks: true,
 } satisfies Record<SoftDeletingTable, true>;
 
 /** True when a partial update names no column (every value undefined). */

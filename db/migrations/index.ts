@@ -12,6 +12,7 @@ import * as m0500 from './0500_users_sessions.ts';
 import * as m0600 from './0600_sql_saved.ts';
 import * as m0700 from './0700_customer_scores.ts';
 import * as m0800 from './0800_events.ts';
+import * as m0810 from './0810_webhooks.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_operational_schema': m0001,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0600_sql_saved': m0600,
   '0700_customer_scores': m0700,
   '0800_events': m0800,
+  '0810_webhooks': m0810,
 };
