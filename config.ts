@@ -99,6 +99,40 @@ const envSchema = z.object({
     .min(0.05, 'must be at least 0.05')
     .max(3600, 'must be at most 3600')
     .default(30),
+  SALESOPS_WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
+  SALESOPS_WEBHOOK_KEY: z
+    .string()
+    .trim()
+    .refine(
+      (v) => webhookKeyBytes(v) !== undefined,
+      'must be 32 random bytes as base64 (openssl rand -base64 32) or as 64 hex digits',
+    )
+    .transform((v) => webhookKeyBytes(v)!.toString('base64'))
+    .optional(),
+  // Seconds with a fraction allowed: the tests retry in a twentieth of a second.
+  SALESOPS_WEBHOOK_RETRY_BASE_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .min(0.01, 'must be at least 0.01')
+    .max(3600, 'must be at most 3600')
+    .default(30),
+  SALESOPS_WEBHOOK_RETRY_HOURS: z.coerce
+    .number({ error: 'must be a number of hours' })
+    .min(0.0001, 'must be more than 0')
+    .max(720, 'must be at most 720 (30 days)')
+    .default(24),
+  SALESOPS_WEBHOOK_DISABLE_FAILURES: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .default(15),
+  SALESOPS_WEBHOOK_DISABLE_HOURS: z.coerce
+    .number({ error: 'must be a number of hours' })
+    .min(0, 'must be at least 0')
+    .max(720, 'must be at most 720 (30 days)')
+    .default(24),
   SALESOPS_PUBLIC_URL: z
     .string()
     .trim()
@@ -157,6 +191,17 @@ const envSchema = z.object({
     .max(1024, 'must be at most 1024')
     .default(4),
 });
+
+/** The 32 bytes of a SALESOPS_WEBHOOK_KEY (base64, base64url or hex), or undefined. */
+function webhookKeyBytes(text: string): Buffer | undefined {
+  if (/^[0-9a-f]{64}$/i.test(text)) return Buffer.from(text, 'hex');
+  if (!/^[A-Za-z0-9+/_-]{43}={0,1}$/.test(text)) return undefined;
+  const bytes = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  return bytes.length === 32 ? bytes : undefined;
+}
+
+/** Variables whose value is a secret: an error about them does not repeat it. */
+const SECRET_VARIABLES = new Set(['SALESOPS_API_KEY', 'SALESOPS_WEBHOOK_KEY']);
 
 /** SALESOPS_JOB_<NAME>_CRON: a job's schedule override (NAME in upper snake case). */
 const JOB_CRON = /^SALESOPS_JOB_([A-Z0-9_]+)_CRON$/;
@@ -223,6 +268,26 @@ export interface Config {
   /** How long a stream waits for a consumer that takes nothing before it cuts it off. */
   readonly eventStreamStallMs: number;
   /**
+   * Webhooks may target private, loopback and link-local addresses (SALESOPS_WEBHOOK_ALLOW_PRIVATE):
+   * off by default, so an admin key cannot make the server probe its own network.
+   */
+  readonly webhookAllowPrivate: boolean;
+  /**
+   * The key webhook secrets are encrypted under (base64 of 32 bytes), or undefined: then a key
+   * file in the data folder (api/webhooks/secret-key.ts). A secret: never logged or printed.
+   */
+  readonly webhookKey: string | undefined;
+  /** The first retry's delay before jitter; each next one doubles (ms). */
+  readonly webhookRetryBaseMs: number;
+  /** A delivery is retried this long after its first attempt, then it is dead (ms). */
+  readonly webhookRetryWindowMs: number;
+  /**
+   * A webhook is disabled when at least this many attempts in a row failed and the first of
+   * them is at least `webhookDisableAfterMs` old.
+   */
+  readonly webhookDisableFailures: number;
+  readonly webhookDisableAfterMs: number;
+  /**
    * The base of links the server prints and answers with (first-start sign-in, set-password);
    * undefined means the URL it listens on, or the request's own origin.
    */
@@ -269,7 +334,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(`${name}: ${issue.message} (got ${JSON.stringify(env[name])})`);
+    // A malformed key is still most of a key: say what is wrong, never what was given.
+    const got = SECRET_VARIABLES.has(name) ? 'value not shown' : `got ${JSON.stringify(env[name])}`;
+    throw new ConfigError(`${name}: ${issue.message} (${got})`);
   }
   const e = parsed.data;
   if (e.SALESOPS_SQL_CONCURRENCY >= e.UV_THREADPOOL_SIZE)
@@ -299,6 +366,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     eventHeartbeatMs: Math.round(e.SALESOPS_EVENT_HEARTBEAT_SECONDS * 1000),
     eventStreamBufferBytes: e.SALESOPS_EVENT_STREAM_BUFFER_KB * 1024,
     eventStreamStallMs: Math.round(e.SALESOPS_EVENT_STREAM_STALL_SECONDS * 1000),
+    webhookAllowPrivate: e.SALESOPS_WEBHOOK_ALLOW_PRIVATE,
+    webhookKey: e.SALESOPS_WEBHOOK_KEY,
+    webhookRetryBaseMs: Math.round(e.SALESOPS_WEBHOOK_RETRY_BASE_SECONDS * 1000),
+    webhookRetryWindowMs: Math.round(e.SALESOPS_WEBHOOK_RETRY_HOURS * 3_600_000),
+    webhookDisableFailures: e.SALESOPS_WEBHOOK_DISABLE_FAILURES,
+    webhookDisableAfterMs: Math.round(e.SALESOPS_WEBHOOK_DISABLE_HOURS * 3_600_000),
     publicUrl: e.SALESOPS_PUBLIC_URL,
     trustProxy: e.SALESOPS_TRUST_PROXY,
     sessionIdleMinutes: e.SALESOPS_SESSION_IDLE_MINUTES,
