@@ -26,6 +26,7 @@ import { ingestRoutes } from './ingest/routes.ts';
 import { jobRoutes } from './jobs/routes.ts';
 import { modelRunRoutes } from './models/run-routes.ts';
 import { userRoutes } from './users/routes.ts';
+import { webhookRoutes } from './webhooks/routes.ts';
 
 export type AreaRouter = (ctx: AppContext, registry: RouteRegistry) => Router;
 
@@ -59,4 +60,6 @@ export const areaRouters: AreaRouter[] = [
   ingestRoutes,
   // background jobs, their runs, the warehouse's freshness
   jobRoutes,
+  // signed webhooks fed by the event outbox (admin)
+  webhookRoutes,
 ];

@@ -315,5 +315,16 @@ export function probesFor({ world, ids }: AccessWorld): Record<string, Probe> {
     'GET /api/v1/jobs/{name}/runs': ok('/jobs/ingest/runs'),
     'POST /api/v1/jobs/{name}/run': invalid('/jobs/ingest/run'),
     'GET /api/v1/warehouse/freshness': ok('/warehouse/freshness'),
+    // webhooks (admin)
+    'GET /api/v1/webhooks': ok('/webhooks'),
+    'POST /api/v1/webhooks': invalid('/webhooks'),
+    'GET /api/v1/webhooks/{id}': missing(`/webhooks/${no}`),
+    'PATCH /api/v1/webhooks/{id}': invalid(`/webhooks/${no}`),
+    'DELETE /api/v1/webhooks/{id}': missing(`/webhooks/${no}`),
+    'POST /api/v1/webhooks/{id}/rotate-secret': missing(`/webhooks/${no}/rotate-secret`),
+    'GET /api/v1/webhooks/{id}/deliveries': missing(`/webhooks/${no}/deliveries`),
+    'POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver': missing(
+      `/webhooks/${no}/deliveries/${no}/redeliver`,
+    ),
   };
 }

@@ -1,0 +1,247 @@
+/**
+ * Webhook rules: a URL must be http(s) and (unless SALESOPS_WEBHOOK_ALLOW_PRIVATE) resolve to
+ * public addresses only; the secret is made here, stored encrypted and returned once; a new
+ * webhook receives the events published from its creation on; every write is audited and emits
+ * its `webhook.*` event (never with the secret: the outbox reaches the warehouse).
+ */
+import type { Kysely } from 'kysely';
+import type { z } from 'zod';
+import type { Config } from '../../config.ts';
+import type { DB } from '../../db/schema.ts';
+import { recordAudit } from '../audit/audit.ts';
+import type { Principal } from '../auth/principal.ts';
+import { fieldProblem, notFound } from '../errors.ts';
+import { publishAll } from '../events/publish.ts';
+import { resolveTarget, TargetRefusedError } from './address.ts';
+import * as repo from './repository.ts';
+import {
+  toDeliveryDto,
+  toWebhookDto,
+  type createWebhookBody,
+  type DeliveryDto,
+  type patchWebhookBody,
+  type WebhookDto,
+} from './schemas.ts';
+import { encryptSecret, generateSecret } from './secret.ts';
+import { loadWebhookKey } from './secret-key.ts';
+
+/** What the webhook rules need from the server. */
+export type WebhookDeps = {
+  db: Kysely<DB>;
+  config: Pick<Config, 'webhookAllowPrivate' | 'webhookKey' | 'dataDir'>;
+};
+
+/** 422 naming `url` unless it may be delivered to (checked again before every delivery). */
+async function checkUrl(deps: WebhookDeps, url: string): Promise<void> {
+  try {
+    await resolveTarget(new URL(url), deps.config.webhookAllowPrivate);
+  } catch (e) {
+    if (e instanceof TargetRefusedError)
+      throw fieldProblem('unprocessable', 'url', e.message, 'body');
+    throw e;
+  }
+}
+
+/** A new webhook and its secret, which is shown this once. */
+export async function createWebhook(
+  deps: WebhookDeps,
+  principal: Principal,
+  input: z.output<typeof createWebhookBody>,
+): Promise<WebhookDto & { secret: string }> {
+  await checkUrl(deps, input.url);
+  const secret = generateSecret();
+  const stored = encryptSecret(loadWebhookKey(deps.config), secret);
+  // Numbered first, so "from its creation on" means after every event committed before it.
+  await publishAll(deps.db);
+  const dto = await deps.db.transaction().execute(async (trx) => {
+    const row = await repo.insertWebhook(trx, {
+      url: input.url,
+      description: input.description ?? '',
+      event_types: input.eventTypes,
+      secret_encrypted: stored,
+      active: input.active ?? true,
+      last_event_id: await repo.newestEventId(trx),
+    });
+    const after = toWebhookDto(row);
+    await recordAudit(trx, {
+      principal,
+      entity: 'webhook',
+      entityId: row.id,
+      action: 'create',
+      after,
+      events: [webhookEvent('webhook.created', after)],
+    });
+    return after;
+  });
+  return { ...dto, secret };
+}
+
+function webhookEvent(type: string, dto: WebhookDto) {
+  return { type, entity: { type: 'webhook', id: dto.id }, payload: dto };
+}
+
+/**
+ * Change a webhook. Enabling a disabled one clears why it was disabled and its failure count; it
+ * resumes where it stopped, so the events of the time it was off are delivered too.
+ */
+export async function updateWebhook(
+  deps: WebhookDeps,
+  principal: Principal,
+  id: number,
+  input: z.output<typeof patchWebhookBody>,
+): Promise<WebhookDto> {
+  if (input.url !== undefined) await checkUrl(deps, input.url);
+  return deps.db.transaction().execute(async (trx) => {
+    const row = await repo.findWebhook(trx, id, { lock: true });
+    if (!row) throw notFound('webhook', id);
+    const before = toWebhookDto(row);
+    const enabling = input.active === true && !row.active;
+    const disabling = input.active === false && row.active;
+    const updated = await repo.updateWebhook(trx, id, {
+      url: input.url,
+      event_types: input.eventTypes,
+      description: input.description,
+      active: input.active,
+      ...(enabling
+        ? { disabled_reason: null, disabled_at: null, consecutive_failures: 0, failing_since: null }
+        : {}),
+      ...(disabling ? { disabled_reason: 'disabled by an admin', disabled_at: new Date() } : {}),
+    });
+    const after = toWebhookDto(updated);
+    await recordAudit(trx, {
+      principal,
+      entity: 'webhook',
+      entityId: id,
+      action: 'update',
+      before,
+      after,
+      events: [webhookEvent('webhook.updated', after)],
+    });
+    return after;
+  });
+}
+
+/** Soft delete: nothing more is delivered; its deliveries stay listed in the database. */
+export async function deleteWebhook(deps: WebhookDeps, principal: Principal, id: number) {
+  await deps.db.transaction().execute(async (trx) => {
+    const row = await repo.findWebhook(trx, id, { lock: true });
+    if (!row) throw notFound('webhook', id);
+    const before = toWebhookDto(row);
+    await repo.updateWebhook(trx, id, { deleted_at: new Date(), active: false });
+    await recordAudit(trx, {
+      principal,
+      entity: 'webhook',
+      entityId: id,
+      action: 'delete',
+      before,
+      after: null,
+      events: [webhookEvent('webhook.deleted', before)],
+    });
+  });
+}
+
+/** A new secret, in force at once (the old one stops signing); shown this once. */
+export async function rotateSecret(
+  deps: WebhookDeps,
+  principal: Principal,
+  id: number,
+): Promise<{ id: number; secret: string }> {
+  const secret = generateSecret();
+  const stored = encryptSecret(loadWebhookKey(deps.config), secret);
+  await deps.db.transaction().execute(async (trx) => {
+    const row = await repo.findWebhook(trx, id, { lock: true });
+    if (!row) throw notFound('webhook', id);
+    const updated = await repo.updateWebhook(trx, id, { secret_encrypted: stored });
+    const after = toWebhookDto(updated);
+    await recordAudit(trx, {
+      principal,
+      entity: 'webhook',
+      entityId: id,
+      action: 'rotate_secret',
+      before: toWebhookDto(row),
+      after,
+      events: [webhookEvent('webhook.secret_rotated', after)],
+    });
+  });
+  return { id, secret };
+}
+
+/** A page of a webhook's deliveries, newest first, each with its recent attempts. */
+export async function listDeliveries(
+  db: Kysely<DB>,
+  webhookId: number,
+  opts: { beforeId?: number; limit: number; status?: DeliveryDto['status'] },
+) {
+  if (!(await repo.findWebhook(db, webhookId))) throw notFound('webhook', webhookId);
+  const rows = await repo.listDeliveries(db, webhookId, { ...opts, limit: opts.limit + 1 });
+  const page = rows.slice(0, opts.limit);
+  const attempts = await repo.attemptsOf(
+    db,
+    page.map((r) => r.id),
+  );
+  const items = page.map((r) =>
+    toDeliveryDto(
+      r,
+      attempts.filter((a) => a.delivery_id === r.id),
+    ),
+  );
+  const last = page[page.length - 1];
+  return {
+    items,
+    nextCursor:
+      rows.length > opts.limit && last
+        ? Buffer.from(String(last.id), 'utf8').toString('base64url')
+        : null,
+  };
+}
+
+/**
+ * Send a delivery again: it is pending and due now, with a fresh retry window. It keeps its
+ * place in its entity's order, so later events of the entity wait until it is through.
+ */
+export async function redeliver(
+  db: Kysely<DB>,
+  principal: Principal,
+  webhookId: number,
+  deliveryId: number,
+): Promise<DeliveryDto> {
+  return db.transaction().execute(async (trx) => {
+    const webhook = await repo.findWebhook(trx, webhookId);
+    if (!webhook) throw notFound('webhook', webhookId);
+    const delivery = await repo.findDelivery(trx, webhookId, deliveryId, { lock: true });
+    if (!delivery) throw notFound('delivery', deliveryId);
+    if (!webhook.active)
+      throw fieldProblem(
+        'conflict',
+        'active',
+        'the webhook is disabled; enable it (PATCH active: true) first',
+        undefined,
+        `webhook ${webhookId} is disabled; enable it (PATCH active: true) to redeliver`,
+      );
+    if (delivery.status === 'delivering')
+      throw fieldProblem('conflict', 'deliveryId', 'is being delivered right now', 'path');
+    if (!(await repo.eventExists(trx, delivery.event_id)))
+      throw fieldProblem(
+        'conflict',
+        'deliveryId',
+        `its event ${delivery.event_id} was removed by retention`,
+        'path',
+      );
+    const requeued = await repo.requeueDelivery(trx, deliveryId);
+    await recordAudit(trx, {
+      principal,
+      entity: 'webhook',
+      entityId: webhookId,
+      action: 'redeliver',
+      after: { deliveryId, eventId: delivery.event_id },
+      events: [
+        {
+          type: 'webhook.redelivery_requested',
+          entity: { type: 'webhook', id: webhookId },
+          payload: { webhookId, deliveryId, eventId: delivery.event_id },
+        },
+      ],
+    });
+    return toDeliveryDto(requeued, await repo.attemptsOf(trx, [deliveryId]));
+  });
+}
