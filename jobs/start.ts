@@ -1,9 +1,12 @@
 /**
  * The background half of a server: the job runtime, the change signal that marks the warehouse
- * stale, the event hub that publishes the outbox, and (with SALESOPS_SCHEDULER on) the schedules. Built once by server.ts (and by tests
- * that want a server like the real one); `close` stops it within seconds.
+ * stale, the event hub that publishes the outbox, the webhook dispatcher the hub wakes, and
+ * (with SALESOPS_SCHEDULER on) the schedules. Built once by server.ts (and by tests that want a
+ * server like the real one); `close` stops it within seconds (a webhook request in flight gets
+ * its 10 s).
  */
 import { EventHub } from '../api/events/hub.ts';
+import { dispatcherOptions, WebhookDispatcher } from '../api/webhooks/dispatcher.ts';
 import type { AppContext } from '../context.ts';
 import { ChangeSignal } from './changes.ts';
 import { JOBS } from './index.ts';
@@ -46,6 +49,14 @@ export async function startBackground(
   await changes.listen();
   const events = new EventHub(base.ops.db, base.logger.child({ component: 'events' }));
   await events.start(base.ops, runtime.instance);
+  // Every instance dispatches: they share the work through row locks (api/webhooks/).
+  const webhooks = new WebhookDispatcher(
+    base.ops.db,
+    base.logger.child({ component: 'webhooks' }),
+    dispatcherOptions(base.config),
+  );
+  const stopWaking = events.subscribe(() => void webhooks.wake());
+  webhooks.start();
   const ctx: AppContext = { ...base, jobs: runtime, changes, events };
   return {
     ctx,
@@ -62,6 +73,8 @@ export async function startBackground(
     async close() {
       await runtime.stop();
       await changes.close();
+      stopWaking();
+      await webhooks.close();
       await events.close();
     },
   };
