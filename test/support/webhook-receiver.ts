@@ -35,7 +35,9 @@ export interface Receiver {
 
 /** Start a receiver on 127.0.0.1; `answer` decides each reply (default 200). */
 export async function startReceiver(
-  answer: (r: Received, attemptOfMessage: number) => Answer = () => ({ status: 200 }),
+  answer: (r: Received, attemptOfMessage: number) => Answer | Promise<Answer> = () => ({
+    status: 200,
+  }),
 ): Promise<Receiver> {
   const received: Received[] = [];
   const attempts = new Map<string, number>();
@@ -55,12 +57,13 @@ export async function startReceiver(
       received.push(r);
       const n = (attempts.get(r.id) ?? 0) + 1;
       attempts.set(r.id, n);
-      const a = answer(r, n);
-      if (a) {
+      for (const w of waiters) w();
+      void Promise.resolve(answer(r, n)).then((a) => {
+        if (!a) return;
         r.status = a.status;
         res.writeHead(a.status, a.headers).end(a.body ?? `answer ${a.status}`);
-      }
-      for (const w of waiters) w();
+        for (const w of waiters) w();
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
