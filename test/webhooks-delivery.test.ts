@@ -7,7 +7,7 @@
  * private addresses at delivery): webhooks-failures.test.ts.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { toEventJson } from '../api/webhooks/event-body.ts';
+import { readEventForBody, toEventJson } from '../api/webhooks/event-body.ts';
 import { generateSecret } from '../api/webhooks/secret.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 import {
@@ -105,19 +105,15 @@ describeBoth('webhook delivery', (kind) => {
       expect(req.id).toBe(`evt_${req.event.id}`);
     }
     // The body is the event as readers see it.
-    const rows = await env.ops.db
-      .selectFrom('events')
-      .selectAll()
-      .where('id', 'in', eventIds)
-      .execute();
-    for (const row of rows) {
-      const got = acked.find((a) => a.event.id === row.id)!;
+    for (const id of eventIds) {
+      const row = (await readEventForBody(env.ops.db, id))!;
+      const got = acked.find((a) => a.event.id === id)!;
       expect(JSON.parse(got.body)).toEqual(JSON.parse(JSON.stringify(toEventJson(row))));
     }
     expect(acked[0]!.event).toMatchObject({
       entityType: expect.any(String),
       schemaVersion: 1,
-      actor: null,
+      actor: { keyId: null, userId: null, name: null },
       customerId: null,
       payload: { note: 'ünïcode ✓' },
     });
@@ -233,5 +229,41 @@ describeBoth('webhook delivery', (kind) => {
         payload: { webhookId: webhook.id, deliveryId: delivery.id, eventId: delivery.eventId },
       },
     ]);
+  });
+  it("sends the API's own events with who did them: webhook.* to a webhook that takes them", async () => {
+    const other = await startReceiver();
+    try {
+      const created = await env.request('POST', '/api/v1/webhooks', {
+        body: { url: other.url, eventTypes: ['webhook.*'] },
+      });
+      expect(created.status).toBe(201);
+      const patched = await env.request('PATCH', `/api/v1/webhooks/${webhook.id}`, {
+        body: { description: 'renamed' },
+      });
+      expect(patched.status).toBe(200);
+      // Its own creation first: that event was committed with it, after its starting point.
+      await other.waitForAcks(2);
+      expect(other.acknowledged().map((r) => r.event.type)).toEqual([
+        'webhook.created',
+        'webhook.updated',
+      ]);
+      expect(other.acknowledged()[0]!.event.entityId).toBe(String(created.body.id));
+      const key = await env.ops.db
+        .selectFrom('api_keys')
+        .select('id')
+        .where('name', '=', 'test-admin')
+        .executeTakeFirstOrThrow();
+      const got = other.acknowledged()[1];
+      expect(got!.event).toMatchObject({
+        type: 'webhook.updated',
+        entityType: 'webhook',
+        entityId: String(webhook.id),
+        actor: { keyId: key.id, userId: null, name: 'test-admin' },
+        payload: { id: webhook.id, description: 'renamed' },
+      });
+      expect(got!.body).not.toContain(webhook.secret.slice(6));
+    } finally {
+      await other.close();
+    }
   });
 });

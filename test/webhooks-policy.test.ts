@@ -87,7 +87,17 @@ describe('event type patterns', () => {
   it('accepts the pattern forms and refuses others', () => {
     for (const ok of ['*', 'order.*', 'order.shipped', 'opportunity.stage_changed', 'job.failed'])
       expect(EVENT_TYPE_PATTERN.test(ok), ok).toBe(true);
-    for (const bad of ['', 'Order.*', 'order.', '.order', 'order.*.x', 'ord*', '**', 'a b'])
+    for (const bad of [
+      '',
+      'order',
+      'Order.*',
+      'order.',
+      '.order',
+      'order.*.x',
+      'ord*',
+      '**',
+      'a b',
+    ])
       expect(EVENT_TYPE_PATTERN.test(bad), bad).toBe(false);
   });
 });

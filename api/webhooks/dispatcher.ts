@@ -8,11 +8,10 @@
  * receivers dedupe by `webhook-id`) — and instances share the work without sending one attempt
  * twice.
  */
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
 import type { DB } from '../../db/schema.ts';
-import type { EventsTable } from '../../db/schema-events.ts';
 import { publishAll } from '../events/publish.ts';
 import { resolveTarget, TargetRefusedError } from './address.ts';
 import {
@@ -22,7 +21,7 @@ import {
   type OutcomePolicy,
   type PickedDelivery,
 } from './delivery-store.ts';
-import { toEventJson } from './event-body.ts';
+import { readEventForBody, toEventJson, type EventBodyRow } from './event-body.ts';
 import { decryptSecret } from './secret.ts';
 import { loadWebhookKey } from './secret-key.ts';
 import { postDelivery, SEND_TIMEOUT_MS, storableText, type SendResult } from './send.ts';
@@ -155,7 +154,7 @@ export class WebhookDispatcher {
         .select(['url', 'secret_encrypted'])
         .where('id', '=', p.webhookId)
         .executeTakeFirst(),
-      this.db.selectFrom('events').selectAll().where('id', '=', p.eventId).executeTakeFirst(),
+      readEventForBody(this.db, p.eventId),
     ]);
     if (!webhook) return failed('the webhook no longer exists', true);
     if (!event) return failed('the event was removed by retention before it was delivered', true);
@@ -221,6 +220,6 @@ export class WebhookDispatcher {
 }
 
 /** The request body of an event: the same bytes on every attempt. */
-function bodyOf(event: Selectable<EventsTable>): string {
+function bodyOf(event: EventBodyRow): string {
   return JSON.stringify(toEventJson(event));
 }

@@ -5,10 +5,11 @@
  */
 
 /**
- * An event type (`order.shipped`), every type of an area (`order.*`) or every type (`*`).
- * Lower case words with `_`, dot-separated, as the catalogue's types are.
+ * An event type (`order.shipped`), every type of an area (`order.*`) or every type (`*`):
+ * the feed's `types=` forms (lower case words with `_`, dot-separated), plus `*`.
  */
-export const EVENT_TYPE_PATTERN = /^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?)$/;
+export const EVENT_TYPE_PATTERN =
+  /^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.\*)$/;
 
 /** True when `type` matches one of `patterns`. */
 export function matchesEventTypes(patterns: readonly string[], type: string): boolean {

@@ -11,6 +11,7 @@ import type { DB } from '../../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { fieldProblem, notFound } from '../errors.ts';
+import type { BusinessEvent } from '../events/outbox.ts';
 import { publishAll } from '../events/publish.ts';
 import { resolveTarget, TargetRefusedError } from './address.ts';
 import * as repo from './repository.ts';
@@ -69,15 +70,15 @@ export async function createWebhook(
       entityId: row.id,
       action: 'create',
       after,
-      events: [webhookEvent('webhook.created', after)],
+      events: [webhookEvent('webhook.created', after, principal)],
     });
     return after;
   });
   return { ...dto, secret };
 }
 
-function webhookEvent(type: string, dto: WebhookDto) {
-  return { type, entity: { type: 'webhook', id: dto.id }, payload: dto };
+function webhookEvent(type: string, dto: WebhookDto, principal: Principal): BusinessEvent {
+  return { type, entity: { type: 'webhook', id: dto.id }, payload: dto, principal };
 }
 
 /**
@@ -115,7 +116,7 @@ export async function updateWebhook(
       action: 'update',
       before,
       after,
-      events: [webhookEvent('webhook.updated', after)],
+      events: [webhookEvent('webhook.updated', after, principal)],
     });
     return after;
   });
@@ -135,7 +136,7 @@ export async function deleteWebhook(deps: WebhookDeps, principal: Principal, id:
       action: 'delete',
       before,
       after: null,
-      events: [webhookEvent('webhook.deleted', before)],
+      events: [webhookEvent('webhook.deleted', before, principal)],
     });
   });
 }
@@ -160,7 +161,7 @@ export async function rotateSecret(
       action: 'rotate_secret',
       before: toWebhookDto(row),
       after,
-      events: [webhookEvent('webhook.secret_rotated', after)],
+      events: [webhookEvent('webhook.secret_rotated', after, principal)],
     });
   });
   return { id, secret };
@@ -239,6 +240,7 @@ export async function redeliver(
           type: 'webhook.redelivery_requested',
           entity: { type: 'webhook', id: webhookId },
           payload: { webhookId, deliveryId, eventId: delivery.event_id },
+          principal,
         },
       ],
     });
