@@ -62,6 +62,12 @@ export function isNonPublicAddress(address: string): boolean {
   return NON_PUBLIC.check(address, 'ipv6');
 }
 
+/**
+ * A lookup that takes longer is given up: the system resolver can hang for tens of seconds, and
+ * a delivery's lease (dispatcher.ts) must outlast the lookup and the request together.
+ */
+export const LOOKUP_TIMEOUT_MS = 10_000;
+
 /** Where to connect for a URL: the address checked, with its family. */
 export interface ResolvedTarget {
   url: URL;
@@ -84,16 +90,31 @@ function literalHost(url: URL): string | undefined {
  * Resolve `url`'s host and check every address it resolves to (one bad address refuses the
  * whole name: the resolver could hand out any of them). Throws TargetRefusedError.
  */
-export async function resolveTarget(url: URL, allowPrivate: boolean): Promise<ResolvedTarget> {
+export async function resolveTarget(
+  url: URL,
+  allowPrivate: boolean,
+  timeoutMs = LOOKUP_TIMEOUT_MS,
+): Promise<ResolvedTarget> {
   const literal = literalHost(url);
   let addresses: { address: string; family: number }[];
   if (literal) addresses = [{ address: literal, family: net.isIP(literal) }];
   else {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      addresses = await dns.lookup(url.hostname, { all: true, verbatim: true });
+      addresses = await Promise.race([
+        dns.lookup(url.hostname, { all: true, verbatim: true }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(Object.assign(new Error('timeout'), { code: 'ETIMEOUT' })),
+            timeoutMs,
+          );
+        }),
+      ]);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? 'error';
       throw new TargetRefusedError(`the host ${url.hostname} does not resolve (${code})`);
+    } finally {
+      clearTimeout(timer);
     }
     if (addresses.length === 0)
       throw new TargetRefusedError(`the host ${url.hostname} does not resolve`);

@@ -35,8 +35,9 @@ export interface DispatcherOptions extends OutcomePolicy {
   /** A receiver's time to answer (default 10 s). */
   timeoutMs?: number;
   /**
-   * How long a picked delivery is this dispatcher's (default: the timeout + 20 s). Past it,
-   * another dispatcher sends it again, so it must outlast the request.
+   * How long a picked delivery is this dispatcher's (default: twice the timeout + 10 s, 30 s).
+   * Past it, another dispatcher sends it again, so it must outlast the address lookup and the
+   * request, each bounded by the timeout.
    */
   leaseMs?: number;
   /** Poll for work this often, besides the wake-ups (default 1 s). */
@@ -79,7 +80,7 @@ export class WebhookDispatcher {
     private readonly options: DispatcherOptions,
   ) {
     this.timeoutMs = options.timeoutMs ?? SEND_TIMEOUT_MS;
-    this.leaseMs = options.leaseMs ?? this.timeoutMs + 20_000;
+    this.leaseMs = options.leaseMs ?? 2 * this.timeoutMs + 10_000;
     this.pollMs = options.pollMs ?? 1_000;
     this.concurrency = options.concurrency ?? 8;
   }
@@ -167,7 +168,7 @@ export class WebhookDispatcher {
     }
     let target;
     try {
-      target = await resolveTarget(new URL(webhook.url), this.options.allowPrivate);
+      target = await resolveTarget(new URL(webhook.url), this.options.allowPrivate, this.timeoutMs);
     } catch (e) {
       if (e instanceof TargetRefusedError) return failed(`refused: ${storableText(e.message)}`);
       throw e;
