@@ -17,18 +17,14 @@
 import { sql, type Kysely, type Transaction, type Updateable } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { WebhookDeliveriesTable } from '../../db/schema-webhooks.ts';
-import { recordEvents } from '../events/outbox.ts';
-import { afterFailure, matchesEventTypes, shouldDisable } from './policy.ts';
-import { toWebhookDto } from './schemas.ts';
+import { countFailure } from './failure-streak.ts';
+import { afterFailure, matchesEventTypes } from './policy.ts';
 import type { SendResult } from './send.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
 /** Events one fan-out transaction reads at most. */
 export const FAN_OUT_BATCH = 1_000;
-
-/** Alert kind raised when the dispatcher disables a webhook (GET /api/v1/alerts lists it). */
-export const WEBHOOK_DISABLED = 'webhook.disabled';
 
 /** Turn each live webhook's new events into deliveries; returns how many were created. */
 export async function fanOutAll(db: Kysely<DB>, batch = FAN_OUT_BATCH): Promise<number> {
@@ -225,7 +221,7 @@ export async function recordOutcome(
         : { ...last, status: 'pending', next_attempt_at: next.nextAttemptAt },
     );
     if (Number(updated.numUpdatedRows) === 0) return { status: 'lost', disabled: false };
-    const disabled = await countFailure(trx, picked.webhookId, attemptAt, now, result, policy);
+    const disabled = await countFailure(trx, picked.webhookId, now, result.error, policy);
     return {
       status: next.status,
       nextAttemptAt: next.status === 'pending' ? next.nextAttemptAt : undefined,
@@ -252,58 +248,4 @@ function updateIfMine(
 async function dbNow(trx: Db): Promise<Date> {
   const { rows } = await sql<{ now: Date }>`SELECT clock_timestamp() AS now`.execute(trx);
   return rows[0]!.now;
-}
-
-/** Count a failed attempt against its webhook; disable it when the policy says so. */
-async function countFailure(
-  trx: Transaction<DB>,
-  webhookId: number,
-  attemptAt: Date,
-  now: Date,
-  result: SendResult,
-  policy: OutcomePolicy,
-): Promise<boolean> {
-  const w = await trx
-    .updateTable('webhooks')
-    .set((eb) => ({
-      consecutive_failures: eb('consecutive_failures', '+', 1),
-      failing_since: sql`coalesce(failing_since, ${attemptAt}::timestamptz)`,
-    }))
-    .where('id', '=', webhookId)
-    .returning(['active', 'deleted_at', 'consecutive_failures', 'failing_since'])
-    .executeTakeFirst();
-  if (!w || !w.active || w.deleted_at) return false;
-  const disable = shouldDisable({
-    consecutiveFailures: w.consecutive_failures,
-    failingSince: w.failing_since,
-    now,
-    failures: policy.disableFailures,
-    afterMs: policy.disableAfterMs,
-  });
-  if (!disable) return false;
-  const reason =
-    `${w.consecutive_failures} attempts in a row failed since ` +
-    `${w.failing_since!.toISOString()}; the last: ${result.error ?? 'failed'}`;
-  const row = await trx
-    .updateTable('webhooks')
-    .set({ active: false, disabled_reason: reason.slice(0, 1000), disabled_at: now })
-    .where('id', '=', webhookId)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('alerts')
-    .values({
-      kind: WEBHOOK_DISABLED,
-      message: `webhook ${webhookId} (${row.url}) was disabled: ${reason}`.slice(0, 2000),
-      payload: JSON.stringify({ webhookId, url: row.url, reason }),
-    })
-    .execute();
-  await recordEvents(trx, [
-    {
-      type: WEBHOOK_DISABLED,
-      entity: { type: 'webhook', id: webhookId },
-      payload: toWebhookDto(row),
-    },
-  ]);
-  return true;
 }

@@ -181,7 +181,7 @@ export class WebhookDispatcher {
       body,
     );
     return {
-      result: await postDelivery(target, { ...headers }, body, this.timeoutMs),
+      result: await postDelivery(target, headers, body, this.timeoutMs),
       final: false,
     };
   }
