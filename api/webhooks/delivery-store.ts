@@ -18,7 +18,7 @@ import { sql, type Kysely, type Transaction, type Updateable } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { WebhookDeliveriesTable } from '../../db/schema-webhooks.ts';
 import { countFailure } from './failure-streak.ts';
-import { afterFailure, matchesEventTypes } from './policy.ts';
+import { afterFailure, eventTypeMatcher } from './policy.ts';
 import type { SendResult } from './send.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -58,7 +58,8 @@ async function fanOutWebhook(db: Kysely<DB>, id: number, batch: number): Promise
         .limit(batch)
         .execute();
       if (events.length === 0) return { scanned: 0, created: 0 };
-      const wanted = events.filter((e) => matchesEventTypes(webhook.event_types, e.type));
+      const takes = eventTypeMatcher(webhook.event_types);
+      const wanted = events.filter((e) => takes(e.type));
       if (wanted.length > 0)
         await sql`
           INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, entity_key)

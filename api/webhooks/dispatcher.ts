@@ -21,7 +21,8 @@ import {
   type OutcomePolicy,
   type PickedDelivery,
 } from './delivery-store.ts';
-import { readEventForBody, toEventJson, type EventBodyRow } from './event-body.ts';
+import type { EventDto } from '../events/schemas.ts';
+import { readEventForBody } from './event-body.ts';
 import { decryptSecret } from './secret.ts';
 import { loadWebhookKey } from './secret-key.ts';
 import { postDelivery, SEND_TIMEOUT_MS, storableText, type SendResult } from './send.ts';
@@ -221,6 +222,6 @@ export class WebhookDispatcher {
 }
 
 /** The request body of an event: the same bytes on every attempt. */
-function bodyOf(event: EventBodyRow): string {
-  return JSON.stringify(toEventJson(event));
+function bodyOf(event: EventDto): string {
+  return JSON.stringify(event);
 }

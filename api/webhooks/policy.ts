@@ -3,19 +3,27 @@
  * delivery is tried again, when it is given up (`dead`), and when a webhook that keeps failing is
  * disabled. docs/events.md ("Webhooks") states the same rules for admins.
  */
+import { matchesType, parseTypePatterns } from '../events/type-patterns.ts';
 
 /**
- * An event type (`order.shipped`), every type of an area (`order.*`) or every type (`*`):
- * the feed's `types=` forms (lower case words with `_`, dot-separated), plus `*`.
+ * A webhook's event types: the feed's `types=` patterns (api/events/type-patterns.ts: a type
+ * such as `order.shipped`, or an area such as `order.*`), one per entry, or `*` for every event.
  */
-export const EVENT_TYPE_PATTERN =
-  /^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.\*)$/;
+export function isEventTypePattern(pattern: string): boolean {
+  return pattern === '*' || (!pattern.includes(',') && 'patterns' in parseTypePatterns(pattern));
+}
+
+/** A test of event types against `patterns` (checked by isEventTypePattern), parsed once. */
+export function eventTypeMatcher(patterns: readonly string[]): (type: string) => boolean {
+  if (patterns.includes('*')) return () => true;
+  const parsed = parseTypePatterns(patterns.join(','));
+  if (!('patterns' in parsed)) return () => false;
+  return (type) => matchesType(parsed.patterns, type);
+}
 
 /** True when `type` matches one of `patterns`. */
 export function matchesEventTypes(patterns: readonly string[], type: string): boolean {
-  return patterns.some(
-    (p) => p === '*' || p === type || (p.endsWith('.*') && type.startsWith(p.slice(0, -1))),
-  );
+  return eventTypeMatcher(patterns)(type);
 }
 
 /** Longest wait between two attempts, however many failed: a receiver back up is found soon. */

@@ -8,7 +8,8 @@ import type {
 } from '../../db/schema-webhooks.ts';
 import { idText } from '../fields.ts';
 import { paginationQuery } from '../pagination.ts';
-import { EVENT_TYPE_PATTERN } from './policy.ts';
+import { MAX_TYPE_PATTERNS } from '../events/type-patterns.ts';
+import { isEventTypePattern } from './policy.ts';
 
 /** An absolute http(s) URL without credentials (the signature is how the receiver knows us). */
 export const webhookUrl = z
@@ -39,13 +40,13 @@ const eventTypes = z
       .string()
       .trim()
       .max(200)
-      .regex(
-        EVENT_TYPE_PATTERN,
+      .refine(
+        isEventTypePattern,
         'must be an event type (order.shipped), an area with .* (order.*) or *',
       ),
   )
   .min(1)
-  .max(50)
+  .max(MAX_TYPE_PATTERNS)
   .transform((list) => [...new Set(list)])
   .describe('event types or patterns: order.shipped, order.*, *');
 
