@@ -36,10 +36,19 @@ const NO_EVENTS = readNoEventRoutes();
 const WRITES = readMatrix().filter((r) => r.method !== 'GET');
 
 /**
- * Answer fields that are never in an event: one-time secrets, the history lists, and a user's
- * `hasPassword` (named like a secret, so the outbox's check refuses it: docs/events.md).
+ * Answer fields that are never in an event: one-time secrets (an API key, a set-password link, a
+ * webhook's secret), the history lists, and a user's `hasPassword` (named like a secret, so the
+ * outbox's check refuses it: docs/events.md).
  */
-const ANSWER_ONLY = ['key', 'setPasswordUrl', 'expiresAt', 'events', 'stageHistory', 'hasPassword'];
+const ANSWER_ONLY = [
+  'key',
+  'setPasswordUrl',
+  'expiresAt',
+  'events',
+  'stageHistory',
+  'hasPassword',
+  'secret', // a webhook's signing secret
+];
 /** The outbox's rule for secret field names (api/events/outbox.ts), and the answers' own. */
 const SECRET_NAME =
   /(secret|password|token|apiKey|api_key|key_hash|keyHash)$|^key$|^setPasswordUrl$/i;
@@ -86,7 +95,11 @@ describeBoth('events: every write route records its catalogue events', (kind) =>
 
   beforeAll(async () => {
     // The job runtime runs (POST /jobs/… and /ingest/runs queue real runs), never on its own.
-    env = await startTestEnv(kind, { jobs: true, env: { SALESOPS_SCHEDULER: 'off' } });
+    // The walk's webhooks point at a closed port of this machine (test/support/event-walk.ts).
+    env = await startTestEnv(kind, {
+      jobs: true,
+      env: { SALESOPS_SCHEDULER: 'off', SALESOPS_WEBHOOK_ALLOW_PRIVATE: 'true' },
+    });
     await jobsIdle(env);
     w = await seedWalk(env);
     const key = await env.ops.db

@@ -187,6 +187,7 @@ describeBoth('webhooks API', (kind) => {
     expect(rotated.status).toBe(200);
     expect(rotated.body.secret).toMatch(/^whsec_/);
     expect(rotated.body.secret).not.toBe(created.secret);
+    expect(rotated.body).toMatchObject({ id, url: created.url, active: true });
 
     const del = await env.request('DELETE', `/api/v1/webhooks/${id}`);
     expect(del.status).toBe(204);

@@ -220,13 +220,15 @@ describeBoth('webhook delivery', (kind) => {
     ]);
     const events = await env.ops.db
       .selectFrom('events')
-      .select(['type', 'payload'])
-      .where('type', '=', 'webhook.redelivery_requested')
+      .select(['type', 'entity_type', 'entity_id', 'payload'])
+      .where('type', '=', 'webhook_delivery.requeued')
       .execute();
     expect(events).toEqual([
       {
-        type: 'webhook.redelivery_requested',
-        payload: { webhookId: webhook.id, deliveryId: delivery.id, eventId: delivery.eventId },
+        type: 'webhook_delivery.requeued',
+        entity_type: 'webhook_delivery',
+        entity_id: String(delivery.id),
+        payload: r.body,
       },
     ]);
   });

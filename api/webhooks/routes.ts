@@ -16,7 +16,6 @@ import {
   deliveryDto,
   deliveryParams,
   patchWebhookBody,
-  rotatedSecretDto,
   toWebhookDto,
   webhookDto,
 } from './schemas.ts';
@@ -112,11 +111,11 @@ export function webhookRoutes(ctx: AppContext, registry: RouteRegistry): Router 
     {
       method: 'post',
       path: '/webhooks/:id/rotate-secret',
-      summary: 'A new signing secret, in force at once; shown this once',
+      summary: 'A new signing secret, in force at once; the answer holds it, shown this once',
       tag,
       roles,
       params: idParams,
-      response: rotatedSecretDto,
+      response: createdWebhookDto,
       bookkeeping: true,
     },
     ({ params, principal }) => service.rotateSecret(deps, principal, params.id),

@@ -86,7 +86,6 @@ const secretField = z
   .describe('whsec_…: the signing secret, shown this once (GET never shows it)');
 
 export const createdWebhookDto = webhookDto.extend({ secret: secretField });
-export const rotatedSecretDto = z.object({ id: z.number(), secret: secretField });
 
 export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'dead'] as const;
 

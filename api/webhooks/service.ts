@@ -146,10 +146,10 @@ export async function rotateSecret(
   deps: WebhookDeps,
   principal: Principal,
   id: number,
-): Promise<{ id: number; secret: string }> {
+): Promise<WebhookDto & { secret: string }> {
   const secret = generateSecret();
   const stored = encryptSecret(loadWebhookKey(deps.config), secret);
-  await deps.db.transaction().execute(async (trx) => {
+  const dto = await deps.db.transaction().execute(async (trx) => {
     const row = await repo.findWebhook(trx, id, { lock: true });
     if (!row) throw notFound('webhook', id);
     const updated = await repo.updateWebhook(trx, id, { secret_encrypted: stored });
@@ -163,8 +163,9 @@ export async function rotateSecret(
       after,
       events: [webhookEvent('webhook.secret_rotated', after, principal)],
     });
+    return after;
   });
-  return { id, secret };
+  return { ...dto, secret };
 }
 
 /** A page of a webhook's deliveries, newest first, each with its recent attempts. */
@@ -229,21 +230,23 @@ export async function redeliver(
         'path',
       );
     const requeued = await repo.requeueDelivery(trx, deliveryId);
+    const dto = toDeliveryDto(requeued, await repo.attemptsOf(trx, [deliveryId]));
     await recordAudit(trx, {
       principal,
-      entity: 'webhook',
-      entityId: webhookId,
+      entity: 'webhook_delivery',
+      entityId: deliveryId,
       action: 'redeliver',
-      after: { deliveryId, eventId: delivery.event_id },
+      before: { status: delivery.status },
+      after: { status: dto.status, webhookId, eventId: dto.eventId },
       events: [
         {
-          type: 'webhook.redelivery_requested',
-          entity: { type: 'webhook', id: webhookId },
-          payload: { webhookId, deliveryId, eventId: delivery.event_id },
+          type: 'webhook_delivery.requeued',
+          entity: { type: 'webhook_delivery', id: deliveryId },
+          payload: dto,
           principal,
         },
       ],
     });
-    return toDeliveryDto(requeued, await repo.attemptsOf(trx, [deliveryId]));
+    return dto;
   });
 }

@@ -199,6 +199,28 @@ const orderRule = async (w: WalkWorld) => {
 };
 
 /**
+ * Where the walk's webhooks point: nothing listens on port 9 here, so a delivery fails at once
+ * and never leaves the machine (the suite allows private addresses for it).
+ */
+const WALK_HOOK_URL = 'http://127.0.0.1:9/walk';
+/** A webhook; by default of a type nothing records, so it gets no deliveries. */
+const webhook = (w: WalkWorld, eventTypes = ['walk.nothing']) =>
+  id(w, '/webhooks', { url: WALK_HOOK_URL, eventTypes });
+/**
+ * A delivery that can be requeued: a webhook taking its own events gets its webhook.created from
+ * the dispatcher; once that first attempt has failed, the next waits tens of seconds.
+ */
+async function failedDelivery(w: WalkWorld) {
+  const hook = await webhook(w, ['webhook.*']);
+  for (let i = 0; i < 300; i++) {
+    const [d] = (await ok(w.env, 'GET', `/webhooks/${hook}/deliveries`)).items;
+    if (d?.status === 'pending' && d.attemptCount >= 1) return { hook, delivery: d.id as number };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the dispatcher made no failed attempt within 30 s');
+}
+
+/**
  * One valid admin request per write route of docs/access.md (POST, PUT, PATCH, DELETE). A route
  * missing here fails the walk: a new write route cannot go unchecked.
  */
@@ -442,6 +464,22 @@ export const WALK: Record<string, Setup> = {
     url: `/sql/saved/${await saved(w)}/run`,
     body: {},
   }),
+  'POST /api/v1/webhooks': async () => ({
+    url: '/webhooks',
+    body: { url: WALK_HOOK_URL, eventTypes: ['walk.nothing'] },
+  }),
+  'PATCH /api/v1/webhooks/{id}': async (w) => ({
+    url: `/webhooks/${await webhook(w)}`,
+    body: { description: 'renamed' },
+  }),
+  'DELETE /api/v1/webhooks/{id}': async (w) => ({ url: `/webhooks/${await webhook(w)}` }),
+  'POST /api/v1/webhooks/{id}/rotate-secret': async (w) => ({
+    url: `/webhooks/${await webhook(w)}/rotate-secret`,
+  }),
+  'POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver': async (w) => {
+    const { hook, delivery } = await failedDelivery(w);
+    return { url: `/webhooks/${hook}/deliveries/${delivery}/redeliver` };
+  },
   // The job routes queue real runs: the suite waits for them (and what they chain) to end.
   'POST /api/v1/ingest/runs': async () => ({ url: '/ingest/runs', body: { tables: ['teams'] } }),
   'POST /api/v1/models/runs': async () => ({
