@@ -27,6 +27,11 @@ const DENIED_TABLES: ReadonlyMap<string, string> = new Map([
   // The outbox publisher's counter (api/events/publish.ts): one number that moves with every
   // event; the events themselves are copied.
   ['event_counter', "the event publisher's counter is bookkeeping; events are copied"],
+  // Webhook delivery state (api/webhooks/): the dispatcher's bookkeeping, a row per event per
+  // webhook and per attempt, holding third parties' response text. GET /webhooks/{id}/deliveries
+  // serves it; the events themselves are copied.
+  ['webhook_deliveries', 'webhook deliveries are dispatcher bookkeeping, served by the API'],
+  ['webhook_attempts', 'webhook attempts are dispatcher bookkeeping, served by the API'],
 ]);
 
 /** Table name patterns left out: migration bookkeeping and the ingest's own log names. */

@@ -253,6 +253,9 @@ describe('project', () => {
       'segment_runs',
       'customer_scores',
       'event_counter',
+      'webhooks',
+      'webhook_deliveries',
+      'webhook_attempts',
     ];
     const p = loadProject();
     const missing = tables
