@@ -3,7 +3,7 @@
  * table shares, the tables of access and change tracking, and `DB`, which lists them all; the
  * business areas' tables are beside this file (schema-crm.ts, schema-catalog.ts,
  * schema-orders.ts, schema-people.ts, schema-sql.ts, schema-segment.ts, schema-events.ts,
- * schema-webhooks.ts).
+ * schema-webhooks.ts, schema-reports.ts).
  * Conventions: bigint ids are parsed to JS numbers (see db/pg-types.ts), numeric stays a decimal
  * string (money is never a float), date stays 'YYYY-MM-DD', timestamptz is a Date.
  */
@@ -40,6 +40,7 @@ import type {
 } from './schema-orders.ts';
 import type { SessionsTable, UsersTable, UserTokensTable } from './schema-people.ts';
 import type { EventCounterTable, EventsTable } from './schema-events.ts';
+import type { ReportSnapshotsTable } from './schema-reports.ts';
 import type { CustomerScoresTable, SegmentRunsTable } from './schema-segment.ts';
 import type { SqlHistoryTable, SqlSavedQueriesTable } from './schema-sql.ts';
 import type {
@@ -162,6 +163,7 @@ export interface DB {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  report_snapshots: ReportSnapshotsTable;
 }
 
 /** The job runtime's run history (db/migrations/0400_job_runs.ts). */

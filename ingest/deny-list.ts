@@ -32,6 +32,13 @@ const DENIED_TABLES: ReadonlyMap<string, string> = new Map([
   // serves it; the events themselves are copied.
   ['webhook_deliveries', 'webhook deliveries are dispatcher bookkeeping, served by the API'],
   ['webhook_attempts', 'webhook attempts are dispatcher bookkeeping, served by the API'],
+  // The scheduled reports' images (jobs/report.job.ts): PNG bytes, a few hundred kB each, drawn
+  // from the warehouse's own marts, so nothing in them is news to it and no model could read
+  // them. The report.ready events (copied with the outbox) say what was drawn and when.
+  [
+    'report_snapshots',
+    'report images are drawings of the marts, served by /api/v1/reports/snapshots/{id}.png',
+  ],
 ]);
 
 /** Table name patterns left out: migration bookkeeping and the ingest's own log names. */

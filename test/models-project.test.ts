@@ -256,6 +256,7 @@ describe('project', () => {
       'webhooks',
       'webhook_deliveries',
       'webhook_attempts',
+      'report_snapshots',
     ];
     const p = loadProject();
     const missing = tables

@@ -13,6 +13,7 @@ import * as m0600 from './0600_sql_saved.ts';
 import * as m0700 from './0700_customer_scores.ts';
 import * as m0800 from './0800_events.ts';
 import * as m0810 from './0810_webhooks.ts';
+import * as m0820 from './0820_report_snapshots.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_operational_schema': m0001,
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0700_customer_scores': m0700,
   '0800_events': m0800,
   '0810_webhooks': m0810,
+  '0820_report_snapshots': m0820,
 };
