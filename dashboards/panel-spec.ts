@@ -3,7 +3,7 @@
  * panel's title; a `kpi` tile and a `table` expand through the renderer's shorthands. The server
  * renders this (SVG, PNG), exports it (JSON) and the page draws the same.
  */
-import { kpiComparisons, type LoadedPanel } from './schema.ts';
+import { kpiComparisons, type FilterName, type LoadedPanel } from './schema.ts';
 import { expandKpi, expandTable, type Row, type Spec } from './render.ts';
 
 /** The file's KPI formats → the renderer's. */
@@ -24,4 +24,16 @@ export function panelSpec(panel: LoadedPanel, rows: readonly Row[]): Spec {
     });
   if (panel.table) return { title: panel.title, ...expandTable(panel.table.columns, rows) };
   return { title: panel.title, ...panel.vegaLite } as Spec;
+}
+
+/**
+ * What `panel` says when it has no rows: its own words for "nothing yet" only when no filter
+ * narrows it — with one set, the filter may be why (the page says it the same way).
+ */
+export function emptyWords(
+  panel: LoadedPanel,
+  filters: Partial<Record<FilterName, unknown>>,
+): { emptyMessage?: string } {
+  const narrowed = panel.filters.some((f) => filters[f] !== undefined);
+  return panel.empty !== undefined && !narrowed ? { emptyMessage: panel.empty } : {};
 }

@@ -6,7 +6,7 @@
  */
 import { Router } from 'express';
 import type { AppContext } from '../../context.ts';
-import { panelSpec } from '../../dashboards/panel-spec.ts';
+import { emptyWords, panelSpec } from '../../dashboards/panel-spec.ts';
 import { renderPng, renderSvg, specJson, type Row } from '../../dashboards/render.ts';
 import type { RouteRegistry } from '../route.ts';
 import { panelDataQuery, panelParams } from './schemas.ts';
@@ -34,11 +34,7 @@ export function dashboardRenderRoutes(ctx: AppContext, registry: RouteRegistry):
   ) => {
     const { panel, data } = await service.panelData(ctx, principal, id, panelId, query);
     const rows = data.rows as Row[];
-    // The panel's own words for "nothing yet" only when no filter narrows it: with one set, the
-    // filter may be why (the page says it the same way).
-    const narrowed = panel.filters.some((f) => query[f] !== undefined);
-    const empty = panel.empty !== undefined && !narrowed ? { emptyMessage: panel.empty } : {};
-    return { spec: panelSpec(panel, rows), rows, empty };
+    return { spec: panelSpec(panel, rows), rows, empty: emptyWords(panel, query) };
   };
 
   registry.add(

@@ -6,7 +6,7 @@
 import type { Principal } from '../auth/principal.ts';
 import type { AppContext } from '../../context.ts';
 import type { Dashboard, LoadedPanel } from '../../dashboards/schema.ts';
-import { FILTER_NAMES, panelDrill, panelKind } from '../../dashboards/schema.ts';
+import { FILTER_NAMES, panelDrill, panelKind, type FilterName } from '../../dashboards/schema.ts';
 import type { DashboardCatalog } from '../../dashboards/catalog.ts';
 import { runPanelQuery, type FilterValues, type PanelData } from '../../dashboards/query.ts';
 import { panelQuerySource } from '../../dashboards/query-source.ts';
@@ -96,13 +96,11 @@ export async function managerTeam(ctx: AppContext, principal: Principal): Promis
   return me.team_id;
 }
 
-/** The filter values of a request, checked against the dashboard and the caller's scope. */
-export async function resolveFilters(
-  ctx: AppContext,
-  principal: Principal,
-  d: Dashboard,
-  q: PanelDataQuery,
-): Promise<FilterValues> {
+/**
+ * 400 naming the first filter of `q` the dashboard does not offer. The scheduled reports' file
+ * (dashboards/reports.yaml) is checked with the same words when it loads.
+ */
+export function checkFilterNames(d: Dashboard, q: Partial<Record<FilterName, unknown>>): void {
   for (const name of FILTER_NAMES)
     if (q[name] !== undefined && !d.filters.includes(name))
       throw fieldProblem(
@@ -111,6 +109,18 @@ export async function resolveFilters(
         `not a filter of dashboard ${d.id} (it has ${d.filters.join(', ') || 'none'})`,
         'query',
       );
+}
+
+/**
+ * The filter values as the queries bind them, for nobody's scope in particular (a scheduled
+ * report; a request goes through resolveFilters): names checked, the rep's code resolved.
+ */
+export async function dashboardFilterValues(
+  ctx: AppContext,
+  d: Dashboard,
+  q: PanelDataQuery,
+): Promise<FilterValues> {
+  checkFilterNames(d, q);
   const values: FilterValues = {
     from: q.from,
     to: q.to,
@@ -120,6 +130,17 @@ export async function resolveFilters(
   };
   // The same resolver as GET /reports/sales, so a tile and its report read the same rep.
   if (q.rep !== undefined) values.rep = await repIdByCode(ctx.ops.db, q.rep);
+  return values;
+}
+
+/** The filter values of a request, checked against the dashboard and the caller's scope. */
+export async function resolveFilters(
+  ctx: AppContext,
+  principal: Principal,
+  d: Dashboard,
+  q: PanelDataQuery,
+): Promise<FilterValues> {
+  const values = await dashboardFilterValues(ctx, d, q);
   if (principal.role === 'manager') {
     const own = await managerTeam(ctx, principal);
     if (q.team !== undefined && q.team !== own)

@@ -5,6 +5,7 @@
  * panels into the containers; the filter values the page opened with are in the form already.
  */
 import type { Dashboard, FilterName } from '../../dashboards/schema.ts';
+import { isWidePanel, panelGroups } from '../../dashboards/layout.ts';
 import { panelDrill, panelKind } from '../../dashboards/schema.ts';
 import { html, Html, jsonBlock, layout } from './html.ts';
 import { VEGA_UTIL_URL } from './vendor.ts';
@@ -153,7 +154,7 @@ function panelSection(o: DashboardPageInput, p: Dashboard['panels'][number]): Ht
   const base = `/api/v1/dashboards/${o.dashboard.id}/panels/${p.id}`;
   const drill = panelDrill(o.dashboard, p) !== undefined;
   // A table of many columns takes the whole row rather than scrolling in half of it.
-  const wide = (p.table?.columns.length ?? 0) > 5;
+  const wide = isWidePanel(p);
   return html`<section
     class="panel panel-${kind}${wide ? ' panel-wide' : ''}"
     id="panel-${p.id}"
@@ -197,21 +198,6 @@ function panelSection(o: DashboardPageInput, p: Dashboard['panels'][number]): Ht
   </section>`;
 }
 
-/**
- * The panels in runs: consecutive KPI tiles share a row of their own (tiles beside a chart would
- * stretch to its height), the charts and tables a two-column grid, in the file's order.
- */
-function panelGroups(d: Dashboard): { kpi: boolean; panels: Dashboard['panels'] }[] {
-  const groups: { kpi: boolean; panels: Dashboard['panels'] }[] = [];
-  for (const p of d.panels) {
-    const kpi = panelKind(p) === 'kpi';
-    const last = groups.at(-1);
-    if (last && last.kpi === kpi) last.panels.push(p);
-    else groups.push({ kpi, panels: [p] });
-  }
-  return groups;
-}
-
 /** GET /dashboards/{id}. */
 export function dashboardPage(o: DashboardPageInput): string {
   const d = o.dashboard;
@@ -238,7 +224,7 @@ export function dashboardPage(o: DashboardPageInput): string {
       </div>
       ${filtersForm(o)}
       <p id="selection" class="selection" hidden></p>
-      ${panelGroups(d).map((group) =>
+      ${panelGroups(d.panels).map((group) =>
         group.kpi
           ? html`<div class="kpis">${group.panels.map((p) => panelSection(o, p))}</div>`
           : html`<div class="panels">${group.panels.map((p) => panelSection(o, p))}</div>`,
