@@ -133,6 +133,11 @@ const envSchema = z.object({
     .min(0, 'must be at least 0')
     .max(720, 'must be at most 720 (30 days)')
     .default(24),
+  SALESOPS_REPORT_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a whole number of days' })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1')
+    .default(30),
   SALESOPS_PUBLIC_URL: z
     .string()
     .trim()
@@ -247,6 +252,12 @@ export interface Config {
   readonly refreshSeconds: number;
   /** Job, ingest and model run history older than this many days is deleted by `cleanup`. */
   readonly historyDays: number;
+  /**
+   * Scheduled reports' images older than this many days are deleted by `cleanup`
+   * (SALESOPS_REPORT_RETENTION_DAYS, default 30); their report.ready events stay, and the image
+   * link in an older one answers 404.
+   */
+  readonly reportRetentionDays: number;
   /**
    * Schedule overrides by environment variable name (SALESOPS_JOB_STOCK_ALERTS_CRON → its
    * value, `off` included), checked against the job list when the scheduler starts
@@ -372,6 +383,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookRetryWindowMs: Math.round(e.SALESOPS_WEBHOOK_RETRY_HOURS * 3_600_000),
     webhookDisableFailures: e.SALESOPS_WEBHOOK_DISABLE_FAILURES,
     webhookDisableAfterMs: Math.round(e.SALESOPS_WEBHOOK_DISABLE_HOURS * 3_600_000),
+    reportRetentionDays: e.SALESOPS_REPORT_RETENTION_DAYS,
     publicUrl: e.SALESOPS_PUBLIC_URL,
     trustProxy: e.SALESOPS_TRUST_PROXY,
     sessionIdleMinutes: e.SALESOPS_SESSION_IDLE_MINUTES,
