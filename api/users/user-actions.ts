@@ -6,13 +6,13 @@
  * work goes through /api/v1/users, so a lost link never needs a server stop (the issue's words).
  */
 import type { Kysely } from 'kysely';
-import { readFolderLock } from '../../db/folder-lock.ts';
 import type { Config } from '../../config.ts';
 import type { DB, Role } from '../../db/schema.ts';
 import { runningServer, ServerAnswerError, type RunningServer } from '../../handoff.ts';
 import { CliError, openMigratedDb, readConfig } from '../../runtime.ts';
 import { alignedTable } from '../auth/commands.ts';
 import { AppError, type FieldError } from '../errors.ts';
+import { publicBase } from '../public-url.ts';
 import type { UserRef } from './commands.ts';
 import { findUserForSignIn, listUsers } from './repository.ts';
 import { createUserBody } from './schemas.ts';
@@ -61,7 +61,7 @@ export async function createUserCommand(
     note(
       `created user #${user.id} ${user.email} (${user.role}); its set-password link ${linkNote(link)}:`,
     );
-    print(`${linkBase(config)}${link.path}`);
+    print(`${publicBase(config)}${link.path}`);
   } catch (e) {
     if (e instanceof AppError && e.extra.errors) throw optionError(e.extra.errors, opts) ?? e;
     throw e;
@@ -133,7 +133,7 @@ export async function resetPasswordCommand(
     }),
     db: async (db, id, config) => {
       const link = await resetPassword(db, new Date(), id, null);
-      return { id, setPasswordUrl: `${linkBase(config)}${link.path}`, expiresAt: link.expiresAt };
+      return { id, setPasswordUrl: `${publicBase(config)}${link.path}`, expiresAt: link.expiresAt };
     },
   });
   const who = `user ${r.id}${typeof ref === 'string' ? ` (${ref})` : ''}`;
@@ -147,17 +147,6 @@ export async function resetPasswordCommand(
 const ADMIN = { what: 'an admin API key' };
 
 type LinkAnswer = { setPasswordUrl: string; expiresAt: string | Date };
-
-/** Where a link printed by a local run points: as the server's own first-start link does. */
-function linkBase(config: Config): string {
-  if (config.publicUrl) return config.publicUrl;
-  // On PostgreSQL the CLI works on the database beside a running server: the link points at the
-  // server the folder's lock advertises, which is where the person will open it.
-  const served = readFolderLock(config.dataDir)?.url;
-  if (served) return served;
-  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
-  return `http://${host}:${config.port}`;
-}
 
 function linkNote(link: { expiresAt: string | Date }): string {
   const until = new Date(link.expiresAt).toISOString().slice(0, 16).replace('T', ' ');
