@@ -15,6 +15,12 @@ import { openSqlParser, type SqlParser } from './sql-guard.ts';
 /** The built-in dashboards folder, beside this file. */
 export const DASHBOARDS_DIR = path.dirname(fileURLToPath(import.meta.url));
 
+/**
+ * The scheduled reports' file (dashboards/report-catalog.ts), beside the dashboards it draws but
+ * not one of them.
+ */
+export const REPORTS_FILE = 'reports.yaml';
+
 /** Dashboards by id, in file-name order. */
 export type DashboardCatalog = ReadonlyMap<string, Dashboard>;
 
@@ -30,7 +36,7 @@ export function shownPath(file: string): string {
 }
 
 /** zod's first issue as `field.path: message`, with "required" for a missing field. */
-function firstIssue(error: z.ZodError): string {
+export function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0]!;
   const where = issue.path.length ? issue.path.join('.') : '(top level)';
   const missing =
@@ -104,13 +110,14 @@ async function checkDrill(parser: SqlParser, where: string, drill: LoadedDrill):
 }
 
 /**
- * Every dashboard in `dir`, validated, with each query checked by DuckDB's parser. Throws
- * DashboardFileError on the first bad file: a server does not start with a broken dashboard.
+ * Every dashboard in `dir` (each YAML file but reports.yaml), validated, with each query checked
+ * by DuckDB's parser. Throws DashboardFileError on the first bad file: a server does not start
+ * with a broken dashboard.
  */
 export async function loadDashboards(dir: string = DASHBOARDS_DIR): Promise<DashboardCatalog> {
   const files = fs
     .readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
+    .filter((f) => /\.ya?ml$/.test(f) && f !== REPORTS_FILE)
     .sort();
   const catalog = new Map<string, Dashboard>();
   const parser = await openSqlParser();
