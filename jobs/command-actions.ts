@@ -42,6 +42,14 @@ export async function listJobs(opts: { key?: string }, io: Io): Promise<void> {
             (last.error ? `  error: ${firstLine(last.error)}` : '')
           : 'never'),
     );
+    // The report job: a schedule per report (dashboards/reports.yaml), each on its own line.
+    for (const e of j.schedules ?? [])
+      io.print(
+        (
+          `  ${e.name.padEnd(11)} ${e.schedule.padEnd(16)} ${(e.nextRunAt ? shortTime(e.nextRunAt) : '—').padEnd(21)} ` +
+          (e.timezone === j.timezone ? '' : e.timezone)
+        ).trimEnd(),
+      );
   }
 }
 

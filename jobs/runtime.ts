@@ -29,6 +29,8 @@ import { readFreshness } from './freshness.ts';
 import { cycleCaughtUp, type RefreshCycleRuns, runRefreshCycle } from './refresh-cycle.ts';
 import { withDatabaseJobLock } from './db-lock.ts';
 import { JobFailure, UnknownJobError } from './errors.ts';
+import { scheduleKey } from './scheduler.ts';
+import type { ResolvedSchedule } from './schedule.ts';
 
 export { JobFailure, UnknownJobError };
 
@@ -37,6 +39,8 @@ export interface ScheduleSource {
   start(): void;
   stop(): void;
   nextRun(job: string): Date | null;
+  /** The next run of one schedule (scheduleKey) of a job with several. */
+  nextRunOf(key: string): Date | null;
 }
 
 export interface RuntimeOptions {
@@ -74,7 +78,7 @@ export class JobRuntime {
   private readonly abort = new AbortController();
   private readonly backoffMs: readonly number[];
   private say: (line: string) => void;
-  private schedules = new Map<string, string | null>();
+  private schedules: readonly ResolvedSchedule[];
   private scheduler: ScheduleSource | undefined;
   // Change-driven refresh: `staleSince` is the oldest write not yet picked up by a cycle;
   // `cycleSince` the oldest write the running cycle is bringing in.
@@ -97,7 +101,7 @@ export class JobRuntime {
     this.log = app.logger.child({ component: 'jobs' });
     this.backoffMs = options.backoffMs ?? BACKOFF_MS;
     this.say = options.say ?? (() => {});
-    for (const d of defs) this.schedules.set(d.name, d.defaultSchedule);
+    this.schedules = defs.map((d) => ({ job: d.name, cron: d.defaultSchedule, source: 'default' }));
   }
 
   /** Mark what this instance left queued or running as interrupted; how many. */
@@ -108,9 +112,9 @@ export class JobRuntime {
   }
 
   /** Start firing schedules (the scheduler calls `fire`). */
-  useScheduler(scheduler: ScheduleSource, schedules: ReadonlyMap<string, string | null>): void {
+  useScheduler(scheduler: ScheduleSource, schedules: readonly ResolvedSchedule[]): void {
     this.scheduler = scheduler;
-    this.schedules = new Map(schedules);
+    this.schedules = schedules;
     scheduler.start();
   }
 
@@ -129,14 +133,19 @@ export class JobRuntime {
     return d;
   }
 
-  /** The scheduler's callback: one slot of one job. */
-  fire(job: string, scheduledFor: Date): void {
+  /**
+   * The scheduler's callback: one slot of one job (of one of its schedules, for a job with
+   * several: the report job's run for one report, with that schedule's params).
+   */
+  fire(job: string, scheduledFor: Date, schedule?: ResolvedSchedule): void {
     const def = this.defs.get(job);
     if (!def || this.stopped) return;
-    // Database jobs run once per slot across instances: the slot is the unique key.
-    const slot = def.resource === 'database' ? `${job}@${scheduledFor.toISOString()}` : undefined;
-    this.request(job, 'schedule', {}, { slot }).catch((e: unknown) =>
-      this.log.error({ err: e, job }, 'could not start a scheduled run'),
+    // Database jobs run once per slot across instances: the slot is the unique key. Each of a
+    // job's schedules has its own slots: two reports due at 08:00 are two runs.
+    const key = schedule ? scheduleKey(schedule) : job;
+    const slot = def.resource === 'database' ? `${key}@${scheduledFor.toISOString()}` : undefined;
+    this.request(job, 'schedule', { ...schedule?.params }, { slot }).catch((e: unknown) =>
+      this.log.error({ err: e, job, schedule: key }, 'could not start a scheduled run'),
     );
   }
 
@@ -215,15 +224,30 @@ export class JobRuntime {
   /** Every job: schedule, next run, last run. */
   async list(): Promise<JobInfo[]> {
     const last = await history.lastRuns(this.app.ops.db);
-    return this.definitions().map((d) => ({
-      name: d.name,
-      description: d.description,
-      resource: d.resource,
-      schedule: this.schedules.get(d.name) ?? null,
-      timezone: this.app.config.jobsTimezone,
-      nextRunAt: this.scheduler?.nextRun(d.name)?.toISOString() ?? null,
-      lastRun: last.get(d.name) ?? null,
-    }));
+    const zone = this.app.config.jobsTimezone;
+    return this.definitions().map((d) => {
+      const mine = this.schedules.filter((s) => s.job === d.name);
+      const entries = mine.filter((s) => s.entry !== undefined && s.cron !== null);
+      return {
+        name: d.name,
+        description: d.description,
+        resource: d.resource,
+        schedule: (mine.length === 1 && mine[0]!.entry === undefined && mine[0]!.cron) || null,
+        timezone: zone,
+        nextRunAt: this.scheduler?.nextRun(d.name)?.toISOString() ?? null,
+        ...(d.schedules
+          ? {
+              schedules: entries.map((s) => ({
+                name: s.entry!,
+                schedule: s.cron!,
+                timezone: s.timezone ?? zone,
+                nextRunAt: this.scheduler?.nextRunOf(scheduleKey(s))?.toISOString() ?? null,
+              })),
+            }
+          : {}),
+        lastRun: last.get(d.name) ?? null,
+      };
+    });
   }
 
   /** The warehouse's freshness as a dashboard badge reads it. */
@@ -332,7 +356,9 @@ export class JobRuntime {
       try {
         const outcome =
           def.resource === 'database'
-            ? await withDatabaseJobLock(this.app.ops, def.name, () => def.run(ctx))
+            ? await withDatabaseJobLock(this.app.ops, def.lockKey?.(ctx.params) ?? def.name, () =>
+                def.run(ctx),
+              )
             : await def.run(ctx);
         if (outcome === undefined) {
           return this.finish(live, 'skipped', {

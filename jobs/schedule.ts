@@ -5,15 +5,20 @@
  */
 import cron from 'node-cron';
 import { ConfigError, type Config } from '../config.ts';
+import type { AppContext } from '../context.ts';
 import type { JobDefinition } from './types.ts';
 
-/** The schedule a job runs on in this process. */
+/** A schedule a job runs on in this process (a job with entries has one per entry). */
 export interface ResolvedSchedule {
   readonly job: string;
   /** node-cron expression; null: no schedule (none by default, or switched off with `off`). */
   readonly cron: string | null;
-  /** Where it came from: the job file, or the variable that overrides it. */
+  /** Where it came from: the job file, the variable that overrides it, or the entries' file. */
   readonly source: 'default' | string;
+  /** One of a job's several schedules (JobDefinition.schedules): its name, zone and params. */
+  readonly entry?: string;
+  readonly timezone?: string;
+  readonly params?: Readonly<Record<string, unknown>>;
 }
 
 /** The variable that overrides a job's schedule: `stock-alerts` → SALESOPS_JOB_STOCK_ALERTS_CRON. */
@@ -54,12 +59,15 @@ export function cronProblem(expression: string): string | null {
 const HOW = 'write "minute hour day-of-month month day-of-week" such as "*/15 * * * *", or off';
 
 /**
- * Each job's schedule, with the overrides in `config.jobCron` applied. Throws ConfigError for
- * a variable that names no job or holds no valid expression; the message names the variable.
+ * Each job's schedule, with the overrides in `config.jobCron` applied; a job with entries
+ * (JobDefinition.schedules) gets one per entry `app` declares (none without `app`: the check
+ * before the files are loaded). Throws ConfigError for a variable that names no job or holds no
+ * valid expression, or sets a cron for a job with entries; the message names the variable.
  */
 export function resolveSchedules(
-  defs: readonly Pick<JobDefinition, 'name' | 'defaultSchedule'>[],
+  defs: readonly Pick<JobDefinition, 'name' | 'defaultSchedule' | 'schedules'>[],
   config: Pick<Config, 'jobCron'>,
+  app?: AppContext,
 ): ResolvedSchedule[] {
   const byVariable = new Map(defs.map((d) => [cronVariable(d.name), d]));
   for (const variable of Object.keys(config.jobCron).sort()) {
@@ -68,25 +76,42 @@ export function resolveSchedules(
       throw new ConfigError(`${variable}: no job has this name; the job schedules are ${known}`);
     }
   }
-  return defs.map((def) => {
+  return defs.flatMap((def): ResolvedSchedule[] => {
     const variable = cronVariable(def.name);
     const override = config.jobCron[variable]?.trim();
+    if (def.schedules) {
+      if (override?.toLowerCase() === 'off')
+        return [{ job: def.name, cron: null, source: variable }];
+      if (override !== undefined)
+        throw new ConfigError(
+          `${variable}: the ${def.name} job runs on the cron of each entry of ${def.schedules.from}; ` +
+            `set it there, or write off for no scheduled ${def.name} runs (got ${JSON.stringify(override)})`,
+        );
+      return (app ? def.schedules.entries(app) : []).map((e) => ({
+        job: def.name,
+        cron: e.cron,
+        source: def.schedules!.from,
+        entry: e.name,
+        ...(e.timezone ? { timezone: e.timezone } : {}),
+        params: e.params,
+      }));
+    }
     if (override === undefined) {
       const problem = def.defaultSchedule === null ? null : cronProblem(def.defaultSchedule);
       // A job file's mistake, not the user's: no variable to name.
       if (problem) throw new Error(`job ${def.name}: default schedule ${problem}`);
-      return { job: def.name, cron: def.defaultSchedule, source: 'default' };
+      return [{ job: def.name, cron: def.defaultSchedule, source: 'default' }];
     }
-    if (override.toLowerCase() === 'off') return { job: def.name, cron: null, source: variable };
+    if (override.toLowerCase() === 'off') return [{ job: def.name, cron: null, source: variable }];
     const problem = cronProblem(override);
     if (problem) {
       throw new ConfigError(
         `${variable}: ${JSON.stringify(override)} is not a cron expression (${problem}; ${HOW})`,
       );
     }
-    return { job: def.name, cron: override.replace(/\s+/g, ' '), source: variable };
+    return [{ job: def.name, cron: override.replace(/\s+/g, ' '), source: variable }];
   });
 }
 
 /** The timers that fire these schedules (jobs/scheduler.ts). */
-export { Scheduler, type SchedulerOptions } from './scheduler.ts';
+export { Scheduler, scheduleKey, type SchedulerOptions } from './scheduler.ts';

@@ -5,9 +5,16 @@
  * `slot` is the slot's nominal instant (whole second, in practice a minute boundary), computed
  * from the expression and the zone alone (jobs/cron-slots.ts), never from when the timer woke:
  * every instance on one database names a slot alike, so (job, slot) can be its unique key.
+ * A job with several schedules (the report job: one per report) has a timer per schedule, each
+ * in its own zone, and `fire` says which one came due.
  */
 import { CronSlots } from './cron-slots.ts';
 import type { ResolvedSchedule } from './schedule.ts';
+
+/** What names a schedule among all: the job, or `job:entry` for one of several. */
+export function scheduleKey(s: Pick<ResolvedSchedule, 'job' | 'entry'>): string {
+  return s.entry === undefined ? s.job : `${s.job}:${s.entry}`;
+}
 
 /**
  * The longest timer: Node's timers run on a monotonic clock that stops while the machine
@@ -21,13 +28,17 @@ export interface SchedulerOptions {
   readonly timezone: string;
   /**
    * Called once per due slot, synchronously from a timer; the next timer is armed first. It
-   * must not throw (an exception would escape the timer); queue the work and return.
+   * must not throw (an exception would escape the timer); queue the work and return. `schedule`
+   * tells one of a job's several schedules from another (its entry and params).
    */
-  readonly fire: (job: string, scheduledFor: Date) => void;
+  readonly fire: (job: string, scheduledFor: Date, schedule: ResolvedSchedule) => void;
 }
 
 interface JobTimer {
   readonly job: string;
+  /** The schedule's key (scheduleKey): the job, or job:entry. */
+  readonly key: string;
+  readonly schedule: ResolvedSchedule;
   readonly slots: CronSlots;
   /** The next slot to fire (ms), or null when the expression never matches again. */
   next: number | null;
@@ -36,7 +47,7 @@ interface JobTimer {
   timer: NodeJS.Timeout | undefined;
 }
 
-/** One timer per scheduled job, in one process. */
+/** One timer per schedule (a job's, or each entry of a job with several), in one process. */
 export class Scheduler {
   private readonly timers = new Map<string, JobTimer>();
   private readonly lastFired = new Map<string, number>();
@@ -48,12 +59,15 @@ export class Scheduler {
   start(): void {
     if (this.running) return;
     this.running = true;
-    for (const { job, cron } of this.options.schedules) {
+    for (const schedule of this.options.schedules) {
+      const { job, cron } = schedule;
       if (cron === null) continue;
-      const lastFired = Math.max(Date.now(), this.lastFired.get(job) ?? 0);
-      const slots = new CronSlots(cron, this.options.timezone);
-      const t: JobTimer = { job, slots, next: slots.after(lastFired), lastFired, timer: undefined };
-      this.timers.set(job, t);
+      const key = scheduleKey(schedule);
+      const lastFired = Math.max(Date.now(), this.lastFired.get(key) ?? 0);
+      const slots = new CronSlots(cron, schedule.timezone ?? this.options.timezone);
+      const next = slots.after(lastFired);
+      const t: JobTimer = { job, key, schedule, slots, next, lastFired, timer: undefined };
+      this.timers.set(key, t);
       this.arm(t);
     }
   }
@@ -64,14 +78,25 @@ export class Scheduler {
     for (const t of this.timers.values()) {
       clearTimeout(t.timer);
       t.slots.dispose();
-      this.lastFired.set(t.job, t.lastFired);
+      this.lastFired.set(t.key, t.lastFired);
     }
     this.timers.clear();
   }
 
-  /** When the job fires next in this process; null if it has no schedule or the scheduler is stopped. */
+  /**
+   * When the job fires next in this process (the soonest of its schedules); null if it has no
+   * schedule or the scheduler is stopped.
+   */
   nextRun(job: string): Date | null {
-    const next = this.timers.get(job)?.next;
+    const times = [...this.timers.values()]
+      .filter((t) => t.job === job && t.next !== null)
+      .map((t) => t.next!);
+    return times.length ? new Date(Math.min(...times)) : null;
+  }
+
+  /** When the schedule `key` (scheduleKey) fires next; null as for nextRun. */
+  nextRunOf(key: string): Date | null {
+    const next = this.timers.get(key)?.next;
     return next === undefined || next === null ? null : new Date(next);
   }
 
@@ -91,6 +116,6 @@ export class Scheduler {
     t.lastFired = due;
     t.next = t.slots.after(Math.max(due, now));
     this.arm(t);
-    this.options.fire(t.job, new Date(due));
+    this.options.fire(t.job, new Date(due), t.schedule);
   }
 }

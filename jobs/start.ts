@@ -37,7 +37,7 @@ export async function startBackground(
   const jobs = options.jobs ?? JOBS;
   // Checked before anything runs: a mistyped SALESOPS_JOB_<NAME>_CRON stops start-up with one
   // line naming it, instead of a job that silently never runs.
-  const schedules = base.config.scheduler ? resolveSchedules(jobs, base.config) : undefined;
+  const schedules = base.config.scheduler ? resolveSchedules(jobs, base.config, base) : undefined;
   const runtime = new JobRuntime(base, jobs, options);
   await runtime.open();
   const changes = new ChangeSignal(
@@ -66,9 +66,9 @@ export async function startBackground(
       const scheduler = new Scheduler({
         schedules,
         timezone: base.config.jobsTimezone,
-        fire: (job, at) => runtime.fire(job, at),
+        fire: (job, at, schedule) => runtime.fire(job, at, schedule),
       });
-      runtime.useScheduler(scheduler, new Map(schedules.map((s) => [s.job, s.cron])));
+      runtime.useScheduler(scheduler, schedules);
     },
     async close() {
       await runtime.stop();

@@ -56,6 +56,21 @@ export interface JobOutcome {
   next?: { job: string; params: Record<string, unknown> };
 }
 
+/**
+ * One of the schedules of a job that has several, each run with its own parameters: the report
+ * job has one per report of dashboards/reports.yaml, each on the report's own cron and zone.
+ */
+export interface JobScheduleEntry {
+  /** Names the schedule within its job (the report's name): in GET /jobs and in the slot key. */
+  readonly name: string;
+  /** node-cron expression (checked where it was read). */
+  readonly cron: string;
+  /** IANA zone the expression is read in; default SALESOPS_JOBS_TIMEZONE. */
+  readonly timezone?: string;
+  /** What each of its runs is asked (`{report: name}`). */
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
 /** One job, as a file in jobs/ declares it. */
 export interface JobDefinition {
   /** kebab-case; SALESOPS_JOB_<NAME>_CRON overrides the schedule (upper snake case). */
@@ -63,9 +78,25 @@ export interface JobDefinition {
   readonly description: string;
   /** node-cron expression, or null for a job that only runs when asked or chained. */
   readonly defaultSchedule: string | null;
+  /**
+   * Instead of one default schedule: several, read from the files the context loaded (the
+   * report job's, from dashboards/reports.yaml). SALESOPS_JOB_<NAME>_CRON may only switch them
+   * all `off`.
+   */
+  readonly schedules?: {
+    /** Where they are declared, for the error that refuses a cron variable. */
+    readonly from: string;
+    entries(app: AppContext): readonly JobScheduleEntry[];
+  };
   readonly resource: JobResource;
   /** Who may start it by hand besides admins (POST /jobs/{name}/run). */
   readonly managersMayRun: boolean;
+  /**
+   * A database job's advisory lock key for these params (default the job's name): runs that
+   * may not overlap share it. The report job's is per report, so two reports due at the same
+   * minute run side by side in two instances instead of one skipping.
+   */
+  lockKey?(params: Readonly<Record<string, unknown>>): string;
   run(ctx: JobContext): Promise<JobOutcome>;
 }
 
@@ -101,10 +132,13 @@ export interface JobInfo {
   name: string;
   description: string;
   resource: JobResource;
-  /** The schedule in force (null: none, or switched off with `off`). */
+  /** The schedule in force (null: none, switched off with `off`, or several: `schedules`). */
   schedule: string | null;
   timezone: string;
+  /** The soonest run of any of its schedules. */
   nextRunAt: string | null;
+  /** A job with one schedule per report: each, with its own cron, zone and next run. */
+  schedules?: { name: string; schedule: string; timezone: string; nextRunAt: string | null }[];
   lastRun: JobRunRecord | null;
 }
 

@@ -94,6 +94,54 @@ describe('resolveSchedules', () => {
     );
   });
 
+  it('gives a job with entries one schedule per entry, and takes only off for its variable', () => {
+    const reports = {
+      name: 'report',
+      defaultSchedule: null,
+      schedules: {
+        from: 'dashboards/reports.yaml',
+        entries: () => [
+          { name: 'weekly', cron: '0 8 * * 1', params: { report: 'weekly' } },
+          { name: 'daily', cron: '0 7 * * *', timezone: 'Asia/Tokyo', params: { report: 'daily' } },
+        ],
+      },
+    };
+    const app = {} as Parameters<typeof resolveSchedules>[2];
+    expect(resolveSchedules([...jobs, reports], loadConfig({}), app).slice(4)).toEqual([
+      {
+        job: 'report',
+        cron: '0 8 * * 1',
+        source: 'dashboards/reports.yaml',
+        entry: 'weekly',
+        params: { report: 'weekly' },
+      },
+      {
+        job: 'report',
+        cron: '0 7 * * *',
+        source: 'dashboards/reports.yaml',
+        entry: 'daily',
+        timezone: 'Asia/Tokyo',
+        params: { report: 'daily' },
+      },
+    ]);
+    // Before the files are loaded (the start's first check): the variables only.
+    expect(resolveSchedules([reports], loadConfig({}))).toEqual([]);
+    expect(
+      resolveSchedules([reports], loadConfig({ SALESOPS_JOB_REPORT_CRON: 'OFF' }), app),
+    ).toEqual([{ job: 'report', cron: null, source: 'SALESOPS_JOB_REPORT_CRON' }]);
+    let error: unknown;
+    try {
+      resolveSchedules([reports], loadConfig({ SALESOPS_JOB_REPORT_CRON: '0 9 * * 1' }), app);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe(
+      'SALESOPS_JOB_REPORT_CRON: the report job runs on the cron of each entry of ' +
+        'dashboards/reports.yaml; set it there, or write off for no scheduled report runs (got "0 9 * * 1")',
+    );
+  });
+
   it('refuses a job file whose own default is not an expression (a bug, not a setting)', () => {
     expect(() =>
       resolveSchedules([{ name: 'broken', defaultSchedule: 'hourly' }], loadConfig({})),

@@ -159,6 +159,57 @@ describe('Scheduler', () => {
     expect(scheduler.nextRun('alerts')).toBeNull();
   });
 
+  it('fires each of a job’s schedules on its own cron and zone, saying which', () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date('2026-06-01T00:00:00Z')); // a Monday
+    const fired: { job: string; at: string; entry?: string; params?: unknown }[] = [];
+    const scheduler = new Scheduler({
+      schedules: [
+        { job: 'tidy', cron: '0 6 * * *', source: 'default' },
+        {
+          job: 'report',
+          cron: '0 8 * * 1',
+          source: 'reports.yaml',
+          entry: 'weekly',
+          params: { report: 'weekly' },
+        },
+        {
+          job: 'report',
+          cron: '0 8 * * *',
+          source: 'reports.yaml',
+          entry: 'tokyo',
+          timezone: 'Asia/Tokyo',
+          params: { report: 'tokyo' },
+        },
+      ],
+      timezone: ZONE,
+      fire: (job, scheduledFor, s) =>
+        fired.push({ job, at: scheduledFor.toISOString(), entry: s.entry, params: s.params }),
+    });
+    scheduler.start();
+    expect(scheduler.nextRunOf('report:weekly')?.toISOString()).toBe('2026-06-01T06:00:00.000Z');
+    expect(scheduler.nextRunOf('report:tokyo')?.toISOString()).toBe('2026-06-01T23:00:00.000Z');
+    // The job's next run is the soonest of its schedules.
+    expect(scheduler.nextRun('report')?.toISOString()).toBe('2026-06-01T06:00:00.000Z');
+    vi.advanceTimersByTime(24 * HOUR);
+    scheduler.stop();
+    expect(fired).toEqual([
+      { job: 'tidy', at: '2026-06-01T04:00:00.000Z', entry: undefined, params: undefined },
+      {
+        job: 'report',
+        at: '2026-06-01T06:00:00.000Z',
+        entry: 'weekly',
+        params: { report: 'weekly' },
+      },
+      {
+        job: 'report',
+        at: '2026-06-01T23:00:00.000Z',
+        entry: 'tokyo',
+        params: { report: 'tokyo' },
+      },
+    ]);
+  });
+
   it('leaves no timer after stop(), even when stopped from inside fire', () => {
     const { fired, scheduler } = runFrom('2026-06-01T10:01:00Z', 10 * MINUTE, {
       alerts: '*/5 * * * *',

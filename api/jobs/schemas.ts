@@ -53,9 +53,23 @@ export const jobDto = z.object({
   name: z.string(),
   description: z.string(),
   resource: z.enum(['warehouse', 'database']),
-  schedule: z.string().nullable().describe('the cron expression in force; null: none or off'),
+  schedule: z
+    .string()
+    .nullable()
+    .describe('the cron expression in force; null: none, off, or one per report (schedules)'),
   timezone: z.string(),
-  nextRunAt: z.string().nullable(),
+  nextRunAt: z.string().nullable().describe('the soonest run of any of its schedules'),
+  schedules: z
+    .array(
+      z.object({
+        name: z.string().describe('the report (dashboards/reports.yaml)'),
+        schedule: z.string(),
+        timezone: z.string(),
+        nextRunAt: z.string().nullable(),
+      }),
+    )
+    .optional()
+    .describe('the report job: one schedule per report, each with its own cron and zone'),
   lastRun: jobRunDto.nullable(),
 });
 
