@@ -18,6 +18,7 @@ import { orderRoutes } from './orders/routes.ts';
 import { teamRoutes } from './teams/routes.ts';
 import { modelRoutes } from './models/routes.ts';
 import { reportRoutes } from './reports/routes.ts';
+import { reportSnapshotRoutes } from './report-snapshots/routes.ts';
 import { priceSuggestionRoutes } from './price-suggestions/routes.ts';
 import { sqlRoutes } from './sql/routes.ts';
 import { dashboardRoutes } from './dashboards/routes.ts';
@@ -56,6 +57,8 @@ export const areaRouters: AreaRouter[] = [
   // dashboards: files in dashboards/, their panels' data from the marts
   dashboardRoutes,
   dashboardRenderRoutes,
+  // the scheduled reports' images (the report job draws dashboards into them)
+  reportSnapshotRoutes,
   // warehouse ingest run log
   ingestRoutes,
   // background jobs, their runs, the warehouse's freshness

@@ -38,6 +38,8 @@ const SCOPED_ELSEWHERE: Record<string, string> = {
     'dashboards-api.test.ts: images are drawn from the same rows as …/data',
   'GET /api/v1/dashboards/{id}/panels/{panel}/rows':
     "dashboards-rows.test.ts: keeps a manager to their team's lines; another team by URL is a 403",
+  'GET /api/v1/reports/snapshots/{id}.png':
+    "reports-job.test.ts: shows a manager only their own team's images",
 };
 
 /** Row counts of every table a refused request could have written. */

@@ -295,6 +295,7 @@ export function probesFor({ world, ids }: AccessWorld): Record<string, Probe> {
     'GET /api/v1/dashboards/{id}/panels/{panel}/rows': unbuilt(
       '/dashboards/executive/panels/revenue/rows',
     ),
+    'GET /api/v1/reports/snapshots/{id}.png': missing(`/reports/snapshots/${no}.png`),
     'POST /api/v1/sql': invalid('/sql'),
     'GET /api/v1/sql/history': ok('/sql/history'),
     'GET /api/v1/sql/schema': ok('/sql/schema'),
