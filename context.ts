@@ -5,6 +5,7 @@ import type { OperationalDb } from './db/operational.ts';
 import type { Warehouse } from './warehouse/duckdb.ts';
 import type { JobRuntime } from './jobs/runtime.ts';
 import type { DashboardCatalog } from './dashboards/catalog.ts';
+import type { ReportCatalog } from './dashboards/report-catalog.ts';
 import type { EventHub } from './api/events/hub.ts';
 
 export interface AppContext {
@@ -27,6 +28,8 @@ export interface AppContext {
   readonly events?: EventHub;
   /** The dashboard files, loaded and checked at start (dashboards/catalog.ts). */
   readonly dashboards?: DashboardCatalog;
+  /** The scheduled reports (dashboards/reports.yaml), loaded and checked after the dashboards. */
+  readonly reports?: ReportCatalog;
 }
 
 /** The context's clock, or the system's. */

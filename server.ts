@@ -20,6 +20,7 @@ import { demoProgressPrinter } from './db/demo/progress.ts';
 import { CliError, openMigratedDb, openWarehouseOrExplain } from './runtime.ts';
 import { DashboardFileError, loadDashboards } from './dashboards/catalog.ts';
 import { bindDashboardQueries } from './dashboards/bind-check.ts';
+import { loadReports, ReportFileError } from './dashboards/report-catalog.ts';
 
 export interface StartOptions {
   demo: boolean;
@@ -51,13 +52,17 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
 
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
   checkSchedules(config);
-  // Before anything opens: a broken dashboard file stops start-up with one line naming the file
-  // and the field, rather than a server whose dashboard answers 500.
+  // Before anything opens: a broken dashboard or reports file stops start-up with one line naming
+  // the file and the field, rather than a server whose dashboard answers 500.
   let dashboards;
+  let reports;
   try {
     dashboards = await loadDashboards();
+    // The scheduled reports name dashboards and their filters: checked against them, now.
+    reports = loadReports(dashboards);
   } catch (e) {
-    if (e instanceof DashboardFileError) throw new CliError(e.message);
+    if (e instanceof DashboardFileError || e instanceof ReportFileError)
+      throw new CliError(e.message);
     throw e;
   }
   const logger = createLogger(config);
@@ -109,7 +114,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   if ((await countUsers(ops.db)) === 0)
     signInPath = (await createFirstAdmin(ops.db, new Date())).path;
 
-  const base: AppContext = { config, ops, warehouse, logger, dashboards };
+  const base: AppContext = { config, ops, warehouse, logger, dashboards, reports };
   let background: Background | undefined;
   const server = http.createServer();
   try {

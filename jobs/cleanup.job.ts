@@ -8,11 +8,15 @@
  * - Events published more than SALESOPS_EVENT_RETENTION_DAYS ago (default 90) leave the outbox
  *   (api/events/retention.ts); the warehouse keeps its copy, and a feed resume from before
  *   them answers 410.
+ * - The scheduled reports' images older than SALESOPS_REPORT_RETENTION_DAYS (default 30): a
+ *   weekly report's picture is looked at that week; the live dashboard keeps the history. Their
+ *   report.ready events stay (with the events' own retention), their image links answer 404.
  * Nothing here is business data (the events' copy in the warehouse stays), so nothing here makes
  * the warehouse stale.
  */
 import { sql } from 'kysely';
 import { pruneEvents } from '../api/events/retention.ts';
+import { deleteSnapshotsOlderThan } from '../api/report-snapshots/repository.ts';
 import { deleteHistoryOlderThan } from '../api/sql/history.ts';
 import { deleteRunsOlderThan } from './history.ts';
 import type { JobDefinition } from './types.ts';
@@ -35,7 +39,7 @@ const WAREHOUSE_HISTORY: readonly [table: string, dated: string][] = [
 export const cleanupJob: JobDefinition = {
   name: 'cleanup',
   description:
-    'delete expired idempotency keys, run and SQL history older than SALESOPS_HISTORY_DAYS, and events older than SALESOPS_EVENT_RETENTION_DAYS',
+    'delete expired idempotency keys, run and SQL history older than SALESOPS_HISTORY_DAYS, events older than SALESOPS_EVENT_RETENTION_DAYS, and report images older than SALESOPS_REPORT_RETENTION_DAYS',
   defaultSchedule: '30 3 * * *',
   resource: 'database',
   managersMayRun: false,
@@ -50,6 +54,8 @@ export const cleanupJob: JobDefinition = {
     const sqlHistory = await deleteHistoryOlderThan(ctx.app.ops.db, days);
     const eventRetentionDays = ctx.app.config.eventRetentionDays;
     const pruned = await pruneEvents(ctx.app.ops.db, eventRetentionDays);
+    const reportDays = ctx.app.config.reportRetentionDays;
+    const reportSnapshots = await deleteSnapshotsOlderThan(ctx.app.ops.db, reportDays);
     let warehouseRows = 0;
     const warehouse = ctx.app.warehouse;
     if (warehouse) {
@@ -75,7 +81,7 @@ export const cleanupJob: JobDefinition = {
     }
     const idempotencyKeys = Number(keys.numAffectedRows ?? 0);
     const events = pruned.removed;
-    const rows = idempotencyKeys + jobRuns + sqlHistory + events + warehouseRows;
+    const rows = idempotencyKeys + jobRuns + sqlHistory + events + reportSnapshots + warehouseRows;
     return {
       status: rows ? 'succeeded' : 'skipped',
       rows,
@@ -85,9 +91,11 @@ export const cleanupJob: JobDefinition = {
         sqlHistory,
         events,
         eventsPrunedThrough: pruned.prunedThrough,
+        reportSnapshots,
         warehouseRows,
         historyDays: days,
         eventRetentionDays,
+        reportRetentionDays: reportDays,
       },
     };
   },

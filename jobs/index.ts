@@ -6,6 +6,7 @@ import { buildJob } from './build.job.ts';
 import { cleanupJob } from './cleanup.job.ts';
 import { followUpsJob } from './follow-ups.job.ts';
 import { ingestJob } from './ingest.job.ts';
+import { reportJob } from './report.job.ts';
 import { segmentJob } from './segment.job.ts';
 import { stockAlertsJob } from './stock-alerts.job.ts';
 import type { JobDefinition } from './types.ts';
@@ -16,5 +17,6 @@ export const JOBS: readonly JobDefinition[] = [
   segmentJob,
   stockAlertsJob,
   followUpsJob,
+  reportJob,
   cleanupJob,
 ];

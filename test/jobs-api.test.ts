@@ -46,6 +46,7 @@ describeBoth('jobs API', (kind) => {
       'segment',
       'stock-alerts',
       'follow-ups',
+      'report',
       'cleanup',
     ]);
     expect(r.body.items[0]).toMatchObject({
@@ -55,6 +56,12 @@ describeBoth('jobs API', (kind) => {
       description: expect.any(String),
     });
     expect(r.body.items.find((j: { name: string }) => j.name === 'build').schedule).toBeNull();
+    // One schedule per report: none in force here, where no scheduler runs.
+    expect(r.body.items.find((j: { name: string }) => j.name === 'report')).toMatchObject({
+      resource: 'database',
+      schedule: null,
+      schedules: [],
+    });
     expect((await env.request('GET', '/api/v1/jobs', { key: 'staff' })).status).toBe(403);
   });
 

@@ -118,7 +118,7 @@ export function checkFilterNames(d: Dashboard, q: Partial<Record<FilterName, unk
 export async function dashboardFilterValues(
   ctx: AppContext,
   d: Dashboard,
-  q: PanelDataQuery,
+  q: Omit<PanelDataQuery, 'format'>,
 ): Promise<FilterValues> {
   checkFilterNames(d, q);
   const values: FilterValues = {

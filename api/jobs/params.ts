@@ -1,7 +1,7 @@
 /**
  * What a job may be asked to do by hand (POST /jobs/{name}/run, POST /models/runs, POST
- * /ingest/runs), checked before anything is queued: a typo in a table name or a model selector
- * is a 400 naming the field now, not a failed run in the history a minute later.
+ * /ingest/runs), checked before anything is queued: a typo in a table name, a model selector or
+ * a report's name is a 400 naming the field now, not a failed run in the history a minute later.
  */
 import { sql } from 'kysely';
 import { z } from 'zod';
@@ -35,8 +35,21 @@ export const buildParams = z.strictObject({
   fullRefresh: z.boolean().optional().describe('rebuild incremental models from scratch'),
 });
 
+export const reportParams = z.strictObject({
+  report: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .describe('the report to draw: a name in dashboards/reports.yaml'),
+});
+
 /** Jobs that take parameters; the others take none. */
-const PARAMS: Readonly<Record<string, z.ZodType>> = { ingest: ingestParams, build: buildParams };
+const PARAMS: Readonly<Record<string, z.ZodType>> = {
+  ingest: ingestParams,
+  build: buildParams,
+  report: reportParams,
+};
 
 /**
  * The body of POST /jobs/{name}/run checked against what `job` takes: 400 naming each unknown
@@ -52,6 +65,7 @@ export async function jobParams(
   if (!r.success) throw invalidParams(r.error, job);
   const params = r.data as Record<string, unknown>;
   if (job === 'ingest') await checkTables(ctx, params.tables as string[] | undefined);
+  if (job === 'report') checkReport(ctx, String(params.report));
   if (job === 'build') {
     const { select, fullRefresh } = params as z.infer<typeof buildParams>;
     if (!select?.length && !fullRefresh) return {}; // the default: what changed since last time
@@ -112,6 +126,18 @@ function modelFileProblem(e: ModelFileError): AppError {
   return new AppError('unprocessable', e.message, {
     ...(at ? { file: at[1], ...(at[2] ? { line: Number(at[2]) } : {}) } : {}),
   });
+}
+
+/** 400 naming `report` when dashboards/reports.yaml has no report of that name. */
+export function checkReport(ctx: AppContext, name: string): void {
+  const known = [...(ctx.reports?.keys() ?? [])];
+  if (!known.includes(name))
+    throw fieldProblem(
+      'bad_request',
+      'report',
+      `no report named ${name} in dashboards/reports.yaml (the reports are ${known.join(', ') || 'none'})`,
+      'body',
+    );
 }
 
 /**

@@ -90,7 +90,7 @@ export function jobRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       path: '/jobs/:name/run',
       summary:
         'Queue a run of the job (behind a running ingest or build): 202 with the queued run. ' +
-        'ingest takes {full, tables}, build {select, fullRefresh}, the others nothing',
+        'ingest takes {full, tables}, build {select, fullRefresh}, report {report}, the others nothing',
       tag,
       roles: ['manager'], // managers: ingest and build only (403 for the others)
       errors: [503],

@@ -23,6 +23,7 @@ import { openPostgres } from '../../db/postgres.ts';
 import type { Role } from '../../db/schema.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
 import { loadDashboards } from '../../dashboards/catalog.ts';
+import { loadReports } from '../../dashboards/report-catalog.ts';
 import { observeAnswer } from './observe.ts';
 import { createTestDatabase } from './postgres.ts';
 
@@ -100,7 +101,10 @@ export interface TestEnvOptions {
   clock?: () => Date;
   /** The app's logger (default: silent); a test that reads the logs passes its own. */
   logger?: Logger;
-  /** The folder of dashboard files the app serves (default: the built-in dashboards/). */
+  /**
+   * The folder of dashboard files the app serves, and of its reports.yaml (default: the built-in
+   * dashboards/).
+   */
   dashboardsDir?: string;
 }
 
@@ -119,13 +123,15 @@ export async function startTestEnv(kind: DbKind, options: TestEnvOptions = {}): 
   const { ops, url: databaseUrl, dispose } = await openTestDb(kind, dataDir);
   const warehouse = await openWarehouse(config, 'test');
   const logger = options.logger ?? pino({ level: 'silent' });
+  const dashboards = await loadDashboards(options.dashboardsDir);
   const base: AppContext = {
     config,
     ops,
     warehouse,
     logger,
     clock: options.clock,
-    dashboards: await loadDashboards(options.dashboardsDir),
+    dashboards,
+    reports: loadReports(dashboards, options.dashboardsDir),
   };
   const background = options.jobs
     ? await startBackground(base, { backoffMs: [20, 20] })
