@@ -21,7 +21,7 @@ export function registerJobCommands(program: Command, print: Print, note: Print)
   const jobs = program
     .command('jobs')
     .description(
-      'background jobs (ingest, build, segment, stock-alerts, follow-ups, cleanup): list, run, history',
+      'background jobs (ingest, build, segment, stock-alerts, follow-ups, report, cleanup): list, run, history',
     );
   const keyHelp = 'API key, to ask a running server (SALESOPS_API_KEY by default)';
 
