@@ -265,6 +265,21 @@ describeBoth('scheduled reports', (kind) => {
     expect(queued).toHaveLength(2); // the two runs above, no more
   });
 
+  it('keeps the images out of the warehouse: an ingest refuses to copy them, saying why', async () => {
+    const r = await env.request('POST', '/api/v1/jobs/ingest/run', {
+      body: { tables: ['report_snapshots'] },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.errors).toEqual([
+      {
+        field: 'tables.0',
+        in: 'body',
+        message:
+          'report_snapshots is never copied (report images are drawings of the marts, served by /api/v1/reports/snapshots/{id}.png)',
+      },
+    ]);
+  });
+
   it('schedules each report on its own cron, as its own slot, with its name as the params', async () => {
     await marts();
     const schedules = resolveSchedules(JOBS, env.config, env.ctx).filter((s) => s.job === 'report');
