@@ -68,6 +68,11 @@ export const RAW_TABLES: Record<string, string> = {
   order_events: `id BIGINT, order_id BIGINT, event_type VARCHAR, from_status VARCHAR,
     to_status VARCHAR, payload JSON DEFAULT '{}', occurred_at TIMESTAMPTZ DEFAULT now(),
     actor_key_id BIGINT, published_at TIMESTAMPTZ, ${STAMPS}`,
+  // The outbox (db/migrations/0800_events.ts), read by stg_events: empty unless a test adds rows.
+  events: `row_id BIGINT, id BIGINT, type VARCHAR, entity_type VARCHAR, entity_id VARCHAR,
+    customer_id BIGINT, schema_version SMALLINT DEFAULT 1, payload JSON DEFAULT '{}',
+    occurred_at TIMESTAMPTZ DEFAULT now(), actor_key_id BIGINT, actor_user_id BIGINT,
+    published_at TIMESTAMPTZ, ${STAMPS}`,
   alerts: `id BIGINT, kind VARCHAR, product_id BIGINT, warehouse_id BIGINT, message VARCHAR,
     payload JSON DEFAULT '{}', raised_at TIMESTAMPTZ DEFAULT now(), acknowledged_at TIMESTAMPTZ,
     acknowledged_by_key_id BIGINT, ${STAMPS}`,
