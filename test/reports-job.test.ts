@@ -2,7 +2,8 @@
  * The `report` job on the hand-made data set (test/support/warehouse-fixtures.ts), on both
  * databases: a manual run of the shipped executive summary stores one PNG (every panel drawn,
  * a plausible size) and records exactly one report.ready event with its links, in one
- * transaction; the image route serves it to the roles of the dashboards' images; a run with no
+ * transaction, which the webhook dispatcher posts to a receiver subscribed to report.ready;
+ * the image route serves it to the roles of the dashboards' images; a run with no
  * marts fails and stores nothing; each report is its own schedule and slot; the cleanup job
  * forgets old images.
  */
@@ -14,6 +15,7 @@ import { resolveSchedules } from '../jobs/schedule.ts';
 import { JOBS } from '../jobs/index.ts';
 import type { JobRunRecord } from '../jobs/types.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
+import { startReceiver, type Receiver } from './support/webhook-receiver.ts';
 import { withConnection } from './support/raw-tables.ts';
 import {
   buildFixtureMarts,
@@ -38,18 +40,31 @@ describeBoth('scheduled reports', (kind) => {
   let env: TestEnv;
   let managerNorth: string;
   let built = false;
+  /** A webhook subscribed to report.ready posts here. */
+  let receiver: Receiver;
 
   beforeAll(async () => {
     env = await startTestEnv(kind, {
       jobs: true,
-      env: { SALESOPS_SCHEDULER: 'off', SALESOPS_PUBLIC_URL: PUBLIC },
+      env: {
+        SALESOPS_SCHEDULER: 'off',
+        SALESOPS_PUBLIC_URL: PUBLIC,
+        // The receiver below listens on 127.0.0.1.
+        SALESOPS_WEBHOOK_ALLOW_PRIVATE: 'true',
+      },
       clock: () => MONDAY,
     });
     managerNorth = await seedFixtureTeams(env);
     await withConnection(env.warehouse, (c) => loadSalesFixture(c));
+    receiver = await startReceiver();
+    const hook = await env.request('POST', '/api/v1/webhooks', {
+      body: { url: receiver.url, eventTypes: ['report.ready'] },
+    });
+    expect(hook.status, hook.text).toBe(201);
   });
   afterAll(async () => {
     await env?.close();
+    await receiver?.close();
   });
 
   /** The marts, built once by the first test that needs them. */
@@ -145,6 +160,16 @@ describeBoth('scheduled reports', (kind) => {
     });
     // The outbox reaches the warehouse: links, never the image.
     expect(JSON.stringify(payload).length).toBeLessThan(1_000);
+
+    // The dispatcher posts it to the webhook subscribed to report.ready; the job called nobody.
+    await receiver.waitForAcks(1, 30_000);
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0]!.event).toMatchObject({
+      type: 'report.ready',
+      entityType: 'report',
+      entityId: 'executive-weekly',
+      payload,
+    });
 
     // Its run history, as every job's.
     const runs = await env.request('GET', '/api/v1/jobs/report/runs', { key: 'analyst' });
