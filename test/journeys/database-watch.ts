@@ -99,11 +99,16 @@ export async function fingerprinter(inst: Installation, server: Server): Promise
         AND t.table_name <> 'job_runs'
       ORDER BY t.table_name`,
   );
+  // The outbox is published in the background (api/events/hub.ts): numbering an earlier write's
+  // events moves their updated_at after the fact. A request that records an event adds a row,
+  // so for `events` the count is what tells.
+  const stamped = (r: { table_name: string; stamped: boolean }) =>
+    r.stamped && r.table_name !== 'events';
   const query = rows
     .map(
       (r) =>
         `SELECT '${r.table_name}' AS t, count(*)::text AS n, ` +
-        `${r.stamped ? 'max(updated_at)::text' : 'NULL::text'} AS u FROM "${r.table_name}"`,
+        `${stamped(r) ? 'max(updated_at)::text' : 'NULL::text'} AS u FROM "${r.table_name}"`,
     )
     .join(' UNION ALL ');
   return {

@@ -141,8 +141,15 @@ for (const kind of databaseKinds()) {
         (a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'),
       );
       for (const op of ordered) {
+        // A stream (GET /events/stream) that accepts a probe never ends: only its wrong method
+        // is swept here; test/events-stream.test.ts checks its bad input.
+        const stream =
+          doc.paths[op.path]?.[op.method.toLowerCase()]?.responses?.['200']?.content?.[
+            'text/event-stream'
+          ] !== undefined;
         for (const p of probes(doc, op, ids, methods.get(op.path)!)) {
           if (p.kind !== variant) continue;
+          if (stream && p.kind !== 'wrong method') continue;
           if (p.kind === 'wrong method' && seenPaths.has(op.path)) continue;
           seenPaths.add(op.path);
           // Root operations (sign-in) are not under /api/v1: send them to the root.
