@@ -74,6 +74,13 @@ async function realRows(admin: Client): Promise<RowIds> {
     runs: await first('/ingest/runs?limit=1', 'runId'),
     'api-keys': spare.body?.id,
     saved: (await admin.post('/sql/saved', { name: 'sweep saved', sql: 'SELECT 1 AS x' })).body?.id,
+    // A public address (no DNS lookup for an IP), subscribed to an event the sweep never makes.
+    webhooks: (
+      await admin.post('/webhooks', {
+        url: 'https://93.184.215.14/sweep',
+        eventTypes: ['report.ready'],
+      })
+    ).body?.id,
   };
 }
 
