@@ -101,9 +101,10 @@ export async function fingerprinter(inst: Installation, server: Server): Promise
   );
   // The outbox is published in the background (api/events/hub.ts): numbering an earlier write's
   // events moves their updated_at after the fact. A request that records an event adds a row,
-  // so for `events` the count is what tells.
+  // so for `events` the count is what tells. Likewise the dispatcher moves each webhook's fan-out
+  // cursor (and updated_at) as events are published.
   const stamped = (r: { table_name: string; stamped: boolean }) =>
-    r.stamped && r.table_name !== 'events';
+    r.stamped && r.table_name !== 'events' && r.table_name !== 'webhooks';
   const query = rows
     .map(
       (r) =>
