@@ -82,7 +82,12 @@ describeBoth('webhook failures', (kind) => {
     ]);
     dispatch({ retryWindowMs: 400 });
     await rx.waitForAcks(2);
-    const byEvent = new Map<number, any>((await deliveriesOf(id)).map((d: any) => [d.eventId, d]));
+    // The receiver answers before the dispatcher records the answer: wait for the records.
+    const byEvent = await eventually(async () => {
+      const items = await deliveriesOf(id);
+      const finished = items.every((d: any) => d.status === 'succeeded' || d.status === 'dead');
+      return finished ? new Map<number, any>(items.map((d: any) => [d.eventId, d])) : undefined;
+    }, 'all three deliveries finished');
     const dead = byEvent.get(poison);
     expect(dead.status).toBe('dead');
     expect(dead.attemptCount).toBeGreaterThanOrEqual(2);
