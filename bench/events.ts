@@ -22,7 +22,6 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { createApp } from '../api/app.ts';
@@ -37,6 +36,7 @@ import { createTestDatabase } from '../test/support/postgres.ts';
 import { parseSse } from '../test/support/sse-parse.ts';
 import { openWarehouse } from '../warehouse/duckdb.ts';
 import { seedOrderBench, startOrderLoad } from './order-load.ts';
+import { startReceiverWorker } from './receiver-worker.ts';
 
 const PER_ROUND = Number(process.argv[2] ?? 500);
 const CLIENTS = Number(process.argv[3] ?? 16);
@@ -95,21 +95,6 @@ async function follow(base: string, key: string, after: number, into: Received) 
     },
   };
 }
-
-/** The webhook receiver's code: answers 204 and tells the parent when each event arrived. */
-const RECEIVER = `
-const http = require('node:http');
-const { parentPort } = require('node:worker_threads');
-const server = http.createServer((req, res) => {
-  let body = '';
-  req.on('data', (c) => (body += c));
-  req.on('end', () => {
-    parentPort.postMessage({ at: Date.now(), occurredAt: JSON.parse(body).occurredAt });
-    res.writeHead(204).end();
-  });
-});
-server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
-`;
 
 async function main(): Promise<void> {
   const target = await createTestDatabase('salesops_bench');
@@ -193,11 +178,7 @@ async function main(): Promise<void> {
     const sse = received();
     const stream = await follow(api, admin.key, from, sse);
     const hooks = received();
-    // The receiver runs in a worker thread, as a real one runs elsewhere: in the app's thread its
-    // answers waited behind the order requests, and the dispatcher's throughput measured that.
-    const receiver = new Worker(RECEIVER, { eval: true });
-    const port = await new Promise<number>((resolve) => receiver.once('message', resolve));
-    receiver.on('message', (m: { at: number; occurredAt: string }) => {
+    const receiver = await startReceiverWorker((m) => {
       if (hooks.count === 0) hooks.first = performance.now();
       hooks.last = performance.now();
       hooks.count++;
@@ -207,7 +188,7 @@ async function main(): Promise<void> {
       method: 'POST',
       headers: { authorization: `Bearer ${admin.key}`, 'content-type': 'application/json' },
       body: JSON.stringify({
-        url: `http://127.0.0.1:${port}/hook`,
+        url: receiver.url,
         eventTypes: ['*'],
       }),
     });

@@ -22,7 +22,9 @@ import {
   type PickedDelivery,
 } from './delivery-store.ts';
 import type { EventDto } from '../events/schemas.ts';
-import { readEventForBody } from './event-body.ts';
+import { readInputs, type DeliveryInputs } from './event-body.ts';
+import { GroupCommit } from './group-commit.ts';
+import { recordSuccesses, type Answered } from './record-batch.ts';
 import { decryptSecret } from './secret.ts';
 import { loadWebhookKey } from './secret-key.ts';
 import { postDelivery, SEND_TIMEOUT_MS, storableText, type SendResult } from './send.ts';
@@ -43,7 +45,7 @@ export interface DispatcherOptions extends OutcomePolicy {
   leaseMs?: number;
   /** Poll for work this often, besides the wake-ups (default 1 s). */
   pollMs?: number;
-  /** Deliveries in flight at once (default 8). */
+  /** Deliveries in flight at once (default 32: bench/webhook-drain.ts, docs/events.md). */
   concurrency?: number;
   /** Test hook, awaited at `picked` (leased, nothing sent) and `sent` (answered, not recorded). */
   onStep?: (step: 'picked' | 'sent', deliveryId: number) => void | Promise<void>;
@@ -65,10 +67,17 @@ export class WebhookDispatcher {
   private readonly timeoutMs: number;
   private readonly leaseMs: number;
   private readonly pollMs: number;
-  private readonly concurrency: number;
+  readonly concurrency: number;
   private readonly inFlight = new Set<Promise<void>>();
   private running: Promise<void> | undefined;
   private again = false;
+  /** Set by a wake-up: the next pass publishes and fans out before it picks. */
+  private fanOutDue = false;
+  /** Successes are recorded together (record-batch.ts), a batch per transaction. */
+  private readonly successes = new GroupCommit<Answered, void>(async (answered) => {
+    await recordSuccesses(this.db, answered);
+    return answered.map(() => undefined);
+  });
   private closed = false;
   private poll: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -83,7 +92,7 @@ export class WebhookDispatcher {
     this.timeoutMs = options.timeoutMs ?? SEND_TIMEOUT_MS;
     this.leaseMs = options.leaseMs ?? 2 * this.timeoutMs + 10_000;
     this.pollMs = options.pollMs ?? 1_000;
-    this.concurrency = options.concurrency ?? 8;
+    this.concurrency = options.concurrency ?? 32;
   }
 
   /** Begin polling, and make a first pass. */
@@ -92,8 +101,23 @@ export class WebhookDispatcher {
     void this.wake();
   }
 
-  /** Look for work now; passes never overlap, and a wake-up during one runs another after it. */
+  /** Look for work now (publish, fan out, pick); runs never overlap, and a wake-up during one
+   * runs another after it. */
   wake(): Promise<void> {
+    this.fanOutDue = true;
+    return this.run();
+  }
+
+  /**
+   * Pick only: a delivery finished, so a slot is free and the next event of its entity may be
+   * due. Publishing and fanning out wait for the hub's wake-up or the poll: run after every
+   * delivery, they were most of the dispatcher's database work.
+   */
+  private refill(): Promise<void> {
+    return this.run();
+  }
+
+  private run(): Promise<void> {
     if (this.closed) return Promise.resolve();
     if (this.running) {
       this.again = true;
@@ -115,17 +139,21 @@ export class WebhookDispatcher {
   }
 
   private async pass(): Promise<void> {
-    await publishAll(this.db);
-    await fanOutAll(this.db);
+    if (this.fanOutDue) {
+      this.fanOutDue = false;
+      await publishAll(this.db);
+      await fanOutAll(this.db);
+    }
     while (!this.closed && this.inFlight.size < this.concurrency) {
       const picked = await pickDue(this.db, this.concurrency - this.inFlight.size, this.leaseMs);
       if (picked.length === 0) return;
+      const inputs = await readInputs(this.db, picked);
       for (const p of picked) {
-        const task: Promise<void> = this.deliver(p)
+        const task: Promise<void> = this.deliver(p, inputs)
           .catch((err) => this.log.warn({ err, delivery: p.id }, 'a webhook delivery failed'))
           .finally(() => {
             this.inFlight.delete(task);
-            void this.wake(); // the next event of its entity may be due now
+            void this.refill();
           });
         this.inFlight.add(task);
       }
@@ -133,11 +161,15 @@ export class WebhookDispatcher {
   }
 
   /** Send one picked delivery and record what came of it. */
-  private async deliver(p: PickedDelivery): Promise<void> {
+  private async deliver(p: PickedDelivery, inputs: DeliveryInputs): Promise<void> {
     await this.options.onStep?.('picked', p.id);
     const attemptAt = new Date();
-    const { result, final } = await this.attempt(p);
+    const { result, final } = await this.attempt(p, inputs);
     await this.options.onStep?.('sent', p.id);
+    if (result.ok) {
+      await this.successes.add({ picked: p, attemptAt, result });
+      return;
+    }
     const outcome = await recordOutcome(this.db, p, attemptAt, result, this.options, final);
     if (outcome.nextAttemptAt) this.wakeAt(outcome.nextAttemptAt);
     if (outcome.disabled)
@@ -145,19 +177,16 @@ export class WebhookDispatcher {
   }
 
   /** The HTTP attempt, or the reason none could be made (as a failed result). */
-  private async attempt(p: PickedDelivery): Promise<{ result: SendResult; final: boolean }> {
+  private async attempt(
+    p: PickedDelivery,
+    inputs: DeliveryInputs,
+  ): Promise<{ result: SendResult; final: boolean }> {
     const failed = (error: string, final = false) => ({
       result: { ok: false, statusCode: null, latencyMs: 0, response: null, error },
       final,
     });
-    const [webhook, event] = await Promise.all([
-      this.db
-        .selectFrom('webhooks')
-        .select(['url', 'secret_encrypted'])
-        .where('id', '=', p.webhookId)
-        .executeTakeFirst(),
-      readEventForBody(this.db, p.eventId),
-    ]);
+    const webhook = inputs.webhooks.get(p.webhookId);
+    const event = inputs.events.get(p.eventId);
     if (!webhook) return failed('the webhook no longer exists', true);
     if (!event) return failed('the event was removed by retention before it was delivered', true);
     let secret: string;

@@ -1,23 +1,46 @@
 /**
- * The body a webhook receives: the event exactly as the feed shows it (api/events/schemas.ts
+ * What a picked batch of deliveries needs to be sent: each webhook's address and secret, and
+ * each event's body — the event exactly as the feed shows it (api/events/schemas.ts
  * `toEventDto`, read by the feed's own query). Webhooks are admin configuration, so a webhook
  * reads every event its patterns match, as an admin reads the feed. Built from the stored row on
  * every attempt, so a retry or a redelivery sends the same bytes (unless the actor was renamed
- * in between).
+ * in between). Two queries per batch, not two per delivery.
  */
 import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { readEvents } from '../events/repository.ts';
 import { toEventDto, type EventDto } from '../events/schemas.ts';
+import type { PickedDelivery } from './delivery-store.ts';
 
-/** Published event `id` as the feed shows it, or undefined once retention removed it. */
-export async function readEventForBody(db: Kysely<DB>, id: number): Promise<EventDto | undefined> {
-  const [row] = await readEvents(db, {
-    after: id - 1,
-    upTo: id,
-    limit: 1,
-    filters: {},
-    visible: sql<SqlBool>`true`,
-  });
-  return row && toEventDto(row);
+export interface DeliveryInputs {
+  /** By webhook id; a webhook missing here was deleted for good. */
+  webhooks: Map<number, { url: string; secret_encrypted: string }>;
+  /** By event id; an event missing here was removed by retention. */
+  events: Map<number, EventDto>;
+}
+
+export async function readInputs(
+  db: Kysely<DB>,
+  picked: readonly PickedDelivery[],
+): Promise<DeliveryInputs> {
+  const eventIds = [...new Set(picked.map((p) => p.eventId))];
+  const webhookIds = [...new Set(picked.map((p) => p.webhookId))];
+  const [webhooks, events] = await Promise.all([
+    db
+      .selectFrom('webhooks')
+      .select(['id', 'url', 'secret_encrypted'])
+      .where('id', 'in', webhookIds)
+      .execute(),
+    readEvents(db, {
+      after: Math.min(...eventIds) - 1,
+      upTo: Math.max(...eventIds),
+      limit: eventIds.length,
+      filters: {},
+      visible: sql<SqlBool>`e.id = ANY(${eventIds}::bigint[])`,
+    }),
+  ]);
+  return {
+    webhooks: new Map(webhooks.map((w) => [Number(w.id), w])),
+    events: new Map(events.map((e) => [Number(e.id), toEventDto(e)])),
+  };
 }

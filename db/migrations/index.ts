@@ -14,6 +14,7 @@ import * as m0700 from './0700_customer_scores.ts';
 import * as m0800 from './0800_events.ts';
 import * as m0810 from './0810_webhooks.ts';
 import * as m0820 from './0820_report_snapshots.ts';
+import * as m0830 from './0830_webhook_pick.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_operational_schema': m0001,
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0800_events': m0800,
   '0810_webhooks': m0810,
   '0820_report_snapshots': m0820,
+  '0830_webhook_pick': m0830,
 };
