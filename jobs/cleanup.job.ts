@@ -7,7 +7,8 @@
  *   warehouse part waits for the warehouse's turn, so it never races an ingest or a build.
  * - Events published more than SALESOPS_EVENT_RETENTION_DAYS ago (default 90) leave the outbox
  *   (api/events/retention.ts); the warehouse keeps its copy, and a feed resume from before
- *   them answers 410.
+ *   them answers 410. Webhook deliveries finished that long ago go too, with their attempts
+ *   (api/webhooks/prune.ts): the delivery log lasts as long as the events it delivered.
  * - The scheduled reports' images older than SALESOPS_REPORT_RETENTION_DAYS (default 30): a
  *   weekly report's picture is looked at that week; the live dashboard keeps the history. Their
  *   report.ready events stay (with the events' own retention), their image links answer 404.
@@ -16,6 +17,7 @@
  */
 import { sql } from 'kysely';
 import { pruneEvents } from '../api/events/retention.ts';
+import { pruneDeliveries } from '../api/webhooks/prune.ts';
 import { deleteSnapshotsOlderThan } from '../api/report-snapshots/repository.ts';
 import { deleteHistoryOlderThan } from '../api/sql/history.ts';
 import { deleteRunsOlderThan } from './history.ts';
@@ -39,7 +41,7 @@ const WAREHOUSE_HISTORY: readonly [table: string, dated: string][] = [
 export const cleanupJob: JobDefinition = {
   name: 'cleanup',
   description:
-    'delete expired idempotency keys, run and SQL history older than SALESOPS_HISTORY_DAYS, events older than SALESOPS_EVENT_RETENTION_DAYS, and report images older than SALESOPS_REPORT_RETENTION_DAYS',
+    'delete expired idempotency keys, run and SQL history older than SALESOPS_HISTORY_DAYS, events and finished webhook deliveries older than SALESOPS_EVENT_RETENTION_DAYS, and report images older than SALESOPS_REPORT_RETENTION_DAYS',
   defaultSchedule: '30 3 * * *',
   resource: 'database',
   managersMayRun: false,
@@ -54,6 +56,7 @@ export const cleanupJob: JobDefinition = {
     const sqlHistory = await deleteHistoryOlderThan(ctx.app.ops.db, days);
     const eventRetentionDays = ctx.app.config.eventRetentionDays;
     const pruned = await pruneEvents(ctx.app.ops.db, eventRetentionDays);
+    const deliveryLog = await pruneDeliveries(ctx.app.ops.db, eventRetentionDays);
     const reportDays = ctx.app.config.reportRetentionDays;
     const reportSnapshots = await deleteSnapshotsOlderThan(ctx.app.ops.db, reportDays);
     let warehouseRows = 0;
@@ -81,7 +84,15 @@ export const cleanupJob: JobDefinition = {
     }
     const idempotencyKeys = Number(keys.numAffectedRows ?? 0);
     const events = pruned.removed;
-    const rows = idempotencyKeys + jobRuns + sqlHistory + events + reportSnapshots + warehouseRows;
+    const webhookDeliveries = deliveryLog.deliveries + deliveryLog.attempts;
+    const rows =
+      idempotencyKeys +
+      jobRuns +
+      sqlHistory +
+      events +
+      webhookDeliveries +
+      reportSnapshots +
+      warehouseRows;
     return {
       status: rows ? 'succeeded' : 'skipped',
       rows,
@@ -91,6 +102,8 @@ export const cleanupJob: JobDefinition = {
         sqlHistory,
         events,
         eventsPrunedThrough: pruned.prunedThrough,
+        webhookDeliveries: deliveryLog.deliveries,
+        webhookAttempts: deliveryLog.attempts,
         reportSnapshots,
         warehouseRows,
         historyDays: days,

@@ -15,6 +15,7 @@ import * as m0800 from './0800_events.ts';
 import * as m0810 from './0810_webhooks.ts';
 import * as m0820 from './0820_report_snapshots.ts';
 import * as m0830 from './0830_webhook_pick.ts';
+import * as m0840 from './0840_webhook_log_upkeep.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_operational_schema': m0001,
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0810_webhooks': m0810,
   '0820_report_snapshots': m0820,
   '0830_webhook_pick': m0830,
+  '0840_webhook_log_upkeep': m0840,
 };
