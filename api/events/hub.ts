@@ -15,6 +15,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { OperationalDb } from '../../db/operational.ts';
 import type { DB } from '../../db/schema.ts';
+import { CoalescedRuns } from './coalesced-runs.ts';
 import { publishAll } from './publish.ts';
 import { InstanceSignal } from '../../db/instance-signal.ts';
 
@@ -29,8 +30,11 @@ export class EventHub {
   private readonly closeListeners = new Set<() => void>();
   private signal: InstanceSignal | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly runs = new CoalescedRuns(
+    () => this.pass(),
+    (err) => this.log.warn({ err }, 'publishing events failed; retrying on the next tick'),
+    () => this.closed,
+  );
   private closed = false;
   /** The newest published id this hub has seen (0 before the first pass). */
   lastId = 0;
@@ -89,25 +93,7 @@ export class EventHub {
 
   /** Publish now; passes never overlap, and a wake-up during one runs one more after it. */
   wake(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.pass();
-        } catch (err) {
-          if (!this.closed)
-            this.log.warn({ err }, 'publishing events failed; retrying on the next tick');
-        }
-      } while (this.again && !this.closed);
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.runs.request();
   }
 
   private async pass(): Promise<void> {
@@ -145,7 +131,7 @@ export class EventHub {
     }
     this.closeListeners.clear();
     await this.signal?.close();
-    await this.running;
+    await this.runs.settled();
     this.subscribers.clear();
   }
 }

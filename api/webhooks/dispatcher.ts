@@ -12,6 +12,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
 import type { DB } from '../../db/schema.ts';
+import { CoalescedRuns } from '../events/coalesced-runs.ts';
 import { publishAll } from '../events/publish.ts';
 import { resolveTarget, TargetRefusedError } from './address.ts';
 import {
@@ -69,8 +70,11 @@ export class WebhookDispatcher {
   private readonly pollMs: number;
   readonly concurrency: number;
   private readonly inFlight = new Set<Promise<void>>();
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly runs = new CoalescedRuns(
+    () => this.pass(),
+    (err) => this.log.warn({ err }, 'a webhook dispatch pass failed; retrying'),
+    () => this.closed,
+  );
   /** Set by a wake-up: the next pass publishes and fans out before it picks. */
   private fanOutDue = false;
   /** Successes are recorded together (record-batch.ts), a batch per transaction. */
@@ -118,24 +122,7 @@ export class WebhookDispatcher {
   }
 
   private run(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.pass();
-        } catch (err) {
-          if (!this.closed) this.log.warn({ err }, 'a webhook dispatch pass failed; retrying');
-        }
-      } while (this.again && !this.closed);
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.runs.request();
   }
 
   private async pass(): Promise<void> {
@@ -245,7 +232,7 @@ export class WebhookDispatcher {
     this.closed = true;
     clearTimeout(this.poll);
     clearTimeout(this.retryTimer);
-    await this.running;
+    await this.runs.settled();
     await Promise.all([...this.inFlight]);
   }
 }
