@@ -30,8 +30,10 @@ export function encodeCursor(id: number): string {
 /** Decode a cursor to the last id seen; a tampered cursor is a 400 naming the field. */
 export function decodeCursor(cursor: string | undefined): number | undefined {
   if (!cursor) return undefined;
-  const n = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!Number.isSafeInteger(n) || n < 0) {
+  // Digits only: Number() reads '' (what '!!' decodes to) and ' 1 ' as numbers.
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) {
     throw invalidCursor();
   }
   return n;
