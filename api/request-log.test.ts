@@ -27,6 +27,12 @@ beforeAll(async () => {
   app.get('/fail', (_req, res) => {
     res.status(503).end();
   });
+  // Never ends on its own: one held open, and one that never answers at all.
+  app.get('/stream', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(': hello\n\n');
+  });
+  app.get('/hang', () => {});
   server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -60,4 +66,29 @@ it('replaces a malformed id and logs 5xx at error level', async () => {
     expect.objectContaining({ level: 50, msg: 'request errored', res: { statusCode: 503 } }),
   ]);
   expect(lines[0]!.reqId).toBe(id);
+});
+
+it('logs a stream its client left as closed (info), and a request left unanswered as aborted (warn)', async () => {
+  for (const path of ['/stream', '/hang']) {
+    const ctrl = new AbortController();
+    const r = fetch(`${base}${path}`, { signal: ctrl.signal });
+    if (path === '/stream') await (await r).body!.getReader().read();
+    else await new Promise((resolve) => setTimeout(resolve, 50));
+    ctrl.abort();
+    await r.catch(() => undefined);
+  }
+  for (
+    let i = 0;
+    i < 100 && lines.filter((l) => /closed|aborted/.test(String(l.msg))).length < 2;
+    i++
+  )
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(lines.find((l) => (l.req as any)?.url === '/stream')).toMatchObject({
+    level: 30,
+    msg: 'stream closed',
+  });
+  expect(lines.find((l) => (l.req as any)?.url === '/hang')).toMatchObject({
+    level: 40,
+    msg: 'request aborted',
+  });
 });

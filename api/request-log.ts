@@ -49,7 +49,10 @@ export function requestLog(logger: Logger): RequestHandler {
         res: { statusCode: res.statusCode },
         responseTime: Math.round(performance.now() - started),
       };
-      if (!finished) logger.warn(fields, 'request aborted');
+      // An event stream ends when its client goes: that is its normal end, not an abort.
+      const stream = String(res.getHeader('content-type') ?? '').startsWith('text/event-stream');
+      if (!finished && stream && res.headersSent) logger.info(fields, 'stream closed');
+      else if (!finished) logger.warn(fields, 'request aborted');
       else if (res.statusCode >= 500) logger.error(fields, 'request errored');
       else logger.info(fields, 'request completed');
     };
