@@ -13,6 +13,9 @@ export interface WebhooksTable extends Timestamps, SoftDelete {
   event_types: string[];
   /** AES-256-GCM of the whsec_… secret (api/webhooks/secret.ts); never leaves the database. */
   secret_encrypted: string;
+  /** The secret before the last rotation, still signing until previous_secret_expires_at. */
+  previous_secret_encrypted: ColumnType<string | null, string | null | undefined, string | null>;
+  previous_secret_expires_at: NullableStamp;
   active: Generated<boolean>;
   disabled_reason: ColumnType<string | null, string | null | undefined, string | null>;
   disabled_at: NullableStamp;

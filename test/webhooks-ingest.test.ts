@@ -1,8 +1,8 @@
 /**
  * A webhook's secret never reaches the warehouse, on both databases: after a webhook is created
- * and its secret rotated, an ingest copies `webhooks` without `secret_encrypted` (the deny-list's
- * /secret/ pattern, recorded in the run's state), and neither secret's text — nor its encrypted
- * form — appears in any column of any raw table: not in the webhook rows, the audit log, the
+ * and its secret rotated, an ingest copies `webhooks` without `secret_encrypted` and the previous
+ * secret's two columns (the deny-list's /secret/ pattern, recorded in the run's state), and
+ * neither secret's text — nor its encrypted form — appears in any column of any raw table: not in the webhook rows, the audit log, the
  * events' payloads or anywhere else.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -28,13 +28,15 @@ describeBoth('webhook secrets and the warehouse', (kind) => {
     expect(rotated.status).toBe(200);
     const stored = await env.ops.db
       .selectFrom('webhooks')
-      .select('secret_encrypted')
+      .select(['secret_encrypted', 'previous_secret_encrypted'])
       .executeTakeFirstOrThrow();
     // The base64 part of each secret, and the stored ciphertext: none may be in the warehouse.
     const needles = [
       created.body.secret.slice('whsec_'.length),
       rotated.body.secret.slice('whsec_'.length),
       stored.secret_encrypted.slice('v1.'.length, 40),
+      // The rotation keeps the first secret signing for a day, encrypted beside the new one.
+      stored.previous_secret_encrypted!.slice('v1.'.length, 40),
     ];
 
     await runIngest(env.ops, env.warehouse, {
@@ -57,7 +59,11 @@ describeBoth('webhook secrets and the warehouse', (kind) => {
       env.warehouse,
       `SELECT excluded_columns FROM raw._ingest_state WHERE table_name = 'webhooks'`,
     );
-    expect(state!.excluded_columns).toEqual(['secret_encrypted']);
+    expect(state!.excluded_columns).toEqual([
+      'secret_encrypted',
+      'previous_secret_encrypted',
+      'previous_secret_expires_at',
+    ]);
     const [copied] = await duckRows(env.warehouse, 'SELECT url, description FROM raw.webhooks');
     expect(copied).toEqual({ url: 'https://93.184.215.14/hook', description: 'ERP' });
     const events = await duckRows(

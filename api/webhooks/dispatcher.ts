@@ -176,10 +176,12 @@ export class WebhookDispatcher {
     const event = inputs.events.get(p.eventId);
     if (!webhook) return failed('the webhook no longer exists', true);
     if (!event) return failed('the event was removed by retention before it was delivered', true);
-    let secret: string;
+    let secrets: string[];
     try {
-      this.key ??= this.options.key();
-      secret = decryptSecret(this.key, webhook.secret_encrypted);
+      const key = (this.key ??= this.options.key());
+      secrets = [webhook.secret_encrypted, webhook.previous_secret_encrypted]
+        .filter((s): s is string => s !== null)
+        .map((s) => decryptSecret(key, s));
     } catch (e) {
       return failed(storableText((e as Error).message));
     }
@@ -192,7 +194,7 @@ export class WebhookDispatcher {
     }
     const body = bodyOf(event);
     const headers = signDelivery(
-      secret,
+      secrets,
       webhookMessageId(p.eventId),
       Math.floor(Date.now() / 1000),
       body,

@@ -14,7 +14,10 @@ import type { PickedDelivery } from './delivery-store.ts';
 
 export interface DeliveryInputs {
   /** By webhook id; a webhook missing here was deleted for good. */
-  webhooks: Map<number, { url: string; secret_encrypted: string }>;
+  webhooks: Map<
+    number,
+    { url: string; secret_encrypted: string; previous_secret_encrypted: string | null }
+  >;
   /** By event id; an event missing here was removed by retention. */
   events: Map<number, EventDto>;
 }
@@ -29,6 +32,11 @@ export async function readInputs(
     db
       .selectFrom('webhooks')
       .select(['id', 'url', 'secret_encrypted'])
+      // The secret before the last rotation, while it still signs.
+      .select(
+        sql<string | null>`CASE WHEN previous_secret_expires_at > clock_timestamp()
+          THEN previous_secret_encrypted END`.as('previous_secret_encrypted'),
+      )
       .where('id', 'in', webhookIds)
       .execute(),
     readEvents(db, {

@@ -16,6 +16,7 @@ import {
   deliveryDto,
   deliveryParams,
   patchWebhookBody,
+  rotateSecretBody,
   toWebhookDto,
   webhookDto,
 } from './schemas.ts';
@@ -111,14 +112,18 @@ export function webhookRoutes(ctx: AppContext, registry: RouteRegistry): Router 
     {
       method: 'post',
       path: '/webhooks/:id/rotate-secret',
-      summary: 'A new signing secret, in force at once; the answer holds it, shown this once',
+      summary:
+        'A new signing secret, in force at once, the old one still signing too for previousSecretHours (24); the answer holds the new one, shown this once',
       tag,
       roles,
       params: idParams,
+      body: rotateSecretBody,
+      bodyOptional: true,
       response: createdWebhookDto,
       bookkeeping: true,
     },
-    ({ params, principal }) => service.rotateSecret(deps, principal, params.id),
+    ({ params, body, principal }) =>
+      service.rotateSecret(deps, principal, params.id, body.previousSecretHours),
   );
   registry.add(
     router,

@@ -76,6 +76,12 @@ export const webhookDto = z.object({
   disabledReason: z.string().nullable().describe('why the dispatcher disabled it'),
   disabledAt: z.string().nullable(),
   consecutiveFailures: z.number().describe('failed attempts since the last success'),
+  previousSecretExpiresAt: z
+    .string()
+    .nullable()
+    .describe(
+      'until when the secret before the last rotation still signs too (each delivery then carries two signatures); null when only the current one signs',
+    ),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -86,6 +92,21 @@ const secretField = z
   .describe('whsec_…: the signing secret, shown this once (GET never shows it)');
 
 export const createdWebhookDto = webhookDto.extend({ secret: secretField });
+
+/** How long the old secret keeps signing after a rotation, unless the request says. */
+export const DEFAULT_PREVIOUS_SECRET_HOURS = 24;
+
+export const rotateSecretBody = z.strictObject({
+  previousSecretHours: z
+    .number()
+    .int()
+    .min(0)
+    .max(168)
+    .optional()
+    .describe(
+      `hours the old secret keeps signing too (default ${DEFAULT_PREVIOUS_SECRET_HOURS}); 0 stops it at once, as for a leaked secret`,
+    ),
+});
 
 export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'dead'] as const;
 
@@ -137,6 +158,7 @@ export function toWebhookDto(r: Selectable<WebhooksTable>): WebhookDto {
     disabledReason: r.disabled_reason,
     disabledAt: iso(r.disabled_at),
     consecutiveFailures: r.consecutive_failures,
+    previousSecretExpiresAt: iso(r.previous_secret_expires_at),
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };

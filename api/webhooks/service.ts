@@ -16,6 +16,7 @@ import { publishAll } from '../events/publish.ts';
 import { resolveTarget, TargetRefusedError } from './address.ts';
 import * as repo from './repository.ts';
 import {
+  DEFAULT_PREVIOUS_SECRET_HOURS,
   toDeliveryDto,
   toWebhookDto,
   type createWebhookBody,
@@ -141,18 +142,28 @@ export async function deleteWebhook(deps: WebhookDeps, principal: Principal, id:
   });
 }
 
-/** A new secret, in force at once (the old one stops signing); shown this once. */
+/**
+ * A new secret, in force at once; shown this once. The old one keeps signing beside it for
+ * `previousHours` (a receiver switches when it deploys); 0 stops it at once. A secret two
+ * rotations old never signs again.
+ */
 export async function rotateSecret(
   deps: WebhookDeps,
   principal: Principal,
   id: number,
+  previousHours = DEFAULT_PREVIOUS_SECRET_HOURS,
 ): Promise<WebhookDto & { secret: string }> {
   const secret = generateSecret();
   const stored = encryptSecret(loadWebhookKey(deps.config), secret);
   const dto = await deps.db.transaction().execute(async (trx) => {
     const row = await repo.findWebhook(trx, id, { lock: true });
     if (!row) throw notFound('webhook', id);
-    const updated = await repo.updateWebhook(trx, id, { secret_encrypted: stored });
+    const keep = previousHours > 0;
+    const updated = await repo.updateWebhook(trx, id, {
+      secret_encrypted: stored,
+      previous_secret_encrypted: keep ? row.secret_encrypted : null,
+      previous_secret_expires_at: keep ? new Date(Date.now() + previousHours * 3_600_000) : null,
+    });
     const after = toWebhookDto(updated);
     await recordAudit(trx, {
       principal,

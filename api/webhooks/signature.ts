@@ -20,19 +20,25 @@ export function webhookMessageId(eventId: number): string {
   return `evt_${eventId}`;
 }
 
-/** Sign `body` for `secret` at `timestamp` (unix seconds). */
+/**
+ * Sign `body` at `timestamp` (unix seconds) with each of `secrets` — the current one, and after a
+ * rotation the one before it — as a space-separated list, which receivers check for any match.
+ */
 export function signDelivery(
-  secret: string,
+  secrets: string | readonly string[],
   messageId: string,
   timestamp: number,
   body: string,
 ): SignatureHeaders {
-  const mac = createHmac('sha256', signingKey(secret))
-    .update(`${messageId}.${timestamp}.${body}`, 'utf8')
-    .digest('base64');
+  const signatures = (typeof secrets === 'string' ? [secrets] : secrets).map((secret) => {
+    const mac = createHmac('sha256', signingKey(secret))
+      .update(`${messageId}.${timestamp}.${body}`, 'utf8')
+      .digest('base64');
+    return `v1,${mac}`;
+  });
   return {
     'webhook-id': messageId,
     'webhook-timestamp': String(timestamp),
-    'webhook-signature': `v1,${mac}`,
+    'webhook-signature': signatures.join(' '),
   };
 }

@@ -16,6 +16,7 @@ import * as m0810 from './0810_webhooks.ts';
 import * as m0820 from './0820_report_snapshots.ts';
 import * as m0830 from './0830_webhook_pick.ts';
 import * as m0840 from './0840_webhook_log_upkeep.ts';
+import * as m0850 from './0850_webhook_previous_secret.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_operational_schema': m0001,
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '0820_report_snapshots': m0820,
   '0830_webhook_pick': m0830,
   '0840_webhook_log_upkeep': m0840,
+  '0850_webhook_previous_secret': m0850,
 };
