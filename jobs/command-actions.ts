@@ -187,11 +187,12 @@ async function runLocal(config: Config, name: string, io: Io): Promise<JobRunRec
   try {
     const warehouse = await openWarehouseOrExplain(config, `jobs run ${name}`);
     try {
-      // The change signal and the refresh cycle are the server's business, not this command's.
+      // The change signal, the refresh cycle and webhook deliveries are the server's business,
+      // not this command's.
       const local = { ...config, scheduler: false };
       const background = await startBackground(
         { config: local, ops, warehouse, logger: createLogger(config) },
-        { say: io.print },
+        { say: io.print, dispatch: false },
       );
       try {
         const runtime = background.runtime;

@@ -30,7 +30,14 @@ export function checkSchedules(config: AppContext['config'], jobs = JOBS): void 
 
 export async function startBackground(
   base: AppContext,
-  options: RuntimeOptions & { jobs?: readonly JobDefinition[] } = {},
+  options: RuntimeOptions & {
+    jobs?: readonly JobDefinition[];
+    /**
+     * Deliver webhooks (default true). A one-off command (`salesops jobs run`) leaves it to the
+     * server: its exit would otherwise wait for deliveries in flight, up to their 10 s timeout.
+     */
+    dispatch?: boolean;
+  } = {},
 ): Promise<Background> {
   // The runtime's jobs read the full context (the warehouse, the database); `jobs` and
   // `changes` on it are for routes, so the runtime gets the base.
@@ -49,14 +56,17 @@ export async function startBackground(
   await changes.listen();
   const events = new EventHub(base.ops.db, base.logger.child({ component: 'events' }));
   await events.start(base.ops, runtime.instance);
-  // Every instance dispatches: they share the work through row locks (api/webhooks/).
-  const webhooks = new WebhookDispatcher(
-    base.ops.db,
-    base.logger.child({ component: 'webhooks' }),
-    dispatcherOptions(base.config),
-  );
-  const stopWaking = events.subscribe(() => void webhooks.wake());
-  webhooks.start();
+  // Every server instance dispatches: they share the work through row locks (api/webhooks/).
+  const webhooks =
+    options.dispatch === false
+      ? undefined
+      : new WebhookDispatcher(
+          base.ops.db,
+          base.logger.child({ component: 'webhooks' }),
+          dispatcherOptions(base.config),
+        );
+  const stopWaking = webhooks ? events.subscribe(() => void webhooks.wake()) : () => {};
+  webhooks?.start();
   const ctx: AppContext = { ...base, jobs: runtime, changes, events };
   return {
     ctx,
@@ -74,7 +84,7 @@ export async function startBackground(
       await runtime.stop();
       await changes.close();
       stopWaking();
-      await webhooks.close();
+      await webhooks?.close();
       await events.close();
     },
   };
