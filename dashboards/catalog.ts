@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { loadProject } from '../models/engine/project.ts';
 import { columnField, dashboardSchema, type Dashboard, type LoadedDrill } from './schema.ts';
 import { openSqlParser, type SqlParser } from './sql-guard.ts';
 
@@ -78,6 +79,7 @@ async function checkQuery(
 ): Promise<{ relations: string[]; columns: string[] | null }> {
   const shape = await parser.shape(query);
   if (!shape.ok) throw new DashboardFileError(`${where}: ${shape.reason}`);
+  checkMarts(where, shape.relations);
   const declared = [...filters].sort();
   const unknown = shape.parameters.filter((p) => !declared.includes(p));
   if (unknown.length)
@@ -90,6 +92,25 @@ async function checkQuery(
       `${where}: its filters list ${unused.join(', ')} but the query never reads ${unused.map((f) => `$${f}`).join(', ')}`,
     );
   return shape;
+}
+
+/** The marts the model project makes (models/marts/), read once per process. */
+let knownMarts: ReadonlySet<string> | undefined;
+
+/**
+ * A mart the query reads must be one a model makes. A misspelt one is the file's mistake, said
+ * at load; unchecked, it answered 503 "not built yet" forever, as if a build would bring it.
+ */
+function checkMarts(where: string, relations: readonly string[]): void {
+  knownMarts ??= new Set(
+    [...loadProject().models.values()].filter((m) => m.schema === 'marts').map((m) => m.name),
+  );
+  const marts = knownMarts;
+  const unknown = relations.find((r) => r.startsWith('marts.') && !marts.has(r.slice(6)));
+  if (unknown)
+    throw new DashboardFileError(
+      `${where}: reads ${unknown}, which no model under models/ makes (the marts: ${[...marts].sort().join(', ')})`,
+    );
 }
 
 /** `field` must be a column of the query's result, when the parse tree names them. */

@@ -68,6 +68,11 @@ describe('dashboard files', () => {
         'SELECT count(*) AS n FROM marts.mart_sales_lines WHERE order_date >= $from AND team_id = $team',
         /uses \$team but its filters do not list team$/,
       ],
+      // A misspelt mart is the file's mistake, not a build to wait for.
+      [
+        'SELECT count(*) AS n FROM marts.mart_sales_linez WHERE order_date >= $from',
+        /reads marts\.mart_sales_linez, which no model under models\/ makes \(the marts: mart_activities, .*mart_sales_lines/,
+      ],
     ];
     for (const [query, reason] of cases) {
       const body = PANEL.replace(/query: .*/, `query: ${JSON.stringify(query)}`);
