@@ -1,0 +1,41 @@
+/**
+ * Reading the feed (GET /api/v1/events) and an order's timeline over HTTP, for the events
+ * suites: one GET as a role, and every page of a list, following nextCursor.
+ */
+import { expect } from 'vitest';
+import type { TestEnv } from './harness.ts';
+
+/** An event as the feed answers it: the fields the suites compare. */
+export type FeedItem = {
+  id: number;
+  type: string;
+  entityId: string;
+  actor: { name: string | null };
+};
+
+/** GET /api/v1`url` as `key` (a role of the harness, or a key). */
+export function getApi(
+  env: TestEnv,
+  url: string,
+  key: string = 'admin',
+  headers?: Record<string, string>,
+) {
+  return env.request('GET', `/api/v1${url}`, { key, headers });
+}
+
+/** Every page of `url` (which has a ?), following nextCursor. */
+export async function allPages(
+  env: TestEnv,
+  url: string,
+  key: string = 'admin',
+): Promise<FeedItem[]> {
+  const items: FeedItem[] = [];
+  let cursor: string | null = null;
+  do {
+    const r = await getApi(env, `${url}${cursor ? `&cursor=${cursor}` : ''}`, key);
+    expect(r.status, r.text).toBe(200);
+    items.push(...r.body.items);
+    cursor = r.body.nextCursor;
+  } while (cursor);
+  return items;
+}
