@@ -15,19 +15,9 @@ import {
   readCatalogue,
   readNoEventRoutes,
 } from './support/event-catalogue.ts';
-import {
-  QUEUES_RUNS,
-  WALK,
-  eventsAfter,
-  jobsIdle,
-  lastEventId,
-  ok,
-  orderIn,
-  seedWalk,
-  uniq,
-  type SeenEvent,
-  type WalkWorld,
-} from './support/event-walk.ts';
+import { ok, orderIn, seedWalk, uniq, type WalkWorld } from './support/event-walk.ts';
+import { eventsAfter, jobsIdle, lastEventId, type SeenEvent } from './support/seen-events.ts';
+import { QUEUES_RUNS, WALK } from './support/walk-requests.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 
 const CATALOGUE = readCatalogue();
@@ -95,7 +85,7 @@ describeBoth('events: every write route records its catalogue events', (kind) =>
 
   beforeAll(async () => {
     // The job runtime runs (POST /jobs/… and /ingest/runs queue real runs), never on its own.
-    // The walk's webhooks point at a closed port of this machine (test/support/event-walk.ts).
+    // The walk's webhooks point at a closed port of this machine (test/support/walk-crm.ts).
     env = await startTestEnv(kind, {
       jobs: true,
       env: { SALESOPS_SCHEDULER: 'off', SALESOPS_WEBHOOK_ALLOW_PRIVATE: 'true' },
