@@ -4,14 +4,14 @@
  * cleanup job removes old events, and a resume from before them is a 410 naming the oldest kept.
  * What each role and team sees, and an order's timeline: test/events-scope.test.ts.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { eventRow } from '../api/events/outbox.ts';
 import { matchesType, parseTypePatterns } from '../api/events/type-patterns.ts';
-import { insertCustomer, seedTeams, type TeamWorld } from './crm-fixtures.ts';
+import { insertCustomer, type TeamWorld } from './crm-fixtures.ts';
 import { SCAN_WINDOW } from '../api/events/repository.ts';
-import { allPages, getApi, type FeedItem as Item } from './support/event-feed.ts';
+import { useFeedSuite, type FeedItem as Item } from './support/event-feed.ts';
 import { emit, orderCreated } from './support/events.ts';
-import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
+import { describeBoth, type TestEnv } from './support/harness.ts';
 
 it('type patterns: exact types and area prefixes, nothing else', () => {
   const ok = parseTypePatterns(' order.* , stock.low,, price_list.item_added ');
@@ -30,16 +30,9 @@ it('type patterns: exact types and area prefixes, nothing else', () => {
 describeBoth('events: the feed', (kind) => {
   let env: TestEnv;
   let world: TeamWorld;
-  const get = (url: string, key?: string, headers?: Record<string, string>) =>
-    getApi(env, url, key, headers);
-  const all = (url: string, key?: string) => allPages(env, url, key);
-
-  beforeAll(async () => {
-    env = await startTestEnv(kind, { jobs: true, env: { SALESOPS_SCHEDULER: 'off' } });
-    world = await seedTeams(env);
-  });
-  afterAll(async () => {
-    await env?.close();
+  const { get, all } = useFeedSuite(kind, (started, seeded) => {
+    env = started;
+    world = seeded;
   });
 
   it('pages oldest first, filtered by types, entity and after', async () => {

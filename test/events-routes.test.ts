@@ -8,7 +8,7 @@
  * the catalogue is brought about once too (test/events-when.test.ts). Payloads are the route's
  * answer.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readMatrix } from './support/access-matrix.ts';
 import {
   eventsByRoute,
@@ -20,10 +20,8 @@ import {
   ANSWER_ONLY,
   EVENT_ONLY,
   checkEnvelope,
-  recordCall,
-  startRouteSuite,
+  useRouteSuite,
   without,
-  type RouteSuite,
 } from './support/event-recording.ts';
 import { ok, orderIn, type WalkWorld } from './support/event-walk.ts';
 import { eventsAfter, lastEventId } from './support/seen-events.ts';
@@ -59,19 +57,9 @@ describe('events: the catalogue (docs/events.md)', () => {
 describeBoth('events: every write route records its catalogue events', (kind) => {
   let env: TestEnv;
   let w: WalkWorld;
-  let suite: RouteSuite;
-
-  beforeAll(async () => {
-    suite = await startRouteSuite(kind);
-    ({ env, w } = suite);
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
-
+  let adminKeyId: number;
   /** Call `method url` as admin; the answer and the events it recorded. */
-  const recorded = (method: string, url: string, body?: unknown) =>
-    recordCall(suite, method, url, body);
+  const recorded = useRouteSuite(kind, (suite) => ({ env, w, adminKeyId } = suite));
 
   for (const row of WRITES) {
     it(`${row.route}`, async () => {
@@ -80,7 +68,7 @@ describeBoth('events: every write route records its catalogue events', (kind) =>
       const req = await setup(w);
       const { res, all, mine } = await recorded(row.method, req.url, req.body);
       // Jobs a route queued may record their own events (no actor); nothing else may appear.
-      const others = all.filter((e) => e.actorKeyId !== suite.adminKeyId);
+      const others = all.filter((e) => e.actorKeyId !== adminKeyId);
       if (QUEUES_RUNS.has(row.route)) expect(others.every((e) => e.actorKeyId === null)).toBe(true);
       else
         expect(

@@ -3,33 +3,20 @@
  * (visibility.ts), and what each role reads in full; and an order's timeline: its events in
  * order, who did each, scoped like the order. Over real HTTP, on both databases.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Principal } from '../api/auth/principal.ts';
 import type { BusinessEvent } from '../api/events/outbox.ts';
-import {
-  insertCustomer,
-  insertOrder,
-  insertProduct,
-  seedTeams,
-  type TeamWorld,
-} from './crm-fixtures.ts';
-import { allPages, getApi, type FeedItem as Item } from './support/event-feed.ts';
+import { insertCustomer, insertOrder, insertProduct, type TeamWorld } from './crm-fixtures.ts';
+import { useFeedSuite, type FeedItem as Item } from './support/event-feed.ts';
 import { emit } from './support/events.ts';
-import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
+import { describeBoth, type TestEnv } from './support/harness.ts';
 
 describeBoth('events: what each role and team sees', (kind) => {
   let env: TestEnv;
   let world: TeamWorld;
-  const get = (url: string, key?: string, headers?: Record<string, string>) =>
-    getApi(env, url, key, headers);
-  const all = (url: string, key?: string) => allPages(env, url, key);
-
-  beforeAll(async () => {
-    env = await startTestEnv(kind, { jobs: true, env: { SALESOPS_SCHEDULER: 'off' } });
-    world = await seedTeams(env);
-  });
-  afterAll(async () => {
-    await env?.close();
+  const { get, all } = useFeedSuite(kind, (started, seeded) => {
+    env = started;
+    world = seeded;
   });
 
   it("shows managers and staff their team's events only, and what their role reads in full", async () => {

@@ -4,16 +4,14 @@
  * every case the catalogue lists is covered here. The plain case of each write route is
  * test/events-routes.test.ts.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { eventsByRoute, expectedTypes, readCatalogue } from './support/event-catalogue.ts';
 import {
   ANSWER_ONLY,
   EVENT_ONLY,
   checkEnvelope,
-  recordCall,
-  startRouteSuite,
+  useRouteSuite,
   without,
-  type RouteSuite,
 } from './support/event-recording.ts';
 import { ok, orderIn, uniq, type WalkWorld } from './support/event-walk.ts';
 import { describeBoth, type TestEnv } from './support/harness.ts';
@@ -23,19 +21,8 @@ const BY_ROUTE = eventsByRoute(readCatalogue());
 describeBoth('events: each "(when …)" of the catalogue records its events', (kind) => {
   let env: TestEnv;
   let w: WalkWorld;
-  let suite: RouteSuite;
-
-  beforeAll(async () => {
-    suite = await startRouteSuite(kind);
-    ({ env, w } = suite);
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
-
   /** Call `method url` as admin; the answer and the events it recorded. */
-  const recorded = (method: string, url: string, body?: unknown) =>
-    recordCall(suite, method, url, body);
+  const recorded = useRouteSuite(kind, (suite) => ({ env, w } = suite));
 
   /** Call and compare the recorded types with the catalogue's for `route` when `cases` hold. */
   async function expectCase(route: string, cases: string[], url: string, body?: unknown) {

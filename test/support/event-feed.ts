@@ -1,9 +1,11 @@
 /**
  * Reading the feed (GET /api/v1/events) and an order's timeline over HTTP, for the events
- * suites: one GET as a role, and every page of a list, following nextCursor.
+ * suites: one GET as a role, and every page of a list, following nextCursor; and the app the
+ * feed suites (test/events-feed.test.ts, test/events-scope.test.ts) read, with two teams.
  */
-import { expect } from 'vitest';
-import type { TestEnv } from './harness.ts';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { seedTeams, type TeamWorld } from '../crm-fixtures.ts';
+import { startTestEnv, type DbKind, type TestEnv } from './harness.ts';
 
 /** An event as the feed answers it: the fields the suites compare. */
 export type FeedItem = {
@@ -38,4 +40,24 @@ export async function allPages(
     cursor = r.body.nextCursor;
   } while (cursor);
   return items;
+}
+
+/**
+ * Start a feed suite's app on `kind` before its tests (the job runtime on, never scheduled; two
+ * teams seeded) and close it after; `started` gets both. Its reads: one GET, and every page.
+ */
+export function useFeedSuite(kind: DbKind, started: (env: TestEnv, world: TeamWorld) => void) {
+  let env: TestEnv | undefined;
+  beforeAll(async () => {
+    env = await startTestEnv(kind, { jobs: true, env: { SALESOPS_SCHEDULER: 'off' } });
+    started(env, await seedTeams(env));
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+  return {
+    get: (url: string, key?: string, headers?: Record<string, string>) =>
+      getApi(env!, url, key, headers),
+    all: (url: string, key?: string) => allPages(env!, url, key),
+  };
 }

@@ -4,7 +4,7 @@
  * the envelope every event must have, and which fields an event's payload leaves out of the
  * route's answer.
  */
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { seedWalk, type WalkWorld } from './event-walk.ts';
 import { startTestEnv, type DbKind, type TestEnv } from './harness.ts';
 import { eventsAfter, jobsIdle, lastEventId, type SeenEvent } from './seen-events.ts';
@@ -49,26 +49,39 @@ export interface RouteSuite {
   adminKeyId: number;
 }
 
-/** Start the app for a route suite on `kind` and seed the walk's world. */
-export async function startRouteSuite(kind: DbKind): Promise<RouteSuite> {
-  // The job runtime runs (POST /jobs/… and /ingest/runs queue real runs), never on its own.
-  // The walk's webhooks point at a closed port of this machine (test/support/walk-crm.ts).
-  const env = await startTestEnv(kind, {
-    jobs: true,
-    env: { SALESOPS_SCHEDULER: 'off', SALESOPS_WEBHOOK_ALLOW_PRIVATE: 'true' },
+/**
+ * Start a route suite's app on `kind` before its tests, seeded with the walk's world, and close it
+ * after; `started` gets the suite. Its call: `method url` as admin, the answer and the events it
+ * recorded.
+ */
+export function useRouteSuite(kind: DbKind, started: (suite: RouteSuite) => void) {
+  let env: TestEnv | undefined;
+  let suite: RouteSuite | undefined;
+  beforeAll(async () => {
+    // The job runtime runs (POST /jobs/… and /ingest/runs queue real runs), never on its own.
+    // The walk's webhooks point at a closed port of this machine (test/support/walk-crm.ts).
+    env = await startTestEnv(kind, {
+      jobs: true,
+      env: { SALESOPS_SCHEDULER: 'off', SALESOPS_WEBHOOK_ALLOW_PRIVATE: 'true' },
+    });
+    await jobsIdle(env);
+    const w = await seedWalk(env);
+    const key = await env.ops.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('name', '=', 'test-admin')
+      .executeTakeFirstOrThrow();
+    suite = { env, w, adminKeyId: key.id };
+    started(suite);
   });
-  await jobsIdle(env);
-  const w = await seedWalk(env);
-  const key = await env.ops.db
-    .selectFrom('api_keys')
-    .select('id')
-    .where('name', '=', 'test-admin')
-    .executeTakeFirstOrThrow();
-  return { env, w, adminKeyId: key.id };
+  afterAll(async () => {
+    await env?.close();
+  });
+  return (method: string, url: string, body?: unknown) => recordCall(suite!, method, url, body);
 }
 
 /** Call `method url` as admin; the answer and the events it recorded (`mine`: with its key). */
-export async function recordCall(
+async function recordCall(
   { env, adminKeyId }: RouteSuite,
   method: string,
   url: string,
