@@ -4,22 +4,9 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { isKnownTimezone } from './time-zones.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-/**
- * Whether the JavaScript runtime knows the zone. Intl.supportedValuesOf('timeZone') is no test:
- * it lists canonical names only and leaves out UTC and aliases (US/Eastern) that PostgreSQL and
- * DuckDB accept. Constructing a formatter is what the code that uses the zone does anyway.
- */
-function isKnownTimezone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const envSchema = z.object({
   DATABASE_URL: z

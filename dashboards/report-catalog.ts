@@ -14,6 +14,7 @@ import { checkFilterNames } from '../api/dashboards/service.ts';
 import { panelDataQuery, type PanelDataQuery } from '../api/dashboards/schemas.ts';
 import { AppError } from '../api/errors.ts';
 import { cronProblem } from '../jobs/schedule.ts';
+import { isKnownTimezone } from '../time-zones.ts';
 import {
   DASHBOARDS_DIR,
   firstIssue,
@@ -77,15 +78,6 @@ export type ReportCatalog = ReadonlyMap<string, ReportDefinition>;
 /** A reports file that cannot be served; the message is the one line start-up prints. */
 export class ReportFileError extends Error {
   override name = 'ReportFileError';
-}
-
-function isKnownTimezone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

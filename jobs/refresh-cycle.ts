@@ -1,8 +1,8 @@
 /**
  * One refresh cycle: ingest, then the build the ingest chains, then the segment run a build that
- * rebuilt the customer marts chains — each awaited to its end. The runtime (jobs/runtime.ts) runs
- * it for the change-driven loop and for the first start; it keeps the staleness bookkeeping
- * around it, this file only knows the order of the runs.
+ * rebuilt the customer marts chains — each awaited to its end. The change-driven loop
+ * (jobs/change-refresh.ts) runs it, and the first start through the runtime; that loop keeps the
+ * staleness bookkeeping around it, this file only knows the order of the runs.
  */
 import type { JobRunRecord, JobTrigger } from './types.ts';
 

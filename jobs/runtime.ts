@@ -7,28 +7,27 @@
  *
  * It also keeps the warehouse fresh: API writes mark it stale (here, and through LISTEN/NOTIFY on
  * PostgreSQL from other instances), and while stale an ingest → build cycle starts at most every
- * SALESOPS_REFRESH_SECONDS.
+ * SALESOPS_REFRESH_SECONDS (jobs/change-refresh.ts). One run's attempts, from its turn to its end
+ * record, are jobs/run-attempts.ts.
  */
 import os from 'node:os';
 import type { Logger } from 'pino';
 import type { AppContext } from '../context.ts';
 import { AsyncLock } from '../models/engine/duck.ts';
-import { raiseJobFailedAlert } from './alerts.ts';
+import { ChangeRefresh } from './change-refresh.ts';
 import * as history from './history.ts';
-import { BACKOFF_MS, errorText, isTransient, MAX_ATTEMPTS, sleep } from './retry.ts';
+import { BACKOFF_MS } from './retry.ts';
 import type {
-  JobContext,
   JobDefinition,
   JobInfo,
-  JobOutcome,
   JobRunRecord,
   JobTrigger,
   WarehouseFreshness,
 } from './types.ts';
 import { readFreshness } from './freshness.ts';
-import { cycleCaughtUp, type RefreshCycleRuns, runRefreshCycle } from './refresh-cycle.ts';
-import { withDatabaseJobLock } from './db-lock.ts';
+import type { RefreshCycleRuns } from './refresh-cycle.ts';
 import { JobFailure, UnknownJobError } from './errors.ts';
+import { executeRun, type LiveRun, type RunHost } from './run-attempts.ts';
 import { scheduleKey } from './scheduler.ts';
 import type { ResolvedSchedule } from './schedule.ts';
 
@@ -52,19 +51,6 @@ export interface RuntimeOptions {
   say?: (line: string) => void;
 }
 
-interface LiveRun {
-  record: JobRunRecord;
-  progress?: Record<string, unknown>;
-  /** What the run said (ctx.say), for a CLI that follows it over HTTP to print the same lines. */
-  lines: string[];
-  done: Promise<JobRunRecord>;
-  /** The run this one chained (ingest → build), once requested. */
-  chained?: number;
-}
-
-/** Lines kept per run for followers (an ingest says one per table: a few dozen). */
-const MAX_LINES = 1_000;
-
 /** How long shutdown waits for runs to stop after aborting them. */
 const STOP_GRACE_MS = 4_000;
 
@@ -80,13 +66,9 @@ export class JobRuntime {
   private say: (line: string) => void;
   private schedules: readonly ResolvedSchedule[];
   private scheduler: ScheduleSource | undefined;
-  // Change-driven refresh: `staleSince` is the oldest write not yet picked up by a cycle;
-  // `cycleSince` the oldest write the running cycle is bringing in.
-  private staleSince: Date | undefined;
-  private cycleSince: Date | undefined;
-  private lastCycleAt = 0;
-  private cycleTimer: NodeJS.Timeout | undefined;
-  private cycle: Promise<void> | undefined;
+  private readonly changeRefresh: ChangeRefresh;
+  /** What each run's attempts use of this runtime (jobs/run-attempts.ts). */
+  private readonly host: RunHost;
   private stopped = false;
 
   constructor(
@@ -102,6 +84,17 @@ export class JobRuntime {
     this.backoffMs = options.backoffMs ?? BACKOFF_MS;
     this.say = options.say ?? (() => {});
     this.schedules = defs.map((d) => ({ job: d.name, cron: d.defaultSchedule, source: 'default' }));
+    this.changeRefresh = new ChangeRefresh(this, app.config, this.log);
+    this.host = {
+      app,
+      log: this.log,
+      signal: this.abort.signal,
+      backoffMs: this.backoffMs,
+      say: (line) => this.say(line),
+      warehouseTurn: (fn) => this.warehouseGate.run(fn),
+      stopped: () => this.stopped,
+      request: (name, trigger, params) => this.request(name, trigger, params),
+    };
   }
 
   /** Mark what this instance left queued or running as interrupted; how many. */
@@ -181,7 +174,7 @@ export class JobRuntime {
         : (this.databaseGates.get(name) ??
           this.databaseGates.set(name, new AsyncLock()).get(name)!);
     live.done = gate
-      .run(() => this.execute(def, live))
+      .run(() => executeRun(this.host, def, live))
       .finally(() => {
         // Kept a little after the end, so a follower polling GET …/runs/{id} sees the chain.
         setTimeout(() => this.live.delete(record.id), 60_000).unref();
@@ -252,8 +245,7 @@ export class JobRuntime {
 
   /** The warehouse's freshness as a dashboard badge reads it. */
   async freshness(): Promise<WarehouseFreshness> {
-    const oldest = [this.staleSince, this.cycleSince].filter((d): d is Date => Boolean(d));
-    const since = oldest.length ? Math.min(...oldest.map((d) => d.getTime())) : undefined;
+    const since = this.changeRefresh.behindSince();
     const read = this.app.warehouse
       ? await readFreshness(this.app.warehouse)
       : { lastIngest: null, lastBuild: null };
@@ -265,50 +257,18 @@ export class JobRuntime {
   }
 
   /**
-   * An API write to business data committed: the warehouse is behind. Only instances that run
-   * the scheduler refresh; the others leave it to the NOTIFY (jobs/changes.ts).
+   * An API write to business data committed: the warehouse is behind (jobs/change-refresh.ts).
    */
   markStale(at: Date = new Date()): void {
-    if (this.stopped || !this.app.config.scheduler) return;
-    if (!this.staleSince || at < this.staleSince) this.staleSince = at;
-    this.planCycle();
-  }
-
-  private planCycle(): void {
-    if (this.cycleTimer || this.cycle || this.stopped || !this.staleSince) return;
-    const wait = Math.max(0, this.lastCycleAt + this.app.config.refreshSeconds * 1000 - Date.now());
-    this.cycleTimer = setTimeout(() => {
-      this.cycleTimer = undefined;
-      this.cycle = this.refresh('change')
-        .then(
-          () => {},
-          (e: unknown) => this.log.error({ err: e }, 'refresh cycle failed'),
-        )
-        .finally(() => {
-          this.cycle = undefined;
-          this.planCycle();
-        });
-    }, wait);
-    this.cycleTimer.unref();
+    this.changeRefresh.markStale(at);
   }
 
   /**
    * One ingest → build cycle, awaited to its end (the chained build and segment included). Used by the
    * change-driven loop and by the first start. Returns the records of its runs (jobs/refresh-cycle.ts).
    */
-  async refresh(trigger: JobTrigger): Promise<RefreshCycleRuns> {
-    this.lastCycleAt = Date.now();
-    const since = this.staleSince;
-    this.staleSince = undefined;
-    this.cycleSince = since;
-    try {
-      const runs = await runRefreshCycle(this, trigger);
-      // A failed cycle leaves the warehouse behind: try again after the interval.
-      if (!cycleCaughtUp(runs)) this.markStale(since ?? new Date());
-      return runs;
-    } finally {
-      this.cycleSince = undefined;
-    }
+  refresh(trigger: JobTrigger): Promise<RefreshCycleRuns> {
+    return this.changeRefresh.refresh(trigger);
   }
 
   /**
@@ -319,7 +279,7 @@ export class JobRuntime {
     if (this.stopped) return;
     this.stopped = true;
     this.scheduler?.stop();
-    if (this.cycleTimer) clearTimeout(this.cycleTimer);
+    this.changeRefresh.stop();
     this.abort.abort(new Error('the server is stopping'));
     const running = [...this.live.values()].map((l) => l.done.catch(() => {}));
     let timer: NodeJS.Timeout | undefined;
@@ -329,95 +289,4 @@ export class JobRuntime {
     ]);
     clearTimeout(timer);
   }
-
-  private async execute(def: JobDefinition, live: LiveRun): Promise<JobRunRecord> {
-    const { record } = live;
-    const db = this.app.ops.db;
-    const signal = this.abort.signal;
-    if (signal.aborted) return this.finish(live, 'interrupted', { error: 'the server stopped' });
-    const log = this.log.child({ job: def.name, run: record.id });
-    const ctx: JobContext = {
-      app: this.app,
-      runId: record.id,
-      trigger: record.trigger,
-      params: record.params,
-      signal,
-      log,
-      progress: (p) => (live.progress = { ...p }),
-      say: (line) => {
-        if (live.lines.length < MAX_LINES) live.lines.push(line);
-        this.say(line);
-      },
-      warehouseTurn: (fn) => this.warehouseGate.run(fn),
-    };
-    for (let attempt = 1; ; attempt++) {
-      await history.markRunning(db, record.id, attempt);
-      live.record = { ...record, status: 'running', attempts: attempt };
-      try {
-        const outcome =
-          def.resource === 'database'
-            ? await withDatabaseJobLock(this.app.ops, def.lockKey?.(ctx.params) ?? def.name, () =>
-                def.run(ctx),
-              )
-            : await def.run(ctx);
-        if (outcome === undefined) {
-          return this.finish(live, 'skipped', {
-            outcome: { detail: { reason: 'another instance was running this job' } },
-          });
-        }
-        const done = await this.finish(live, outcome.status ?? 'succeeded', { outcome });
-        if (outcome.next && !this.stopped) {
-          const next = await this.request(outcome.next.job, record.trigger, outcome.next.params);
-          live.chained = next?.id;
-        }
-        log.debug({ status: done.status, ms: elapsed(done) }, 'job run ended');
-        return done;
-      } catch (e) {
-        if (signal.aborted) {
-          return this.finish(live, 'interrupted', {
-            error: 'the server stopped during the run; it is safe to run again',
-          });
-        }
-        if (isTransient(e) && attempt < MAX_ATTEMPTS) {
-          const wait = this.backoffMs[attempt - 1] ?? this.backoffMs.at(-1) ?? 0;
-          log.warn({ err: e, attempt, waitMs: wait }, 'transient failure; retrying');
-          try {
-            await sleep(wait, signal);
-          } catch {
-            return this.finish(live, 'interrupted', { error: 'the server stopped' });
-          }
-          continue;
-        }
-        const message = errorText(e);
-        log.error({ err: e, attempt }, 'job run failed');
-        const failed = await this.finish(live, 'failed', {
-          error: message,
-          outcome: e instanceof JobFailure ? e.outcome : undefined,
-        });
-        await raiseJobFailedAlert(db, failed).catch((err: unknown) =>
-          log.error({ err }, 'could not raise the job.failed alert'),
-        );
-        return failed;
-      }
-    }
-  }
-
-  private async finish(
-    live: LiveRun,
-    status: 'succeeded' | 'failed' | 'interrupted' | 'skipped',
-    end: { outcome?: JobOutcome; error?: string },
-  ): Promise<JobRunRecord> {
-    const db = this.app.ops.db;
-    live.record =
-      status === 'failed'
-        ? await history.finishFailedRun(db, live.record.id, end)
-        : await history.finishRun(db, live.record.id, status, end);
-    return live.record;
-  }
-}
-
-function elapsed(r: JobRunRecord): number | undefined {
-  return r.startedAt && r.finishedAt
-    ? new Date(r.finishedAt).getTime() - new Date(r.startedAt).getTime()
-    : undefined;
 }

@@ -1,25 +1,17 @@
 /**
- * The feed's history (GET /api/v1/events) and an order's timeline over real HTTP: pages oldest
- * first with types, entity and after; what managers and staff of one team see of another's
- * (visibility.ts); bad input as 400s naming the field; and retention: the cleanup job removes
- * old events, and a resume from before them is a 410 naming the oldest kept.
+ * The feed's history (GET /api/v1/events) over real HTTP: pages oldest first with types, entity
+ * and after; a window of ids per request; bad input as 400s naming the field; and retention: the
+ * cleanup job removes old events, and a resume from before them is a 410 naming the oldest kept.
+ * What each role and team sees, and an order's timeline: test/events-scope.test.ts.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Principal } from '../api/auth/principal.ts';
-import { eventRow, type BusinessEvent } from '../api/events/outbox.ts';
+import { expect, it } from 'vitest';
+import { eventRow } from '../api/events/outbox.ts';
 import { matchesType, parseTypePatterns } from '../api/events/type-patterns.ts';
-import {
-  insertCustomer,
-  insertOrder,
-  insertProduct,
-  seedTeams,
-  type TeamWorld,
-} from './crm-fixtures.ts';
+import { insertCustomer, type TeamWorld } from './crm-fixtures.ts';
 import { SCAN_WINDOW } from '../api/events/repository.ts';
+import { useFeedSuite, type FeedItem as Item } from './support/event-feed.ts';
 import { emit, orderCreated } from './support/events.ts';
-import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
-
-type Item = { id: number; type: string; entityId: string; actor: { name: string | null } };
+import { describeBoth, type TestEnv } from './support/harness.ts';
 
 it('type patterns: exact types and area prefixes, nothing else', () => {
   const ok = parseTypePatterns(' order.* , stock.low,, price_list.item_added ');
@@ -38,27 +30,9 @@ it('type patterns: exact types and area prefixes, nothing else', () => {
 describeBoth('events: the feed', (kind) => {
   let env: TestEnv;
   let world: TeamWorld;
-  const get = (url: string, key: string = 'admin', headers?: Record<string, string>) =>
-    env.request('GET', `/api/v1${url}`, { key, headers });
-  /** Every page of `url` (which has a ?), following nextCursor. */
-  async function all(url: string, key: string = 'admin'): Promise<Item[]> {
-    const items: Item[] = [];
-    let cursor: string | null = null;
-    do {
-      const r = await get(`${url}${cursor ? `&cursor=${cursor}` : ''}`, key);
-      expect(r.status, r.text).toBe(200);
-      items.push(...r.body.items);
-      cursor = r.body.nextCursor;
-    } while (cursor);
-    return items;
-  }
-
-  beforeAll(async () => {
-    env = await startTestEnv(kind, { jobs: true, env: { SALESOPS_SCHEDULER: 'off' } });
-    world = await seedTeams(env);
-  });
-  afterAll(async () => {
-    await env?.close();
+  const { get, all } = useFeedSuite(kind, (started, seeded) => {
+    env = started;
+    world = seeded;
   });
 
   it('pages oldest first, filtered by types, entity and after', async () => {
@@ -123,125 +97,6 @@ describeBoth('events: the feed', (kind) => {
     expect(r.body.items.map((i: { payload: unknown }) => i.payload)).toEqual([{ late: true }]);
   });
 
-  it("shows managers and staff their team's events only, and what their role reads in full", async () => {
-    const { reps, keys } = world;
-    const db = env.ops.db;
-    const cN = await insertCustomer(env, { owner: reps.n1 });
-    const cS = await insertCustomer(env, { owner: reps.s1 });
-    const cFree = await insertCustomer(env, { owner: null });
-    const opp = async (owner: number, customer: number) =>
-      (
-        await db
-          .insertInto('opportunities')
-          .values({ customer_id: customer, owner_rep_id: owner, title: 'O' })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-      ).id;
-    const act = async (owner: number, customer: number | null) =>
-      (
-        await db
-          .insertInto('activities')
-          .values({
-            activity_type: 'task',
-            subject: 'T',
-            customer_id: customer,
-            owner_rep_id: owner,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-      ).id;
-    const quota = async (values: { rep_id?: number; team_id?: number }) =>
-      (
-        await db
-          .insertInto('quotas')
-          .values({ ...values, period_type: 'year', period_start: '2031-01-01', amount: '1' })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-      ).id;
-    /** An event of `type` about entity `type:id`, of `customerId` when given. */
-    const ev = (type: string, entity: string, id: number | string, customerId?: number) => ({
-      type,
-      entity: { type: entity, id },
-      customerId,
-      payload: {},
-    });
-    // Order ids far above any real order's (the timeline test below inserts real ones).
-    const cases: [name: string, event: BusinessEvent][] = [
-      ['orderN', ev('order.created', 'order', 800_001, cN)],
-      ['orderS', ev('order.created', 'order', 800_002, cS)],
-      ['orderFree', ev('order.created', 'order', 800_003, cFree)],
-      ['orderGhost', ev('order.created', 'order', 800_004, 987_654_321)],
-      ['oppN1', ev('opportunity.stage_changed', 'opportunity', await opp(reps.n1, cN), cN)],
-      ['oppN2', ev('opportunity.stage_changed', 'opportunity', await opp(reps.n2, cN), cN)],
-      ['oppS', ev('opportunity.won', 'opportunity', await opp(reps.s1, cS), cS)],
-      ['actN2', ev('activity.overdue', 'activity', await act(reps.n2, cN), cN)],
-      ['actS', ev('activity.overdue', 'activity', await act(reps.s1, null))],
-      ['quotaRepN', ev('quota.created', 'quota', await quota({ rep_id: reps.n2 }))],
-      ['quotaTeamN', ev('quota.created', 'quota', await quota({ team_id: world.north }))],
-      ['quotaTeamS', ev('quota.created', 'quota', await quota({ team_id: world.south }))],
-      ['stock', ev('stock.low', 'stock_level', '1:1')],
-      ['product', ev('product.updated', 'product', 1)],
-      ['job', ev('job.failed', 'job_run', 1)],
-      ['segmentRun', ev('segment.run_published', 'segment_run', 1)],
-      ['segmentN', ev('segment.changed', 'customer', cN, cN)],
-      ['user', ev('user.created', 'user', 1)],
-      ['unknownArea', ev('webhook.created', 'webhook', 1)],
-    ];
-    const ids = await emit(
-      env,
-      cases.map(([, e]) => e),
-    );
-    const nameOf = new Map(ids.map((id, i) => [id, cases[i]![0]]));
-    const seen = async (key: string) =>
-      (await all(`/events?after=${ids[0]! - 1}&limit=500`, key))
-        .map((i) => nameOf.get(i.id))
-        .filter(Boolean);
-    const everything = cases.map(([n]) => n);
-    expect(await seen(env.keys.admin)).toEqual(everything);
-    expect(await seen(env.keys.analyst)).toEqual(everything);
-    const open = ['stock', 'product'];
-    expect(await seen(keys.managerN)).toEqual([
-      'orderN',
-      'orderFree',
-      'oppN1',
-      'oppN2',
-      'actN2',
-      'quotaRepN',
-      'quotaTeamN',
-      ...open,
-      'job',
-      'segmentRun',
-      'segmentN',
-    ]);
-    // Staff: their team's customers, their own deals only, no quotas, jobs or segment runs.
-    expect(await seen(keys.staffN1)).toEqual([
-      'orderN',
-      'orderFree',
-      'oppN1',
-      'actN2',
-      ...open,
-      'segmentN',
-    ]);
-    expect(await seen(keys.staffS1)).toEqual(['orderS', 'orderFree', 'oppS', 'actS', ...open]);
-    expect(await seen(keys.managerS)).toEqual([
-      'orderS',
-      'orderFree',
-      'oppS',
-      'actS',
-      'quotaTeamS',
-      ...open,
-      'job',
-      'segmentRun',
-    ]);
-    // Executives read reports, not orders: the feed is refused like GET /orders.
-    expect((await get('/events', env.keys.executive)).status).toBe(403);
-
-    // Visibility follows the customer's owner now: handed to South, its history goes along.
-    await db.updateTable('customers').set({ owner_rep_id: reps.s1 }).where('id', '=', cN).execute();
-    expect(await seen(keys.managerN)).not.toContain('orderN');
-    expect(await seen(keys.managerS)).toContain('orderN');
-  });
-
   it('reads at most a window of ids per request, so a sparse feed pages instead of scanning', async () => {
     const cN = await insertCustomer(env, { owner: world.reps.n1 });
     const cS = await insertCustomer(env, { owner: world.reps.s1 });
@@ -299,85 +154,6 @@ describeBoth('events: the feed', (kind) => {
       400,
       expect.objectContaining({ field: 'Last-Event-ID', in: 'header' }),
     ]);
-  });
-
-  it("an order's timeline: its events in order, who did each, scoped like the order", async () => {
-    const { reps, keys } = world;
-    const db = env.ops.db;
-    const product = await insertProduct(env);
-    const cN = await insertCustomer(env, { owner: reps.n2 });
-    const order = (await insertOrder(env, { customerId: cN, productId: product, status: 'draft' }))
-      .id;
-    const other = (await insertOrder(env, { customerId: cN, productId: product, status: 'draft' }))
-      .id;
-    const key = await db
-      .selectFrom('api_keys')
-      .select(['id', 'name'])
-      .where('name', '=', 'test-admin')
-      .executeTakeFirstOrThrow();
-    const user = await db
-      .insertInto('users')
-      .values({ email: `ada-${process.pid}@example.com`, name: 'Ada Rep', role: 'staff' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const nameless = await db
-      .insertInto('users')
-      .values({ email: `lin-${process.pid}@example.com`, role: 'staff' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const by = (keyId: number | null, userId: number | null): Principal => ({
-      keyId,
-      userId,
-      sessionId: null,
-      name: '',
-      role: 'staff',
-      repId: null,
-    });
-    const step = (type: string, principal: Principal | null, id = order): BusinessEvent => ({
-      type,
-      entity: { type: 'order', id },
-      customerId: cN,
-      payload: { id },
-      principal,
-    });
-    await emit(env, [step('order.created', by(key.id, null))]);
-    await emit(env, [step('order.created', null, other)]);
-    await emit(env, [
-      step('order.confirmed', by(null, user.id)),
-      step('order.shipped', by(key.id, nameless.id)),
-    ]);
-    await emit(env, [step('order.delivered', null)]);
-
-    const timeline = async (k: string, limit = 50) => {
-      const items: Item[] = [];
-      let cursor: string | null = null;
-      do {
-        const r = await get(
-          `/orders/${order}/timeline?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
-          k,
-        );
-        expect(r.status, r.text).toBe(200);
-        items.push(...r.body.items);
-        cursor = r.body.nextCursor;
-      } while (cursor);
-      return items;
-    };
-    const items = await timeline(keys.managerN, 2);
-    expect(items.map((i) => [i.type, i.actor.name])).toEqual([
-      ['order.created', 'test-admin'],
-      ['order.confirmed', 'Ada Rep'],
-      // A user without a name is shown by email, before the key they used.
-      ['order.shipped', `lin-${process.pid}@example.com`],
-      ['order.delivered', null],
-    ]);
-    expect(items.every((i) => i.entityId === String(order))).toBe(true);
-    expect([...items].sort((a, b) => a.id - b.id)).toEqual(items);
-    expect((await timeline(keys.staffN1)).length).toBe(4);
-    for (const k of [keys.managerS, keys.staffS1]) {
-      const r = await get(`/orders/${order}/timeline`, k);
-      expect([r.status, r.body.detail]).toEqual([404, `order ${order} was not found`]);
-    }
-    expect((await get(`/orders/999999999/timeline`)).status).toBe(404);
   });
 
   // Last: it removes every event older than the window, those of the tests above included.

@@ -16,7 +16,8 @@ import { stockAlertsJob } from '../jobs/stock-alerts.job.ts';
 import type { JobDefinition } from '../jobs/types.ts';
 import { finishRun, openRun } from '../segment/store-crm.ts';
 import type { CustomerScoreRow } from '../segment/store-warehouse.ts';
-import { eventsAfter, lastEventId, ok, uniq } from './support/event-walk.ts';
+import { ok, uniq } from './support/event-walk.ts';
+import { eventsAfter, lastEventId } from './support/seen-events.ts';
 import {
   describeBoth,
   openTestDb,

@@ -14,6 +14,7 @@ import {
   type ReportCatalog,
 } from '../dashboards/report-catalog.ts';
 import { dayIn, periodRange, rangeText } from '../dashboards/report-period.ts';
+import { EXECUTIVE_WEEKLY_PANELS } from './support/built-in-reports.ts';
 import { tempDir } from './support/harness.ts';
 
 let dashboards: DashboardCatalog;
@@ -48,16 +49,7 @@ describe('the reports file', () => {
     });
     expect(weekly.dashboard.id).toBe('executive');
     // In the dashboard's order; the monthly chart is left out (one week is one or two months).
-    expect(weekly.panels.map((p) => p.id)).toEqual([
-      'revenue',
-      'orders',
-      'average-order-value',
-      'gross-margin',
-      'revenue-by-category',
-      'revenue-by-country',
-      'top-customers',
-      'top-products',
-    ]);
+    expect(weekly.panels.map((p) => p.id)).toEqual(EXECUTIVE_WEEKLY_PANELS);
   });
 
   it('is not read as a dashboard, and a folder without one has no reports', async () => {

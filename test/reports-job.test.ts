@@ -14,6 +14,7 @@ import { Scheduler } from '../jobs/scheduler.ts';
 import { resolveSchedules } from '../jobs/schedule.ts';
 import { JOBS } from '../jobs/index.ts';
 import type { JobRunRecord } from '../jobs/types.ts';
+import { EXECUTIVE_WEEKLY_PANELS } from './support/built-in-reports.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 import { startReceiver, type Receiver } from './support/webhook-receiver.ts';
 import { withConnection } from './support/raw-tables.ts';
@@ -128,16 +129,7 @@ describeBoth('scheduled reports', (kind) => {
     expect(snap.data_as_of).toBeInstanceOf(Date);
     // Every panel of the report drawn; none stood in for by a message.
     expect(run.detail!.panels).toEqual(
-      [
-        'revenue',
-        'orders',
-        'average-order-value',
-        'gross-margin',
-        'revenue-by-category',
-        'revenue-by-country',
-        'top-customers',
-        'top-products',
-      ].map((id) => ({ id, state: 'drawn' })),
+      EXECUTIVE_WEEKLY_PANELS.map((id) => ({ id, state: 'drawn' })),
     );
 
     const ready = await events();

@@ -5,15 +5,24 @@ import type { DB, Role } from '../../db/schema.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-/** The active (not revoked) key with this hash, unless it belongs to a disabled user. */
-export function findActiveKeyByHash(db: Db, hash: string) {
+/**
+ * The keys that still let a caller in (alias `k`): not revoked, and not of a disabled user. The
+ * one statement of that rule, for the sign-in check (middleware.ts) and for a stream that
+ * outlives it (still-signed-in.ts).
+ */
+export function activeKeys(db: Db) {
   return db
     .selectFrom('api_keys as k')
     .leftJoin('users as u', 'u.id', 'k.user_id')
+    .where('k.revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('k.user_id', 'is', null), eb('u.active', '=', true)]));
+}
+
+/** The active (not revoked) key with this hash, unless it belongs to a disabled user. */
+export function findActiveKeyByHash(db: Db, hash: string) {
+  return activeKeys(db)
     .select(['k.id', 'k.name', 'k.role', 'k.rep_id', 'k.user_id'])
     .where('k.key_hash', '=', hash)
-    .where('k.revoked_at', 'is', null)
-    .where((eb) => eb.or([eb('k.user_id', 'is', null), eb('u.active', '=', true)]))
     .executeTakeFirst();
 }
 
@@ -35,20 +44,23 @@ export function insertKey(
     .executeTakeFirstOrThrow();
 }
 
+/** A key as the key list and a revoke show it (never its hash). */
+const KEY_LISTED = [
+  'id',
+  'name',
+  'role',
+  'key_prefix',
+  'rep_id',
+  'user_id',
+  'created_at',
+  'last_used_at',
+  'revoked_at',
+] as const;
+
 export function listKeys(db: Db, page?: IdPage) {
   return db
     .selectFrom('api_keys')
-    .select([
-      'id',
-      'name',
-      'role',
-      'key_prefix',
-      'rep_id',
-      'user_id',
-      'created_at',
-      'last_used_at',
-      'revoked_at',
-    ])
+    .select(KEY_LISTED)
     .$if(page?.afterId !== undefined, (q) => q.where('id', '>', page!.afterId!))
     .orderBy('id')
     .$if(page !== undefined, (q) => q.limit(page!.limit))
@@ -87,17 +99,7 @@ export function revokeKey(db: Db, id: number) {
     .set({ revoked_at: new Date() })
     .where('id', '=', id)
     .where('revoked_at', 'is', null)
-    .returning([
-      'id',
-      'name',
-      'role',
-      'key_prefix',
-      'rep_id',
-      'user_id',
-      'created_at',
-      'last_used_at',
-      'revoked_at',
-    ])
+    .returning(KEY_LISTED)
     .executeTakeFirst();
 }
 

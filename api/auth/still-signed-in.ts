@@ -10,6 +10,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { Principal } from './principal.ts';
+import { activeKeys } from './repository.ts';
 
 /** True while the key is not revoked (nor its user disabled), or the session not ended. */
 export async function stillSignedIn(
@@ -18,13 +19,9 @@ export async function stillSignedIn(
   now: Date,
 ): Promise<boolean> {
   if (principal.keyId != null) {
-    const key = await db
-      .selectFrom('api_keys as k')
-      .leftJoin('users as u', 'u.id', 'k.user_id')
+    const key = await activeKeys(db)
       .select('k.id')
       .where('k.id', '=', principal.keyId)
-      .where('k.revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('k.user_id', 'is', null), eb('u.active', '=', true)]))
       .executeTakeFirst();
     return key !== undefined;
   }

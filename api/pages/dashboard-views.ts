@@ -15,13 +15,21 @@ interface PageUser {
   csrfToken: string;
 }
 
+/**
+ * The dashboard pages' stylesheets, in cascade order: the page and its filter bar, the panels,
+ * the drill-through rows.
+ */
+const DASHBOARD_STYLES = html`<link rel="stylesheet" href="/assets/dashboard.css" />
+  <link rel="stylesheet" href="/assets/dashboard-panels.css" />
+  <link rel="stylesheet" href="/assets/dashboard-rows.css" />`;
+
 /** GET /dashboards: the ones the caller may open, each with its panels' titles. */
 export function dashboardListPage(o: PageUser & { dashboards: Dashboard[] }): string {
   return layout({
     title: 'Dashboards',
     ...o,
     wide: true,
-    head: html`<link rel="stylesheet" href="/assets/dashboard.css" />`,
+    head: DASHBOARD_STYLES,
     body: html`<h1 class="page-title">Dashboards</h1>
       ${
         o.dashboards.length === 0
@@ -207,7 +215,7 @@ export function dashboardPage(o: DashboardPageInput): string {
     user: o.user,
     csrfToken: o.csrfToken,
     wide: true,
-    head: html`<link rel="stylesheet" href="/assets/dashboard.css" />
+    head: html`${DASHBOARD_STYLES}
       <link rel="stylesheet" href="/assets/vega-tooltip.css" />
       ${new Html(`<script type="importmap" nonce="${o.nonce}">${importMap}</script>`)}
       <script defer src="/assets/vendor/vega.min.js"></script>

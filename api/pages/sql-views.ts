@@ -32,6 +32,9 @@ function head(o: ConsolePageInput): Html {
   const map = editorImportMap();
   map.imports['vega-util'] = VEGA_UTIL_URL;
   return html`<link rel="stylesheet" href="/assets/sql.css" />
+    <link rel="stylesheet" href="/assets/sql-editor.css" />
+    <link rel="stylesheet" href="/assets/sql-results.css" />
+    <link rel="stylesheet" href="/assets/sql-dialog.css" />
     <link rel="stylesheet" href="/assets/vega-tooltip.css" />
     ${new Html(`<script type="importmap" nonce="${o.nonce}">${JSON.stringify(map)}</script>`)}
     ${Object.values(editorImportMap().imports).map(

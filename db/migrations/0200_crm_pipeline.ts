@@ -4,6 +4,7 @@
  * the follow-up applier scans by.
  */
 import { sql, type Kysely } from 'kysely';
+import { trackChanges } from './track-changes.ts';
 
 const NEW_TABLES = ['followup_rules', 'opportunity_lines'];
 
@@ -50,15 +51,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE INDEX order_events_type_time ON order_events (event_type, occurred_at);
   `.execute(db);
 
-  for (const table of NEW_TABLES) {
-    await sql`
-      CREATE TRIGGER ${sql.id(`${table}_updated_at`)} BEFORE UPDATE ON ${sql.table(table)}
-        FOR EACH ROW EXECUTE FUNCTION set_updated_at();
-      CREATE TRIGGER ${sql.id(`${table}_hard_delete`)} AFTER DELETE ON ${sql.table(table)}
-        FOR EACH ROW EXECUTE FUNCTION record_hard_delete('id');
-      CREATE INDEX ${sql.id(`${table}_updated_at_idx`)} ON ${sql.table(table)} (updated_at);
-    `.execute(db);
-  }
+  await trackChanges(db, NEW_TABLES);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -18,6 +18,7 @@
  * a delivery's history outlives its event.
  */
 import { sql, type Kysely } from 'kysely';
+import { trackChanges } from './track-changes.ts';
 
 const NEW_TABLES = ['webhooks', 'webhook_deliveries', 'webhook_attempts'];
 
@@ -93,15 +94,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, id);
   `.execute(db);
 
-  for (const table of NEW_TABLES) {
-    await sql`
-      CREATE TRIGGER ${sql.id(`${table}_updated_at`)} BEFORE UPDATE ON ${sql.table(table)}
-        FOR EACH ROW EXECUTE FUNCTION set_updated_at();
-      CREATE TRIGGER ${sql.id(`${table}_hard_delete`)} AFTER DELETE ON ${sql.table(table)}
-        FOR EACH ROW EXECUTE FUNCTION record_hard_delete('id');
-      CREATE INDEX ${sql.id(`${table}_updated_at_idx`)} ON ${sql.table(table)} (updated_at);
-    `.execute(db);
-  }
+  await trackChanges(db, NEW_TABLES);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
