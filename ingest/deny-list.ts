@@ -52,8 +52,13 @@ const DENIED_COLUMN_PATTERNS: readonly RegExp[] = [
   /(^|_)(token|api_key|private_key)$/i,
 ];
 
-/** Extra columns left out by exact table.column (none yet beyond the patterns). */
-const DENIED_COLUMNS: ReadonlySet<string> = new Set<string>([]);
+/** Extra columns left out by exact table.column. */
+const DENIED_COLUMNS: ReadonlySet<string> = new Set<string>([
+  // A webhook URL is often a credential by itself (Slack, Discord and Zapier put the token in
+  // the path). Events and the audit log keep it as origin + fingerprint (api/webhooks/
+  // logged-url.ts); GET /api/v1/webhooks shows it whole, to admins.
+  'webhooks.url',
+]);
 
 /** Why `table` is not copied, or undefined when it is. */
 export function tableDenial(table: string): string | undefined {

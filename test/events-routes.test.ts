@@ -8,6 +8,7 @@
  * the catalogue is brought about once too (test/events-when.test.ts). Payloads are the route's
  * answer.
  */
+import { loggedUrl } from '../api/webhooks/logged-url.ts';
 import { describe, expect, it } from 'vitest';
 import { readMatrix } from './support/access-matrix.ts';
 import {
@@ -89,8 +90,11 @@ describeBoth('events: every write route records its catalogue events', (kind) =>
       for (const item of items) {
         const e = mine.find((x) => x.entityId === String(item.id));
         if (!e) continue;
+        // A webhook's URL is kept as origin + fingerprint outside its own answer (a URL is
+        // often a credential: api/webhooks/logged-url.ts).
+        const shown = e.entityType === 'webhook' ? { ...item, url: loggedUrl(item.url) } : item;
         expect(without(e.payload, EVENT_ONLY), `${row.route}: payload`).toEqual(
-          without(item, ANSWER_ONLY),
+          without(shown, ANSWER_ONLY),
         );
       }
       // A change or delete of a record is about that record.

@@ -123,7 +123,11 @@ describeBoth('webhooks API', (kind) => {
         type: 'webhook.created',
         entity_type: 'webhook',
         entity_id: String(webhook.id),
-        payload: webhook,
+        // The URL as logs keep it (a URL is often a credential): origin and fingerprint.
+        payload: {
+          ...webhook,
+          url: expect.stringMatching(/^https:\/\/93\.184\.215\.14\/… \(sha256 [0-9a-f]{8}\)$/),
+        },
       },
     ]);
   });

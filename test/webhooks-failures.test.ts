@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { WebhookDispatcher, type DispatcherOptions } from '../api/webhooks/dispatcher.ts';
+import { loggedUrl } from '../api/webhooks/logged-url.ts';
 import { loadWebhookKey } from '../api/webhooks/secret-key.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 import { emitEvents, eventually } from './support/webhook-events.ts';
@@ -119,7 +120,8 @@ describeBoth('webhook failures', (kind) => {
     expect(disabled.disabledAt).toEqual(expect.any(String));
     const alerts = await env.request('GET', '/api/v1/alerts?open=true');
     const alert = alerts.body.items.find((a: any) => a.kind === 'webhook.disabled');
-    expect(alert.payload).toMatchObject({ webhookId: id, url: rx.url });
+    expect(alert.payload).toMatchObject({ webhookId: id, url: loggedUrl(rx.url) });
+    expect(alert.payload.url).not.toBe(rx.url);
     expect(alert.message).toContain(`webhook ${id}`);
     const events = await env.ops.db
       .selectFrom('events')

@@ -10,6 +10,9 @@ import { runIngest } from '../ingest/run.ts';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
 import { duckRows } from './ingest-support.ts';
 
+/** A URL that is a credential by itself, as Slack's are: the token is in the path (and query). */
+const HOOK_URL = 'https://93.184.215.14/services/T0001/B0001/pathToken123?sig=queryToken456';
+
 describeBoth('webhook secrets and the warehouse', (kind) => {
   let env: TestEnv;
   beforeAll(async () => {
@@ -21,7 +24,7 @@ describeBoth('webhook secrets and the warehouse', (kind) => {
 
   it('an ingest copies webhooks without the secret, and its text is nowhere in the warehouse', async () => {
     const created = await env.request('POST', '/api/v1/webhooks', {
-      body: { url: 'https://93.184.215.14/hook', eventTypes: ['order.*'], description: 'ERP' },
+      body: { url: HOOK_URL, eventTypes: ['order.*'], description: 'ERP' },
     });
     expect(created.status, created.text).toBe(201);
     const rotated = await env.request('POST', `/api/v1/webhooks/${created.body.id}/rotate-secret`);
@@ -37,6 +40,10 @@ describeBoth('webhook secrets and the warehouse', (kind) => {
       stored.secret_encrypted.slice('v1.'.length, 40),
       // The rotation keeps the first secret signing for a day, encrypted beside the new one.
       stored.previous_secret_encrypted!.slice('v1.'.length, 40),
+      // The URL's token, in its path and in its query (events and the audit log keep only the
+      // origin and a fingerprint; the column is left out).
+      'pathToken123',
+      'queryToken456',
     ];
 
     await runIngest(env.ops, env.warehouse, {
@@ -52,7 +59,7 @@ describeBoth('webhook secrets and the warehouse', (kind) => {
     const webhookColumns = columns
       .filter((c) => c.table_name === 'webhooks')
       .map((c) => c.column_name);
-    expect(webhookColumns).toContain('url');
+    expect(webhookColumns).not.toContain('url');
     expect(webhookColumns).toContain('event_types');
     expect(webhookColumns.filter((c) => /secret/i.test(String(c)))).toEqual([]);
     const [state] = await duckRows(
@@ -60,12 +67,13 @@ describeBoth('webhook secrets and the warehouse', (kind) => {
       `SELECT excluded_columns FROM raw._ingest_state WHERE table_name = 'webhooks'`,
     );
     expect(state!.excluded_columns).toEqual([
+      'url',
       'secret_encrypted',
       'previous_secret_encrypted',
       'previous_secret_expires_at',
     ]);
-    const [copied] = await duckRows(env.warehouse, 'SELECT url, description FROM raw.webhooks');
-    expect(copied).toEqual({ url: 'https://93.184.215.14/hook', description: 'ERP' });
+    const [copied] = await duckRows(env.warehouse, 'SELECT description FROM raw.webhooks');
+    expect(copied).toEqual({ description: 'ERP' });
     const events = await duckRows(
       env.warehouse,
       `SELECT type FROM raw.events WHERE entity_type = 'webhook' ORDER BY id`,
@@ -90,11 +98,12 @@ describeBoth('webhook secrets and the warehouse', (kind) => {
       }
     }
     expect(hits).toEqual([]);
-    // The search finds what is there: the URL is in raw.webhooks.
+    // The search finds what is there: the URL's origin and fingerprint are in the events.
     const [found] = await duckRows(
       env.warehouse,
-      `SELECT count(*)::INTEGER AS n FROM raw.webhooks WHERE strpos(CAST(url AS VARCHAR), '93.184.215.14') > 0`,
+      `SELECT count(*)::INTEGER AS n FROM raw.events
+       WHERE strpos(CAST(payload AS VARCHAR), 'https://93.184.215.14/… (sha256 ') > 0`,
     );
-    expect(found!.n).toBe(1);
+    expect(found!.n).toBe(2);
   });
 });

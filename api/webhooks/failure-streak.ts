@@ -10,6 +10,7 @@ import { recordEvents } from '../events/outbox.ts';
 import type { OutcomePolicy } from './delivery-store.ts';
 import { shouldDisable } from './policy.ts';
 import { toWebhookDto } from './schemas.ts';
+import { loggedUrl, loggedWebhook } from './logged-url.ts';
 
 /** Alert kind raised when the dispatcher disables a webhook (GET /api/v1/alerts lists it). */
 export const WEBHOOK_DISABLED = 'webhook.disabled';
@@ -53,15 +54,18 @@ export async function countFailure(
     .insertInto('alerts')
     .values({
       kind: WEBHOOK_DISABLED,
-      message: `webhook ${webhookId} (${row.url}) was disabled: ${reason}`.slice(0, 2000),
-      payload: JSON.stringify({ webhookId, url: row.url, reason }),
+      message: `webhook ${webhookId} (${loggedUrl(row.url)}) was disabled: ${reason}`.slice(
+        0,
+        2000,
+      ),
+      payload: JSON.stringify({ webhookId, url: loggedUrl(row.url), reason }),
     })
     .execute();
   await recordEvents(trx, [
     {
       type: WEBHOOK_DISABLED,
       entity: { type: 'webhook', id: webhookId },
-      payload: toWebhookDto(row),
+      payload: loggedWebhook(toWebhookDto(row)),
     },
   ]);
   return true;

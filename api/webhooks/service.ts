@@ -4,14 +4,13 @@
  * webhook receives the events published from its creation on; every write is audited and emits
  * its `webhook.*` event (never with the secret: the outbox reaches the warehouse).
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { z } from 'zod';
 import type { Config } from '../../config.ts';
 import type { DB } from '../../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { fieldProblem, notFound } from '../errors.ts';
-import type { BusinessEvent } from '../events/outbox.ts';
 import { publishAll } from '../events/publish.ts';
 import { resolveTarget, TargetRefusedError } from './address.ts';
 import * as repo from './repository.ts';
@@ -24,6 +23,7 @@ import {
   type patchWebhookBody,
   type WebhookDto,
 } from './schemas.ts';
+import { loggedWebhook } from './logged-url.ts';
 import { encryptSecret, generateSecret } from './secret.ts';
 import { loadWebhookKey } from './secret-key.ts';
 
@@ -65,21 +65,36 @@ export async function createWebhook(
       last_event_id: await repo.newestEventId(trx),
     });
     const after = toWebhookDto(row);
-    await recordAudit(trx, {
-      principal,
-      entity: 'webhook',
-      entityId: row.id,
-      action: 'create',
-      after,
-      events: [webhookEvent('webhook.created', after, principal)],
-    });
+    await recordWebhookChange(trx, principal, 'create', 'webhook.created', null, after);
     return after;
   });
   return { ...dto, secret };
 }
 
-function webhookEvent(type: string, dto: WebhookDto, principal: Principal): BusinessEvent {
-  return { type, entity: { type: 'webhook', id: dto.id }, payload: dto, principal };
+/**
+ * The audit row and the event of a webhook change, both with the URL as logs keep it
+ * (logged-url.ts): the answer alone shows it whole.
+ */
+function recordWebhookChange(
+  trx: Transaction<DB>,
+  principal: Principal,
+  action: string,
+  type: string,
+  before: WebhookDto | null,
+  after: WebhookDto | null,
+): Promise<void> {
+  const was = before && loggedWebhook(before);
+  const is = after && loggedWebhook(after);
+  const payload = (is ?? was)!;
+  return recordAudit(trx, {
+    principal,
+    entity: 'webhook',
+    entityId: payload.id,
+    action,
+    before: was,
+    after: is,
+    events: [{ type, entity: { type: 'webhook', id: payload.id }, payload, principal }],
+  });
 }
 
 /**
@@ -110,15 +125,7 @@ export async function updateWebhook(
       ...(disabling ? { disabled_reason: 'disabled by an admin', disabled_at: new Date() } : {}),
     });
     const after = toWebhookDto(updated);
-    await recordAudit(trx, {
-      principal,
-      entity: 'webhook',
-      entityId: id,
-      action: 'update',
-      before,
-      after,
-      events: [webhookEvent('webhook.updated', after, principal)],
-    });
+    await recordWebhookChange(trx, principal, 'update', 'webhook.updated', before, after);
     return after;
   });
 }
@@ -130,15 +137,7 @@ export async function deleteWebhook(deps: WebhookDeps, principal: Principal, id:
     if (!row) throw notFound('webhook', id);
     const before = toWebhookDto(row);
     await repo.updateWebhook(trx, id, { deleted_at: new Date(), active: false });
-    await recordAudit(trx, {
-      principal,
-      entity: 'webhook',
-      entityId: id,
-      action: 'delete',
-      before,
-      after: null,
-      events: [webhookEvent('webhook.deleted', before, principal)],
-    });
+    await recordWebhookChange(trx, principal, 'delete', 'webhook.deleted', before, null);
   });
 }
 
@@ -165,15 +164,15 @@ export async function rotateSecret(
       previous_secret_expires_at: keep ? new Date(Date.now() + previousHours * 3_600_000) : null,
     });
     const after = toWebhookDto(updated);
-    await recordAudit(trx, {
+    const before = toWebhookDto(row);
+    await recordWebhookChange(
+      trx,
       principal,
-      entity: 'webhook',
-      entityId: id,
-      action: 'rotate_secret',
-      before: toWebhookDto(row),
+      'rotate_secret',
+      'webhook.secret_rotated',
+      before,
       after,
-      events: [webhookEvent('webhook.secret_rotated', after, principal)],
-    });
+    );
     return after;
   });
   return { ...dto, secret };

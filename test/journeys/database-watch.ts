@@ -71,6 +71,14 @@ function listeningPorts(pid: number): number[] {
 export interface Fingerprinter {
   /** count(*) and max(updated_at) of every table of the public schema but job_runs, as one string. */
   take(): Promise<string>;
+  /**
+   * The server's job runs as one string (how many, the newest, how many open): when it moves between two
+   * fingerprints, a job ran meanwhile and may have written (a refresh cycle's segment run, its
+   * events), so a difference is not the request's alone.
+   */
+  jobs(): Promise<string>;
+  /** Resolves once no job run is queued or running (or after `timeoutMs`). */
+  quiet(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -116,6 +124,23 @@ export async function fingerprinter(inst: Installation, server: Server): Promise
     async take() {
       const r = await c.query<{ t: string; n: string; u: string | null }>(query);
       return r.rows.map((x) => `${x.t}=${x.n}@${x.u ?? ''}`).join(' ');
+    },
+    async jobs() {
+      const r = await c.query<{ j: string }>(
+        `SELECT count(*) || '@' || coalesce(max(id)::text, '') || '@' ||
+                count(*) FILTER (WHERE status IN ('queued', 'running')) AS j FROM job_runs`,
+      );
+      return r.rows[0]!.j;
+    },
+    async quiet(timeoutMs = 120_000) {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        const r = await c.query<{ n: string }>(
+          `SELECT count(*)::text AS n FROM job_runs WHERE status IN ('queued', 'running')`,
+        );
+        if (r.rows[0]!.n === '0') return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
     close: () => c.end(),
   };

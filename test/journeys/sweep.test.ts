@@ -161,7 +161,17 @@ for (const kind of databaseKinds()) {
           seenPaths.add(op.path);
           // Root operations (sign-in) are not under /api/v1: send them to the root.
           const target = p.url.startsWith('/api/') ? p.url : server.url + p.url;
-          const a = await admin.call(p.method, target, p.body);
+          const jobsBefore = await fingerprint.jobs();
+          let a = await admin.call(p.method, target, p.body);
+          let after = await fingerprint.take();
+          if (after !== current && (await fingerprint.jobs()) !== jobsBefore) {
+            // A background job (a refresh cycle the sweep's own writes started) ran meanwhile
+            // and may have written: once the jobs are quiet, send the probe again and judge that.
+            await fingerprint.quiet();
+            current = await fingerprint.take();
+            a = await admin.call(p.method, target, p.body);
+            after = await fingerprint.take();
+          }
           const label = `${p.method} ${p.url}${p.field ? ` [${p.where} ${p.field}]` : ''}`;
           const said = `${a.status} ${a.text.replace(/\s+/g, ' ').slice(0, 240)}`;
           if (a.status >= 500) problems.push(`${label}: a server error — ${said}`);
@@ -169,7 +179,6 @@ for (const kind of databaseKinds()) {
           if (leak) problems.push(`${label}: database text "${leak}" — ${said}`);
           const wrong = a.status < 500 ? expectation(p, a, methods.get(op.path)!) : undefined;
           if (wrong) problems.push(`${label}: ${wrong} — ${said}`);
-          const after = await fingerprint.take();
           // An empty patch is a no-op whatever it answers: not a row, not an updated_at, not an
           // audit entry may change.
           const noOp = p.kind === 'empty body' && p.op.method === 'PATCH' && p.op.body;
