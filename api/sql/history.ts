@@ -91,7 +91,9 @@ export const historyDto = z.object({
     .nullable()
     .meta({ description: 'the saved query run, if it was one (null once that query is deleted)' }),
   sql: z.string(),
-  format: z.enum(['json', 'csv', 'arrow', 'parquet']),
+  format: z
+    .enum(['json', 'csv', 'arrow', 'parquet', 'pgwire'])
+    .meta({ description: 'pgwire: run over the PostgreSQL wire protocol (docs/sql.md)' }),
   startedAt: z.string(),
   elapsedMs: z.number().int(),
   status: z.number().int().meta({ description: '200, or the status of the problem answered' }),
