@@ -2,7 +2,9 @@
  * The SQL wire door in tests: a test environment with the wire server beside its app, the real
  * `psql` binary run as a child process, and node `pg` clients.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { startWireServer, type WireServer } from '../../sqlwire/server.ts';
 import { startTestEnv, type DbKind, type TestEnv, type TestEnvOptions } from './harness.ts';
@@ -36,19 +38,42 @@ export interface PsqlRun {
   stderr: string;
 }
 
+/** How psql connects besides the user: another address than the server's, an sslmode. */
+export interface PsqlOptions {
+  host?: string;
+  sslmode?: 'disable' | 'prefer' | 'require';
+}
+
 /** Run psql against `wire` as `user` with `password`; `args` after the connection options. */
 export function psql(
   wire: WireServer,
   user: string,
   password: string,
   args: string[],
+  options: PsqlOptions = {},
 ): Promise<PsqlRun> {
   return new Promise((resolve) => {
     execFile(
       PSQL,
-      ['-h', wire.host, '-p', String(wire.port), '-U', user, '-d', 'warehouse', '-X', ...args],
+      [
+        '-h',
+        options.host ?? wire.host,
+        '-p',
+        String(wire.port),
+        '-U',
+        user,
+        '-d',
+        'warehouse',
+        '-X',
+        ...args,
+      ],
       {
-        env: { PATH: process.env.PATH ?? '', PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' },
+        env: {
+          PATH: process.env.PATH ?? '',
+          PGPASSWORD: password,
+          PGCONNECT_TIMEOUT: '10',
+          PGSSLMODE: options.sslmode ?? 'prefer',
+        },
         timeout: 60_000,
       },
       (error, stdout, stderr) =>
@@ -59,6 +84,39 @@ export function psql(
         }),
     );
   });
+}
+
+/** A self-signed certificate and its key, as PEM files in `dir` (openssl, as an admin would). */
+export function selfSignedCert(dir: string): { cert: string; key: string } {
+  const cert = path.join(dir, 'sql.crt');
+  const key = path.join(dir, 'sql.key');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=salesops-test',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { cert, key };
+}
+
+/** This machine's first address that is not loopback, if it has one. */
+export function outsideAddress(): string | undefined {
+  for (const list of Object.values(os.networkInterfaces()))
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return undefined;
 }
 
 /** A node `pg` client connected to `wire`. */
