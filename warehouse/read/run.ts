@@ -102,6 +102,8 @@ export async function withReadConnection<T>(
   };
   signal?.addEventListener('abort', cancel);
   try {
+    // Aborted while the connection opened: that event has fired and will not again.
+    if (signal?.aborted) throw cancelled();
     return await work(conn);
   } catch (e) {
     if (stopped && /interrupt/i.test(duckMessage(e)))
@@ -166,7 +168,13 @@ export async function readSql(
       async (conn) => {
         const started = performance.now();
         const statement = await guardRead(conn, sql);
+        // An interrupt between two of DuckDB's queries (the guard asks several) finds none
+        // running and is lost: a cancel is also looked for at each step.
+        const stopIfCancelled = () => {
+          if (options.signal?.aborted) throw cancelled();
+        };
         try {
+          stopIfCancelled();
           bindParams(statement.prepared, options.params);
           const chunks: DuckDBDataChunk[] = [];
           let read = 0;
@@ -175,15 +183,18 @@ export async function readSql(
           try {
             // Streaming: DuckDB stops producing once limit + 1 rows are read.
             const result = await statement.prepared.stream();
+            stopIfCancelled();
             names = result.columnNames();
             types = result.columnTypes();
             while (read <= options.limit) {
               const chunk = await result.fetchChunk();
+              stopIfCancelled();
               if (!chunk || chunk.rowCount === 0) break;
               chunks.push(chunk);
               read += chunk.rowCount;
             }
           } catch (e) {
+            if (e instanceof AppError) throw e; // cancelled
             if (/interrupt/i.test(duckMessage(e))) throw e; // withReadConnection says 408
             throw runError(e, sql);
           }
