@@ -34,11 +34,6 @@ export class ResultCursor {
     return this.next >= this.result.rowCount;
   }
 
-  /** Rows sent so far. */
-  get sent(): number {
-    return this.next;
-  }
-
   /** Send up to `max` rows (0: all that are left) as DataRow messages; how many went. */
   async sendRows(send: Send, max: number): Promise<number> {
     const end = max > 0 ? Math.min(this.result.rowCount, this.next + max) : this.result.rowCount;

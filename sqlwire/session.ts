@@ -127,8 +127,7 @@ export class WireSession {
       else {
         const cursor = await this.run(sql, undefined);
         await this.out.send(be.rowDescription(cursor.columns));
-        await cursor.sendRows(this.out.send, 0);
-        await this.complete(cursor);
+        await this.complete(cursor, await cursor.sendRows(this.out.send, 0));
       }
     } catch (e) {
       await this.sendProblem(e, sql);
@@ -136,8 +135,11 @@ export class WireSession {
     await this.out.send(be.readyForQuery());
   }
 
-  /** CommandComplete, after a notice when the row cap cut the result short. */
-  private async complete(cursor: ResultCursor): Promise<void> {
+  /**
+   * CommandComplete with the rows of this Execute (as PostgreSQL counts a portal read in
+   * pieces), after a notice when the row cap cut the result short.
+   */
+  private async complete(cursor: ResultCursor, rows: number): Promise<void> {
     const messages = [];
     if (cursor.result.truncated)
       messages.push(
@@ -147,7 +149,7 @@ export class WireSession {
           message: `the result was cut at ${cursor.result.rowCount} rows (SALESOPS_SQL_ROW_LIMIT); more were there`,
         }),
       );
-    messages.push(be.commandComplete(`SELECT ${cursor.sent}`));
+    messages.push(be.commandComplete(`SELECT ${rows}`));
     await this.out.sendAll(messages);
   }
 
@@ -183,8 +185,8 @@ export class WireSession {
         const portal = this.portal(name);
         if (BLANK.test(portal.statement.sql)) return this.out.send(be.emptyQueryResponse());
         portal.cursor ??= await this.run(portal.statement.sql, portal.params);
-        await portal.cursor.sendRows(this.out.send, maxRows);
-        if (portal.cursor.done) return this.complete(portal.cursor);
+        const rows = await portal.cursor.sendRows(this.out.send, maxRows);
+        if (portal.cursor.done) return this.complete(portal.cursor, rows);
         return this.out.send(be.portalSuspended());
       }
       case 'C': {

@@ -2,7 +2,8 @@
  * The warehouse over the PostgreSQL wire protocol (sqlwire/), with real clients: psql prints the
  * rows of a query; node `pg` gets PostgreSQL's types (numeric exact as text, int8, timestamptz,
  * bool, date) over the simple protocol and the extended one (a parameterised DECIMAL comes back
- * exact, rows read some at a time from a named statement); errors carry their SQLSTATE; every
+ * exact, a named statement runs again, a portal is read some rows at a time by a hand-made
+ * client); errors carry their SQLSTATE; every
  * statement leaves a row in the same history as POST /api/v1/sql.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import pg from 'pg';
 import { describeBoth } from './support/harness.ts';
 import { withConnection } from './support/raw-tables.ts';
 import { pgClient, psql, startWireEnv } from './support/sqlwire.ts';
+import { RawWireClient, serialize } from './support/wire-raw.ts';
 
 describeBoth('SQL over the PostgreSQL wire protocol', (kind) => {
   let w: Awaited<ReturnType<typeof startWireEnv>>;
@@ -100,7 +102,7 @@ describeBoth('SQL over the PostgreSQL wire protocol', (kind) => {
     expect(none.rows).toEqual([]);
   });
 
-  it('reads a named statement again, and a result some rows at a time', async () => {
+  it('runs a named statement again with other values, and answers arrays of cells', async () => {
     for (const min of [10, 2000]) {
       const r = await client.query({
         name: 'above',
@@ -109,13 +111,61 @@ describeBoth('SQL over the PostgreSQL wire protocol', (kind) => {
       });
       expect(r.rows).toEqual([{ c: String(2500 - min) }]);
     }
-    // pg-cursor's way, by hand: Execute with a row count answers PortalSuspended until done.
-    const cursor = await client.query({
+    const arrays = await client.query({
       text: 'SELECT n FROM marts.wire_many WHERE n < $1 ORDER BY n',
       values: [5],
       rowMode: 'array',
     });
-    expect(cursor.rows).toEqual([[0], [1], [2], [3], [4]]);
+    expect(arrays.rows).toEqual([[0], [1], [2], [3], [4]]);
+  });
+
+  it('reads a portal some rows at a time (Execute with a row count), and refuses binary', async () => {
+    const raw = await RawWireClient.connect(w.wire, 'key', w.env.keys.analyst);
+    try {
+      const sql = 'SELECT n FROM marts.wire_many WHERE n < $1 ORDER BY n';
+      expect(
+        await raw.exchange(
+          serialize.parse({ name: 'below', text: sql }),
+          serialize.describe({ type: 'S', name: 'below' }),
+          serialize.bind({ statement: 'below', portal: 'p', values: ['250'] }),
+          serialize.execute({ portal: 'p', rows: 100 }),
+          serialize.execute({ portal: 'p', rows: 100 }),
+          serialize.execute({ portal: 'p', rows: 100 }),
+          serialize.close({ type: 'P', name: 'p' }),
+          serialize.sync(),
+        ),
+      ).toEqual([
+        'parseComplete',
+        'parameterDescription',
+        'rowDescription',
+        'bindComplete',
+        'dataRow×100',
+        'portalSuspended',
+        'dataRow×100',
+        'portalSuspended',
+        'dataRow×50',
+        'commandComplete SELECT 50',
+        'closeComplete',
+        'readyForQuery',
+      ]);
+      // Binary results asked for: refused, the rest skipped to Sync, and the connection goes on.
+      expect(
+        await raw.exchange(
+          serialize.bind({ statement: 'below', values: ['3'], binary: true }),
+          serialize.execute({}),
+          serialize.sync(),
+        ),
+      ).toEqual(['error 0A000', 'readyForQuery']);
+      expect(
+        await raw.exchange(
+          serialize.bind({ statement: 'below', values: ['3'] }),
+          serialize.execute({}),
+          serialize.sync(),
+        ),
+      ).toEqual(['bindComplete', 'dataRow×3', 'commandComplete SELECT 3', 'readyForQuery']);
+    } finally {
+      raw.close();
+    }
   });
 
   it('cuts a result at the row limit and says so in a notice', async () => {
