@@ -48,6 +48,24 @@ function fatal(code: string, message: string): Buffer {
 
 /** Serve one client socket until it goes. */
 export async function serveConnection(shared: WireShared, socket: Socket): Promise<void> {
+  // As PostgreSQL's authentication_timeout: a client that does not finish signing in within a
+  // minute is cut off, so idle half-open sockets cannot pile up.
+  const deadline = setTimeout(() => socket.destroy(), SIGN_IN_TIMEOUT_MS);
+  try {
+    await startAndServe(shared, socket, () => clearTimeout(deadline));
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
+/** Time a client has from connecting to being signed in. */
+export const SIGN_IN_TIMEOUT_MS = 60_000;
+
+async function startAndServe(
+  shared: WireShared,
+  socket: Socket,
+  signedIn: () => void,
+): Promise<void> {
   const reader = new FrameReader(socket);
   const out = new Outbox(socket);
   let secure = false;
@@ -124,6 +142,8 @@ export async function serveConnection(shared: WireShared, socket: Socket): Promi
 
   const session = new WireSession(shared.ctx, principal, reader, out);
   const key = shared.cancels.register(() => session.cancel());
+  // A client that goes away mid-query wants no answer: its query stops, freeing its slot.
+  socket.once('close', () => session.cancel());
   try {
     await out.sendAll([
       be.authenticationOk(),
@@ -142,6 +162,7 @@ export async function serveConnection(shared: WireShared, socket: Socket): Promi
       be.backendKeyData(key.processId, key.secretKey),
       be.readyForQuery(),
     ]);
+    signedIn();
     await session.serve();
   } finally {
     key.release();

@@ -3,7 +3,8 @@
  * (test/support/sql-escapes.ts) is refused through it with the reason POST /api/v1/sql gives —
  * a refusal as 42501, bad SQL as a class 42 error — and leaves the warehouse as it was; and a
  * long query is stopped from the client (psql's Ctrl-C: a CancelRequest on a new connection) as
- * its time limit would stop it, 57014, recorded in the history.
+ * its time limit would stop it, 57014, recorded in the history — as is the query of a client
+ * that hangs up in the middle of it.
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
@@ -76,5 +77,28 @@ describeBoth('SQL wire: escapes and cancel', (kind) => {
       .where('sql', '=', sql)
       .execute();
     expect(history).toEqual([{ status: 408, error: expect.stringMatching(/cancelled/) }]);
+  });
+
+  it('stops the query of a client that goes away in the middle of it', async () => {
+    const gone = await pgClient(w.wire, 'key', w.env.keys.analyst);
+    gone.on('error', () => {});
+    const sql = `SELECT count(*) FROM range(1000000000000) r WHERE r.range % 5 = 1 -- gone ${kind}`;
+    const running = gone.query(sql).catch(() => undefined);
+    const gate = sqlGate(w.env.ctx);
+    await vi.waitFor(() => expect(gate.load.running).toBe(1), { timeout: 20_000, interval: 20 });
+    (
+      gone as unknown as { connection: { stream: { destroy(): void } } }
+    ).connection.stream.destroy();
+    await running;
+    await vi.waitFor(() => expect(gate.load.running).toBe(0), { timeout: 10_000, interval: 20 });
+    await vi.waitFor(async () =>
+      expect(
+        await w.env.ops.db
+          .selectFrom('sql_history')
+          .select('status')
+          .where('sql', '=', sql)
+          .execute(),
+      ).toEqual([{ status: 408 }]),
+    );
   });
 });
