@@ -1,8 +1,8 @@
 /**
  * The query history: one row per query run through POST /sql, a saved run or the PostgreSQL
- * wire protocol (sqlwire/run.ts, format `pgwire`), whatever its
- * outcome — who, what, when, how long, how many rows, and the problem's detail when it failed
- * (what the person was told, never a stack). Recording never fails the query: a write that fails
+ * wire protocol (sqlwire/run.ts, format `pgwire`), whatever its outcome — who, what, when, how
+ * long, how many rows, and the problem's detail when it failed (what the person was told, never
+ * a stack). Recording never fails the query: a write that fails
  * is logged and the answer goes out as it would have.
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
