@@ -77,7 +77,9 @@ export class WireSession {
       }
       if (type === 'S') {
         this.skipping = false;
-        this.portals.delete('');
+        // Sync ends the implicit transaction, and PostgreSQL drops every portal with it: a
+        // result read in part is not held (with its rows) for a client that never closes it.
+        this.portals.clear();
         await this.out.send(be.readyForQuery());
         continue;
       }
