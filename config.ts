@@ -174,6 +174,16 @@ const envSchema = z.object({
     .int('must be a whole number')
     .min(0, 'must be at least 0')
     .default(4),
+  // The SQL wire door (sqlwire/): off unless a port is given. 0 picks a free port (tests).
+  SALESOPS_SQL_PORT: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .optional(),
+  SALESOPS_SQL_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  SALESOPS_SQL_TLS_CERT: z.string().trim().min(1).optional(),
+  SALESOPS_SQL_TLS_KEY: z.string().trim().min(1).optional(),
   // Read, never set: libuv reads it once, when its pool first runs — before any of our code in
   // an ES module program — so it can only come from the environment (see sqlConcurrency).
   UV_THREADPOOL_SIZE: z.coerce
@@ -315,6 +325,18 @@ export interface Config {
   readonly sqlConcurrency: number;
   /** Analyst queries waiting for a slot before the next is answered 429 (SALESOPS_SQL_QUEUE). */
   readonly sqlQueue: number;
+  /**
+   * The PostgreSQL wire protocol door to the same read path (sqlwire/, docs/sql.md): off when
+   * undefined (SALESOPS_SQL_PORT unset), on `host`:`port` otherwise; with `tls` (PEM file paths,
+   * SALESOPS_SQL_TLS_CERT and _KEY) it honours SSLRequest.
+   */
+  readonly sqlWire:
+    | {
+        readonly port: number;
+        readonly host: string;
+        readonly tls?: { readonly certFile: string; readonly keyFile: string };
+      }
+    | undefined;
 }
 
 /** Thrown when an environment variable is invalid; the message names the variable. */
@@ -340,6 +362,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.SALESOPS_SQL_CONCURRENCY >= e.UV_THREADPOOL_SIZE)
     throw new ConfigError(
       `SALESOPS_SQL_CONCURRENCY: must be below UV_THREADPOOL_SIZE (${e.UV_THREADPOOL_SIZE}), which file access and sign-in share; raise UV_THREADPOOL_SIZE too (got ${e.SALESOPS_SQL_CONCURRENCY})`,
+    );
+  if ((e.SALESOPS_SQL_TLS_CERT === undefined) !== (e.SALESOPS_SQL_TLS_KEY === undefined))
+    throw new ConfigError(
+      `${e.SALESOPS_SQL_TLS_CERT === undefined ? 'SALESOPS_SQL_TLS_CERT' : 'SALESOPS_SQL_TLS_KEY'}: set both SALESOPS_SQL_TLS_CERT and SALESOPS_SQL_TLS_KEY (PEM files), or neither`,
     );
   const dataDir = path.resolve(e.SALESOPS_DATA_DIR);
   return Object.freeze({
@@ -380,6 +406,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sqlRowLimit: e.SALESOPS_SQL_ROW_LIMIT,
     sqlConcurrency: e.SALESOPS_SQL_CONCURRENCY,
     sqlQueue: e.SALESOPS_SQL_QUEUE,
+    sqlWire:
+      e.SALESOPS_SQL_PORT === undefined
+        ? undefined
+        : Object.freeze({
+            port: e.SALESOPS_SQL_PORT,
+            host: e.SALESOPS_SQL_HOST,
+            tls:
+              e.SALESOPS_SQL_TLS_CERT && e.SALESOPS_SQL_TLS_KEY
+                ? Object.freeze({
+                    certFile: path.resolve(e.SALESOPS_SQL_TLS_CERT),
+                    keyFile: path.resolve(e.SALESOPS_SQL_TLS_KEY),
+                  })
+                : undefined,
+          }),
     jobCron: Object.freeze(
       Object.fromEntries(Object.entries(cleaned).filter(([k]) => JOB_CRON.test(k))),
     ) as Record<string, string>,

@@ -21,6 +21,7 @@ import { CliError, openMigratedDb, openWarehouseOrExplain } from './runtime.ts';
 import { DashboardFileError, loadDashboards } from './dashboards/catalog.ts';
 import { bindDashboardQueries } from './dashboards/bind-check.ts';
 import { loadReports, ReportFileError } from './dashboards/report-catalog.ts';
+import { startWireServer, type WireServer } from './sqlwire/server.ts';
 
 export interface StartOptions {
   demo: boolean;
@@ -116,6 +117,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
 
   const base: AppContext = { config, ops, warehouse, logger, dashboards, reports };
   let background: Background | undefined;
+  let wire: WireServer | undefined;
   const server = http.createServer();
   try {
     background = await startBackground(base);
@@ -132,8 +134,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
       options.print(`${problem} (its panel answers 422 until the file is fixed)`);
     server.on('request', createApp(background.ctx));
     await listen(server, config.port, config.host);
+    // The PostgreSQL wire door (SALESOPS_SQL_PORT), beside the HTTP server: same warehouse.
+    wire = await startWireServer(background.ctx);
     await background.startSchedules();
   } catch (e) {
+    await wire?.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
     await background?.close();
     warehouse.close();
     await ops.close();
@@ -157,6 +163,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
     `  API:      ${url}/api/v1  ·  OpenAPI: ${url}/api/v1/openapi.json  ·  health: ${url}/health`,
   );
   options.print(`  Sign in:  ${url}/login`);
+  if (wire)
+    options.print(
+      `  SQL:      psql -h ${wire.host} -p ${wire.port} -U key  (password: an analyst or admin API key; or -U <email> and your password)`,
+    );
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -164,6 +174,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       // Jobs first: their abort stops an ingest or build within seconds, leaving the warehouse
       // as its last commit did; requests in flight finish meanwhile.
       await background!.close();
+      await wire?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       warehouse.close();

@@ -12,8 +12,12 @@
  *   arrow: POST /api/v1/sql with Accept application/vnd.apache.arrow.stream, the whole body read;
  *   json:  the same with Accept application/json, the whole body read (not parsed: what the server
  *          costs, not the client);
+ *   wire:  the same query over the PostgreSQL wire protocol (sqlwire/, #18) from a client that
+ *          reads every message and parses none (bench/wire-client.ts), on a signed-in
+ *          connection;
  *   small: a 10-row query both ways, as latency (p50 / p95).
  * Goals (#15): arrow ≤ 1.3× raw and json ≤ 3× raw for the big result; small ≤ raw + 5 ms.
+ * Goal (#18): wire ≤ 2× raw for the big result.
  *
  *   npx tsx bench/sql.ts [--rows 1000000] [--rounds 5]
  */
@@ -33,7 +37,9 @@ import { migrateToLatest } from '../db/migrate.ts';
 import { openPostgres } from '../db/postgres.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/duckdb.ts';
+import { startWireServer } from '../sqlwire/server.ts';
 import { fmt, intArg } from './demo-warehouse.ts';
+import { WireBenchClient } from './wire-client.ts';
 
 const ROWS = intArg('rows', 1_000_000);
 const ROUNDS = intArg('rounds', 5);
@@ -95,9 +101,17 @@ async function main(): Promise<void> {
   const target = await createTestDatabase('salesops_bench_sql');
   const ops = await openPostgres(target.url);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesops-sql-bench-'));
-  const config = loadConfig({ SALESOPS_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    SALESOPS_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    // The wire door answers up to the server's row cap (the protocol cannot ask for more).
+    SALESOPS_SQL_PORT: '0',
+    SALESOPS_SQL_ROW_LIMIT: String(ROWS),
+    SALESOPS_SQL_TIMEOUT_SECONDS: '120',
+  });
   const warehouse = await openWarehouse(config, 'bench');
   const server = http.createServer();
+  let closeWire = async () => {};
   try {
     await migrateToLatest(ops.db);
     const setup = await warehouse.connect();
@@ -114,6 +128,18 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const { key } = await createApiKey(ops.db, { name: 'bench', role: 'analyst', repId: null });
+    const wire = (await startWireServer(ctx))!;
+    const wireClient = await WireBenchClient.connect(wire.host, wire.port, 'key', key);
+    closeWire = async () => {
+      wireClient.close();
+      await wire.close();
+    };
+    const overWire = async (sql: string) => {
+      const t0 = performance.now();
+      const rows = await wireClient.query(sql);
+      if (rows !== ROWS) throw new Error(`wire: ${rows} rows, not ${ROWS}`);
+      return performance.now() - t0;
+    };
 
     const ARROW = 'application/vnd.apache.arrow.stream';
     const JSON_TYPE = 'application/json';
@@ -122,12 +148,20 @@ async function main(): Promise<void> {
       chunks: [] as number[],
       arrow: [] as number[],
       json: [] as number[],
+      wire: [] as number[],
     };
-    const ratios = { arrow: [] as number[], json: [] as number[], arrowChunks: [] as number[] };
+    const ratios = {
+      arrow: [] as number[],
+      json: [] as number[],
+      wire: [] as number[],
+      arrowChunks: [] as number[],
+    };
     for (let round = 0; round <= ROUNDS; round++) {
       // Round 0 warms caches and V8 and is not counted; then every other round in reverse.
       const steps: (keyof typeof t)[] =
-        round % 2 ? ['raw', 'chunks', 'arrow', 'json'] : ['json', 'arrow', 'chunks', 'raw'];
+        round % 2
+          ? ['raw', 'chunks', 'arrow', 'json', 'wire']
+          : ['wire', 'json', 'arrow', 'chunks', 'raw'];
       const got: Partial<Record<keyof typeof t, number>> = {};
       for (const step of steps)
         got[step] =
@@ -135,14 +169,17 @@ async function main(): Promise<void> {
             ? await raw(warehouse, BIG_SQL)
             : step === 'chunks'
               ? await chunksOnly(warehouse, BIG_SQL)
-              : await endpoint(base, key, BIG_SQL, step === 'arrow' ? ARROW : JSON_TYPE);
+              : step === 'wire'
+                ? await overWire(BIG_SQL)
+                : await endpoint(base, key, BIG_SQL, step === 'arrow' ? ARROW : JSON_TYPE);
       if (round === 0) continue;
       for (const step of steps) t[step].push(got[step]!);
       ratios.arrow.push(got.arrow! / got.raw!);
       ratios.json.push(got.json! / got.raw!);
+      ratios.wire.push(got.wire! / got.raw!);
       ratios.arrowChunks.push(got.arrow! / got.chunks!);
       console.error(
-        `  round ${round}: raw ${fmt(got.raw!)} ms  chunks ${fmt(got.chunks!)} ms  arrow ${fmt(got.arrow!)} ms  json ${fmt(got.json!)} ms`,
+        `  round ${round}: raw ${fmt(got.raw!)} ms  chunks ${fmt(got.chunks!)} ms  arrow ${fmt(got.arrow!)} ms  json ${fmt(got.json!)} ms  wire ${fmt(got.wire!)} ms`,
       );
     }
 
@@ -165,12 +202,15 @@ async function main(): Promise<void> {
           `arrow/raw ${median(ratios.arrow).toFixed(2)}× (median of rounds), goal ≤ 1.3×`,
         `  POST /sql as JSON              median ${fmt(median(t.json))} ms   ` +
           `json/raw ${median(ratios.json).toFixed(2)}× (median of rounds), goal ≤ 3×`,
+        `  PostgreSQL wire protocol       median ${fmt(median(t.wire))} ms   ` +
+          `wire/raw ${median(ratios.wire).toFixed(2)}× (median of rounds), goal ≤ 2×`,
         `  10 rows: raw p50 ${ms(median(small.raw))} p95 ${ms(percentile(small.raw, 95))}; ` +
           `POST /sql p50 ${ms(median(small.app))} p95 ${ms(percentile(small.app, 95))}; ` +
           `overhead p50 ${ms(median(small.app) - median(small.raw))}, goal ≤ 5 ms`,
       ].join('\n'),
     );
   } finally {
+    await closeWire();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     warehouse.close();

@@ -23,7 +23,7 @@ export interface SqlHistoryTable {
   api_key_id: number | null;
   saved_query_id: number | null;
   sql: string;
-  /** json, csv, arrow or parquet. */
+  /** json, csv, arrow, parquet, or pgwire (the PostgreSQL wire protocol, sqlwire/). */
   format: string;
   started_at: Stamp;
   elapsed_ms: number;

@@ -1,7 +1,8 @@
 /**
- * The query history: one row per query run through POST /sql or a saved run, whatever its
- * outcome — who, what, when, how long, how many rows, and the problem's detail when it failed
- * (what the person was told, never a stack). Recording never fails the query: a write that fails
+ * The query history: one row per query run through POST /sql, a saved run or the PostgreSQL
+ * wire protocol (sqlwire/run.ts, format `pgwire`), whatever its outcome — who, what, when, how
+ * long, how many rows, and the problem's detail when it failed (what the person was told, never
+ * a stack). Recording never fails the query: a write that fails
  * is logged and the answer goes out as it would have.
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
@@ -91,7 +92,9 @@ export const historyDto = z.object({
     .nullable()
     .meta({ description: 'the saved query run, if it was one (null once that query is deleted)' }),
   sql: z.string(),
-  format: z.enum(['json', 'csv', 'arrow', 'parquet']),
+  format: z
+    .enum(['json', 'csv', 'arrow', 'parquet', 'pgwire'])
+    .meta({ description: 'pgwire: run over the PostgreSQL wire protocol (docs/sql.md)' }),
   startedAt: z.string(),
   elapsedMs: z.number().int(),
   status: z.number().int().meta({ description: '200, or the status of the problem answered' }),

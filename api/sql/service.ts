@@ -24,6 +24,8 @@ export interface SqlRequest {
   params?: DuckDBValue[] | Record<string, DuckDBValue>;
   limit?: number;
   timeoutMs?: number;
+  /** Stops the query as its time limit does (readSql's `signal`). */
+  signal?: AbortSignal;
 }
 
 /** A result column: its name, DuckDB's type as text (`DECIMAL(18,2)`) and the type itself. */
@@ -87,6 +89,7 @@ export async function runSql(
     limit,
     timeoutMs,
     gate,
+    signal: request.signal,
   });
   return sqlResultOf(result);
 }

@@ -1,9 +1,17 @@
 /**
  * Escape attempts on the analysts' read path, one table for every door: POST /api/v1/sql
- * (test/sql-escapes.test.ts runs them all) and `salesops sql` (test/cli-sql.test.ts runs a
- * selection through the real CLI). Each expects the HTTP status and a reason naming what was
- * refused; the CLI prints the same reason on one line and exits 1.
+ * (test/sql-escapes.test.ts runs them all), `salesops sql` (test/cli-sql.test.ts runs a
+ * selection through the real CLI) and the PostgreSQL wire protocol (test/sqlwire-escapes.test.ts
+ * runs them all). Each expects the HTTP status and a reason naming what was refused; the CLI
+ * prints the same reason on one line and exits 1, the wire door answers it with its SQLSTATE.
+ * Beside the table: what the attempts aim at (plantEscapeTargets) and what they must not change
+ * (fingerprint).
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../../config.ts';
+import type { TestEnv } from './harness.ts';
+import { rowsOf, withConnection } from './raw-tables.ts';
 
 /** [sql, status, what the reason must name]. `$TMP` and `$EXPORT` are the sandbox folders. */
 export const SQL_ESCAPE_ATTEMPTS: [sql: string, status: number, reason: RegExp][] = [
@@ -98,3 +106,54 @@ export const SQL_ESCAPE_ATTEMPTS: [sql: string, status: number, reason: RegExp][
   ["SELECT getenv('HOME')", 400, /getenv/],
   ['WITH d AS (DELETE FROM marts.t RETURNING *) SELECT * FROM d', 400, /CTE needs a SELECT/],
 ];
+
+/** An attempt's text with the sandbox folders of `config` in it. */
+export function escapeSql(template: string, config: Pick<Config, 'ingestTempDir' | 'exportDir'>) {
+  return template.replaceAll('$TMP', config.ingestTempDir).replaceAll('$EXPORT', config.exportDir);
+}
+
+/**
+ * What the attempts aim at: a secret in the ingest's temp folder, another user's export, a
+ * planted dump whose schema.sql IMPORT would run, marts.t and meta.model_sql.
+ */
+export async function plantEscapeTargets(env: TestEnv): Promise<void> {
+  const exportFile = path.join(env.config.exportDir, 'other-user.parquet');
+  fs.writeFileSync(path.join(env.config.ingestTempDir, 'secret.csv'), 'secret\nhunter2\n');
+  const planted = path.join(env.config.exportDir, 'planted');
+  fs.mkdirSync(planted);
+  fs.writeFileSync(path.join(planted, 'schema.sql'), 'CREATE TABLE marts.hunter2 (x INT);');
+  fs.writeFileSync(path.join(planted, 'load.sql'), 'DROP TABLE marts.t; SELECT hunter2 FROM;');
+  await withConnection(env.warehouse, async (c) => {
+    await c.run(`CREATE SCHEMA IF NOT EXISTS marts; CREATE SCHEMA IF NOT EXISTS meta;
+      CREATE TABLE marts.t AS SELECT range::INTEGER AS a FROM range(5);
+      CREATE TABLE meta.model_sql AS SELECT 'SELECT 1' AS sql;
+      COPY (SELECT 'theirs' AS owner) TO '${exportFile}' (FORMAT parquet);`);
+  });
+}
+
+/** Everything a refused statement could have changed: catalog, contents, settings, files. */
+export async function fingerprint(env: TestEnv): Promise<unknown> {
+  const catalog = await rowsOf(
+    env.warehouse,
+    `SELECT 'db' AS k, database_name AS name, path AS v FROM duckdb_databases()
+     UNION ALL SELECT 'schema', database_name || '.' || schema_name, '' FROM duckdb_schemas()
+     UNION ALL SELECT 'table', database_name || '.' || schema_name || '.' || table_name, sql FROM duckdb_tables()
+     UNION ALL SELECT 'view', database_name || '.' || schema_name || '.' || view_name, sql FROM duckdb_views() WHERE NOT internal
+     UNION ALL SELECT 'function', schema_name || '.' || function_name, '' FROM duckdb_functions() WHERE NOT internal
+     UNION ALL SELECT 'setting', name, value FROM duckdb_settings()
+       WHERE name IN ('enable_external_access', 'lock_configuration', 'allowed_directories', 'threads', 'autoload_known_extensions', 'enable_profiling')
+     ORDER BY ALL`,
+  );
+  const contents = [];
+  for (const t of catalog.filter((r) => r.k === 'table' && !String(r.name).startsWith('temp.')))
+    contents.push(
+      ...(await rowsOf(
+        env.warehouse,
+        `SELECT '${t.name}' AS t, count(*) AS n, bit_xor(hash(x)) AS h FROM ${t.name} AS x`,
+      )),
+    );
+  const files = [env.config.exportDir, env.config.ingestTempDir].map((d) =>
+    fs.readdirSync(d).sort(),
+  );
+  return { catalog, contents, files, escaped: fs.existsSync('/tmp/salesops-escape.csv') };
+}

@@ -53,6 +53,13 @@ export function timedOut(timeoutMs: number): AppError {
   );
 }
 
+/** 408 as well: the query's client cancelled it (the SQL wire protocol's cancel request). */
+export function cancelled(): AppError {
+  return new AppError('timeout', 'the query was cancelled by its client and was stopped', {
+    cancelled: true,
+  });
+}
+
 /** A DuckDB error raised while a query we guarded runs, as the answer it deserves. */
 export function runError(e: unknown, sql: string): AppError {
   const message = duckMessage(e);

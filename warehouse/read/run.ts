@@ -25,7 +25,7 @@ import type {
 } from '@duckdb/node-api';
 import { AppError } from '../../api/errors.ts';
 import type { Warehouse } from '../duckdb.ts';
-import { duckMessage, runError, timedOut } from './errors.ts';
+import { cancelled, duckMessage, runError, timedOut } from './errors.ts';
 import type { ReadGate } from './gate.ts';
 import { guardRead } from './guard.ts';
 
@@ -55,6 +55,11 @@ export interface SqlReadOptions {
   timeoutMs: number;
   /** The analyst gate to pass (concurrency cap); none for a caller that has its own. */
   gate?: ReadGate;
+  /**
+   * Stops the query as its time limit does (the SQL wire protocol's cancel request): aborted,
+   * the connection is interrupted and the read answers 408, saying it was cancelled.
+   */
+  signal?: AbortSignal;
 }
 
 /** What a guarded read answers. */
@@ -75,26 +80,38 @@ export interface SqlReadResult {
 
 /**
  * Open a connection, run `work` on it with `timeoutMs` enforced by interrupt(), close it.
- * A query interrupted because the time ran out answers 408, whatever `work` was doing.
+ * A query interrupted because the time ran out (or `signal` aborted) answers 408, whatever
+ * `work` was doing.
  */
 export async function withReadConnection<T>(
   warehouse: Warehouse,
   timeoutMs: number,
   work: (conn: DuckDBConnection) => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<T> {
+  if (signal?.aborted) throw cancelled();
   const conn = await warehouse.connect();
-  let expired = false;
+  let stopped: 'time' | 'cancel' | undefined;
   const timer = setTimeout(() => {
-    expired = true;
+    stopped = 'time';
     conn.interrupt();
   }, timeoutMs);
+  const cancel = () => {
+    stopped ??= 'cancel';
+    conn.interrupt();
+  };
+  signal?.addEventListener('abort', cancel);
   try {
+    // Aborted while the connection opened: that event has fired and will not again.
+    if (signal?.aborted) throw cancelled();
     return await work(conn);
   } catch (e) {
-    if (expired && /interrupt/i.test(duckMessage(e))) throw timedOut(timeoutMs);
+    if (stopped && /interrupt/i.test(duckMessage(e)))
+      throw stopped === 'time' ? timedOut(timeoutMs) : cancelled();
     throw e;
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener('abort', cancel);
     conn.closeSync();
   }
 }
@@ -145,42 +162,56 @@ export async function readSql(
 ): Promise<SqlReadResult> {
   const leave = options.gate ? await options.gate.enter() : () => {};
   try {
-    return await withReadConnection(warehouse, options.timeoutMs, async (conn) => {
-      const started = performance.now();
-      const statement = await guardRead(conn, sql);
-      try {
-        bindParams(statement.prepared, options.params);
-        const chunks: DuckDBDataChunk[] = [];
-        let read = 0;
-        let names: string[];
-        let types: DuckDBType[];
-        try {
-          // Streaming: DuckDB stops producing once limit + 1 rows are read.
-          const result = await statement.prepared.stream();
-          names = result.columnNames();
-          types = result.columnTypes();
-          while (read <= options.limit) {
-            const chunk = await result.fetchChunk();
-            if (!chunk || chunk.rowCount === 0) break;
-            chunks.push(chunk);
-            read += chunk.rowCount;
-          }
-        } catch (e) {
-          if (/interrupt/i.test(duckMessage(e))) throw e; // withReadConnection says 408
-          throw runError(e, sql);
-        }
-        return {
-          names,
-          types,
-          chunks,
-          rowCount: Math.min(read, options.limit),
-          truncated: read > options.limit,
-          elapsedMs: Math.round(performance.now() - started),
+    return await withReadConnection(
+      warehouse,
+      options.timeoutMs,
+      async (conn) => {
+        const started = performance.now();
+        const statement = await guardRead(conn, sql);
+        // An interrupt between two of DuckDB's queries (the guard asks several) finds none
+        // running and is lost: a cancel is also looked for at each step.
+        const stopIfCancelled = () => {
+          if (options.signal?.aborted) throw cancelled();
         };
-      } finally {
-        statement.prepared.destroySync();
-      }
-    });
+        try {
+          stopIfCancelled();
+          bindParams(statement.prepared, options.params);
+          const chunks: DuckDBDataChunk[] = [];
+          let read = 0;
+          let names: string[];
+          let types: DuckDBType[];
+          try {
+            // Streaming: DuckDB stops producing once limit + 1 rows are read.
+            const result = await statement.prepared.stream();
+            stopIfCancelled();
+            names = result.columnNames();
+            types = result.columnTypes();
+            while (read <= options.limit) {
+              const chunk = await result.fetchChunk();
+              stopIfCancelled();
+              if (!chunk || chunk.rowCount === 0) break;
+              chunks.push(chunk);
+              read += chunk.rowCount;
+            }
+          } catch (e) {
+            if (e instanceof AppError) throw e; // cancelled
+            if (/interrupt/i.test(duckMessage(e))) throw e; // withReadConnection says 408
+            throw runError(e, sql);
+          }
+          return {
+            names,
+            types,
+            chunks,
+            rowCount: Math.min(read, options.limit),
+            truncated: read > options.limit,
+            elapsedMs: Math.round(performance.now() - started),
+          };
+        } finally {
+          statement.prepared.destroySync();
+        }
+      },
+      options.signal,
+    );
   } finally {
     leave();
   }
