@@ -31,13 +31,38 @@ export function storableText(text: string, max = 2000): string {
   return text.replaceAll('\0', '\uFFFD').slice(0, max);
 }
 
+/**
+ * Connections are kept open between deliveries (per protocol, pooled by host and port): a new
+ * TCP (and TLS) connection per delivery was most of the dispatcher's own CPU. A pooled socket
+ * goes to an address checked when it was opened; the check still runs before every delivery,
+ * so a name now resolving somewhere private is refused before any socket is reused. Idle
+ * sockets close after 4 s, before the common 5 s server keep-alive drops them under us.
+ */
+const AGENT_OPTIONS = { keepAlive: true, maxSockets: 64, timeout: 4_000 };
+const agents = { http: new http.Agent(AGENT_OPTIONS), https: new https.Agent(AGENT_OPTIONS) };
+
 /** POST `body` to `target` with `headers`; never throws. */
-export function postDelivery(
+export async function postDelivery(
   target: ResolvedTarget,
   headers: Record<string, string>,
   body: string,
   timeoutMs = SEND_TIMEOUT_MS,
 ): Promise<SendResult> {
+  const first = await postOnce(target, headers, body, timeoutMs);
+  // A kept-open socket the receiver closed just as it was reused fails before any answer: send
+  // again on a new connection (the receiver dedupes by webhook-id anyway).
+  return first.retry
+    ? (await postOnce(target, headers, body, timeoutMs, true)).result
+    : first.result;
+}
+
+function postOnce(
+  target: ResolvedTarget,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  fresh = false,
+): Promise<{ result: SendResult; retry: boolean }> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   // Answers every lookup with the checked address, whether Node asks for one or for all.
@@ -45,17 +70,20 @@ export function postDelivery(
     if (options.all) cb(null, [{ address: target.address, family: target.family }]);
     else cb(null, target.address, target.family);
   }) as unknown as LookupFunction;
-  const send = target.url.protocol === 'https:' ? https.request : http.request;
+  const secure = target.url.protocol === 'https:';
+  const send = secure ? https.request : http.request;
 
-  return new Promise<SendResult>((resolve) => {
+  return new Promise((resolve) => {
     let settled = false;
-    const settle = (r: SendResult) => {
+    const settle = (r: SendResult, retry = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      req.destroy();
-      resolve(r);
+      // A socket whose answer was read to the end goes back to the pool; any other is closed.
+      if (!answered) req.destroy();
+      resolve({ result: r, retry });
     };
+    let answered = false;
     const timer = setTimeout(
       () =>
         settle({
@@ -71,7 +99,8 @@ export function postDelivery(
       target.url,
       {
         method: 'POST',
-        agent: false,
+        // The retry's own connection: the pool may hold more sockets the receiver closed.
+        agent: fresh ? false : secure ? agents.https : agents.http,
         lookup,
         headers: {
           ...headers,
@@ -104,18 +133,24 @@ export function postDelivery(
           // Enough read: the rest of a large answer is not waited for.
           if (size >= RESPONSE_SNIPPET_BYTES) done();
         });
-        res.on('end', done);
+        res.on('end', () => {
+          answered = true;
+          done();
+        });
         res.on('error', done);
       },
     );
     req.on('error', (e: NodeJS.ErrnoException) =>
-      settle({
-        ok: false,
-        statusCode: null,
-        latencyMs: elapsed(),
-        response: null,
-        error: storableText(e.code ? `${e.code}: ${e.message}` : e.message),
-      }),
+      settle(
+        {
+          ok: false,
+          statusCode: null,
+          latencyMs: elapsed(),
+          response: null,
+          error: storableText(e.code ? `${e.code}: ${e.message}` : e.message),
+        },
+        req.reusedSocket && e.code === 'ECONNRESET',
+      ),
     );
     req.end(body);
   });
