@@ -77,6 +77,12 @@ export class WebhookDispatcher {
   );
   /** Set by a wake-up: the next pass publishes and fans out before it picks. */
   private fanOutDue = false;
+  /**
+   * Set by the poll and at start: the pass publishes first. Not by the hub's wake-ups — the hub
+   * has just published — where publishing again only queued behind the hub's own turn on the
+   * counter's lock, for every batch of events written.
+   */
+  private publishDue = false;
   /** Successes are recorded together (record-batch.ts), a batch per transaction. */
   private readonly successes = new GroupCommit<Answered, void>(async (answered) => {
     await recordSuccesses(this.db, answered);
@@ -102,11 +108,14 @@ export class WebhookDispatcher {
   /** Begin polling, and make a first pass. */
   start(): void {
     this.tick();
+    this.publishDue = true;
     void this.wake();
   }
 
-  /** Look for work now (publish, fan out, pick); runs never overlap, and a wake-up during one
-   * runs another after it. */
+  /**
+   * Look for work now (fan out new events, pick what is due); runs never overlap, and a wake-up
+   * during one runs another after it.
+   */
   wake(): Promise<void> {
     this.fanOutDue = true;
     return this.run();
@@ -126,9 +135,12 @@ export class WebhookDispatcher {
   }
 
   private async pass(): Promise<void> {
+    if (this.publishDue) {
+      this.publishDue = false;
+      await publishAll(this.db);
+    }
     if (this.fanOutDue) {
       this.fanOutDue = false;
-      await publishAll(this.db);
       await fanOutAll(this.db);
     }
     while (!this.closed && this.inFlight.size < this.concurrency) {
@@ -224,6 +236,7 @@ export class WebhookDispatcher {
   private tick(): void {
     if (this.closed) return;
     this.poll = setTimeout(() => {
+      this.publishDue = true;
       void this.wake().finally(() => this.tick());
     }, this.pollMs);
     this.poll.unref();
