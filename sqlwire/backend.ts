@@ -3,7 +3,8 @@
  * node-postgres uses for its own messages). pg-protocol writes the client's side of the
  * protocol and reads the server's; the server's side it has no writers for is here, one function
  * per message of https://www.postgresql.org/docs/current/protocol-message-formats.html.
- * DataRow is not here: rows.ts writes those straight into a shared buffer, a million at a time.
+ * A result's DataRows are not written here: rows.ts writes those straight into a shared buffer,
+ * a million at a time.
  */
 import { Writer } from 'pg-protocol/dist/buffer-writer.js';
 
@@ -19,7 +20,7 @@ export interface ColumnDescription {
 
 /** An error or notice's fields, as PostgreSQL names them. */
 export interface Problem {
-  severity: 'ERROR' | 'FATAL' | 'NOTICE';
+  severity: 'ERROR' | 'FATAL' | 'WARNING' | 'NOTICE';
   code: string;
   message: string;
   detail?: string;
@@ -43,8 +44,8 @@ export const parameterStatus = (name: string, value: string) =>
 export const backendKeyData = (pid: number, secret: number) =>
   msg('K', (w) => w.addInt32(pid).addInt32(secret));
 
-/** Idle: no transaction is ever open, reads need none. */
-export const readyForQuery = () => msg('Z', (w) => w.addString('I'));
+/** Idle (`I`), or between BEGIN and COMMIT (`T`): a marker only, see session-settings.ts. */
+export const readyForQuery = (status: 'I' | 'T' = 'I') => msg('Z', (w) => w.addString(status));
 
 export const parseComplete = () => msg('1');
 export const bindComplete = () => msg('2');
@@ -52,6 +53,19 @@ export const closeComplete = () => msg('3');
 export const noData = () => msg('n');
 export const portalSuspended = () => msg('s');
 export const emptyQueryResponse = () => msg('I');
+
+/** A DataRow of text cells (rows.ts writes a result's rows itself, in bulk). */
+export const dataRow = (cells: readonly (string | null)[]) =>
+  msg('D', (w) => {
+    w.addInt16(cells.length);
+    for (const cell of cells) {
+      if (cell === null) w.addInt32(-1);
+      else {
+        const bytes = Buffer.from(cell, 'utf8');
+        w.addInt32(bytes.length).add(bytes);
+      }
+    }
+  });
 
 export const commandComplete = (tag: string) => msg('C', (w) => w.addCString(tag));
 

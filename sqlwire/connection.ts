@@ -23,6 +23,7 @@ import { FrameReader } from './frames.ts';
 import { readPassword, readStartup } from './frontend.ts';
 import { Outbox } from './send.ts';
 import { WireSession } from './session.ts';
+import { STARTUP_REPORTED } from './session-parameters.ts';
 import { problemOf, SQLSTATE } from './sqlstate.ts';
 
 /** What every connection shares: the app, the cancel registry, TLS when configured. */
@@ -31,9 +32,6 @@ export interface WireShared {
   cancels: CancelRegistry;
   tls?: tls.SecureContext;
 }
-
-/** The server version announced: psql picks the catalog queries it sends by it. */
-export const SERVER_VERSION = '15.0 (salesops, DuckDB warehouse)';
 
 /** True for a client on this machine. */
 export function isLoopback(address: string | undefined): boolean {
@@ -140,25 +138,16 @@ async function startAndServe(
     return;
   }
 
-  const session = new WireSession(shared.ctx, principal, reader, out);
+  const session = new WireSession(shared.ctx, principal, reader, out, parameters);
   const key = shared.cancels.register(() => session.cancel());
   // A client that goes away mid-query wants no answer: its query stops, freeing its slot.
   socket.once('close', () => session.cancel());
   try {
     await out.sendAll([
       be.authenticationOk(),
-      be.parameterStatus('server_version', SERVER_VERSION),
-      be.parameterStatus('server_encoding', 'UTF8'),
-      be.parameterStatus('client_encoding', 'UTF8'),
-      be.parameterStatus('DateStyle', 'ISO, MDY'),
-      be.parameterStatus('integer_datetimes', 'on'),
-      be.parameterStatus('standard_conforming_strings', 'on'),
-      // TIMESTAMPTZ values are sent in UTC (+00), whatever SALESOPS_TIMEZONE says.
-      be.parameterStatus('TimeZone', 'UTC'),
-      be.parameterStatus('IntervalStyle', 'postgres'),
-      be.parameterStatus('is_superuser', 'off'),
-      be.parameterStatus('session_authorization', user),
-      be.parameterStatus('application_name', parameters.application_name ?? ''),
+      // TimeZone among them is UTC: TIMESTAMPTZ values are sent in UTC (+00), whatever
+      // SALESOPS_TIMEZONE or the client's own zone says (session-settings.ts).
+      ...STARTUP_REPORTED.map((key) => session.settings.status(key)),
       be.backendKeyData(key.processId, key.secretKey),
       be.readyForQuery(),
     ]);

@@ -14,13 +14,17 @@ import type { AppContext } from '../context.ts';
 import { guardRead } from '../warehouse/read/guard.ts';
 import { withReadConnection } from '../warehouse/read/run.ts';
 
-/** Run `sql` with `params` for `principal`, recorded in the history. Throws what runSql does. */
+/**
+ * Run `sql` with `params` for `principal`, recorded in the history. Throws what runSql does.
+ * `timeoutMs`: the session's statement_timeout (already within the role's cap); the server's
+ * default without it.
+ */
 export async function runRecorded(
   ctx: AppContext,
   principal: Principal,
   sql: string,
   params: DuckDBValue[] | undefined,
-  signal: AbortSignal,
+  options: { signal: AbortSignal; timeoutMs?: number },
 ): Promise<SqlResult> {
   const startedAt = new Date();
   const started = performance.now();
@@ -43,7 +47,7 @@ export async function runRecorded(
       error: outcome.error ?? null,
     });
   try {
-    const result = await runSql(ctx, principal, { sql, params, signal });
+    const result = await runSql(ctx, principal, { sql, params, ...options });
     await record({ status: 200, rowCount: result.rowCount, truncated: result.truncated });
     return result;
   } catch (e) {

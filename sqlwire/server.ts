@@ -7,8 +7,10 @@
  * The files, one concern each: frames.ts cuts the byte stream into messages, frontend.ts reads
  * them, backend.ts writes ours, connection.ts runs start-up, TLS and sign-in (credentials.ts),
  * session.ts the query protocols, run.ts the read path with its history, rows.ts and types.ts
- * the results, sqlstate.ts the errors, catalog.ts the clients' catalog queries, cancel.ts the
- * cancel requests.
+ * the results, binary-params.ts parameters sent in binary, sqlstate.ts the errors, catalog.ts
+ * the clients' catalog queries, cancel.ts the cancel requests. session-commands.ts recognises
+ * the SET/SHOW/BEGIN clients send on their own, session-parameters.ts and session-settings.ts
+ * answer them, connect-queries.ts answers a client's first questions about its session.
  */
 import fs from 'node:fs';
 import net from 'node:net';

@@ -2,16 +2,19 @@
  * A signed-in connection: the simple query protocol (Query) and the extended one (Parse, Bind,
  * Describe, Execute, Close, Sync, Flush), each statement run through runRecorded (run.ts) — the
  * same checks, caps and history as POST /api/v1/sql. No transaction is ever open (reads need
- * none), so ReadyForQuery always says idle. After an error in the extended protocol, messages
- * are skipped up to the next Sync, as the protocol says.
+ * none); ReadyForQuery says `T` between BEGIN and COMMIT only as a marker. After an error in
+ * the extended protocol, messages are skipped up to the next Sync, as the protocol says.
  *
- * Parameters and results are text format only: a client that asks for binary is told so
- * (0A000). A portal is run when it is first described or executed, and its rows are then read
- * out as Execute asks (all, or some at a time with PortalSuspended).
+ * Session commands (SET, SHOW, BEGIN… — session-settings.ts) are answered here without DuckDB.
+ * Results are text format only: a client that asks for binary results is told so (0A000);
+ * binary parameters of the common types are read (binary-params.ts). A portal is run when it is
+ * first described or executed, and its rows are then read out as Execute asks (all, or some at
+ * a time with PortalSuspended).
  */
 import type { Principal } from '../api/auth/principal.ts';
 import type { AppContext } from '../context.ts';
 import * as be from './backend.ts';
+import { binaryParamText } from './binary-params.ts';
 import { catalogQuery } from './catalog.ts';
 import type { FrameReader } from './frames.ts';
 import {
@@ -25,23 +28,15 @@ import {
 import { ResultCursor } from './rows.ts';
 import { describeSql, runRecorded } from './run.ts';
 import type { Outbox } from './send.ts';
-import { problemOf, SQLSTATE } from './sqlstate.ts';
+import { SessionSettings, type CommandPart } from './session-settings.ts';
+import { problemOf, SQLSTATE, WireError } from './sqlstate.ts';
 import { describeColumn, OID } from './types.ts';
 
 interface Portal {
   statement: ParseMessage;
   params: (string | null)[];
-  cursor?: ResultCursor;
-}
-
-/** A wire error with its own SQLSTATE (protocol misuse, not the read path's). */
-class WireError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
+  /** Its answer once run: a result's rows, or a session command's. */
+  cursor?: ResultCursor | CommandPart;
 }
 
 const BLANK = /^[\s;]*$/;
@@ -51,13 +46,23 @@ export class WireSession {
   private readonly portals = new Map<string, Portal>();
   private running: AbortController | undefined;
   private skipping = false;
+  /** Its settings: SET, SHOW and the transaction marker (session-settings.ts). */
+  readonly settings: SessionSettings;
 
   constructor(
     private readonly ctx: AppContext,
     private readonly principal: Principal,
     private readonly reader: FrameReader,
     private readonly out: Outbox,
-  ) {}
+    startup: Record<string, string>,
+  ) {
+    this.settings = new SessionSettings(ctx, principal, startup);
+  }
+
+  /** ReadyForQuery, with the transaction marker. */
+  private ready(): Buffer {
+    return be.readyForQuery(this.settings.inTransaction ? 'T' : 'I');
+  }
 
   /** Stop the query running now, if any (a CancelRequest). */
   cancel(): void {
@@ -80,7 +85,7 @@ export class WireSession {
         // Sync ends the implicit transaction, and PostgreSQL drops every portal with it: a
         // result read in part is not held (with its rows) for a client that never closes it.
         this.portals.clear();
-        await this.out.send(be.readyForQuery());
+        await this.out.send(this.ready());
         continue;
       }
       if (type === 'H') continue; // Flush: every message is written as soon as it is made
@@ -111,12 +116,24 @@ export class WireSession {
     await this.out.send(be.errorResponse(problem));
   }
 
-  /** Run `sql` (or what catalog.ts answers it with) with the cancel armed. */
+  /** A portal's answer: a session command's, or its statement run. */
+  private async answer(portal: Portal): Promise<ResultCursor | CommandPart> {
+    const command = this.settings.answer(portal.statement.sql, false);
+    return command ? command[0]! : this.run(portal.statement.sql, portal.params);
+  }
+
+  /**
+   * Run `sql` (or what catalog.ts answers it with) with the cancel armed and the session's
+   * statement_timeout.
+   */
   private async run(sql: string, params: (string | null)[] | undefined): Promise<ResultCursor> {
     const text = catalogQuery(sql) ?? sql;
     this.running = new AbortController();
     try {
-      const result = await runRecorded(this.ctx, this.principal, text, params, this.running.signal);
+      const result = await runRecorded(this.ctx, this.principal, text, params, {
+        signal: this.running.signal,
+        timeoutMs: this.settings.timeoutMs,
+      });
       return new ResultCursor(result);
     } finally {
       this.running = undefined;
@@ -125,7 +142,9 @@ export class WireSession {
 
   private async simpleQuery(sql: string): Promise<void> {
     try {
+      const commands = BLANK.test(sql) ? undefined : this.settings.answer(sql, true);
       if (BLANK.test(sql)) await this.out.send(be.emptyQueryResponse());
+      else if (commands) for (const part of commands) await this.sendCommand(part, true);
       else {
         const cursor = await this.run(sql, undefined);
         await this.out.send(be.rowDescription(cursor.columns));
@@ -134,7 +153,16 @@ export class WireSession {
     } catch (e) {
       await this.sendProblem(e, sql);
     }
-    await this.out.send(be.readyForQuery());
+    await this.out.send(this.ready());
+  }
+
+  /** A session command's answer: its RowDescription (simple protocol), rows, tag. */
+  private sendCommand(part: CommandPart, withDescription: boolean): Promise<void> {
+    const messages: Buffer[] = [];
+    if (withDescription && part.columns.length) messages.push(be.rowDescription(part.columns));
+    messages.push(...part.rows.map((row) => be.dataRow(row)), ...part.messages);
+    messages.push(be.commandComplete(part.tag));
+    return this.out.sendAll(messages);
   }
 
   /**
@@ -169,12 +197,16 @@ export class WireSession {
         const statement = this.statements.get(m.statement);
         if (!statement)
           throw new WireError('26000', `prepared statement "${m.statement}" does not exist`);
-        if (m.paramFormats.some((f) => f !== 0) || m.resultFormats.some((f) => f !== 0))
+        if (m.resultFormats.some((f) => f !== 0))
           throw new WireError(
             SQLSTATE.featureNotSupported,
-            'binary format is not supported: send parameters and ask for results as text',
+            'binary results are not supported: ask for results as text',
           );
-        const params = m.params.map((p) => (p === null ? null : p.toString('utf8')));
+        const params = m.params.map((p, i) => {
+          if (p === null) return null;
+          const format = m.paramFormats.length === 1 ? m.paramFormats[0] : m.paramFormats[i];
+          return format ? binaryParamText(p, statement.paramOids[i] ?? 0) : p.toString('utf8');
+        });
         this.portals.set(m.portal, { statement, params });
         return this.out.send(be.bindComplete());
       }
@@ -186,7 +218,8 @@ export class WireSession {
         const { portal: name, maxRows } = readExecute(body);
         const portal = this.portal(name);
         if (BLANK.test(portal.statement.sql)) return this.out.send(be.emptyQueryResponse());
-        portal.cursor ??= await this.run(portal.statement.sql, portal.params);
+        portal.cursor ??= await this.answer(portal);
+        if (!(portal.cursor instanceof ResultCursor)) return this.sendCommand(portal.cursor, false);
         const rows = await portal.cursor.sendRows(this.out.send, maxRows);
         if (portal.cursor.done) return this.complete(portal.cursor, rows);
         return this.out.send(be.portalSuspended());
@@ -212,6 +245,12 @@ export class WireSession {
     if (!statement) throw new WireError('26000', `prepared statement "${name}" does not exist`);
     if (BLANK.test(statement.sql))
       return this.out.sendAll([be.parameterDescription([]), be.noData()]);
+    const commandColumns = this.settings.columnsOf(statement.sql);
+    if (commandColumns)
+      return this.out.sendAll([
+        be.parameterDescription([]),
+        commandColumns.length ? be.rowDescription(commandColumns) : be.noData(),
+      ]);
     const sql = catalogQuery(statement.sql) ?? statement.sql;
     const shape = await describeSql(this.ctx, this.principal, sql);
     const oids = Array.from({ length: shape.parameterCount }, (_, i) =>
@@ -227,7 +266,8 @@ export class WireSession {
   private async describePortal(name: string): Promise<void> {
     const portal = this.portal(name);
     if (BLANK.test(portal.statement.sql)) return this.out.send(be.noData());
-    portal.cursor ??= await this.run(portal.statement.sql, portal.params);
-    await this.out.send(be.rowDescription(portal.cursor.columns));
+    portal.cursor ??= await this.answer(portal);
+    const { columns } = portal.cursor;
+    await this.out.send(columns.length ? be.rowDescription(columns) : be.noData());
   }
 }

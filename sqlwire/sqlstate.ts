@@ -25,8 +25,20 @@ export const SQLSTATE = {
   protocolViolation: '08P01',
   featureNotSupported: '0A000',
   invalidParameterValue: '22023',
+  cantChangeParameter: '55P02',
+  readOnlyTransaction: '25006',
   internal: 'XX000',
 } as const;
+
+/** A wire-layer error with its own SQLSTATE (protocol misuse, a session command's value). */
+export class WireError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** The SQLSTATE of a 400 from DuckDB, by the kind of error its message starts with. */
 function badSqlCode(e: AppError): string {

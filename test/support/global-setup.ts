@@ -1,7 +1,8 @@
 /**
- * Decides once per run whether the PostgreSQL half of the shared suites runs, and whether the
- * headless-Chromium tests run. Without a reachable cluster the embedded half still runs, without
- * Chromium the browser tests are skipped, and each skip is said plainly; with CI=true both are
+ * Decides once per run whether the PostgreSQL half of the shared suites runs, whether the
+ * headless-Chromium tests run, and whether the psycopg one does. Without a reachable cluster the
+ * embedded half still runs, without Chromium the browser tests are skipped, without Debian's
+ * python3-psycopg the psycopg test is, and each skip is said plainly; with CI=true all three are
  * required and an absence fails the run.
  */
 import fs from 'node:fs';
@@ -11,12 +12,15 @@ import type { TestProject } from 'vitest/node';
 import { CHROMIUM_PATH, chromiumAvailable } from './browser.ts';
 import { readObservations, undocumented } from './contract.ts';
 import { ADMIN_URL, postgresReachable } from './postgres.ts';
+import { psycopgAvailable, PYTHON } from './psycopg.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgAvailable: boolean;
     /** Whether Debian's Chromium runs here (test/support/browser.ts). */
     chromiumAvailable: boolean;
+    /** Whether Debian's Python imports psycopg 3 (test/support/psycopg.ts). */
+    psycopgAvailable: boolean;
     /** Where the harness records answers for the OpenAPI check (test/support/contract.ts). */
     observedDir: string;
   }
@@ -24,6 +28,7 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const chromiumRuns = chromiumAvailable();
+  const psycopgRuns = psycopgAvailable();
   const ok = await postgresReachable();
   if (!ok && process.env.CI === 'true') {
     throw new Error(`CI=true but PostgreSQL is not reachable at ${ADMIN_URL}`);
@@ -47,6 +52,19 @@ export default async function setup(project: TestProject) {
     );
   }
   project.provide('chromiumAvailable', chromium);
+
+  const psycopg = await psycopgRuns;
+  if (!psycopg && process.env.CI === 'true') {
+    throw new Error(
+      `CI=true but ${PYTHON} cannot import psycopg (apt-get install python3-psycopg)`,
+    );
+  }
+  if (!psycopg) {
+    console.warn(
+      `\n!! ${PYTHON} cannot import psycopg (apt-get install python3-psycopg): the psycopg test (test/sqlwire-psycopg.test.ts) is SKIPPED.\n`,
+    );
+  }
+  project.provide('psycopgAvailable', psycopg);
 
   const observedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesops-observed-'));
   project.provide('observedDir', observedDir);

@@ -21,22 +21,34 @@ export class RawWireClient {
     });
   }
 
-  /** Connect and sign in as `user` with `password`. */
-  static async connect(wire: WireServer, user: string, password: string) {
+  /**
+   * Connect and sign in as `user` with `password`; `startup` adds StartupMessage parameters
+   * (pgjdbc sends DateStyle, TimeZone, client_encoding there). What the server sent on the way
+   * in (ParameterStatus…) is in `signIn`.
+   */
+  static async connect(
+    wire: WireServer,
+    user: string,
+    password: string,
+    startup: Record<string, string> = {},
+  ) {
     const socket = net.connect(wire.port, wire.host);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
     });
     const client = new RawWireClient(socket);
-    socket.write(serialize.startup({ user, database: 'warehouse' }));
+    socket.write(serialize.startup({ ...startup, user, database: 'warehouse' }));
     const asked = await client.until((m) => m.name === 'authenticationCleartextPassword');
     if (!asked.some((m) => m.name === 'authenticationCleartextPassword'))
       throw new Error(`no password asked: ${JSON.stringify(asked)}`);
     socket.write(serialize.password(password));
-    await client.until((m) => m.name === 'readyForQuery');
+    client.signIn = await client.until((m) => m.name === 'readyForQuery');
     return client;
   }
+
+  /** The messages from authenticationOk to the first ReadyForQuery. */
+  signIn: BackendMessage[] = [];
 
   private async until(done: (m: BackendMessage) => boolean): Promise<BackendMessage[]> {
     const got: BackendMessage[] = [];
@@ -52,11 +64,16 @@ export class RawWireClient {
 
   /** Send `messages` and return the names (and tags) of what comes back, to ReadyForQuery. */
   async exchange(...messages: Buffer[]): Promise<string[]> {
+    return summarise(await this.talk(...messages));
+  }
+
+  /** Send `messages` and return what comes back, to ReadyForQuery, as pg-protocol parsed it. */
+  async talk(...messages: Buffer[]): Promise<BackendMessage[]> {
     this.socket.write(Buffer.concat(messages));
     const got = await this.until((m) => m.name === 'readyForQuery');
-    if (got.at(-1)?.name === 'error')
+    while (got.at(-1)?.name === 'error')
       got.push(...(await this.until((m) => m.name === 'readyForQuery')));
-    return summarise(got);
+    return got;
   }
 
   close(): void {
@@ -85,4 +102,39 @@ function summarise(messages: BackendMessage[]): string[] {
   }
   flush();
   return out;
+}
+
+/**
+ * Every message as one line, with what a test compares: `ready T`, `status TimeZone=UTC`,
+ * `row ["read committed"]`, `complete SET`, `error 42501`, `notice WARNING 25P01`.
+ */
+export function transcript(messages: BackendMessage[]): string[] {
+  return messages.map((m) => {
+    const any = m as BackendMessage & {
+      status?: string;
+      parameterName?: string;
+      parameterValue?: string;
+      fields?: unknown[];
+      text?: string;
+      code?: string;
+      severity?: string;
+    };
+    switch (m.name) {
+      case 'readyForQuery':
+        return `ready ${any.status}`;
+      case 'parameterStatus':
+        return `status ${any.parameterName}=${any.parameterValue}`;
+      case 'dataRow':
+        return `row ${JSON.stringify(any.fields)}`;
+      case 'rowDescription':
+        return `columns ${(m as unknown as { fields: { name: string }[] }).fields.map((f) => f.name).join(',')}`;
+      case 'commandComplete':
+        return `complete ${any.text}`;
+      case 'error':
+        return `error ${any.code}`;
+      case 'notice':
+        return `notice ${any.severity} ${any.code}`;
+    }
+    return m.name;
+  });
 }
