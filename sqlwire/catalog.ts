@@ -14,6 +14,7 @@
  */
 import { AppError } from '../api/errors.ts';
 import { ANALYST_SCHEMAS } from '../warehouse/read/guard.ts';
+import { dbeaverCatalogQuery } from './catalog-dbeaver.ts';
 
 /** Schemas whose tables and views are listed (the catalog schemas are not, as in psql). */
 const LISTED = ANALYST_SCHEMAS.filter((s) => s !== 'information_schema' && s !== 'pg_catalog');
@@ -109,11 +110,14 @@ const NEVER_THERE =
   /\bpg_catalog\.pg_(policy|statistic_ext|publication|inherits|trigger|index|constraint|rewrite)\b/;
 
 /**
- * The query to run for `sql`: a replacement when it is one of psql's catalog queries,
+ * The query to run for `sql`: a replacement when it is one of psql's catalog queries (or
+ * DBeaver's schema list, catalog-dbeaver.ts),
  * undefined when it is not (then `sql` runs as it is). 0A000 for `\d+`.
  */
 export function catalogQuery(sql: string): string | undefined {
   if (!sql.includes('pg_catalog.')) return undefined;
+  const dbeaver = dbeaverCatalogQuery(sql);
+  if (dbeaver !== undefined) return dbeaver;
   if (/^SELECT n\.nspname as "Schema",\s+c\.relname as "Name"/.test(sql)) return listRelations(sql);
   if (/^SELECT c\.oid,\s+n\.nspname,\s+c\.relname\s+FROM pg_catalog\.pg_class c/.test(sql))
     return findRelations(sql);

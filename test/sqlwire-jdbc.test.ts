@@ -11,6 +11,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBoth } from './support/harness.ts';
+import { withConnection } from './support/raw-tables.ts';
 import { startWireEnv } from './support/sqlwire.ts';
 import { RawWireClient, serialize, transcript } from './support/wire-raw.ts';
 
@@ -33,6 +34,7 @@ describeBoth('pgjdbc and DBeaver connecting, replayed', (kind) => {
 
   beforeAll(async () => {
     w = await startWireEnv(kind);
+    await withConnection(w.env.warehouse, (c) => c.run('CREATE SCHEMA IF NOT EXISTS marts'));
     jdbc = await RawWireClient.connect(w.wire, 'key', w.env.keys.analyst, {
       client_encoding: 'UTF8',
       DateStyle: 'ISO',
@@ -118,5 +120,34 @@ describeBoth('pgjdbc and DBeaver connecting, replayed', (kind) => {
     // PostgreDataSource.loadAvailableDatabases (activeDatabaseName unknown)
     const database = await run('SELECT current_database()');
     expect(database).toContain('complete SELECT 1');
+  });
+  it('answers the catalog queries DBeaver sends on connect, as DuckDB has them or rewritten', async () => {
+    // PostgreDataSource.initialize: does the catalog have pg_enum, and pg_class.reltype?
+    expect(await run('SELECT * FROM pg_catalog.pg_enum WHERE 1<>1 LIMIT 1')).toContain(
+      'complete SELECT 0',
+    );
+    expect(await run('SELECT reltype FROM pg_catalog.pg_class WHERE 1<>1 LIMIT 1')).toContain(
+      'complete SELECT 0',
+    );
+    // PostgreDatabase.readDatabaseInfo, with the database name DBeaver was given.
+    const database = await run(
+      'SELECT db.oid,db.* FROM pg_catalog.pg_database db WHERE datname=$1',
+      ['warehouse'],
+    );
+    expect(database).toContainEqual(expect.stringMatching(/^row \["\d+","\d+","warehouse"/));
+    // PostgreDatabase.SchemaCache, all schemas and one by name (DBeaver's filter clause).
+    const schemaList =
+      'SELECT n.oid,n.*,d.description FROM pg_catalog.pg_namespace n\n' +
+      "LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid=n.oid AND d.objsubid=0 AND d.classoid='pg_namespace'::regclass\n";
+    const all = await run(`${schemaList} ORDER BY nspname`);
+    expect(all[2]).toBe('columns oid,nspname,nspowner,nspacl,description');
+    const names = all.filter((l) => l.startsWith('row ')).map((l) => JSON.parse(l.slice(4))[1]);
+    expect(names).toEqual(expect.arrayContaining(['marts', 'pg_catalog', 'information_schema']));
+    expect(names).not.toContain('meta');
+    expect(names).not.toContain('main');
+    const one = await run(`${schemaList}WHERE nspname=$1 ORDER BY nspname`, ['marts']);
+    expect(one.filter((l) => l.startsWith('row ')).map((l) => JSON.parse(l.slice(4))[1])).toEqual([
+      'marts',
+    ]);
   });
 });
