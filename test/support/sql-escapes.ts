@@ -102,6 +102,22 @@ export const SQL_ESCAPE_ATTEMPTS: [sql: string, status: number, reason: RegExp][
   ['SELECT * FROM temp.main.scratch', 422, /temp\.main\.scratch is outside/],
   ['SELECT * FROM system.main.duckdb_settings', 422, /system\.main\.duckdb_settings/],
   ['SELECT * FROM duckdb_settings', 422, /has no schema/],
+  // The same settings through the PostgreSQL faces of the catalog
+  [
+    'SELECT name, setting FROM pg_catalog.pg_settings',
+    422,
+    /pg_settings shows the server's settings/,
+  ],
+  [
+    "SELECT current_setting('temp_directory')",
+    422,
+    /current_setting\(\) reads the server's settings/,
+  ],
+  [
+    "SELECT pg_catalog.current_setting('allowed_directories') AS d FROM marts.t",
+    422,
+    /current_setting\(\)/,
+  ],
   // Not DuckDB at all: bad SQL, 400 with DuckDB's message
   ["SELECT getenv('HOME')", 400, /getenv/],
   ['WITH d AS (DELETE FROM marts.t RETURNING *) SELECT * FROM d', 400, /CTE needs a SELECT/],

@@ -71,9 +71,19 @@ export const ANALYST_TABLE_FUNCTIONS: readonly string[] = [
   'duckdb_keywords',
 ];
 
+/**
+ * The settings stay out of reach by every door: duckdb_settings() is not on the list above, and
+ * pg_catalog.pg_settings (a view over it) and current_setting() read the same values — the
+ * server's folders among them.
+ */
+export const ANALYST_DENIED_RELATIONS: readonly string[] = ['pg_catalog.pg_settings'];
+export const ANALYST_DENIED_FUNCTIONS: readonly string[] = ['current_setting'];
+
 const ANALYST_RULES: ReadRules = {
   schemas: ANALYST_SCHEMAS,
   tableFunctions: ANALYST_TABLE_FUNCTIONS,
+  deniedRelations: ANALYST_DENIED_RELATIONS,
+  deniedFunctions: ANALYST_DENIED_FUNCTIONS,
 };
 
 const READS = 'SELECT, WITH, VALUES, FROM, DESCRIBE, SHOW, SUMMARIZE, or EXPLAIN of one of those';
@@ -158,10 +168,14 @@ function judge(statement: unknown): StatementReads {
   const walked = walkStatement(statement, ANALYST_RULES);
   if (walked.ok) return walked.reads;
   const r = walked.refusal;
+  if (r.kind === 'function')
+    throw refused(`${r.name}() reads the server's settings, which stay out of reach`);
   if (r.kind === 'table-function')
     throw refused(
       `the table function ${r.name}() is not allowed (files, network, settings and dynamic SQL stay out of reach; allowed: ${ANALYST_TABLE_FUNCTIONS.join(', ')})`,
     );
+  if (ANALYST_DENIED_RELATIONS.includes(r.name.toLowerCase()))
+    throw refused(`${r.name} shows the server's settings, which stay out of reach`);
   throw refused(
     r.unqualified
       ? `${r.name} has no schema: name it as schema.table (marts.mart_sales_lines) — an unqualified name can also be a file DuckDB would read`

@@ -35,11 +35,16 @@ export interface ReadRules {
   schemas: readonly string[];
   /** Table functions (lower case) that may appear in FROM; every other one is refused. */
   tableFunctions: readonly string[];
+  /** `schema.name` (lower case) refused although its schema is allowed. */
+  deniedRelations?: readonly string[];
+  /** Scalar functions (lower case) refused wherever they appear. */
+  deniedFunctions?: readonly string[];
 }
 
 /** Why a statement is refused, for the caller to word. */
 export type Refusal =
   | { kind: 'table-function'; name: string }
+  | { kind: 'function'; name: string }
   | { kind: 'relation'; name: string; unqualified: boolean };
 
 /** What a statement reads and binds. */
@@ -75,6 +80,11 @@ export function walkStatement(
       if (!rules.tableFunctions.includes(name.toLowerCase()))
         return { ok: false, refusal: { kind: 'table-function', name } };
     }
+    if (n.class === 'FUNCTION' && n.type === 'FUNCTION') {
+      const name = String(n.function_name ?? '').toLowerCase();
+      if (rules.deniedFunctions?.includes(name))
+        return { ok: false, refusal: { kind: 'function', name } };
+    }
     if (n.type === 'BASE_TABLE') {
       const schema = String(n.schema_name ?? '');
       const name = String(n.table_name ?? '');
@@ -89,7 +99,10 @@ export function walkStatement(
             unqualified: !schema,
           },
         };
-      relations.add(`${schema.toLowerCase()}.${name}`);
+      const relation = `${schema.toLowerCase()}.${name}`;
+      if (rules.deniedRelations?.includes(relation.toLowerCase()))
+        return { ok: false, refusal: { kind: 'relation', name: relation, unqualified: false } };
+      relations.add(relation);
     }
     if (n.class === 'PARAMETER') {
       const id = String(n.identifier ?? '');
