@@ -27,6 +27,19 @@ describeBoth('SQL limits', (kind) => {
     await env?.close();
   });
 
+  it('stops a runaway at a limit that runs out while the guard is still asking DuckDB', async () => {
+    // 1–20 ms end inside the guard's own queries, where one interrupt finds nothing running.
+    for (const timeoutMs of [1, 5, 20]) {
+      const r = await env.request('POST', '/api/v1/sql', {
+        key: 'analyst',
+        body: { sql: RUNAWAY, timeoutMs },
+      });
+      expect(r.status, `${timeoutMs} ms: ${r.text}`).toBe(408);
+      expect(r.body.detail).toMatch(new RegExp(`time limit of ${timeoutMs} ms`));
+    }
+    expect(sqlGate(env.ctx).load).toEqual({ running: 0, waiting: 0 });
+  });
+
   it('stops a runaway cross join at its time limit while health and a dashboard answer', async () => {
     let sqlAnswered = false;
     const runaway = env

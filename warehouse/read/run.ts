@@ -92,25 +92,34 @@ export async function withReadConnection<T>(
   if (signal?.aborted) throw cancelled();
   const conn = await warehouse.connect();
   let stopped: 'time' | 'cancel' | undefined;
-  const timer = setTimeout(() => {
-    stopped = 'time';
+  // An interrupt that lands between two of `work`'s queries (the guard asks several) finds none
+  // running and is lost — a 1 ms limit let a cross join run 68 s. Once stopped, the connection
+  // is interrupted again every 50 ms until `work` ends.
+  let again: NodeJS.Timeout | undefined;
+  const stop = (why: 'time' | 'cancel') => {
+    stopped ??= why;
     conn.interrupt();
-  }, timeoutMs);
-  const cancel = () => {
-    stopped ??= 'cancel';
-    conn.interrupt();
+    again ??= setInterval(() => conn.interrupt(), 50);
   };
+  const timer = setTimeout(() => stop('time'), timeoutMs);
+  const cancel = () => stop('cancel');
   signal?.addEventListener('abort', cancel);
   try {
     // Aborted while the connection opened: that event has fired and will not again.
     if (signal?.aborted) throw cancelled();
-    return await work(conn);
+    const result = await work(conn);
+    // Stopped while `work` was between queries, and it finished anyway: the limit still holds.
+    if (stopped) throw stopped === 'time' ? timedOut(timeoutMs) : cancelled();
+    return result;
   } catch (e) {
-    if (stopped && /interrupt/i.test(duckMessage(e)))
+    // The guard words DuckDB's errors as its own (a 400 quoting "Interrupted"): the same stop.
+    const message = e instanceof AppError ? e.message : duckMessage(e);
+    if (stopped && /interrupt/i.test(message))
       throw stopped === 'time' ? timedOut(timeoutMs) : cancelled();
     throw e;
   } finally {
     clearTimeout(timer);
+    clearInterval(again);
     signal?.removeEventListener('abort', cancel);
     conn.closeSync();
   }
