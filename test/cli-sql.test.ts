@@ -42,9 +42,23 @@ function runWithInput(
   });
   live.add(child);
   const out = { stdout: '', stderr: '' };
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (out.stdout += s));
+  // On a terminal, type a line each time a prompt shows, as a person does. All the input at
+  // once, pushed by script(1) into the terminal while the CLI was still busy (seconds, on a
+  // loaded machine), now and then lost its last line, and the prompt then waited forever.
+  const lines = tty ? input.split(/(?<=\n)/) : [];
+  let prompts = 0;
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    out.stdout += s;
+    const shown = out.stdout.match(/salesops[=-]> /g)?.length ?? 0;
+    for (; prompts < shown; prompts++) {
+      const line = lines.shift();
+      if (line === undefined) break;
+      child.stdin.write(line);
+      if (lines.length === 0) child.stdin.end();
+    }
+  });
   child.stderr.setEncoding('utf8').on('data', (s: string) => (out.stderr += s));
-  child.stdin.end(input);
+  if (!tty) child.stdin.end(input);
   return new Promise((resolve) =>
     child.on('close', (code) => {
       live.delete(child);
