@@ -8,7 +8,7 @@
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import type { Principal } from '../api/auth/principal.ts';
 import { AppError } from '../api/errors.ts';
-import { recordRun } from '../api/sql/history.ts';
+import { startRecording } from '../api/sql/history.ts';
 import { runSql, sqlLimits, type SqlResult } from '../api/sql/service.ts';
 import type { AppContext } from '../context.ts';
 import { guardRead } from '../warehouse/read/guard.ts';
@@ -26,26 +26,12 @@ export async function runRecorded(
   params: DuckDBValue[] | undefined,
   options: { signal: AbortSignal; timeoutMs?: number },
 ): Promise<SqlResult> {
-  const startedAt = new Date();
-  const started = performance.now();
-  const record = (outcome: {
-    status: number;
-    rowCount?: number;
-    truncated?: boolean;
-    error?: string;
-  }) =>
-    recordRun(ctx, {
-      principal,
-      sql,
-      format: 'pgwire',
-      savedQueryId: null,
-      startedAt,
-      elapsedMs: performance.now() - started,
-      status: outcome.status,
-      rowCount: outcome.rowCount ?? null,
-      truncated: outcome.truncated ?? null,
-      error: outcome.error ?? null,
-    });
+  const record = startRecording(ctx, {
+    principal,
+    sql,
+    savedQueryId: null,
+    format: () => 'pgwire',
+  });
   try {
     const result = await runSql(ctx, principal, { sql, params, ...options });
     await record({ status: 200, rowCount: result.rowCount, truncated: result.truncated });

@@ -10,7 +10,7 @@ import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../errors.ts';
 import { toArrowStream } from './arrow.ts';
 import { toCsvText } from './csv.ts';
-import { recordRun } from './history.ts';
+import { startRecording } from './history.ts';
 import { toJsonAnswer } from './json.ts';
 import { sendParquet } from './parquet.ts';
 import { runSql, type SqlRequest } from './service.ts';
@@ -60,27 +60,13 @@ export async function answerSql(
   options: AnswerOptions = {},
 ): Promise<unknown> {
   const runner = { role: options.limitsOf ?? principal.role };
-  const startedAt = new Date();
-  const started = performance.now();
   let format = 'json';
-  const record = (outcome: {
-    status: number;
-    rowCount?: number;
-    truncated?: boolean | null;
-    error?: string;
-  }) =>
-    recordRun(ctx, {
-      principal,
-      sql: request.sql,
-      format,
-      savedQueryId: options.savedQueryId ?? null,
-      startedAt,
-      elapsedMs: performance.now() - started,
-      status: outcome.status,
-      rowCount: outcome.rowCount ?? null,
-      truncated: outcome.truncated ?? null,
-      error: outcome.error ?? null,
-    });
+  const record = startRecording(ctx, {
+    principal,
+    sql: request.sql,
+    savedQueryId: options.savedQueryId ?? null,
+    format: () => format,
+  });
   try {
     const chosen = formatOf(req);
     format = chosen;

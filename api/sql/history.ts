@@ -64,6 +64,40 @@ export async function recordRun(ctx: AppContext, run: RunRecord): Promise<void> 
   }
 }
 
+/** What a finished query came to, for its history row. */
+export interface RunOutcome {
+  status: number;
+  rowCount?: number;
+  truncated?: boolean | null;
+  error?: string;
+}
+
+/**
+ * Start timing one query for the history; the function returned records it, called once with
+ * how it ended. `format` is asked then, as an answer may choose it on the way (HTTP's Accept).
+ * Shared by POST /api/v1/sql (answer.ts) and the SQL wire protocol (sqlwire/run.ts).
+ */
+export function startRecording(
+  ctx: AppContext,
+  run: { principal: Principal; sql: string; savedQueryId: number | null; format: () => string },
+): (outcome: RunOutcome) => Promise<void> {
+  const startedAt = new Date();
+  const started = performance.now();
+  return (outcome) =>
+    recordRun(ctx, {
+      principal: run.principal,
+      sql: run.sql,
+      format: run.format(),
+      savedQueryId: run.savedQueryId,
+      startedAt,
+      elapsedMs: performance.now() - started,
+      status: outcome.status,
+      rowCount: outcome.rowCount ?? null,
+      truncated: outcome.truncated ?? null,
+      error: outcome.error ?? null,
+    });
+}
+
 /** Whose history a list shows: one user, one machine key, or (admin, no filter) everyone. */
 export type HistoryOwner = { userId: number } | { keyId: number } | null;
 
