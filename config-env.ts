@@ -4,6 +4,7 @@
  * turns the result into the frozen Config the rest of the code gets.
  */
 import { z } from 'zod';
+import { rangeText, TREE_DEPTH, TREE_MIN_SAMPLES } from './segment/tree-settings.ts';
 import { isKnownTimezone } from './time-zones.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -64,6 +65,18 @@ export const envSchema = z.object({
     .int('must be a whole number of days')
     .min(1, 'must be at least 1')
     .default(90),
+  SALESOPS_SEGMENT_TREE_DEPTH: z.coerce
+    .number({ error: rangeText(TREE_DEPTH) })
+    .int(rangeText(TREE_DEPTH))
+    .min(TREE_DEPTH.min, rangeText(TREE_DEPTH))
+    .max(TREE_DEPTH.max, rangeText(TREE_DEPTH))
+    .default(TREE_DEPTH.default),
+  SALESOPS_SEGMENT_MIN_SAMPLES: z.coerce
+    .number({ error: rangeText(TREE_MIN_SAMPLES) })
+    .int(rangeText(TREE_MIN_SAMPLES))
+    .min(TREE_MIN_SAMPLES.min, rangeText(TREE_MIN_SAMPLES))
+    .max(TREE_MIN_SAMPLES.max, rangeText(TREE_MIN_SAMPLES))
+    .default(TREE_MIN_SAMPLES.default),
   SALESOPS_EVENT_RETENTION_DAYS: z.coerce
     .number({ error: 'must be a whole number of days' })
     .int('must be a whole number of days')

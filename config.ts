@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { envSchema, JOB_CRON, LOG_LEVELS, SECRET_VARIABLES } from './config-env.ts';
+import type { TreeSettings } from './segment/tree-settings.ts';
 
 /** Validated, frozen runtime configuration. */
 export interface Config {
@@ -46,6 +47,12 @@ export interface Config {
   readonly refreshSeconds: number;
   /** Job, ingest and model run history older than this many days is deleted by `cleanup`. */
   readonly historyDays: number;
+  /**
+   * The churn and propensity trees' depth and minimum rows to split, for every `segment` run
+   * (SALESOPS_SEGMENT_TREE_DEPTH, SALESOPS_SEGMENT_MIN_SAMPLES; segment/tree-settings.ts); a
+   * manual run may override them.
+   */
+  readonly segmentTree: Readonly<TreeSettings>;
   /**
    * Scheduled reports' images older than this many days are deleted by `cleanup`
    * (SALESOPS_REPORT_RETENTION_DAYS, default 30); their report.ready events stay, and the image
@@ -183,6 +190,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobsTimezone: e.SALESOPS_JOBS_TIMEZONE ?? e.SALESOPS_TIMEZONE,
     refreshSeconds: e.SALESOPS_REFRESH_SECONDS,
     historyDays: e.SALESOPS_HISTORY_DAYS,
+    segmentTree: {
+      maxDepth: e.SALESOPS_SEGMENT_TREE_DEPTH,
+      minNumSamples: e.SALESOPS_SEGMENT_MIN_SAMPLES,
+    },
     eventRetentionDays: e.SALESOPS_EVENT_RETENTION_DAYS,
     eventHeartbeatMs: Math.round(e.SALESOPS_EVENT_HEARTBEAT_SECONDS * 1000),
     eventStreamBufferBytes: e.SALESOPS_EVENT_STREAM_BUFFER_KB * 1024,

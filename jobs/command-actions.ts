@@ -134,6 +134,7 @@ export async function runJob(
   opts: { key?: string },
   io: Io,
   command = `jobs run ${name}`,
+  params: Record<string, unknown> = {},
 ): Promise<void> {
   const config = readConfig();
   const remote = server(
@@ -142,7 +143,9 @@ export async function runJob(
     opts.key,
     'an admin API key (a manager key for ingest and build)',
   );
-  const runs = remote ? await runRemote(remote, name, io) : await runLocal(config, name, io);
+  const runs = remote
+    ? await runRemote(remote, name, params, io)
+    : await runLocal(config, name, params, io);
   const bad = runs.find((r) => !ENDED_OK.has(r.status));
   if (bad) {
     throw new CliError(
@@ -152,10 +155,16 @@ export async function runJob(
 }
 
 /** Hand the run to the server and follow it (and the build it chains) to the end. */
-async function runRemote(remote: RunningServer, name: string, io: Io): Promise<JobRunRecord[]> {
+async function runRemote(
+  remote: RunningServer,
+  name: string,
+  params: Record<string, unknown>,
+  io: Io,
+): Promise<JobRunRecord[]> {
   const queued = (await remote.call(
     'POST',
     `/jobs/${encodeURIComponent(name)}/run`,
+    Object.keys(params).length ? params : undefined,
   )) as JobRunRecord;
   io.note(`job run #${queued.id} (${name}) handed to the server at ${remote.url}`);
   const ended: JobRunRecord[] = [];
@@ -178,7 +187,12 @@ async function runRemote(remote: RunningServer, name: string, io: Io): Promise<J
 }
 
 /** Run it here, through a job runtime like the server's (no schedules, no refresh cycles). */
-async function runLocal(config: Config, name: string, io: Io): Promise<JobRunRecord[]> {
+async function runLocal(
+  config: Config,
+  name: string,
+  params: Record<string, unknown>,
+  io: Io,
+): Promise<JobRunRecord[]> {
   const { JOBS } = await import('./index.ts');
   if (!JOBS.some((j) => j.name === name)) throw unknownJob(name, JOBS);
   const { startBackground } = await import('./start.ts');
@@ -197,7 +211,7 @@ async function runLocal(config: Config, name: string, io: Io): Promise<JobRunRec
       try {
         const runtime = background.runtime;
         const ended: JobRunRecord[] = [];
-        let id = (await runtime.request(name, 'manual'))?.id;
+        let id = (await runtime.request(name, 'manual', params))?.id;
         while (id !== undefined) {
           const run = (await runtime.wait(id))!;
           io.print(endLine(run));

@@ -4,6 +4,7 @@
  * neither the databases nor Express).
  */
 import { InvalidArgumentError, type Command } from 'commander';
+import { rangeText, TREE_DEPTH, TREE_MIN_SAMPLES } from '../segment/tree-settings.ts';
 
 type Print = (line: string) => void;
 
@@ -13,6 +14,16 @@ function limit(v: string): number {
     throw new InvalidArgumentError('must be a whole number from 1 to 200');
   }
   return n;
+}
+
+/** A parser for a whole number in `r`, refused as the API and the configuration refuse it. */
+function within(r: { min: number; max: number }) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < r.min || n > r.max)
+      throw new InvalidArgumentError(rangeText(r));
+    return n;
+  };
 }
 
 /** Add the `jobs` command group to the salesops CLI. */
@@ -58,7 +69,21 @@ export function registerJobCommands(program: Command, print: Print, note: Print)
         'scores back to the CRM; in the server that holds the data folder when one runs',
     )
     .option('--key <key>', 'admin or manager API key, to hand the run to a running server')
-    .action(async (opts: { key?: string }) =>
-      (await actions()).runJob('segment', opts, { print, note }, 'segment'),
-    );
+    .option(
+      '--max-depth <n>',
+      `levels of splits in the churn and propensity trees, this run only (default SALESOPS_SEGMENT_TREE_DEPTH, ${TREE_DEPTH.default})`,
+      within(TREE_DEPTH),
+    )
+    .option(
+      '--min-samples <n>',
+      `a tree node with at most this many rows is not split, this run only (default SALESOPS_SEGMENT_MIN_SAMPLES, ${TREE_MIN_SAMPLES.default})`,
+      within(TREE_MIN_SAMPLES),
+    )
+    .action(async (opts: { key?: string; maxDepth?: number; minSamples?: number }) => {
+      const params = {
+        ...(opts.maxDepth !== undefined && { maxDepth: opts.maxDepth }),
+        ...(opts.minSamples !== undefined && { minNumSamples: opts.minSamples }),
+      };
+      await (await actions()).runJob('segment', opts, { print, note }, 'segment', params);
+    });
 }

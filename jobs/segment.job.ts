@@ -15,6 +15,7 @@ import { applyFollowupRules } from '../api/activities/followup/apply.ts';
 import type { DB } from '../db/schema.ts';
 import { PUBLISHED_RUN } from '../models/engine/meta.ts';
 import { NothingToSegment, runSegmentation, type SegmentSummary } from '../segment/run.ts';
+import type { TreeSettings } from '../segment/tree-settings.ts';
 import type { JobDefinition, JobTrigger } from './types.ts';
 import { requireWarehouse } from './warehouse.ts';
 
@@ -83,6 +84,19 @@ async function skipReason(
     : { reason: `nothing was built since run #${last.id}`, runId: last.id };
 }
 
+/**
+ * The trees' settings of this run: a manual run's parameters (checked by api/jobs/params.ts
+ * before it was queued) over SALESOPS_SEGMENT_TREE_DEPTH / _MIN_SAMPLES.
+ */
+export function treeSettings(
+  configured: Readonly<TreeSettings>,
+  params: Readonly<Record<string, unknown>>,
+): TreeSettings {
+  const pick = (key: keyof TreeSettings) =>
+    typeof params[key] === 'number' ? (params[key] as number) : configured[key];
+  return { maxDepth: pick('maxDepth'), minNumSamples: pick('minNumSamples') };
+}
+
 export const segmentJob: JobDefinition = {
   name: 'segment',
   description:
@@ -98,13 +112,10 @@ export const segmentJob: JobDefinition = {
     try {
       const skip = await skipReason(ctx.trigger, db, conn);
       if (skip) return { status: 'skipped', detail: skip };
-      summary = await runSegmentation({
-        db,
-        conn,
-        signal: ctx.signal,
-        say: ctx.say,
-        progress: ctx.progress,
-      });
+      summary = await runSegmentation(
+        { db, conn, signal: ctx.signal, say: ctx.say, progress: ctx.progress },
+        { trees: { tree: treeSettings(ctx.app.config.segmentTree, ctx.params) } },
+      );
     } catch (e) {
       if (e instanceof NothingToSegment) {
         return { status: 'skipped', detail: { reason: e.message } };

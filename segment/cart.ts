@@ -30,6 +30,7 @@
 import { DecisionTreeClassifier, type CartNode } from 'ml-cart';
 import { binCode, binColumn, quantileEdges, select } from './binning.ts';
 import { hashUnit } from './split.ts';
+import { TREE_DEPTH, TREE_MIN_SAMPLES } from './tree-settings.ts';
 
 /**
  * ml-cart tries a threshold at every label change along each sorted feature, and on bin codes
@@ -92,8 +93,8 @@ export interface TreeOptions {
 }
 
 export const DEFAULT_TREE_OPTIONS: Readonly<TreeOptions> = Object.freeze({
-  maxDepth: 4,
-  minNumSamples: 20,
+  maxDepth: TREE_DEPTH.default,
+  minNumSamples: TREE_MIN_SAMPLES.default,
   gainThreshold: 0.01,
   minLeafRows: 10,
   maxBins: 16,

@@ -18,6 +18,7 @@ import type { CategoryPropensityOptions } from './category-propensity.ts';
 import { runCustomerTrees, type CustomerTreesResult } from './customer-trees.ts';
 import { KMeansError } from './kmeans.ts';
 import { readPriceSuggestions, type PriceAnalysisOptions } from './price-suggestions.ts';
+import type { TreeSettings } from './tree-settings.ts';
 import { priceRows } from './price-rows.ts';
 import { closeAbandonedRuns, failRun, finishRun, openRun } from './store-crm.ts';
 import {
@@ -65,6 +66,8 @@ interface TreeFigures {
   baseline: number | null;
   cutoff: string;
   leaves: number;
+  /** How the tree was grown (SALESOPS_SEGMENT_TREE_DEPTH / _MIN_SAMPLES, or the run's own). */
+  settings: TreeSettings;
   /**
    * Accuracy above the majority baseline on the holdout. A tree that does not clear it has
    * learnt nothing to act on: its scores are kept for the record, but no churn follow-up is
@@ -142,6 +145,7 @@ function treeFigures(
     baseline: m.baseline,
     cutoff: t.cutoff,
     leaves: t.rules.length,
+    settings: { maxDepth: t.tree.options.maxDepth, minNumSamples: t.tree.options.minNumSamples },
     beatsBaseline: m.accuracy !== null && m.baseline !== null && m.accuracy > m.baseline,
   };
 }
@@ -155,6 +159,8 @@ function treeRecord(
     cutoff: t.cutoff,
     horizonDays: t.horizonDays,
     metrics: { ...t.metrics, training: t.training },
+    // How the tree was grown: SALESOPS_SEGMENT_TREE_DEPTH and friends, or a manual run's own.
+    params: { ...t.tree.options },
     rules: t.rules,
     features: t.features,
     detail: {

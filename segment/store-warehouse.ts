@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS ml.mart_price_suggestions (
   list_price DECIMAL(18, 4), suggested_price DECIMAL(18, 2), price_change DOUBLE,
   units_change DOUBLE, revenue_change DOUBLE, margin_change DOUBLE, reason VARCHAR, item JSON);
 CREATE OR REPLACE VIEW ml.runs AS
-  SELECT run_id, kind, started_at, finished_at, as_of, cutoff, horizon_days, metrics, features
+  SELECT run_id, kind, started_at, finished_at, as_of, cutoff, horizon_days, metrics, features,
+         params
   FROM meta.ml_runs;
 CREATE OR REPLACE VIEW ml.tree_rules AS
   SELECT run_id, kind,

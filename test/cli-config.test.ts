@@ -49,6 +49,14 @@ describe('bad configuration', () => {
     [{ SALESOPS_PG_PREPARED: 'yes' }, 'SALESOPS_PG_PREPARED: must be true or false'],
     [{ SALESOPS_TIMEZONE: 'Mars/Olympus' }, 'SALESOPS_TIMEZONE: must be an IANA time zone name'],
     [{ SALESOPS_TIMEZONE: '+01:00' }, '(not an offset like +01:00) (got "+01:00")'],
+    [
+      { SALESOPS_SEGMENT_TREE_DEPTH: '0' },
+      'SALESOPS_SEGMENT_TREE_DEPTH: must be a whole number from 1 to 12 (got "0")',
+    ],
+    [
+      { SALESOPS_SEGMENT_MIN_SAMPLES: 'many' },
+      'SALESOPS_SEGMENT_MIN_SAMPLES: must be a whole number from 2 to 1,000 (got "many")',
+    ],
   ])('rejects %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -62,6 +70,11 @@ describe('bad configuration', () => {
     });
     expect(loadConfig({ SALESOPS_PG_PREPARED: 'false' }).pgPrepared).toBe(false);
     expect(loadConfig({ SALESOPS_WAREHOUSE_MEMORY: '2GB' }).warehouseMemory).toBe('2GB');
+    expect(loadConfig({}).segmentTree).toEqual({ maxDepth: 4, minNumSamples: 20 });
+    expect(
+      loadConfig({ SALESOPS_SEGMENT_TREE_DEPTH: '6', SALESOPS_SEGMENT_MIN_SAMPLES: '40' })
+        .segmentTree,
+    ).toEqual({ maxDepth: 6, minNumSamples: 40 });
     for (const tz of ['UTC', 'Europe/Berlin', 'US/Eastern', 'Etc/GMT+5']) {
       expect(loadConfig({ SALESOPS_TIMEZONE: tz }).timezone).toBe(tz);
     }

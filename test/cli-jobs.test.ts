@@ -37,6 +37,13 @@ async function api(method: string, urlPath: string, body?: unknown): Promise<any
   return text ? JSON.parse(text) : undefined;
 }
 
+/** The segment job run a CLI call ended with, as GET /jobs/runs/{id} answers it. */
+async function segmentRun(r: Finished): Promise<any> {
+  const id = /^job run #(\d+) \(segment\) succeeded/m.exec(r.stdout)?.[1];
+  expect(id, r.stdout).toBeDefined();
+  return api('GET', `/jobs/runs/${id}`);
+}
+
 /** Orders the sales report counts, over every year. */
 async function reportedOrders(): Promise<number> {
   const r = await api('GET', '/reports/sales?groupBy=year');
@@ -47,7 +54,12 @@ beforeAll(async () => {
   folder = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-jobs-'));
   server = await whenServing(
     spawnCli(['start', '--demo-orders', String(DEMO_ORDERS)], {
-      env: { SALESOPS_DATA_DIR: folder, SALESOPS_REFRESH_SECONDS: '1' },
+      // Depth 3, not the default 4: the segment runs show that the configuration reached the trees.
+      env: {
+        SALESOPS_DATA_DIR: folder,
+        SALESOPS_REFRESH_SECONDS: '1',
+        SALESOPS_SEGMENT_TREE_DEPTH: '3',
+      },
       live,
     }),
   );
@@ -109,6 +121,21 @@ describe('commands hand their work to the server that holds the folder', () => {
       /^segment run #\d+ as of \d{4}-\d\d-\d\d: \d+ customers scored; \d clusters .*price suggestions/m,
     );
     expect(r.stdout).toMatch(/^job run #\d+ \(segment\) succeeded in [\d.]+ s: \d+ rows$/m);
+    expect((await segmentRun(r)).detail.churn.settings).toEqual({ maxDepth: 3, minNumSamples: 20 });
+  });
+
+  it("segment --max-depth and --min-samples grow this run's trees so; a value out of range is refused", async () => {
+    const r = await cli(['segment', '--key', key, '--max-depth', '1', '--min-samples', '50']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const run = await segmentRun(r);
+    expect(run.params).toEqual({ maxDepth: 1, minNumSamples: 50 });
+    for (const tree of [run.detail.churn, run.detail.propensity]) {
+      expect(tree.settings).toEqual({ maxDepth: 1, minNumSamples: 50 });
+      expect(tree.leaves).toBeLessThanOrEqual(2); // one split at most
+    }
+    const bad = await cli(['segment', '--key', key, '--max-depth', '0']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--max-depth.*must be a whole number from 1 to 12/);
   });
 
   it('jobs run ingest runs the ingest and the build it chains in the server, with their lines', async () => {

@@ -158,11 +158,21 @@ describeBoth('jobs API', (kind) => {
       ['build', { select: ['no_such_model'] }, 'select.0'],
       ['build', { select: ['stg_orders', 'tag:nothing_has_this_tag'] }, 'select.1'],
       ['cleanup', { days: 3 }, 'days'],
+      ['segment', { maxDepth: 0 }, 'maxDepth'],
+      ['segment', { maxDepth: 13 }, 'maxDepth'],
+      ['segment', { minNumSamples: 2.5 }, 'minNumSamples'],
+      ['segment', { minNumSamples: '20' }, 'minNumSamples'],
+      ['segment', { depth: 3 }, 'depth'],
     ] as const) {
       const r = await env.request('POST', `/api/v1/jobs/${job}/run`, { key: 'admin', body });
       expect(r.status, `${job} ${JSON.stringify(body)}: ${r.text}`).toBe(400);
       expect(r.body.errors.map((e: { field: string }) => e.field)).toEqual([field]);
     }
+    const depth = await env.request('POST', '/api/v1/jobs/segment/run', {
+      key: 'admin',
+      body: { maxDepth: 13 },
+    });
+    expect(depth.body.errors[0].message).toBe('must be a whole number from 1 to 12');
     expect(await buildRuns()).toBe(before);
   });
 
