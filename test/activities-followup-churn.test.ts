@@ -146,13 +146,13 @@ describeBoth('follow-up rules: churn risk', (kind) => {
         c.risky,
         world.reps.n1,
         `churn:${c.risky}:${run}`,
-        'Win back Risky (at_risk, churn risk 60 %)',
+        'Win back Risky (At risk, churn risk 60 %)',
       ],
       [
         c.unowned,
         null,
         `churn:${c.unowned}:${run}`,
-        'Win back Unowned (cant_lose, churn risk 85 %)',
+        'Win back Unowned (Can\'t lose, churn risk 85 %)',
       ],
     ]);
     expect(tasks[0]).toMatchObject({ activity_type: 'call', done_at: null });

@@ -196,7 +196,7 @@ describe('follow-up evaluator', () => {
         ruleId: 1,
         causeKey: 'churn:7:9',
         type: 'call',
-        subject: 'Win back Acme (at_risk, churn risk 72 %)',
+        subject: 'Win back Acme (At risk, churn risk 72 %)',
         customerId: 7,
         orderId: null,
         opportunityId: null,

@@ -10,7 +10,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { compileModel } from '../models/engine/compile.ts';
 import { loadProject } from '../models/engine/project.ts';
-import { RFM_SEGMENTS } from '../segment/rfm-segments.ts';
+import { RFM_SEGMENT_LABELS, RFM_SEGMENTS } from '../segment/rfm-segments.ts';
 
 /** The documented grid: recency score → the segment for fm_score 1..5. */
 function documentedGrid(): Map<number, string[]> {
@@ -35,6 +35,24 @@ describe('RFM segments', () => {
       .models.get('mart_customer_rfm')!
       .config.tests.find((t) => t.kind === 'accepted_values' && t.columns[0] === 'segment');
     expect(accepted?.values).toEqual([...RFM_SEGMENTS]);
+  });
+
+  it("labels each segment as the Customers dashboard does (a task's subject and a panel agree)", async () => {
+    const yaml = fs.readFileSync(new URL('../dashboards/customers.yaml', import.meta.url), 'utf8');
+    const label = /(CASE s\.segment WHEN 'cant_lose'[^\n]*\n[^\n]*END)/.exec(yaml)?.[1];
+    expect(label).toBeDefined();
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    try {
+      const codes = RFM_SEGMENTS.map((code) => `('${code}')`).join(', ');
+      const r = await c.runAndReadAll(
+        `SELECT s.segment, ${label} FROM (VALUES ${codes}) AS s(segment) ORDER BY 1`,
+      );
+      expect(Object.fromEntries(r.getRows())).toEqual(RFM_SEGMENT_LABELS);
+    } finally {
+      c.closeSync();
+      db.closeSync();
+    }
   });
 
   it('computes the documented segment for all 125 score combinations', async () => {

@@ -7,6 +7,7 @@ import type { ActivityType, FollowupTrigger } from '../../../db/schema-crm.ts';
 import { compareDecimal } from '../../orders/money.ts';
 import { OPEN_STAGES, type Stage } from '../../opportunities/stages.ts';
 import type { FollowupAction, FollowupCondition } from './schemas.ts';
+import { rfmSegmentLabel } from '../../../segment/rfm-segments.ts';
 
 /** The idle period "opportunity without activity" uses when the rule does not say. */
 export const DEFAULT_IDLE_DAYS = 14;
@@ -142,7 +143,7 @@ function fillSubject(template: string, cause: FollowupCause): string {
     .replaceAll('{customer}', cause.customerName)
     .replaceAll('{order}', order)
     .replaceAll('{opportunity}', opportunity)
-    .replaceAll('{segment}', churn?.segment ?? '')
+    .replaceAll('{segment}', churn?.segment ? rfmSegmentLabel(churn.segment) : '')
     .replaceAll('{churnRisk}', churn ? percent(churn.churnRisk) : '')
     .slice(0, 300);
 }
