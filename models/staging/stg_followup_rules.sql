@@ -4,7 +4,7 @@
 -- @description soft-deleted ones flagged, because activities they created still point at them.
 -- @test unique followup_rule_id
 -- @test not_null followup_rule_id, rule_name, trigger, is_active
--- @test accepted_values trigger: order_delivered, customer_created, opportunity_idle
+-- @test accepted_values trigger: order_delivered, customer_created, opportunity_idle, churn_risk
 SELECT
   id AS followup_rule_id,
   name AS rule_name,

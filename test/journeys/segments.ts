@@ -88,6 +88,11 @@ export function segmentJourneys(j: Journey): void {
       const again = await j.admin.post('/followup-rules/apply');
       expect(again.status, show(again)).toBe(200);
       expect(again.body.created).toBe(0);
+      // The rule and its tasks reach the warehouse like any write: the next ingest and build
+      // succeed (a staging test that did not know the churn_risk trigger failed every build).
+      const refresh = await j.inst.cli(['jobs', 'run', 'ingest', '--key', j.server!.adminKey!]);
+      expect(refresh.code, refresh.stdout + refresh.stderr).toBe(0);
+      expect(refresh.stdout).toMatch(/^job run #\d+ \(build\) (succeeded|skipped)/m);
     });
   });
 
