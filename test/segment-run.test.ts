@@ -4,6 +4,7 @@
  * measured; a second run is kept beside the first (dashboards compare them); neither CRM table
  * goes back into the warehouse on the next ingest; a warehouse with nothing to segment says so.
  */
+import fs from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -87,6 +88,9 @@ describe.skipIf(!inject('pgAvailable'))('a segmentation run on the demo', () => 
     expect(lines.join('\n')).toMatch(
       /segment run #\d+ as of \d{4}-\d\d-\d\d: \d+ customers scored/,
     );
+    // docs/segmentation.md ("By hand") shows this line, from the same demo (its run number aside).
+    const doc = fs.readFileSync(new URL('../docs/segmentation.md', import.meta.url), 'utf8');
+    expect(doc).toContain(lines[0]!.replace(/^segment run #\d+ /, ''));
   });
 
   it('keeps a run record per kind with the metrics the issue names', async () => {
