@@ -2,7 +2,8 @@
  * The HTTP face of the job runtime (api/jobs, api/models/run-routes.ts, POST /ingest/runs)
  * through the real app with the runtime beside it, as `salesops start` runs it: listing jobs,
  * queuing runs and following them to the end, who may start what, the warehouse's freshness
- * before and after a write, and requests refused before anything is queued.
+ * before and after a write, requests refused before anything is queued, and a later build
+ * queuing `segment` only when it rebuilt a customer mart.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBoth, startTestEnv, type TestEnv } from './support/harness.ts';
@@ -308,5 +309,89 @@ describeBoth('jobs API', (kind) => {
     expect(new Date(after.body.lastIngest.at).getTime()).toBeGreaterThan(
       new Date(fresh.body.lastIngest.at).getTime(),
     );
+  });
+  it('a later build queues a segment run when it rebuilt a customer mart, and none when it did not', async () => {
+    const jobs = env.ctx.jobs!;
+    await jobs.refresh('change'); // whatever earlier tests wrote
+    const segmentRuns = async (): Promise<number> =>
+      (await env.request('GET', '/api/v1/jobs/segment/runs?limit=200', { key: 'analyst' })).body
+        .items.length;
+    const rebuilt = (run: Run) =>
+      (run.detail.models as { model: string; status: string }[])
+        .filter((m) => m.status === 'success')
+        .map((m) => m.model);
+    const before = await segmentRuns();
+
+    // A new warehouse, ingested alone: the build the ingest queues rebuilds what reads it — not
+    // mart_customer_value nor mart_customer_rfm — and queues nothing after it. (A whole ingest
+    // would not do here: it re-reads the rows of the last 30 s, the safety lag, and counts them
+    // as changed, so the customer marts of the cycle above would be due again.)
+    const w = await env.request('POST', '/api/v1/warehouses', {
+      key: 'manager',
+      body: { code: `SEG-${kind}`, name: 'No customer mart reads this' },
+    });
+    expect(w.status, w.text).toBe(201);
+    const ingest = await env.request('POST', '/api/v1/jobs/ingest/run', {
+      key: 'manager',
+      body: { tables: ['warehouses'] },
+    });
+    expect(ingest.status, ingest.text).toBe(202);
+    const ingested = await follow(`/api/v1/jobs/runs/${ingest.body.id}`);
+    expect(ingested.detail.changedTables).toEqual(['warehouses']);
+    const quiet = await follow(`/api/v1/jobs/runs/${ingested.chainedRunId}`);
+    expect(quiet).toMatchObject({ job: 'build', status: 'succeeded' });
+    expect(rebuilt(quiet)).toContain('stg_warehouses');
+    expect(rebuilt(quiet)).not.toContain('mart_customer_value');
+    expect(rebuilt(quiet)).not.toContain('mart_customer_rfm');
+    expect(quiet.chainedRunId).toBeUndefined();
+    expect(await segmentRuns()).toBe(before);
+
+    // A new customer, then a change-driven cycle: its build rebuilds the customer marts and
+    // queues `segment`.
+    const c = await env.request('POST', '/api/v1/customers', {
+      key: 'manager',
+      body: { code: `SEG-${kind}`, name: 'Segment me' },
+    });
+    expect(c.status, c.text).toBe(201);
+    const cycle = await jobs.refresh('change');
+    const busy = await follow(`/api/v1/jobs/runs/${cycle.build!.id}`);
+    expect(busy).toMatchObject({ job: 'build', trigger: 'change', status: 'succeeded' });
+    expect(rebuilt(busy)).toEqual(
+      expect.arrayContaining(['mart_customer_value', 'mart_customer_rfm']),
+    );
+    expect(busy.chainedRunId).toEqual(expect.any(Number));
+    const segment = await follow(`/api/v1/jobs/runs/${busy.chainedRunId}`);
+    expect(segment).toMatchObject({ job: 'segment', trigger: 'change' });
+    // No customer of this suite has an order: the run ends at once, saying so.
+    expect(segment).toMatchObject({
+      status: 'skipped',
+      detail: { reason: 'no customer has a revenue order yet' },
+    });
+    expect(cycle.segment?.id).toBe(segment.id);
+    expect(await segmentRuns()).toBe(before + 1);
+
+    // Asked for by hand, a build of one customer mart queues it too; one of a staging model not.
+    for (const [select, chains] of [
+      [['mart_customer_rfm'], true],
+      [['stg_orders'], false],
+    ] as const) {
+      const q = await env.request('POST', '/api/v1/jobs/build/run', {
+        key: 'manager',
+        body: { select },
+      });
+      expect(q.status, q.text).toBe(202);
+      const build = await follow(`/api/v1/jobs/runs/${q.body.id}`);
+      expect(build.status).toBe('succeeded');
+      if (!chains) {
+        expect(build.chainedRunId, select[0]).toBeUndefined();
+        continue;
+      }
+      expect(await follow(`/api/v1/jobs/runs/${build.chainedRunId}`)).toMatchObject({
+        job: 'segment',
+        trigger: 'manual',
+        status: 'skipped',
+      });
+    }
+    expect(await segmentRuns()).toBe(before + 2);
   });
 });

@@ -1,10 +1,13 @@
 /**
- * The customer trees on the demo: the default demo (20,000 orders, seed 42, ending 2026-06-30)
- * loaded into PostgreSQL, ingested and built into a warehouse (bench/demo-warehouse.ts, the path
- * the benchmarks use), then the churn and the category-propensity tree run on it. Both must beat
- * the majority baseline on their holdout, every current customer gets a probability, and the
- * features as of the cutoff must not move when anything after the cutoff changes.
+ * The customer trees on the demo: the default demo (20,000 orders, seed 42, ending 2026-07-01:
+ * its last orders are on 2026-06-30) loaded into PostgreSQL, ingested and built into a warehouse
+ * (bench/demo-warehouse.ts, the path the benchmarks use), then the churn and the
+ * category-propensity tree run on it. Both must beat the majority baseline on their holdout,
+ * every current customer gets a probability, docs/segmentation.md shows the figures and the
+ * churn rules they give, and the features as of the cutoff must not move when anything after the
+ * cutoff changes.
  */
+import fs from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AppError } from '../api/errors.ts';
@@ -27,6 +30,25 @@ import { runCustomerTrees, type CustomerTreesResult } from '../segment/customer-
 const END = new Date('2026-07-01T00:00:00Z'); // orders end the day before
 const LATEST = '2026-06-30';
 const CUTOFF = '2026-04-01'; // LATEST − 90 days
+
+/** A holdout figure as docs/segmentation.md prints it: 3 places, or a dash for none. */
+const figure = (x: number | null): string => (x === null ? '–' : x.toFixed(3));
+
+/** The table of both trees' holdout metrics in "On the demo" of docs/segmentation.md. */
+function metricsTable({ churn, propensity }: CustomerTreesResult): string {
+  const row = (name: string, m: CustomerTreesResult['churn']['metrics']) =>
+    `| ${name} | **${figure(m.accuracy)}** | ${figure(m.precision)} | ${figure(m.recall)} | ${figure(m.baseline)} |`;
+  const percent = (x: number | null) => `${Math.round((x ?? 0) * 100)} %`;
+  return [
+    '| tree | accuracy | precision | recall | baseline |',
+    '|---|---|---|---|---|',
+    row(`churn (${percent(churn.metrics.positiveRate)} churned)`, churn.metrics),
+    row(
+      `buys ${propensity.category.name} (${percent(propensity.metrics.positiveRate)} bought)`,
+      propensity.metrics,
+    ),
+  ].join('\n');
+}
 
 /** Every leaf of a tree by its number. */
 function leavesOf(tree: DecisionTree): Map<number, TreeLeaf> {
@@ -171,6 +193,19 @@ describe.skipIf(!inject('pgAvailable'))('customer trees on the demo warehouse', 
     expect(unknown.status).toBe(422);
     const late = await runChurnTree(conn, { cutoff: '2026-05-01' }).catch((e) => e);
     expect(late.status).toBe(422); // its 90 days would end after the data
+  });
+
+  it('gives the figures and the churn rules docs/segmentation.md shows', () => {
+    const doc = fs.readFileSync(new URL('../docs/segmentation.md', import.meta.url), 'utf8');
+    const { churn } = trees;
+    const blocks = [
+      `cutoff ${churn.cutoff}, ${churn.training.rows} training and ${churn.training.holdoutRows} ` +
+        `holdout customers, ${churn.scores.length} current customers scored.`,
+      metricsTable(trees),
+      ['```', ...churn.rules, '```'].join('\n'),
+    ];
+    for (const block of blocks)
+      expect.soft(doc, `docs/segmentation.md lacks:\n${block}`).toContain(block);
   });
 
   it('builds both days in one statement exactly as one day at a time', async () => {
