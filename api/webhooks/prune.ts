@@ -6,6 +6,7 @@
  * transaction, so the dispatcher's writes never wait long behind it.
  */
 import { sql, type Kysely } from 'kysely';
+import { deleteInBatches } from '../../db/batched-delete.ts';
 import type { DB } from '../../db/schema.ts';
 
 export const PRUNE_DELIVERIES_BATCH = 5_000;
@@ -16,14 +17,14 @@ export async function pruneDeliveries(
   days: number,
   batch = PRUNE_DELIVERIES_BATCH,
 ): Promise<{ deliveries: number; attempts: number }> {
-  const removed = { deliveries: 0, attempts: 0 };
-  for (;;) {
+  let attempts = 0;
+  const deliveries = await deleteInBatches(batch, async (limit) => {
     const step = await db.transaction().execute(async (trx) => {
       const { rows } = await sql<{ id: string }>`
         SELECT id FROM webhook_deliveries
         WHERE finished_at < clock_timestamp() - make_interval(days => ${days})
         ORDER BY finished_at
-        LIMIT ${batch}
+        LIMIT ${limit}
         FOR UPDATE SKIP LOCKED`.execute(trx);
       if (rows.length === 0) return { deliveries: 0, attempts: 0 };
       const ids = rows.map((r) => Number(r.id));
@@ -40,8 +41,8 @@ export async function pruneDeliveries(
         attempts: Number(attempts.numDeletedRows),
       };
     });
-    removed.deliveries += step.deliveries;
-    removed.attempts += step.attempts;
-    if (step.deliveries < batch) return removed;
-  }
+    attempts += step.attempts;
+    return step.deliveries;
+  });
+  return { deliveries, attempts };
 }
