@@ -8,8 +8,9 @@ import { CsvChunkWriter } from './csv-chunks.ts';
 import { TableFailure } from './errors.ts';
 import type { TableJob } from './loader.ts';
 import { backfillColumns } from './loader.ts';
+import { DELETES_TABLE } from './plan.ts';
 import { ident, literal } from './quote.ts';
-import type { Snapshot } from './source.ts';
+import { utcText, type Snapshot } from './source.ts';
 import type { TableState } from './state.ts';
 import type { ColumnPlan } from './types.ts';
 
@@ -72,12 +73,25 @@ export async function resolveIncremental(
   // >= x) is planned from them — and PGlite, with no autovacuum, has none, so EXISTS scanned
   // every table whole: 1.5–1.9 s per run on the 20,000-order demo, 26–55 ms now (both at load
   // average ~20 on 2 cores).
-  const starts = await snapshot.query<{ i: number; start_at: string; changed: boolean }>(
+  //
+  // The deletes table's oldest row comes along (from its updated_at index too) when its
+  // statistics moved: the cleanup job may have pruned it (ingest/tombstones.ts).
+  const deletes = toCount.find((j) => j.table.name === DELETES_TABLE);
+  const starts = await snapshot.query<{
+    i: number;
+    start_at: string;
+    changed: boolean;
+    oldest: string | null;
+  }>(
     incremental
       .map(
         (job, i) =>
           `SELECT ${i} AS i, s.start_at, coalesce((SELECT max("updated_at") FROM ${source(job.table)})
-             >= s.start_at::timestamptz, false) AS changed
+             >= s.start_at::timestamptz, false) AS changed, ${
+               job === deletes
+                 ? `(SELECT ${utcText('min("updated_at")')} FROM ${source(job.table)})`
+                 : 'NULL::text'
+             } AS oldest
            FROM (SELECT to_char((${literal(states.get(job.table.name)!.watermark)}::timestamptz - ${lag})
              AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00' AS start_at) AS s`,
       )
@@ -87,6 +101,16 @@ export async function resolveIncremental(
     const job = incremental[Number(r.i)]!;
     job.from = r.start_at;
     job.unchanged = !r.changed;
+  }
+  if (deletes) {
+    // What PostgreSQL no longer holds goes from the warehouse too, but never a tombstone a table
+    // of this run still reads (its hard deletes start at its `from`): such a table's watermark
+    // lags the prune, and the count check reloads the deletes table after it has read them.
+    const oldest = starts.find((r) => incremental[Number(r.i)] === deletes)!.oldest;
+    deletes.pruneBefore = [
+      ...(oldest === null ? [] : [oldest]),
+      ...incremental.filter((j) => j !== deletes).map((j) => j.from!),
+    ];
   }
   if (!toCount.length) return;
   const counts = await snapshot.query<{ i: number; n: string }>(

@@ -49,6 +49,13 @@ export interface TableJob {
   sourceCountInferred?: boolean;
   /** The table's statistics fingerprint in this snapshot, remembered for the next run. */
   fingerprint?: string;
+  /**
+   * The deletes table, incremental, when its statistics moved: remove its warehouse rows older
+   * than every one of these times — PostgreSQL's oldest tombstone (the cleanup job pruned the
+   * ones before it, ingest/tombstones.ts) and each table's start of hard deletes in this run.
+   * None given: PostgreSQL holds no tombstone and no table reads one, so every row goes.
+   */
+  pruneBefore?: string[];
 }
 
 /** What finishing a table found. */
@@ -177,6 +184,7 @@ export class WarehouseLoader {
         deleted = await this.applyHardDeletes(job, deletesFrom, staged);
       }
       if (staged) await this.conn.run(`DROP TABLE ${stage(job)}`);
+      if (job.pruneBefore) deleted += await this.pruneTombstones(job, job.pruneBefore);
       if (this.backfilled.delete(job.index)) {
         const sets = job.added.map((c) => `${ident(c.name)} = b.${ident(c.name)}`).join(', ');
         await this.conn.run(
@@ -227,6 +235,20 @@ export class WarehouseLoader {
           ? ` AND NOT EXISTS (SELECT 1 FROM ${stage(job)} AS s WHERE ${keyJoin(t.primaryKey, 's', 'd')})`
           : ''
       }`);
+    return Number(r.rowsChanged);
+  }
+
+  /**
+   * Remove the warehouse's tombstones older than every time in `before`, so `raw.deleted_rows`
+   * shrinks with PostgreSQL's (ingest/tombstones.ts) instead of growing forever, and its merged
+   * count still equals the snapshot's — else the count check would reload it whole after every
+   * prune. Runs while the deletes table is finished, before any other table reads it.
+   */
+  private async pruneTombstones(job: TableJob, before: readonly string[]): Promise<number> {
+    const older = before.map((t) => `updated_at < CAST(${literal(t)} AS TIMESTAMPTZ)`);
+    const r = await this.conn.run(
+      `DELETE FROM ${raw(job.table)} WHERE ${older.length ? older.join(' AND ') : 'true'}`,
+    );
     return Number(r.rowsChanged);
   }
 

@@ -13,7 +13,7 @@ import { readTableFingerprints } from './fingerprint.ts';
 const LOCK_KEY_SQL = `hashtext('salesops.ingest')`;
 
 /** UTC text with microseconds, which both PostgreSQL and DuckDB parse back exactly. */
-const utcText = (expr: string) =>
+export const utcText = (expr: string) =>
   `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'`;
 
 /** An open snapshot. */
