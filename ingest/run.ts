@@ -68,7 +68,8 @@ export interface IngestResult {
   durationMs: number;
 }
 
-const DEFAULT_LAG_MS = 30_000;
+/** IngestOptions.safetyLagMs when not given (every run the jobs and the CLI start). */
+export const DEFAULT_LAG_MS = 30_000;
 const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /**

@@ -9,17 +9,22 @@
  *   (api/events/retention.ts); the warehouse keeps its copy, and a feed resume from before
  *   them answers 410. Webhook deliveries finished that long ago go too, with their attempts
  *   (api/webhooks/prune.ts): the delivery log lasts as long as the events it delivered.
+ * - Hard-delete tombstones (`deleted_rows`) older than SALESOPS_EVENT_RETENTION_DAYS that this
+ *   instance's warehouse has consumed (ingest/tombstones.ts, which says why this job decides it
+ *   from its own warehouse and how any other warehouse that missed them converges). The
+ *   warehouse copy, raw.deleted_rows, follows at each instance's next ingest.
  * - The scheduled reports' images older than SALESOPS_REPORT_RETENTION_DAYS (default 30): a
  *   weekly report's picture is looked at that week; the live dashboard keeps the history. Their
  *   report.ready events stay (with the events' own retention), their image links answer 404.
- * Nothing here is business data (the events' copy in the warehouse stays), so nothing here makes
- * the warehouse stale.
+ * Nothing here is business data (the events' copy in the warehouse stays; the tombstones' deletes
+ * are in it already), so nothing here makes the warehouse stale.
  */
 import { sql } from 'kysely';
 import { pruneEvents } from '../api/events/retention.ts';
 import { pruneDeliveries } from '../api/webhooks/prune.ts';
 import { deleteSnapshotsOlderThan } from '../api/report-snapshots/repository.ts';
 import { deleteHistoryOlderThan } from '../api/sql/history.ts';
+import { pruneTombstones, readConsumedThrough } from '../ingest/tombstones.ts';
 import { deleteRunsOlderThan } from './history.ts';
 import type { JobDefinition } from './types.ts';
 
@@ -41,7 +46,7 @@ const WAREHOUSE_HISTORY: readonly [table: string, dated: string][] = [
 export const cleanupJob: JobDefinition = {
   name: 'cleanup',
   description:
-    'delete expired idempotency keys, run and SQL history older than SALESOPS_HISTORY_DAYS, events and finished webhook deliveries older than SALESOPS_EVENT_RETENTION_DAYS, and report images older than SALESOPS_REPORT_RETENTION_DAYS',
+    'delete expired idempotency keys, run and SQL history older than SALESOPS_HISTORY_DAYS, events, finished webhook deliveries and consumed hard-delete tombstones older than SALESOPS_EVENT_RETENTION_DAYS, and report images older than SALESOPS_REPORT_RETENTION_DAYS',
   defaultSchedule: '30 3 * * *',
   resource: 'database',
   managersMayRun: false,
@@ -60,13 +65,17 @@ export const cleanupJob: JobDefinition = {
     const reportDays = ctx.app.config.reportRetentionDays;
     const reportSnapshots = await deleteSnapshotsOlderThan(ctx.app.ops.db, reportDays);
     let warehouseRows = 0;
+    // Without a warehouse nothing here can say which tombstones were consumed: none go.
+    let consumedThrough: string | null = null;
     const warehouse = ctx.app.warehouse;
     if (warehouse) {
       const cutoff = new Date(Date.now() - days * 86_400_000).toISOString();
-      warehouseRows = await ctx.warehouseTurn(async () => {
+      [warehouseRows, consumedThrough] = await ctx.warehouseTurn(async () => {
         const conn = await warehouse.connect();
         let n = 0;
         try {
+          // Before the run history below goes: the run that sets the mark may be among it.
+          const through = await readConsumedThrough(conn);
           for (const [table, where] of WAREHOUSE_HISTORY) {
             try {
               const r = await conn.run(`DELETE FROM ${table} WHERE ${where}`, [cutoff]);
@@ -76,12 +85,15 @@ export const cleanupJob: JobDefinition = {
               if (!/does not exist/i.test(String(e))) throw e;
             }
           }
+          return [n, through] as const;
         } finally {
           conn.closeSync();
         }
-        return n;
       });
     }
+    // Outside the warehouse's turn: an ingest need not wait for PostgreSQL's deletes, and a
+    // mark read before it only grows.
+    const tombstones = await pruneTombstones(ctx.app.ops.db, eventRetentionDays, consumedThrough);
     const idempotencyKeys = Number(keys.numAffectedRows ?? 0);
     const events = pruned.removed;
     const webhookDeliveries = deliveryLog.deliveries + deliveryLog.attempts;
@@ -92,6 +104,7 @@ export const cleanupJob: JobDefinition = {
       events +
       webhookDeliveries +
       reportSnapshots +
+      tombstones +
       warehouseRows;
     return {
       status: rows ? 'succeeded' : 'skipped',
@@ -105,6 +118,8 @@ export const cleanupJob: JobDefinition = {
         webhookDeliveries: deliveryLog.deliveries,
         webhookAttempts: deliveryLog.attempts,
         reportSnapshots,
+        tombstones,
+        tombstonesConsumedThrough: consumedThrough,
         warehouseRows,
         historyDays: days,
         eventRetentionDays,
