@@ -152,7 +152,7 @@ describeBoth('follow-up rules: churn risk', (kind) => {
         c.unowned,
         null,
         `churn:${c.unowned}:${run}`,
-        'Win back Unowned (Can\'t lose, churn risk 85 %)',
+        "Win back Unowned (Can't lose, churn risk 85 %)",
       ],
     ]);
     expect(tasks[0]).toMatchObject({ activity_type: 'call', done_at: null });
