@@ -5,7 +5,7 @@
  * recorded them in meta.models. For the console's autocompletion, the CLI's `\d`, and people.
  * DuckDB's own catalog views (information_schema, pg_catalog) are internal and not listed.
  */
-import { listValue } from '@duckdb/node-api';
+import { listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
@@ -44,6 +44,37 @@ const COLUMNS = `
 const MODELS = `SELECT schema_name, name, description, CAST(columns AS VARCHAR) AS columns
   FROM meta.models`;
 
+/** A model's descriptions from its header: @description, and @column by column name. */
+export interface ModelDescriptions {
+  description: string | null;
+  columns: Record<string, string>;
+}
+
+/**
+ * The models' descriptions as the last build recorded them in meta.models, by `schema.name`
+ * (empty before the first build: no models yet). On a trusted connection: meta is out of an
+ * analyst's reach, and this is the one face of it they are given (here and in the SQL wire
+ * protocol's `\d+`, sqlwire/catalog-descriptions.ts).
+ */
+export async function readModelDescriptions(
+  conn: DuckDBConnection,
+): Promise<Map<string, ModelDescriptions>> {
+  const built = await conn.runAndReadAll(
+    `SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'models'`,
+  );
+  if (Number(built.getRows()[0]![0]) === 0) return new Map();
+  const models = (await conn.runAndReadAll(MODELS)).getRowObjectsJson();
+  return new Map(
+    models.map((m) => [
+      `${String(m.schema_name)}.${String(m.name)}`,
+      {
+        description: m.description === null ? null : String(m.description),
+        columns: JSON.parse(String(m.columns ?? '{}')) as Record<string, string>,
+      },
+    ]),
+  );
+}
+
 /** Every relation an analyst may read, with its columns and descriptions. */
 export async function analystSchema(ctx: AppContext): Promise<RelationDto[]> {
   if (!ctx.warehouse) throw new AppError('unavailable', 'this server runs without a warehouse');
@@ -51,23 +82,7 @@ export async function analystSchema(ctx: AppContext): Promise<RelationDto[]> {
     const columns = (
       await conn.runAndReadAll(COLUMNS, [listValue([...ANALYST_SCHEMAS])])
     ).getRowObjectsJson();
-    const built = await conn.runAndReadAll(
-      `SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'models'`,
-    );
-    // Before the first build there are no models and so no descriptions; the rest still answers.
-    const models =
-      Number(built.getRows()[0]![0]) > 0
-        ? (await conn.runAndReadAll(MODELS)).getRowObjectsJson()
-        : [];
-    const described = new Map(
-      models.map((m) => [
-        `${String(m.schema_name)}.${String(m.name)}`,
-        {
-          description: m.description === null ? null : String(m.description),
-          columns: JSON.parse(String(m.columns ?? '{}')) as Record<string, string>,
-        },
-      ]),
-    );
+    const described = await readModelDescriptions(conn);
     const out = new Map<string, RelationDto>();
     for (const c of columns) {
       const key = `${String(c.schema_name)}.${String(c.table_name)}`;
