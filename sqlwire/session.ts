@@ -15,7 +15,8 @@ import type { Principal } from '../api/auth/principal.ts';
 import type { AppContext } from '../context.ts';
 import * as be from './backend.ts';
 import { binaryParamText } from './binary-params.ts';
-import { catalogQuery } from './catalog.ts';
+import { catalogQuery, type CatalogSession } from './catalog.ts';
+import { columnDescriptions, relationDescriptions } from './catalog-descriptions.ts';
 import type { FrameReader } from './frames.ts';
 import {
   readBind,
@@ -48,6 +49,8 @@ export class WireSession {
   private skipping = false;
   /** Its settings: SET, SHOW and the transaction marker (session-settings.ts). */
   readonly settings: SessionSettings;
+  /** What psql's catalog answers need of it (catalog.ts). */
+  private readonly catalog: CatalogSession;
 
   constructor(
     private readonly ctx: AppContext,
@@ -57,6 +60,12 @@ export class WireSession {
     startup: Record<string, string>,
   ) {
     this.settings = new SessionSettings(ctx, principal, startup);
+    this.catalog = {
+      // The protocol's default database is the user name, as libpq's is.
+      database: startup.database || startup.user || '',
+      relationDescriptions: () => relationDescriptions(ctx),
+      columnDescriptions: (oid) => columnDescriptions(ctx, oid),
+    };
   }
 
   /** ReadyForQuery, with the transaction marker. */
@@ -127,7 +136,7 @@ export class WireSession {
    * statement_timeout.
    */
   private async run(sql: string, params: (string | null)[] | undefined): Promise<ResultCursor> {
-    const text = catalogQuery(sql) ?? sql;
+    const text = (await catalogQuery(sql, this.catalog)) ?? sql;
     this.running = new AbortController();
     try {
       const result = await runRecorded(this.ctx, this.principal, text, params, {
@@ -251,7 +260,7 @@ export class WireSession {
         be.parameterDescription([]),
         commandColumns.length ? be.rowDescription(commandColumns) : be.noData(),
       ]);
-    const sql = catalogQuery(statement.sql) ?? statement.sql;
+    const sql = (await catalogQuery(statement.sql, this.catalog)) ?? statement.sql;
     const shape = await describeSql(this.ctx, this.principal, sql);
     const oids = Array.from({ length: shape.parameterCount }, (_, i) =>
       statement.paramOids[i] ? statement.paramOids[i] : OID.text,

@@ -1,8 +1,10 @@
 /**
- * psql's catalog commands over the wire (sqlwire/catalog.ts), with the real psql on marts built
- * by the real models: `\dt` lists the marts, `\dt marts.*` and `\dv` filter, `\d table` shows
- * its columns in PostgreSQL's type names, a name that is not there says so, and `\d+` is
- * refused with what to use instead. Every answer ran through the guard and is in the history.
+ * psql's catalog commands over the wire (sqlwire/catalog.ts, catalog-lists.ts), with the real
+ * psql on marts built by the real models: `\dt` lists the marts, `\dt marts.*` and `\dv`
+ * filter, `\d table` shows its columns in PostgreSQL's type names, a name that is not there says
+ * so; `\d+` and `\dt+` add the models' descriptions, `\l` lists the database connected to,
+ * `\dn` the schemas analysts read, `\df` no functions. Every answer ran through the guard and is
+ * in the history.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBoth } from './support/harness.ts';
@@ -22,6 +24,13 @@ const MARTS = [
   'mart_stock_movements',
   'mart_team_performance',
 ];
+
+/** psql's aligned output, line by line, without the padding it leaves at line ends. */
+const printed = (stdout: string) =>
+  stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.trimEnd());
 
 describeBoth('psql catalog commands over the wire', (kind) => {
   let w: Awaited<ReturnType<typeof startWireEnv>>;
@@ -82,14 +91,133 @@ describeBoth('psql catalog commands over the wire', (kind) => {
     expect(view.stdout).toMatch(/View "marts\.wire_view"[\s\S]* one +\| integer/);
   });
 
-  it('says when \\d finds nothing, and refuses \\d+ with what to use instead', async () => {
+  it('says when \\d or \\d+ finds nothing', async () => {
     const missing = await run('\\d marts.not_there');
     expect(missing.stderr).toMatch(/Did not find any relation named "marts\.not_there"/);
-    const hidden = await run('\\d meta.hidden_from_analysts');
-    expect(hidden.stderr).toMatch(/Did not find any relation/);
-    const plus = await run('\\d+ marts.mart_sales_monthly');
-    expect(plus.code).not.toBe(0);
-    expect(plus.stderr).toMatch(/\\d\+ is not answered by this server: use \\d/);
+    const hidden = await run('\\d+ meta.hidden_from_analysts');
+    expect(hidden.stderr).toMatch(/Did not find any relation named "meta\.hidden_from_analysts"/);
+  });
+
+  it('\\d+ table adds storage, compression, statistics target and the model descriptions', async () => {
+    const r = await run('\\d+ core.dim_customers');
+    expect(r.stderr).toBe('');
+    const lines = printed(r.stdout);
+    expect(lines[0]).toMatch(/^ +Table "core\.dim_customers"$/);
+    expect(lines[1]).toMatch(
+      /^ +Column +\| +Type +\| Collation \| Nullable \| Default \| Storage \| Compression \| Stats target \| +Description$/,
+    );
+    // @column in models/core/dim_customers.sql's header; a column without one is blank.
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^ owner_team_id +\| bigint +\| +\| +\| +\| plain +\| +\| +\| the team of the owner rep now$/,
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^ customer_id +\| bigint +\| +\| +\| +\| plain +\| +\| +\|$/),
+    );
+    expect(lines.at(-1)).toBe('Access method: duckdb');
+  });
+
+  it('\\d+ view shows its columns and its definition', async () => {
+    const r = await run('\\d+ marts.wire_view');
+    expect(r.stderr).toBe('');
+    expect(printed(r.stdout)).toEqual([
+      '                          View "marts.wire_view"',
+      ' Column |  Type   | Collation | Nullable | Default | Storage | Description',
+      '--------+---------+-----------+----------+---------+---------+-------------',
+      ' one    | integer |           |          |         | plain   |',
+      'View definition:',
+      'SELECT 1 AS one;',
+    ]);
+  });
+
+  it('\\dt+ adds persistence, access method, size and the model description', async () => {
+    const r = await run('\\pset format unaligned', '\\dt+ marts.mart_sales_monthly');
+    expect(r.stderr).toBe('');
+    const rows = r.stdout.split('\n').filter((l) => l.includes('|'));
+    expect(rows[0]).toBe('Schema|Name|Type|Owner|Persistence|Access method|Size|Description');
+    expect(rows[1]).toMatch(
+      /^marts\|mart_sales_monthly\|table\|salesops\|permanent\|duckdb\|\|Sales per month, /,
+    );
+    // \dp asks other columns of the same list: each gets its own (no privileges: empty).
+    const dp = await run('\\pset format unaligned', '\\dp marts.wire_view', '\\di');
+    expect(dp.stdout.split('\n').filter((l) => l.includes('|'))).toEqual([
+      'Schema|Name|Type|Access privileges|Column privileges|Policies',
+      'marts|wire_view|view|||',
+    ]);
+    expect(dp.stderr).toMatch(/Did not find any relations/);
+  });
+
+  it('\\l lists the database the client connected to', async () => {
+    const r = await run('\\l');
+    expect(r.stderr).toBe('');
+    expect(printed(r.stdout)).toEqual([
+      '                                          List of databases',
+      '   Name    |  Owner   | Encoding | Collate | Ctype | ICU Locale | Locale Provider | Access privileges',
+      '-----------+----------+----------+---------+-------+------------+-----------------+-------------------',
+      ' warehouse | salesops | UTF8     | C       | C     |            | libc            |',
+      '(1 row)',
+    ]);
+    // Any name reaches the same warehouse; \l says the one given (a later -d wins in psql).
+    const named = await run('\\pset format unaligned', '\\l+');
+    expect(named.stdout).toMatch(
+      /^warehouse\|salesops\|UTF8\|C\|C\|\|libc\|\|\|pg_default\|the salesops warehouse/m,
+    );
+    const other = await psql(w.wire, 'key', w.env.keys.analyst, [
+      '-d',
+      'salesops',
+      '-A',
+      '-c',
+      '\\l sales*',
+    ]);
+    expect(other.stdout).toMatch(/^salesops\|salesops\|UTF8\|/m);
+    expect((await run('\\l other')).stdout).toMatch(/\(0 rows\)/);
+  });
+
+  it('\\dn lists the schemas analysts read; \\dnS and a pattern the catalog ones too', async () => {
+    const r = await run('\\dn');
+    expect(r.stderr).toBe('');
+    expect(printed(r.stdout)).toEqual([
+      '  List of schemas',
+      '  Name   |  Owner',
+      '---------+----------',
+      ' core    | salesops',
+      ' marts   | salesops',
+      ' raw     | salesops',
+      ' staging | salesops',
+      '(4 rows)',
+    ]);
+    const system = await run('\\pset format unaligned', '\\dnS', '\\dn m*', '\\dn+ pg_*');
+    expect(system.stderr).toBe('');
+    expect(system.stdout.split('\n').filter((l) => l.includes('|'))).toEqual([
+      'Name|Owner',
+      'core|salesops',
+      'information_schema|salesops',
+      'marts|salesops',
+      'pg_catalog|salesops',
+      'raw|salesops',
+      'staging|salesops',
+      'Name|Owner',
+      'marts|salesops',
+      'Name|Owner|Access privileges|Description',
+      'pg_catalog|salesops||',
+    ]);
+    expect(system.stdout).not.toMatch(/meta/);
+  });
+
+  it('\\df lists no functions: the warehouse has none of its own', async () => {
+    const r = await run('\\df', '\\df+ sum');
+    expect(r.stderr).toBe('');
+    const lines = printed(r.stdout);
+    expect(lines.slice(0, 5)).toEqual([
+      '                       List of functions',
+      ' Schema | Name | Result data type | Argument data types | Type',
+      '--------+------+------------------+---------------------+------',
+      '(0 rows)',
+      '',
+    ]);
+    expect(lines[6]).toMatch(/^ Schema \| Name \| .* \| Volatility \| .* \| Description$/);
+    expect(lines).toContain('(0 rows)');
   });
 
   it('records what ran for a catalog command in the history', async () => {
@@ -101,5 +229,15 @@ describeBoth('psql catalog commands over the wire', (kind) => {
       .where('sql', 'like', '%duckdb_tables()%mart_team_%')
       .execute();
     expect(rows).toEqual([{ sql: expect.stringMatching(/^SELECT rel\.schema_name/), status: 200 }]);
+    await run('\\l ware*');
+    const databases = await w.env.ops.db
+      .selectFrom('sql_history')
+      .select(['sql', 'status'])
+      .where('format', '=', 'pgwire')
+      .where('sql', 'like', "%VALUES ('warehouse')%^(ware.*)$%")
+      .execute();
+    expect(databases).toEqual([
+      { sql: expect.stringMatching(/^SELECT d\.name AS "Name"/), status: 200 },
+    ]);
   });
 });
