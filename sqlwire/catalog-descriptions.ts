@@ -8,7 +8,7 @@
 import { readModelDescriptions } from '../api/sql/schema-routes.ts';
 import type { AppContext } from '../context.ts';
 import { DEFAULT_TRUSTED_TIMEOUT_MS, withReadConnection } from '../warehouse/read/run.ts';
-import { LISTED_SQL, RELATIONS } from './catalog-scope.ts';
+import { LISTED, LISTED_SQL, RELATIONS } from './catalog-scope.ts';
 
 /** The descriptions of the relations analysts read, by `schema.name` (described ones only). */
 export async function relationDescriptions(ctx: AppContext): Promise<Map<string, string>> {
@@ -18,9 +18,12 @@ export async function relationDescriptions(ctx: AppContext): Promise<Map<string,
     DEFAULT_TRUSTED_TIMEOUT_MS,
     readModelDescriptions,
   );
+  // Only the listed schemas': the answer's text is in the history the analyst reads, and an
+  // intermediate model's description is no more theirs to see than the model is.
   const out = new Map<string, string>();
   for (const [relation, model] of models)
-    if (model.description !== null) out.set(relation, model.description);
+    if (model.description !== null && LISTED.includes(relation.slice(0, relation.indexOf('.'))))
+      out.set(relation, model.description);
   return out;
 }
 

@@ -229,6 +229,17 @@ describeBoth('psql catalog commands over the wire', (kind) => {
       .where('sql', 'like', '%duckdb_tables()%mart_team_%')
       .execute();
     expect(rows).toEqual([{ sql: expect.stringMatching(/^SELECT rel\.schema_name/), status: 200 }]);
+    // \dt+'s descriptions are written into what ran: the listed schemas' only.
+    await run('\\dt+ core.dim_reps');
+    const [described] = await w.env.ops.db
+      .selectFrom('sql_history')
+      .select('sql')
+      .where('format', '=', 'pgwire')
+      .where('sql', 'like', '%^(dim_reps)$%')
+      .execute();
+    expect(described!.sql).toContain("WHEN 'core.dim_reps' THEN 'One row per sales rep");
+    expect(described!.sql).toContain("WHEN 'marts.mart_sales_monthly' THEN");
+    expect(described!.sql).not.toMatch(/WHEN 'intermediate\./);
     await run('\\l ware*');
     const databases = await w.env.ops.db
       .selectFrom('sql_history')
