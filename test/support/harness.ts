@@ -195,8 +195,12 @@ export async function startTestEnv(kind: DbKind, options: TestEnvOptions = {}): 
     request,
     async close() {
       await background?.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Close every connection now, not after close() resolves: close() waits for each open one
+      // to end, and a stream a test left open (or a keep-alive socket fetch holds, 60 s above)
+      // held events-stream's teardown 55 s per database.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
       warehouse.close();
       await dispose();
       releaseFolderLock(dataDir);
