@@ -4,12 +4,7 @@
  * turns the result into the frozen Config the rest of the code gets.
  */
 import { z } from 'zod';
-import {
-  rangeText,
-  TREE_DEPTH,
-  TREE_MIN_SAMPLES,
-  treeSettingSchema,
-} from './segment/tree-settings.ts';
+import { rangeText, TREE_DEPTH, TREE_MIN_SAMPLES } from './segment/tree-settings.ts';
 import { isKnownTimezone } from './time-zones.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -72,11 +67,15 @@ export const envSchema = z.object({
     .default(90),
   SALESOPS_SEGMENT_TREE_DEPTH: z.coerce
     .number({ error: rangeText(TREE_DEPTH) })
-    .pipe(treeSettingSchema(TREE_DEPTH))
+    .int(rangeText(TREE_DEPTH))
+    .min(TREE_DEPTH.min, rangeText(TREE_DEPTH))
+    .max(TREE_DEPTH.max, rangeText(TREE_DEPTH))
     .default(TREE_DEPTH.default),
   SALESOPS_SEGMENT_MIN_SAMPLES: z.coerce
     .number({ error: rangeText(TREE_MIN_SAMPLES) })
-    .pipe(treeSettingSchema(TREE_MIN_SAMPLES))
+    .int(rangeText(TREE_MIN_SAMPLES))
+    .min(TREE_MIN_SAMPLES.min, rangeText(TREE_MIN_SAMPLES))
+    .max(TREE_MIN_SAMPLES.max, rangeText(TREE_MIN_SAMPLES))
     .default(TREE_MIN_SAMPLES.default),
   SALESOPS_EVENT_RETENTION_DAYS: z.coerce
     .number({ error: 'must be a whole number of days' })

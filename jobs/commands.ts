@@ -8,6 +8,14 @@ import { rangeText, TREE_DEPTH, TREE_MIN_SAMPLES } from '../segment/tree-setting
 
 type Print = (line: string) => void;
 
+function limit(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 200) {
+    throw new InvalidArgumentError('must be a whole number from 1 to 200');
+  }
+  return n;
+}
+
 /** A parser for a whole number in `r`, refused as the API and the configuration refuse it. */
 function within(r: { min: number; max: number }) {
   return (v: string): number => {
@@ -17,9 +25,6 @@ function within(r: { min: number; max: number }) {
     return n;
   };
 }
-
-/** `--limit`: how many runs `jobs history` lists. */
-const limit = within({ min: 1, max: 200 });
 
 /** Add the `jobs` command group to the salesops CLI. */
 export function registerJobCommands(program: Command, print: Print, note: Print): void {

@@ -9,7 +9,6 @@
  * and the leaf floor are tuned to the fit's run time and to the holdout's trust, not to taste.
  * The defaults live here, not in cart.ts, so config.ts reads them without loading ml-cart.
  */
-import { z } from 'zod';
 
 /** What the job passes to both trees. */
 export interface TreeSettings {
@@ -36,7 +35,3 @@ export const TREE_MIN_SAMPLES = {
 /** The words every door uses for a value out of range. */
 export const rangeText = (r: { min: number; max: number }): string =>
   `must be a whole number from ${r.min} to ${r.max.toLocaleString('en')}`;
-
-/** A whole number in `r`, refused in its words: the API's field and (after coercion) the variable. */
-export const treeSettingSchema = (r: { min: number; max: number }) =>
-  z.int(rangeText(r)).min(r.min, rangeText(r)).max(r.max, rangeText(r));

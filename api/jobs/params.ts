@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { tableDenial } from '../../ingest/deny-list.ts';
-import { TREE_DEPTH, TREE_MIN_SAMPLES, treeSettingSchema } from '../../segment/tree-settings.ts';
+import { rangeText, TREE_DEPTH, TREE_MIN_SAMPLES } from '../../segment/tree-settings.ts';
 import { ModelFileError } from '../../models/engine/header.ts';
 import { loadProject } from '../../models/engine/project.ts';
 import { SelectionError, selectModels } from '../../models/engine/selection.ts';
@@ -45,12 +45,16 @@ export const reportParams = z.strictObject({
     .describe('the report to draw: a name in dashboards/reports.yaml'),
 });
 
+/** A whole number in one of segment/tree-settings.ts' ranges, refused in its words. */
+const treeSetting = (r: { min: number; max: number }) =>
+  z.int(rangeText(r)).min(r.min, rangeText(r)).max(r.max, rangeText(r));
+
 /** One run's trees other than SALESOPS_SEGMENT_TREE_DEPTH / _MIN_SAMPLES say (the default). */
 export const segmentParams = z.strictObject({
-  maxDepth: treeSettingSchema(TREE_DEPTH)
+  maxDepth: treeSetting(TREE_DEPTH)
     .optional()
     .describe('levels of splits in the churn and propensity trees'),
-  minNumSamples: treeSettingSchema(TREE_MIN_SAMPLES)
+  minNumSamples: treeSetting(TREE_MIN_SAMPLES)
     .optional()
     .describe('a tree node with at most this many rows is not split (ml-cart minNumSamples)'),
 });
